@@ -1,0 +1,7 @@
+/** The command table: one line per command. Heavy modules load inside each `run`. */
+import type { Command } from './command.js';
+import { infoCommand } from './info.js';
+
+export const COMMANDS: Record<string, Command> = {
+  info: infoCommand,
+};

@@ -1,0 +1,157 @@
+// The demo page: what a kiosk integrator would write around the <script> build.
+const $ = (id) => document.getElementById(id);
+const canvas = $('canvas');
+const context = canvas.getContext('2d');
+const video = $('video');
+const params = new URLSearchParams(location.search);
+let fer;
+let streaming;
+
+function setStatus(text) {
+  $('status').textContent = text;
+}
+
+function showBackend(backend, reason) {
+  $('backend').textContent = backend;
+  $('backend-reason').hidden = !reason;
+  $('backend-reason').textContent = reason ? `Using ${backend}: ${reason}` : '';
+}
+
+function drawFaces(faces) {
+  context.lineWidth = Math.max(2, canvas.width / 320);
+  context.font = `${Math.max(14, canvas.width / 40)}px system-ui`;
+  for (const face of faces) {
+    const { x, y, width, height } = face.box;
+    context.strokeStyle = '#5ad1a0';
+    context.strokeRect(x, y, width, height);
+    const caption = `${face.trackId !== undefined ? `#${face.trackId} ` : ''}${face.expression.label} ${(face.expression.scores[face.expression.label] * 100).toFixed(0)}%`;
+    context.fillStyle = '#5ad1a0';
+    context.fillText(caption, x + 4, Math.max(16, y - 6));
+    for (const point of face.landmarks ?? []) context.fillRect(point.x - 2, point.y - 2, 4, 4);
+  }
+}
+
+function listFaces(faces) {
+  $('empty').hidden = faces.length > 0;
+  $('empty').textContent = 'No face in this frame.';
+  $('faces').replaceChildren(
+    ...faces.map((face, i) => {
+      const item = document.createElement('li');
+      item.className = 'face';
+      const title = document.createElement('h3');
+      title.textContent = `Face ${face.trackId ?? i + 1}: ${face.expression.label}`;
+      item.append(title);
+      const sorted = Object.entries(face.expression.scores).sort((a, b) => b[1] - a[1]);
+      for (const [label, score] of sorted) {
+        const bar = document.createElement('div');
+        bar.className = 'bar';
+        bar.innerHTML = `<span></span><div class="track"><div class="fill"></div></div><span></span>`;
+        bar.children[0].textContent = label;
+        bar.querySelector('.fill').style.width = `${(score * 100).toFixed(1)}%`;
+        bar.children[2].textContent = `${(score * 100).toFixed(0)}%`;
+        item.append(bar);
+      }
+      return item;
+    }),
+  );
+}
+
+async function analyzeImage(file) {
+  const bitmap = await createImageBitmap(file);
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  context.drawImage(bitmap, 0, 0);
+  const started = performance.now();
+  const faces = await fer.analyze(bitmap);
+  setStatus(`analysed ${file.name} in ${(performance.now() - started).toFixed(0)} ms`);
+  drawFaces(faces);
+  listFaces(faces);
+  bitmap.close();
+}
+
+async function runStream(source, label) {
+  await streaming?.return?.();
+  const stream = fer.stream(source);
+  streaming = stream;
+  setStatus(`analysing ${label}`);
+  let frames = 0;
+  let windowStart = performance.now();
+  for await (const result of stream) {
+    if (video.videoWidth && (canvas.width !== video.videoWidth || canvas.height !== video.videoHeight)) {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+    }
+    context.drawImage(video, 0, 0, canvas.width, canvas.height);
+    drawFaces(result.faces);
+    listFaces(result.faces);
+    frames++;
+    const elapsed = performance.now() - windowStart;
+    if (elapsed > 1000) {
+      $('fps').textContent = ((frames * 1000) / elapsed).toFixed(1);
+      frames = 0;
+      windowStart = performance.now();
+    }
+  }
+}
+
+async function startCamera() {
+  try {
+    const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    video.srcObject = media;
+    await video.play();
+    $('camera-note').hidden = true;
+    await runStream(video, 'the camera');
+  } catch (error) {
+    $('camera-note').hidden = false;
+    $('camera-note').textContent = `No camera available (${error.name}: ${error.message}). Open an image or a video file instead.`;
+  }
+}
+
+async function openFile(file) {
+  if (file.type.startsWith('video/')) {
+    video.srcObject = null;
+    video.src = URL.createObjectURL(file);
+    video.loop = true;
+    await video.play();
+    await runStream(video, file.name);
+  } else {
+    await streaming?.return?.();
+    await analyzeImage(file);
+  }
+}
+
+async function main() {
+  if (!window.JADFER) {
+    setStatus('jadfer.iife.js did not load');
+    return;
+  }
+  const options = {
+    device: params.get('device') ?? 'auto',
+    onProgress: ({ stage, loaded, total }) => {
+      $('progress').value = total ? loaded / total : 0;
+      $('progress-label').textContent = `${stage}: ${(loaded / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
+    },
+  };
+  if (params.get('model')) options.modelUrl = params.get('model');
+  if (params.get('detector')) options.detector = params.get('detector');
+  try {
+    fer = await JADFER.create(options);
+  } catch (error) {
+    setStatus(`failed: ${error.code ?? error.name}: ${error.message}`);
+    return;
+  }
+  window.jadferDemo = fer;
+  showBackend(fer.backend, fer.fallbackReason);
+  fer.on('backend', (event) => showBackend(event.backend, event.reason));
+  fer.on('error', (error) => setStatus(`${error.code ?? 'error'}: ${error.message}`));
+  $('model').textContent = fer.model.name;
+  setStatus('ready');
+  $('progress-label').textContent = `ready (warm-up ${fer.warmupMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
+  $('camera').disabled = false;
+  $('file').disabled = false;
+  $('camera').addEventListener('click', startCamera);
+  $('file').addEventListener('change', (event) => event.target.files[0] && openFile(event.target.files[0]));
+  if (params.get('autostart') === 'camera') startCamera();
+}
+
+main();

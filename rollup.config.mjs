@@ -1,0 +1,42 @@
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import esbuild from 'rollup-plugin-esbuild';
+
+const typescript = () => esbuild({ target: 'es2022', minify: false, sourceMap: true });
+// onnxruntime-web's "extern wasm" builds import their glue .mjs at run time from the
+// URLs we give (dist/ort/), instead of inlining it: one copy, loadable by ORT's thread workers.
+const resolve = () => nodeResolve({ browser: true, exportConditions: ['onnxruntime-web-use-extern-wasm', 'import', 'module', 'default'] });
+const quiet = (warning, warn) => {
+  // ORT uses eval-free dynamic imports of URLs that rollup cannot resolve statically; that is intended.
+  if (warning.code === 'EVAL' || warning.code === 'CIRCULAR_DEPENDENCY') return;
+  warn(warning);
+};
+
+export default [
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/jadfer.js', format: 'es', sourcemap: true },
+    plugins: [resolve(), typescript()],
+    onwarn: quiet,
+  },
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/jadfer.iife.js', format: 'iife', name: 'JADFER', sourcemap: true },
+    plugins: [resolve(), typescript()],
+    onwarn: quiet,
+  },
+  {
+    input: { 'jadfer.worker': 'workers/engine.worker.ts', 'jadfer.engine': 'workers/engine.ts' },
+    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    external: [/^node:/],
+    plugins: [resolve(), typescript()],
+    onwarn: quiet,
+  },
+  {
+    // The Node CLI. sharp is a native module: kept external, loaded only by commands that decode images.
+    input: 'cli/index.ts',
+    output: { file: 'dist/cli.js', format: 'es', sourcemap: true },
+    external: [/^node:/, 'sharp'],
+    plugins: [nodeResolve({ preferBuiltins: true }), typescript()],
+    onwarn: quiet,
+  },
+];

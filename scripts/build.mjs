@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Builds dist/: the bundles (rollup), the ONNX Runtime files, our wasm kernels, the
+// shipped models and the type declarations. Everything a page needs, relative to itself.
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+rmSync(dist, { recursive: true, force: true });
+run(bin('rollup'), ['-c', '--silent']);
+
+// Only the builds the engine imports: the WASM-only one and the WebGPU (asyncify) one.
+const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
+mkdirSync(join(dist, 'ort'), { recursive: true });
+for (const file of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) {
+  cpSync(join(ortDist, file), join(dist, 'ort', file));
+}
+
+const models = join(root, 'models');
+mkdirSync(join(dist, 'models'), { recursive: true });
+for (const file of readdirSync(models)) {
+  if (/\.(onnx|json)$|^LICENSE/.test(file)) cpSync(join(models, file), join(dist, 'models', file));
+}
+
+if (existsSync(join(root, 'scripts', 'build-wasm.mjs'))) run(process.execPath, [join(root, 'scripts', 'build-wasm.mjs'), '--out', join(dist, 'wasm')]);
+
+run(bin('tsc'), ['-p', 'tsconfig.build.json']);
+console.log('built dist/');

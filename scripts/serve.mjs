@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// A small static server for the demo and the end-to-end tests. It sends the headers a
+// kiosk deployment should send: COOP/COEP (so WASM can use threads) and a strict CSP.
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.onnx': 'application/octet-stream',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+  '.y4m': 'video/x-raw',
+};
+
+export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'";
+
+export function startServer({ root = fileURLToPath(new URL('..', import.meta.url)), port = 8080, host = '127.0.0.1', isolated = true, csp = STRICT_CSP } = {}) {
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/') {
+      response.writeHead(302, { location: '/demo/' });
+      return response.end();
+    }
+    const path = normalize(join(root, decodeURIComponent(url.pathname)));
+    if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) {
+      response.writeHead(403);
+      return response.end();
+    }
+    let file = path;
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const { size } = statSync(file);
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' };
+      if (isolated) Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' });
+      if (csp && file.endsWith('.html')) headers['content-security-policy'] = csp;
+      response.writeHead(200, headers);
+      createReadStream(file).pipe(response);
+    } catch {
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found');
+    }
+  });
+  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const port = Number(process.env.PORT ?? 8080);
+  await startServer({ port });
+  console.log(`JADFER demo: http://127.0.0.1:${port}/demo/  (Ctrl+C to stop)`);
+}

@@ -1,0 +1,210 @@
+/** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
+import { scriptBaseUrl } from './base-url.js';
+import { resolveOptions, type ResolvedOptions } from './config.js';
+import type { EngineInfo } from './engine-api.js';
+import { canUseWorker, openEngine, type EngineLink } from './engine-link.js';
+import { Emitter, type Listener } from './emitter.js';
+import { JadferError, toJadferError } from './errors.js';
+import { prepareFrame } from './frames.js';
+import { DEFAULT_MODEL_CARD } from './models.js';
+import { streamResults } from './stream.js';
+import { withTimeout } from './timeout.js';
+import type {
+  AnalyzeOptions,
+  Backend,
+  CreateOptions,
+  FaceResult,
+  FrameResult,
+  ImageInput,
+  JadferEvents,
+  ModelInfo,
+  StreamOptions,
+  StreamSource,
+} from './types.js';
+
+export class Jadfer {
+  private readonly events = new Emitter<JadferEvents>();
+  private disposed = false;
+  private disposing?: Promise<void>;
+  private currentBackend: Backend;
+  private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+
+  private constructor(
+    private readonly link: EngineLink,
+    private readonly info: EngineInfo,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.currentBackend = info.backend;
+  }
+
+  /** Loads the models and warms the engine up; resolves when the first analyze can run. */
+  static async create(options: CreateOptions = {}): Promise<Jadfer> {
+    const resolved = resolveOptions(options);
+    const baseUrl = new URL(resolved.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
+    const cardUrl = resolveCardUrl(resolved.modelUrl ?? DEFAULT_MODEL_CARD, baseUrl);
+    const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
+    if (useWorker && !canUseWorker()) throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
+    const threads = resolved.threads ?? defaultThreads();
+    let instance: Jadfer | undefined;
+    const pendingBackendEvents: JadferEvents['backend'][] = [];
+    const link = await openEngine(baseUrl, useWorker);
+    try {
+      const info = await withTimeout(
+        link.init(
+          {
+            device: resolved.device,
+            cardUrl,
+            baseUrl,
+            detector: resolved.detector,
+            threads,
+            maxFaces: resolved.maxFaces,
+            minFaceSize: resolved.minFaceSize,
+            allowFallbackAdapter: resolved.allowFallbackAdapter,
+          },
+          {
+            progress: (event) => {
+              resolved.onProgress?.(event);
+              instance?.events.emit('progress', event);
+            },
+            backend: (event) => {
+              if (!instance) return void pendingBackendEvents.push(event);
+              instance.currentBackend = event.backend;
+              instance.events.emit('backend', event);
+            },
+          },
+        ),
+        resolved.timeouts.createMs,
+        'JADFER.create',
+      );
+      instance = new Jadfer(link, info, resolved);
+      link.crashed.catch((error: Error) => instance?.events.emit('error', error));
+      // The first backend event is replayed once listeners can exist (next microtask).
+      queueMicrotask(() => pendingBackendEvents.forEach((event) => instance?.events.emit('backend', event)));
+      return instance;
+    } catch (error) {
+      await link.close();
+      throw toJadferError(error, 'E_INTERNAL');
+    }
+  }
+
+  /** The backend in use now (it changes to 'wasm' after a lost WebGPU device). */
+  get backend(): Backend {
+    return this.currentBackend;
+  }
+
+  /** Why the backend is not the one asked for, if it is not. */
+  get fallbackReason(): string | undefined {
+    return this.info.fallbackReason;
+  }
+
+  get model(): ModelInfo {
+    return this.info.model;
+  }
+
+  get threads(): number {
+    return this.info.threads;
+  }
+
+  get warmupMs(): number {
+    return this.info.warmupMs;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  on<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): () => void {
+    return this.events.on(type, listener);
+  }
+
+  off<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): void {
+    this.events.off(type, listener);
+  }
+
+  /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
+  async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
+    return (await this.analyzeFrame(image, options.transfer === true)).faces;
+  }
+
+  /**
+   * Analyses a live source. Latest frame wins: when inference is busy, stale frames are
+   * dropped and counted (`dropped`), never queued. The stream owns the frames it reads.
+   */
+  stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
+    this.assertAlive();
+    if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
+      throw new JadferError('E_BAD_CONFIG', `stream options.fps: must be a positive number (got ${String(options.fps)})`);
+    }
+    const iterator = streamResults(source, options, {
+      analyze: (image) => this.analyzeFrame(image, true),
+      onResult: (result) => this.events.emit('result', result),
+      onFrameError: (error) => this.events.emit('error', error),
+    });
+    this.openStreams.add(iterator);
+    const close = iterator.return!.bind(iterator);
+    iterator.return = async (value?: unknown) => {
+      this.openStreams.delete(iterator);
+      return close(value);
+    };
+    return iterator;
+  }
+
+  /** Test hook: destroys the WebGPU device as a driver reset would. */
+  simulateDeviceLoss(): Promise<boolean> {
+    this.assertAlive();
+    return this.link.simulateDeviceLoss();
+  }
+
+  /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */
+  dispose(): Promise<void> {
+    if (!this.disposing) {
+      this.disposed = true;
+      this.disposing = (async () => {
+        await Promise.all([...this.openStreams].map((stream) => stream.return?.()));
+        await this.link.close();
+        this.events.clear();
+      })();
+    }
+    return this.disposing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  private async analyzeFrame(image: ImageInput, owned: boolean): Promise<{ faces: FaceResult[]; backend: Backend }> {
+    this.assertAlive();
+    const { payload, transfer } = await prepareFrame(image, owned);
+    const reply = await withTimeout(this.link.analyze(payload, transfer), this.options.timeouts.analyzeMs, 'analyze');
+    this.currentBackend = reply.backend;
+    return reply;
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new JadferError('E_DISPOSED', 'this JADFER instance has been disposed');
+  }
+}
+
+function resolveCardUrl(modelUrl: string, baseUrl: string): string {
+  const url = new URL(modelUrl, baseUrl);
+  if (url.pathname.endsWith('.onnx')) url.pathname = url.pathname.replace(/\.onnx$/, '.json');
+  return url.href;
+}
+
+function defaultThreads(): number {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
+  if (!isolated) {
+    // Only browsers can fix this with headers; elsewhere one thread is simply the default.
+    if (typeof document !== 'undefined') warnOnce('not cross-origin isolated (no COOP/COEP headers): ONNX Runtime runs on 1 thread');
+    return 1;
+  }
+  return Math.max(1, Math.min(4, cores));
+}
+
+let warned = false;
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`[jadfer] ${message}`);
+}

@@ -1,0 +1,49 @@
+/**
+ * The contract between the main-thread client and the engine (in a worker or in-process).
+ * Types only: the client must never pull onnxruntime in.
+ */
+import type { Backend, BackendEvent, DetectorOption, DeviceOption, FaceResult, ModelInfo, ProgressEvent } from './types.js';
+
+export type FramePayload =
+  | { kind: 'bitmap'; bitmap: ImageBitmap }
+  | { kind: 'videoframe'; frame: VideoFrame }
+  | { kind: 'pixels'; data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
+
+export interface EngineInit {
+  device: DeviceOption;
+  cardUrl: string;
+  baseUrl: string;
+  detector: DetectorOption;
+  threads: number;
+  maxFaces: number;
+  minFaceSize: number;
+  allowFallbackAdapter: boolean;
+}
+
+export interface EngineInfo {
+  backend: Backend;
+  /** Why the engine is not on the backend that was asked for ('auto' asks for WebGPU first). */
+  fallbackReason?: string;
+  threads: number;
+  model: ModelInfo;
+  warmupMs: number;
+}
+
+export interface AnalyzeReply {
+  faces: FaceResult[];
+  backend: Backend;
+}
+
+/** Callbacks the engine calls on the client (Comlink proxies when in a worker). */
+export interface EngineCallbacks {
+  progress(event: ProgressEvent): void;
+  backend(event: BackendEvent): void;
+}
+
+export interface EngineApi {
+  init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;
+  analyze(frame: FramePayload): Promise<AnalyzeReply>;
+  /** Test hook: destroys the WebGPU device as a driver reset would. */
+  simulateDeviceLoss(): Promise<boolean>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,43 @@
+// The built ESM entry in Node: the engine runs in-process on onnxruntime-web (WASM).
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { CONTRACT_SIZE, expectedLabel, writeContractModel } from '../fixtures/contract-model.js';
+
+const dist = new URL('../../dist/jadfer.js', import.meta.url);
+const models = new URL('../../test-output/models/', import.meta.url);
+
+test('the built package runs analyze in Node', { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' }, async () => {
+  writeContractModel(models.pathname);
+  const { create, JadferError } = await import(dist.href);
+  const progress: string[] = [];
+  const fer = await create({ modelUrl: new URL('contract-test.json', models).href, onProgress: (e: { stage: string }) => progress.push(e.stage) });
+  try {
+    assert.equal(fer.backend, 'wasm');
+    assert.match(fer.fallbackReason, /WebGPU/);
+    assert.ok(progress.includes('model') && progress.includes('wasm'), `progress stages: ${progress}`);
+    for (const byte of [0, 90, 255]) {
+      const gray = new Uint8Array(CONTRACT_SIZE * CONTRACT_SIZE).fill(byte);
+      const [face] = await fer.analyze({ data: gray, width: CONTRACT_SIZE, height: CONTRACT_SIZE });
+      assert.equal(face.expression.label, expectedLabel(byte));
+    }
+    // RGB input is converted to the model's gray.
+    const rgb = new Uint8Array(10 * 10 * 3).fill(255);
+    assert.equal((await fer.analyze({ data: rgb, width: 10, height: 10 }))[0].expression.label, expectedLabel(255));
+    await assert.rejects(fer.analyze({ data: new Uint8Array(5), width: 2, height: 2 }), (e: any) => e instanceof JadferError && e.code === 'E_BAD_INPUT');
+  } finally {
+    await fer.dispose();
+  }
+  await assert.rejects(fer.analyze({ data: new Uint8Array(4), width: 1, height: 1 }), (e: any) => e.code === 'E_DISPOSED');
+});
+
+test('the package.json exports resolve to built files', async () => {
+  const pkg = (await import(pathToFileURL('package.json').href, { with: { type: 'json' } })).default;
+  for (const condition of ['types', 'browser', 'deno', 'worker', 'default']) assert.ok(pkg.exports['.'][condition], condition);
+  assert.equal(pkg.exports['./iife'], './dist/jadfer.iife.js');
+  assert.equal(pkg.sideEffects, false);
+  if (existsSync(dist)) {
+    for (const file of [pkg.exports['.'].default, pkg.exports['./iife'], pkg.exports['.'].types]) assert.ok(existsSync(file), file);
+  }
+});

@@ -1,0 +1,67 @@
+/**
+ * Loads one onnxruntime-web build per execution-provider family, from the package's own
+ * files (never a CDN). The WASM-only build is smaller, so it is used unless WebGPU is wanted.
+ */
+import type * as OrtModule from 'onnxruntime-web';
+import { fetchBytes } from './fetch-bytes.js';
+
+export type Ort = typeof OrtModule;
+export type OrtFlavour = 'wasm' | 'webgpu';
+
+/** File names as shipped in dist/ort/ (copied from onnxruntime-web/dist by the build). */
+export const ORT_FILES: Record<OrtFlavour, { glue: string; wasm: string }> = {
+  wasm: { glue: 'ort-wasm-simd-threaded.mjs', wasm: 'ort-wasm-simd-threaded.wasm' },
+  webgpu: { glue: 'ort-wasm-simd-threaded.asyncify.mjs', wasm: 'ort-wasm-simd-threaded.asyncify.wasm' },
+};
+
+export interface OrtLoadOptions {
+  baseUrl: string;
+  threads: number;
+  timeoutMs: number;
+  onProgress: (url: string, loaded: number, total: number) => void;
+}
+
+const loaded = new Map<OrtFlavour, Promise<Ort>>();
+
+export function loadOrt(flavour: OrtFlavour, options: OrtLoadOptions): Promise<Ort> {
+  let promise = loaded.get(flavour);
+  if (!promise) {
+    promise = instantiate(flavour, options);
+    loaded.set(flavour, promise);
+    promise.catch(() => loaded.delete(flavour));
+  }
+  return promise;
+}
+
+async function instantiate(flavour: OrtFlavour, options: OrtLoadOptions): Promise<Ort> {
+  hideOpaqueOrigin();
+  const ort: Ort = flavour === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+  const files = ORT_FILES[flavour];
+  const wasmUrl = new URL(`ort/${files.wasm}`, options.baseUrl).href;
+  const glueUrl = new URL(`ort/${files.glue}`, options.baseUrl).href;
+  // Fetching the binary ourselves gives progress events and a timeout; ORT then skips its own fetch.
+  const wasmBinary = await fetchBytes(wasmUrl, {
+    timeoutMs: options.timeoutMs,
+    errorCode: 'E_BACKEND_UNAVAILABLE',
+    onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
+  });
+  ort.env.wasm.wasmPaths = { mjs: glueUrl, wasm: wasmUrl };
+  ort.env.wasm.wasmBinary = wasmBinary;
+  ort.env.wasm.numThreads = options.threads;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+/**
+ * In a Deno worker started from a file: URL, location.origin is the string 'null', and ORT
+ * resolves its own URL against it, which throws. With no location, ORT uses absolute URLs.
+ */
+function hideOpaqueOrigin(): void {
+  const location = (globalThis as { location?: Location }).location;
+  if (location?.origin !== 'null' || !location.href.startsWith('file:')) return;
+  try {
+    Object.defineProperty(globalThis, 'location', { value: undefined, configurable: true });
+  } catch {
+    // Not configurable here: ORT will report its own error, which the engine wraps.
+  }
+}
