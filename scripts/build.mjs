@@ -2,7 +2,7 @@
 // Builds dist/: the bundles (rollup), the ONNX Runtime files, our wasm kernels, the
 // shipped models and the type declarations. Everything a page needs, relative to itself.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +27,10 @@ for (const file of readdirSync(models)) {
   if (/\.(onnx|json)$|^LICENSE/.test(file)) cpSync(join(models, file), join(dist, 'models', file));
 }
 
-if (existsSync(join(root, 'scripts', 'build-wasm.mjs'))) run(process.execPath, [join(root, 'scripts', 'build-wasm.mjs'), '--out', join(dist, 'wasm')]);
+// Our SIMD preprocessing kernels (AssemblyScript → wasm/build/), shipped in dist/wasm/.
+run(process.execPath, [join(root, 'scripts', 'build-wasm.mjs')]);
+mkdirSync(join(dist, 'wasm'), { recursive: true });
+cpSync(join(root, 'wasm', 'build', 'jadfer-kernels.wasm'), join(dist, 'wasm', 'jadfer-kernels.wasm'));
 
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 console.log('built dist/');

@@ -1,7 +1,7 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
 import { scriptBaseUrl } from './base-url.js';
 import { resolveOptions, type ResolvedOptions } from './config.js';
-import type { EngineInfo } from './engine-api.js';
+import type { EngineInfo, FrameMeta } from './engine-api.js';
 import { canUseWorker, openEngine, type EngineLink } from './engine-link.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, toJadferError } from './errors.js';
@@ -60,6 +60,7 @@ export class Jadfer {
             maxFaces: resolved.maxFaces,
             minFaceSize: resolved.minFaceSize,
             allowFallbackAdapter: resolved.allowFallbackAdapter,
+            tracking: resolved.tracking,
           },
           {
             progress: (event) => {
@@ -109,6 +110,16 @@ export class Jadfer {
     return this.info.warmupMs;
   }
 
+  /** The detector in use ('none' when frames are taken as one face). */
+  get detector(): string {
+    return this.info.detector;
+  }
+
+  /** Which preprocessing kernels run: our WASM SIMD module, or the JS reference. */
+  get kernels(): 'wasm-simd' | 'js' {
+    return this.info.kernels;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -123,7 +134,7 @@ export class Jadfer {
 
   /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
   async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
-    return (await this.analyzeFrame(image, options.transfer === true)).faces;
+    return (await this.analyzeFrame(image, options.transfer === true, { timestamp: performance.now() })).faces;
   }
 
   /**
@@ -135,15 +146,16 @@ export class Jadfer {
     if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
       throw new JadferError('E_BAD_CONFIG', `stream options.fps: must be a positive number (got ${String(options.fps)})`);
     }
+    const stream = ++streamCount;
     const iterator = streamResults(source, options, {
-      analyze: (image) => this.analyzeFrame(image, true),
+      analyze: (image, timestamp) => this.analyzeFrame(image, true, { stream, timestamp }),
       onResult: (result) => this.events.emit('result', result),
       onFrameError: (error) => this.events.emit('error', error),
     });
     this.openStreams.add(iterator);
     const close = iterator.return!.bind(iterator);
     iterator.return = async (value?: unknown) => {
-      this.openStreams.delete(iterator);
+      if (this.openStreams.delete(iterator) && !this.disposed) await this.link.endStream(stream).catch(() => undefined);
       return close(value);
     };
     return iterator;
@@ -172,10 +184,10 @@ export class Jadfer {
     return this.dispose();
   }
 
-  private async analyzeFrame(image: ImageInput, owned: boolean): Promise<{ faces: FaceResult[]; backend: Backend }> {
+  private async analyzeFrame(image: ImageInput, owned: boolean, meta: FrameMeta): Promise<{ faces: FaceResult[]; backend: Backend }> {
     this.assertAlive();
     const { payload, transfer } = await prepareFrame(image, owned);
-    const reply = await withTimeout(this.link.analyze(payload, transfer), this.options.timeouts.analyzeMs, 'analyze');
+    const reply = await withTimeout(this.link.analyze(payload, meta, transfer), this.options.timeouts.analyzeMs, 'analyze');
     this.currentBackend = reply.backend;
     return reply;
   }
@@ -184,6 +196,8 @@ export class Jadfer {
     if (this.disposed) throw new JadferError('E_DISPOSED', 'this JADFER instance has been disposed');
   }
 }
+
+let streamCount = 0;
 
 function resolveCardUrl(modelUrl: string, baseUrl: string): string {
   const url = new URL(modelUrl, baseUrl);

@@ -1,6 +1,6 @@
 /** Validates create() options: every problem is reported with its path, not just the first. */
 import { JadferError } from './errors.js';
-import type { CreateOptions, DetectorOption, DeviceOption } from './types.js';
+import type { CreateOptions, DetectorOption, DeviceOption, TrackingOptions } from './types.js';
 
 export interface ResolvedOptions {
   device: DeviceOption;
@@ -12,6 +12,7 @@ export interface ResolvedOptions {
   maxFaces: number;
   minFaceSize: number;
   allowFallbackAdapter: boolean;
+  tracking: TrackingOptions;
   timeouts: { createMs: number; analyzeMs: number };
   strict: boolean;
   onProgress?: CreateOptions['onProgress'];
@@ -19,7 +20,7 @@ export interface ResolvedOptions {
 
 export const DEFAULTS = {
   device: 'auto',
-  detector: 'none',
+  detector: 'blazeface',
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
@@ -39,7 +40,13 @@ const number = (min: number): Check => (v) => (typeof v === 'number' && Number.i
 const SCHEMA: Record<keyof CreateOptions, Check> = {
   device: oneOf('auto', 'webgpu', 'wasm'),
   modelUrl: string,
-  detector: oneOf('none', 'blazeface', 'blazeface-back'),
+  detector: (v) =>
+    typeof v === 'object' && v !== null
+      ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'
+        ? undefined
+        : 'a custom detector needs { card: string, module: string }'
+      : oneOf('none', 'blazeface', 'blazeface-back')(v),
+  tracking: (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object'),
   baseUrl: string,
   worker: oneOf('auto', true, false),
   threads: integer(1, 64),
@@ -51,6 +58,22 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   onProgress: func,
 };
 const TIMEOUT_SCHEMA: Record<string, Check> = { createMs: number(0), analyzeMs: number(0) };
+const SMOOTHING_KINDS: Record<string, Record<string, Check>> = {
+  none: {},
+  ema: { alpha: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'must be a number in (0, 1]') },
+  'one-euro': { minCutoff: number(0), beta: number(0), dCutoff: number(0) },
+};
+const TRACKING_SCHEMA: Record<string, Check> = {
+  reclassifyEveryMs: number(0),
+  lostTimeoutMs: number(0),
+  confirmHits: integer(1, 100),
+  smoothing: (v) => {
+    const kind = (v as { kind?: unknown } | null)?.kind;
+    if (typeof kind !== 'string' || !SMOOTHING_KINDS[kind]) return "must be { kind: 'none' | 'ema' | 'one-euro', … }";
+    const missing = Object.keys(SMOOTHING_KINDS[kind]!).filter((key) => (v as Record<string, unknown>)[key] === undefined);
+    return missing.length ? `${kind} needs ${missing.join(', ')}` : undefined;
+  },
+};
 
 export interface ConfigReport {
   /** Wrong types or values: always fatal. */
@@ -69,6 +92,13 @@ export function checkOptions(options: unknown): ConfigReport {
   checkObject(options as Record<string, unknown>, SCHEMA, 'options', report);
   const timeouts = (options as CreateOptions).timeouts;
   if (typeof timeouts === 'object' && timeouts !== null) checkObject(timeouts as Record<string, unknown>, TIMEOUT_SCHEMA, 'options.timeouts', report);
+  const tracking = (options as CreateOptions).tracking;
+  if (typeof tracking === 'object' && tracking !== null) {
+    checkObject(tracking as Record<string, unknown>, TRACKING_SCHEMA, 'options.tracking', report);
+    const smoothing = tracking.smoothing as Record<string, unknown> | undefined;
+    const fields = SMOOTHING_KINDS[String(smoothing?.kind)];
+    if (smoothing && fields) checkObject(smoothing, { kind: () => undefined, ...fields }, 'options.tracking.smoothing', report);
+  }
   return report;
 }
 
@@ -109,6 +139,7 @@ export function resolveOptions(options: CreateOptions = {}): ResolvedOptions {
     maxFaces: options.maxFaces ?? DEFAULTS.maxFaces,
     minFaceSize: options.minFaceSize ?? DEFAULTS.minFaceSize,
     allowFallbackAdapter: options.allowFallbackAdapter ?? DEFAULTS.allowFallbackAdapter,
+    tracking: options.tracking ?? {},
     timeouts: { createMs: options.timeouts?.createMs ?? DEFAULTS.createMs, analyzeMs: options.timeouts?.analyzeMs ?? DEFAULTS.analyzeMs },
     strict,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

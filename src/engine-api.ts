@@ -2,7 +2,7 @@
  * The contract between the main-thread client and the engine (in a worker or in-process).
  * Types only: the client must never pull onnxruntime in.
  */
-import type { Backend, BackendEvent, DetectorOption, DeviceOption, FaceResult, ModelInfo, ProgressEvent } from './types.js';
+import type { Backend, BackendEvent, DetectorOption, DeviceOption, FaceResult, ModelInfo, ProgressEvent, TrackingOptions } from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
@@ -18,6 +18,14 @@ export interface EngineInit {
   maxFaces: number;
   minFaceSize: number;
   allowFallbackAdapter: boolean;
+  tracking: TrackingOptions;
+}
+
+/** Frames of one stream share a tracker; single analyze() calls have no stream. */
+export interface FrameMeta {
+  stream?: number;
+  /** ms; used by tracking and smoothing. */
+  timestamp: number;
 }
 
 export interface EngineInfo {
@@ -26,6 +34,10 @@ export interface EngineInfo {
   fallbackReason?: string;
   threads: number;
   model: ModelInfo;
+  /** The detector model's name, or 'none'. */
+  detector: string;
+  /** 'wasm-simd' (our kernels) or 'js' (the TypeScript reference, where SIMD is missing). */
+  kernels: 'wasm-simd' | 'js';
   warmupMs: number;
 }
 
@@ -42,7 +54,9 @@ export interface EngineCallbacks {
 
 export interface EngineApi {
   init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;
-  analyze(frame: FramePayload): Promise<AnalyzeReply>;
+  analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply>;
+  /** Forgets a stream's tracks. */
+  endStream(stream: number): Promise<void>;
   /** Test hook: destroys the WebGPU device as a driver reset would. */
   simulateDeviceLoss(): Promise<boolean>;
   dispose(): Promise<void>;

@@ -4,12 +4,13 @@
  */
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from './comlink-errors.js';
-import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FramePayload } from './engine-api.js';
+import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FrameMeta, FramePayload } from './engine-api.js';
 import { JadferError } from './errors.js';
 
 export interface EngineLink {
   init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;
-  analyze(frame: FramePayload, transfer: Transferable[]): Promise<AnalyzeReply>;
+  analyze(frame: FramePayload, meta: FrameMeta, transfer: Transferable[]): Promise<AnalyzeReply>;
+  endStream(stream: number): Promise<void>;
   simulateDeviceLoss(): Promise<boolean>;
   /** Resolves never; rejects with E_WORKER_CRASHED if the worker dies. */
   readonly crashed: Promise<never>;
@@ -48,7 +49,8 @@ function openWorkerEngine(baseUrl: string): EngineLink {
     inWorker: true,
     crashed,
     init: (init, callbacks) => guard(remote.init(init, Comlink.proxy(callbacks))),
-    analyze: (frame, transfer) => guard(remote.analyze(Comlink.transfer(frame, transfer))),
+    analyze: (frame, meta, transfer) => guard(remote.analyze(Comlink.transfer(frame, transfer), meta)),
+    endStream: (stream) => guard(remote.endStream(stream)),
     simulateDeviceLoss: () => guard(remote.simulateDeviceLoss()),
     async close() {
       if (closed) return;
@@ -74,7 +76,8 @@ async function openLocalEngine(baseUrl: string): Promise<EngineLink> {
     inWorker: false,
     crashed: new Promise<never>(() => undefined),
     init: (init, callbacks) => engine.init(init, callbacks),
-    analyze: (frame) => engine.analyze(frame),
+    analyze: (frame, meta) => engine.analyze(frame, meta),
+    endStream: (stream) => engine.endStream(stream),
     simulateDeviceLoss: () => engine.simulateDeviceLoss(),
     close: () => engine.dispose(),
   };

@@ -58,7 +58,7 @@ export class LatestFrameSlot {
   }
 }
 
-export type AnalyzeOwned = (image: ImageInput) => Promise<{ faces: FrameResult['faces']; backend: FrameResult['backend'] }>;
+export type AnalyzeOwned = (image: ImageInput, timestamp: number) => Promise<{ faces: FrameResult['faces']; backend: FrameResult['backend'] }>;
 
 export interface StreamHooks {
   analyze: AnalyzeOwned;
@@ -106,7 +106,7 @@ export function streamResults(source: StreamSource, options: StreamOptions, hook
         droppedTotal += dropped;
         lastStart = now();
         try {
-          const reply = await hooks.analyze(await frame.acquire());
+          const reply = await hooks.analyze(await frame.acquire(), frame.timestamp);
           const result: FrameResult = {
             ...reply,
             timestamp: frame.timestamp,

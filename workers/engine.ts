@@ -1,24 +1,27 @@
 /**
  * The inference engine. It runs inside the Web Worker (or in-process in Node), owns the
- * ONNX Runtime sessions, and turns frames into face results.
+ * ONNX Runtime sessions, and turns frames into face results:
+ * detect → align (similarity warp, our SIMD kernels) → classify all faces in one batch → track.
  */
+import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FrameMeta, FramePayload } from '../src/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../src/errors.js';
-import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FramePayload } from '../src/engine-api.js';
-import type { Backend, Box, FaceResult } from '../src/types.js';
+import type { Backend, FaceResult } from '../src/types.js';
 import { planBackends } from './backend-probe.js';
 import { Classifier } from './classifier.js';
-import { writeCropTensor } from './crop-tensor.js';
-import { fetchBytes, sha256Hex } from './fetch-bytes.js';
+import { fetchBytes } from './fetch-bytes.js';
+import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
 import { loadOrt, type Ort } from './ort-runtime.js';
+import { alignFace } from './pipeline/align.js';
+import type { PixelKernels } from './pipeline/kernels.js';
+import { refKernels } from './pipeline/kernels-ref.js';
+import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js';
+import { FaceTracker } from './pipeline/tracker.js';
+import type { Detection } from './pipeline/types.js';
 
-const DOWNLOAD_TIMEOUT_MS = 120_000;
-
-interface Detection {
-  box: Box;
-  score: number;
-}
+export const KERNELS_FILE = 'wasm/jadfer-kernels.wasm';
 
 export class Engine implements EngineApi {
   private options?: EngineInit;
@@ -26,6 +29,9 @@ export class Engine implements EngineApi {
   private card?: ClassifierCard;
   private modelBytes?: Uint8Array;
   private classifier?: Classifier;
+  private detection?: DetectionStage;
+  private kernels: PixelKernels = refKernels;
+  private readonly trackers = new Map<number, FaceTracker>();
   private gpuDevice?: GPUDevice;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
@@ -35,29 +41,20 @@ export class Engine implements EngineApi {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
     this.options = options;
     this.callbacks = callbacks;
-    const card = await this.loadCard(options.cardUrl);
-    const modelUrl = new URL(card.file, options.cardUrl).href;
-    const model = await fetchBytes(modelUrl, {
-      timeoutMs: DOWNLOAD_TIMEOUT_MS,
-      errorCode: 'E_MODEL_LOAD',
-      onProgress: (loaded, total) => callbacks.progress({ stage: 'model', url: modelUrl, loaded, total }),
-    });
-    if (card.sha256) {
-      const actual = await sha256Hex(model);
-      if (actual !== card.sha256) {
-        throw new JadferError('E_MODEL_INTEGRITY', `model ${modelUrl} has sha256 ${actual}, its card says ${card.sha256}`, {
-          details: { url: modelUrl, expected: card.sha256, actual },
-        });
-      }
-    }
+    const progress = callbacks.progress.bind(callbacks);
+    const kernelsKind = await this.loadKernels(options.baseUrl);
+    const card = parseClassifierCard(await fetchJson(options.cardUrl), options.cardUrl);
+    this.modelBytes = await fetchVerifiedModel(new URL(card.file, options.cardUrl).href, card.sha256, 'model', progress);
     this.card = card;
-    this.modelBytes = model;
+    if (options.detector !== 'none') {
+      this.detection = await DetectionStage.load(options.detector, options.baseUrl, { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize }, progress);
+    }
 
     const plan = await planBackends(options.device, options.allowFallbackAdapter);
     const failures: string[] = plan.skippedWebGpu ? [plan.skippedWebGpu] : [];
     for (const backend of plan.order) {
       try {
-        this.classifier = await this.createClassifier(backend);
+        await this.attachBackend(backend);
         break;
       } catch (error) {
         if (isJadferError(error) && error.code !== 'E_BACKEND_UNAVAILABLE') throw error;
@@ -67,9 +64,7 @@ export class Engine implements EngineApi {
     if (!this.classifier) {
       throw new JadferError('E_BACKEND_UNAVAILABLE', `no backend could run the model (${failures.join('; ')})`, { details: { tried: plan.order, failures } });
     }
-    const started = performance.now();
-    await this.classifier.classify(new Float32Array(this.classifier.elementsPerFace), 1);
-    const warmupMs = performance.now() - started;
+    const warmupMs = await this.warmUp();
     const backend = this.classifier.backend;
     const fallbackReason = options.device === backend ? undefined : failures.join('; ') || undefined;
     callbacks.backend({ backend, ...(fallbackReason ? { reason: fallbackReason } : {}) });
@@ -78,11 +73,13 @@ export class Engine implements EngineApi {
       ...(fallbackReason ? { fallbackReason } : {}),
       threads: options.threads,
       warmupMs,
+      kernels: kernelsKind,
+      detector: this.detection?.name ?? 'none',
       model: { name: card.name, labels: [...card.labels], inputShape: [...card.input.shape], cardUrl: options.cardUrl },
     };
   }
 
-  async analyze(frame: FramePayload): Promise<AnalyzeReply> {
+  async analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply> {
     if (this.disposed) throw new JadferError('E_DISPOSED', 'engine is disposed');
     if (!this.classifier) throw new JadferError('E_INTERNAL', 'engine is not initialised');
     let image: RgbaImage;
@@ -91,18 +88,21 @@ export class Engine implements EngineApi {
     } catch (error) {
       throw toJadferError(error, 'E_BAD_INPUT', `cannot read the frame: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const detections = this.detect(image);
     if (this.recovering) await this.recovering;
     try {
-      return await this.classify(image, detections);
+      return await this.process(image, meta);
     } catch (error) {
       // A frame caught by a device loss is not lost: it is rerun once on WASM.
       if (this.recovering) {
         await this.recovering;
-        return this.classify(image, detections);
+        return this.process(image, meta);
       }
       throw toJadferError(error, 'E_INTERNAL');
     }
+  }
+
+  async endStream(stream: number): Promise<void> {
+    this.trackers.delete(stream);
   }
 
   async simulateDeviceLoss(): Promise<boolean> {
@@ -119,23 +119,79 @@ export class Engine implements EngineApi {
     const classifier = this.classifier;
     this.classifier = undefined;
     await classifier?.release().catch(() => undefined);
+    await this.detection?.release();
     this.gpuDevice?.destroy();
     this.gpuDevice = undefined;
     this.modelBytes = undefined;
+    this.trackers.clear();
   }
 
-  private async loadCard(cardUrl: string): Promise<ClassifierCard> {
-    const bytes = await fetchBytes(cardUrl, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_MODEL_LOAD' });
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(bytes));
-    } catch (error) {
-      throw new JadferError('E_MODEL_LOAD', `model card is not JSON: ${cardUrl}`, { cause: error, details: { url: cardUrl } });
+  private async process(image: RgbaImage, meta: FrameMeta): Promise<AnalyzeReply> {
+    const detections = this.detection ? await this.detection.detect(image) : [wholeFrame(image)];
+    const faces = detections.slice(0, this.options!.maxFaces);
+    if (meta.stream === undefined) {
+      const probabilities = await this.classifyFaces(image, faces);
+      return { faces: faces.map((face, i) => this.faceResult(face, probabilities[i]!)), backend: this.classifier!.backend };
     }
-    return parseClassifierCard(json, cardUrl);
+    const tracker = this.trackerFor(meta.stream);
+    const update = tracker.update(faces, meta.timestamp);
+    // Only tracks that are due are classified; stable ones reuse their smoothed scores.
+    const due = faces.flatMap((face, i) => (update.needsClassification.includes(update.trackIds[i]!) ? [i] : []));
+    const probabilities = await this.classifyFaces(image, due.map((i) => faces[i]!));
+    due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
+    const results = faces.map((face, i) => {
+      const trackId = update.trackIds[i]!;
+      const scores = tracker.get(trackId)?.scores;
+      return { ...this.faceResult(face, Float32Array.from(scores ?? [])), trackId };
+    });
+    return { faces: results, backend: this.classifier!.backend };
   }
 
-  private async createClassifier(backend: Backend): Promise<Classifier> {
+  private async classifyFaces(image: RgbaImage, faces: Detection[]): Promise<Float32Array[]> {
+    const classifier = this.classifier!;
+    const perFace = classifier.elementsPerFace;
+    const batch = new Float32Array(perFace * faces.length);
+    faces.forEach((face, i) => alignFace(this.kernels, image, face, this.card!.input, {}, batch.subarray(i * perFace, (i + 1) * perFace)));
+    return classifier.classify(batch, faces.length);
+  }
+
+  private faceResult(face: Detection, probabilities: Float32Array): FaceResult {
+    const labels = this.card!.labels;
+    let best = 0;
+    for (let k = 1; k < probabilities.length; k++) if (probabilities[k]! > probabilities[best]!) best = k;
+    const result: FaceResult = {
+      box: face.box,
+      score: face.score,
+      expression: { label: labels[best]!, scores: Object.fromEntries(labels.map((label, k) => [label, probabilities[k] ?? 0])) },
+    };
+    if (face.landmarks.length > 0) result.landmarks = face.landmarks;
+    return result;
+  }
+
+  private trackerFor(stream: number): FaceTracker {
+    let tracker = this.trackers.get(stream);
+    if (!tracker) {
+      const { smoothing, reclassifyEveryMs, lostTimeoutMs, confirmHits } = this.options!.tracking;
+      tracker = new FaceTracker({
+        ...(smoothing ? { smoothing } : {}),
+        ...(reclassifyEveryMs !== undefined ? { reclassifyEveryMs } : {}),
+        ...(lostTimeoutMs !== undefined ? { lostTimeoutMs } : {}),
+        ...(confirmHits !== undefined ? { confirmHits } : {}),
+      });
+      this.trackers.set(stream, tracker);
+    }
+    return tracker;
+  }
+
+  /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
+  private async loadKernels(baseUrl: string): Promise<'wasm-simd' | 'js'> {
+    if (!wasmSimdSupported()) return 'js';
+    const bytes = await fetchBytes(new URL(KERNELS_FILE, baseUrl).href, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_BACKEND_UNAVAILABLE' });
+    this.kernels = await createWasmKernels(bytes);
+    return 'wasm-simd';
+  }
+
+  private async attachBackend(backend: Backend): Promise<void> {
     const options = this.options!;
     const ort = await loadOrt(backend, {
       baseUrl: options.baseUrl,
@@ -144,7 +200,18 @@ export class Engine implements EngineApi {
       onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),
     });
     if (backend === 'webgpu') await this.attachGpuDevice(ort);
-    return Classifier.create(ort, this.modelBytes!, this.card!, backend);
+    const classifier = await Classifier.create(ort, this.modelBytes!, this.card!, backend);
+    await this.detection?.attach(ort, backend);
+    const previous = this.classifier;
+    this.classifier = classifier;
+    await previous?.release().catch(() => undefined);
+  }
+
+  private async warmUp(): Promise<number> {
+    const started = performance.now();
+    await this.classifier!.classify(new Float32Array(this.classifier!.elementsPerFace), 1);
+    await this.detection?.warmUp(30, 1500);
+    return performance.now() - started;
   }
 
   /** ORT uses our device, so we see it being lost and can move the engine to WASM. */
@@ -167,37 +234,17 @@ export class Engine implements EngineApi {
   }
 
   private async recoverOnWasm(why: string): Promise<void> {
-    const lost = this.classifier;
     this.gpuDevice = undefined;
     try {
-      this.classifier = await this.createClassifier('wasm');
+      await this.attachBackend('wasm');
       this.callbacks?.backend({ backend: 'wasm', previous: 'webgpu', reason: `E_DEVICE_LOST: the WebGPU device was lost (${why})` });
     } finally {
       this.recovering = undefined;
-      await lost?.release().catch(() => undefined);
     }
   }
+}
 
-  private detect(image: RgbaImage): Detection[] {
-    // Until a detector is configured, the frame is one pre-cropped face.
-    return [{ box: { x: 0, y: 0, width: image.width, height: image.height }, score: 1 }];
-  }
-
-  private async classify(image: RgbaImage, detections: Detection[]): Promise<AnalyzeReply> {
-    const classifier = this.classifier!;
-    const faces = detections.slice(0, this.options!.maxFaces);
-    const perFace = classifier.elementsPerFace;
-    const batch = new Float32Array(perFace * faces.length);
-    faces.forEach((face, i) => writeCropTensor(image, face.box, classifier.spec, batch, i * perFace));
-    const probabilities = await classifier.classify(batch, faces.length);
-    const labels = classifier.card.labels;
-    const results: FaceResult[] = faces.map((face, i) => {
-      const probs = probabilities[i]!;
-      let best = 0;
-      for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k;
-      const scores = Object.fromEntries(labels.map((label, k) => [label, probs[k]!]));
-      return { box: face.box, score: face.score, expression: { label: labels[best]!, scores } };
-    });
-    return { faces: results, backend: classifier.backend };
-  }
+/** With no detector, the frame is one pre-cropped face. */
+function wholeFrame(image: RgbaImage): Detection {
+  return { box: { x: 0, y: 0, width: image.width, height: image.height }, score: 1, landmarks: [] };
 }

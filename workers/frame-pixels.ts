@@ -2,11 +2,9 @@
 import { JadferError } from '../src/errors.js';
 import type { FramePayload } from '../src/engine-api.js';
 
-export interface RgbaImage {
-  data: Uint8Array | Uint8ClampedArray;
-  width: number;
-  height: number;
-}
+import type { RgbaImage } from './pipeline/types.js';
+
+export type { RgbaImage };
 
 /** Bitmaps and video frames larger than this (longest side) are downscaled when drawn. */
 export const MAX_DRAW_SIDE = 2048;

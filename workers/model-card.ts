@@ -14,11 +14,13 @@ export interface ClassifierCard {
   task: 'expression-classification';
   input: {
     name: string;
-    layout: 'NCHW' | 'NHWC';
-    /** Batch-1 shape in `layout` order. */
+    /** Faces are written planar: [batch, channels, height, width]. */
+    layout: 'NCHW';
+    /** Batch-1 shape, [1, C, H, W]. */
     shape: [number, number, number, number];
     dynamicBatch?: boolean;
-    color: 'rgb' | 'bgr' | 'gray';
+    /** 'gray' is BT.601 luma. A BGR network folds the channel swap into its first layer at export. */
+    color: 'rgb' | 'gray';
     /** Pixel range before mean/std: 0..255 bytes are first mapped linearly onto it. */
     range: [number, number];
     mean: number[];
@@ -30,18 +32,6 @@ export interface ClassifierCard {
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
   [key: string]: unknown;
-}
-
-/** What preprocessing needs, derived once from the card. */
-export interface TensorSpec {
-  layout: 'NCHW' | 'NHWC';
-  channels: number;
-  height: number;
-  width: number;
-  color: 'rgb' | 'bgr' | 'gray';
-  /** v = byte * scale + offset, per channel: range mapping and mean/std folded together. */
-  scale: Float32Array;
-  offset: Float32Array;
 }
 
 export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierCard {
@@ -60,9 +50,9 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
   need(typeof input === 'object' && input !== null, 'input', 'must be an object');
   if (input) {
     need(typeof input.name === 'string', 'input.name', 'must be a string');
-    need(input.layout === 'NCHW' || input.layout === 'NHWC', 'input.layout', "must be 'NCHW' or 'NHWC'");
+    need(input.layout === 'NCHW', 'input.layout', "must be 'NCHW'");
     need(Array.isArray(input.shape) && input.shape.length === 4 && input.shape.every((d) => Number.isInteger(d) && d > 0), 'input.shape', 'must be 4 positive integers');
-    need(['rgb', 'bgr', 'gray'].includes(input.color as string), 'input.color', "must be 'rgb', 'bgr' or 'gray'");
+    need(input.color === 'rgb' || input.color === 'gray', 'input.color', "must be 'rgb' or 'gray'");
     need(Array.isArray(input.range) && input.range.length === 2 && input.range.every(Number.isFinite), 'input.range', 'must be [min, max]');
     need(Array.isArray(input.mean) && input.mean.every(Number.isFinite), 'input.mean', 'must be numbers');
     need(Array.isArray(input.std) && input.std.every((s) => Number.isFinite(s) && s !== 0), 'input.std', 'must be non-zero numbers');
@@ -70,10 +60,11 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
   need(typeof card.output === 'object' && card.output !== null && typeof card.output.name === 'string', 'output.name', 'must be a string');
   need(card.output?.kind === 'logits' || card.output?.kind === 'probabilities', 'output.kind', "must be 'logits' or 'probabilities'");
   if (problems.length === 0) {
-    const spec = tensorSpec(card as ClassifierCard);
-    need(card.input!.mean.length === 1 || card.input!.mean.length === spec.channels, 'input.mean', `needs 1 or ${spec.channels} values`);
-    need(card.input!.std.length === 1 || card.input!.std.length === spec.channels, 'input.std', `needs 1 or ${spec.channels} values`);
-    need(spec.channels === 1 || spec.channels === 3, 'input.shape', 'needs 1 or 3 channels');
+    const channels = card.input!.shape[1];
+    const expected = card.input!.color === 'gray' ? 1 : 3;
+    need(channels === expected, 'input.shape', `color '${card.input!.color}' needs ${expected} channel(s), the shape has ${channels}`);
+    need(card.input!.mean.length === 1 || card.input!.mean.length === channels, 'input.mean', `needs 1 or ${channels} values`);
+    need(card.input!.std.length === 1 || card.input!.std.length === channels, 'input.std', `needs 1 or ${channels} values`);
   }
   if (problems.length > 0) throw cardError(cardUrl, problems);
   return card as ClassifierCard;
@@ -81,20 +72,4 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
 
 function cardError(url: string, problems: string[]): JadferError {
   return new JadferError('E_MODEL_LOAD', `invalid model card ${url}: ${problems.join('; ')}`, { details: { url, problems } });
-}
-
-export function tensorSpec(card: ClassifierCard): TensorSpec {
-  const { layout, shape, color, range, mean, std } = card.input;
-  const [, a, b, c] = shape;
-  const [channels, height, width] = layout === 'NCHW' ? [a, b, c] : [c, a, b];
-  const scale = new Float32Array(channels);
-  const offset = new Float32Array(channels);
-  const unit = (range[1] - range[0]) / 255;
-  for (let ch = 0; ch < channels; ch++) {
-    const m = mean[mean.length === 1 ? 0 : ch]!;
-    const s = std[std.length === 1 ? 0 : ch]!;
-    scale[ch] = unit / s;
-    offset[ch] = (range[0] - m) / s;
-  }
-  return { layout, channels, height, width, color, scale, offset };
 }

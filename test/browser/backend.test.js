@@ -7,7 +7,7 @@ describe('backend selection (WebGPU → WASM)', () => {
   it("'auto' skips a software fallback adapter and says why", async () => {
     const adapter = await navigator.gpu?.requestAdapter();
     const fallback = adapter?.info?.isFallbackAdapter ?? adapter?.isFallbackAdapter;
-    const fer = await create({ device: 'auto', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL });
+    const fer = await create({ device: 'auto', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' });
     try {
       expect(fer.backend).to.equal('wasm');
       expect(fer.fallbackReason).to.match(adapter ? (fallback ? /software fallback/ : /./) : /no WebGPU adapter|not available/);
@@ -17,7 +17,7 @@ describe('backend selection (WebGPU → WASM)', () => {
   });
 
   it("'webgpu' runs the model on the WebGPU execution provider", async () => {
-    const fer = await create({ device: 'webgpu', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL });
+    const fer = await create({ device: 'webgpu', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' });
     try {
       expect(fer.backend).to.equal('webgpu');
       for (const byte of [30, 200]) {
@@ -30,7 +30,7 @@ describe('backend selection (WebGPU → WASM)', () => {
   });
 
   it('a lost GPU device moves the engine to WASM, says why, and keeps answering', async () => {
-    const fer = await create({ device: 'webgpu', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL });
+    const fer = await create({ device: 'webgpu', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' });
     try {
       const events = [];
       fer.on('backend', (event) => events.push(event));

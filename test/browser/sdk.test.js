@@ -5,7 +5,7 @@ import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection } fro
 describe('JADFER in a Chromium page (module worker, onnxruntime-web)', () => {
   let fer;
   before(async () => {
-    fer = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL });
+    fer = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' });
   });
   after(() => fer?.dispose());
 

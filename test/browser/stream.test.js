@@ -4,8 +4,9 @@ import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection } fro
 
 describe('stream() and dispose()', () => {
   let fer;
+  // Raw scores (no temporal smoothing), so each frame's label is the contract model's answer.
   beforeEach(async () => {
-    fer = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL });
+    fer = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none', tracking: { smoothing: { kind: 'none' } } });
   });
   afterEach(() => fer?.dispose());
 
@@ -110,7 +111,7 @@ describe('stream() and dispose()', () => {
   });
 
   it('two instances and interleaved analyze/stream calls stay independent', async () => {
-    const other = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL });
+    const other = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' });
     try {
       const frames = Array.from({ length: 4 }, () => grayImageData(255));
       const streamed = (async () => {
@@ -123,6 +124,36 @@ describe('stream() and dispose()', () => {
       expect(new Set(await streamed)).to.deep.equal(new Set([expectedLabel(255)]));
     } finally {
       await other.dispose();
+    }
+  });
+
+  it('tracks faces across stream frames and smooths their scores (EMA)', async () => {
+    const smoothed = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none', tracking: { smoothing: { kind: 'ema', alpha: 0.4 } } });
+    try {
+      async function* frames() {
+        yield grayImageData(0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        yield grayImageData(255);
+      }
+      const results = [];
+      for await (const result of smoothed.stream(frames())) results.push(result);
+      expect(results).to.have.length(2);
+      const [first, second] = results.map((r) => r.faces[0]);
+      expect(first.trackId).to.be.a('number');
+      expect(second.trackId).to.equal(first.trackId);
+      // Raw scores from the unsmoothed instance; the first observation passes through.
+      const [dark] = await fer.analyze(grayImageData(0));
+      const [bright] = await fer.analyze(grayImageData(255));
+      for (const [label, raw] of Object.entries(dark.expression.scores)) {
+        expect(first.expression.scores[label], label).to.be.closeTo(raw, 1e-5);
+        // s = 0.4 · new + 0.6 · old: the jump to 'contempt' is damped, not instant.
+        expect(second.expression.scores[label], label).to.be.closeTo(0.4 * bright.expression.scores[label] + 0.6 * raw, 1e-5);
+      }
+      expect(second.expression.label).to.equal('neutral');
+      // Single images are never tracked.
+      expect((await smoothed.analyze(grayImageData(0)))[0].trackId).to.equal(undefined);
+    } finally {
+      await smoothed.dispose();
     }
   });
 });

@@ -12,7 +12,7 @@ test('the built package runs analyze in Node', { skip: !existsSync(dist) && 'dis
   writeContractModel(models.pathname);
   const { create, JadferError } = await import(dist.href);
   const progress: string[] = [];
-  const fer = await create({ modelUrl: new URL('contract-test.json', models).href, onProgress: (e: { stage: string }) => progress.push(e.stage) });
+  const fer = await create({ detector: 'none', modelUrl: new URL('contract-test.json', models).href, onProgress: (e: { stage: string }) => progress.push(e.stage) });
   try {
     assert.equal(fer.backend, 'wasm');
     assert.match(fer.fallbackReason, /WebGPU/);

@@ -4,10 +4,9 @@
  * cutoff rises with the signal's speed, so it is steady at rest and quick on change.
  */
 
-export type SmoothingOptions =
-  | { kind: 'none' }
-  | { kind: 'ema'; alpha: number }
-  | { kind: 'one-euro'; minCutoff: number; beta: number; dCutoff: number };
+import type { SmoothingOptions } from '../../src/types.js';
+
+export type { SmoothingOptions };
 
 export interface VectorSmoother {
   /** Feeds one observation at `timestampMs` and returns the smoothed vector. */

@@ -10,17 +10,9 @@ export interface RgbaImage {
   height: number;
 }
 
-export interface Point {
-  x: number;
-  y: number;
-}
+import type { Box, Point } from '../../src/types.js';
 
-export interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Box, Point };
 
 /** One face in source-frame pixels. Landmark order is detector specific (see the detector's `landmarkNames`). */
 export interface Detection {

@@ -1,0 +1,68 @@
+// The whole SDK pipeline on real photos in Node: BlazeFace → alignment (WASM kernels) → classifier → tracker.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import sharp from 'sharp';
+import { writeContractModel } from '../fixtures/contract-model.js';
+
+const photos = new URL('../../../shared/fixtures/photos/', import.meta.url);
+const dist = new URL('../../dist/jadfer.js', import.meta.url);
+const models = new URL('../../test-output/models/', import.meta.url);
+const missing = !existsSync(photos) ? '../shared/fixtures/photos is absent' : !existsSync(dist) ? 'dist/ is missing: run npm run build' : false;
+if (missing) console.warn(`*** SKIPPING SDK photo tests: ${missing} ***`);
+
+async function rgba(name: string) {
+  const { data, info } = await sharp(new URL(name, photos).pathname).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+let fer: any;
+before(async () => {
+  if (missing) return;
+  writeContractModel(models.pathname);
+  const { create } = await import(dist.href);
+  fer = await create({ detector: 'blazeface-back', modelUrl: new URL('contract-test.json', models).href, tracking: { confirmHits: 2 } });
+});
+after(() => fer?.dispose());
+
+test('a portrait gives one face with a box inside the frame and six landmarks', { skip: missing }, async () => {
+  assert.equal(fer.detector, 'blazeface-back-256');
+  assert.equal(fer.kernels, 'wasm-simd');
+  const image = await rgba('portrait-a-1.jpg');
+  const faces = await fer.analyze(image);
+  assert.equal(faces.length, 1);
+  const [face] = faces;
+  assert.ok(face.box.width > 0.1 * image.width, 'a portrait face is large');
+  assert.ok(face.box.x >= -0.1 * image.width && face.box.x + face.box.width <= 1.1 * image.width);
+  assert.equal(face.landmarks.length, 6);
+  assert.ok(face.score > 0.5);
+  assert.equal(Object.keys(face.expression.scores).length, 8);
+  assert.equal(face.trackId, undefined, 'single images are not tracked');
+});
+
+test('all faces of a group photo are classified in one call', { skip: missing }, async () => {
+  const faces = await fer.analyze(await rgba('group-4.jpg'));
+  assert.ok(faces.length >= 5 && faces.length <= 7, `group-4 has 6 faces, got ${faces.length}`);
+  for (const face of faces) assert.ok(face.expression.label);
+});
+
+test('a stream of the same photo keeps its track ids', { skip: missing }, async () => {
+  const image = await rgba('group-4.jpg');
+  const frames = Array.from({ length: 4 }, () => ({ ...image, data: image.data.slice() }));
+  const ids: number[][] = [];
+  async function* paced() {
+    for (const frame of frames) {
+      yield frame;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+  for await (const result of fer.stream(paced())) ids.push(result.faces.map((f: { trackId: number }) => f.trackId).sort((a: number, b: number) => a - b));
+  assert.ok(ids.length >= 3, `got ${ids.length} results`);
+  assert.ok(ids[0]!.length >= 5);
+  for (const frameIds of ids.slice(1)) assert.deepEqual(frameIds, ids[0]);
+});
+
+test('a frame with no face returns faces: []', { skip: missing }, async () => {
+  const blank = { data: new Uint8Array(320 * 240 * 4).fill(128), width: 320, height: 240 };
+  assert.deepEqual(await fer.analyze(blank), []);
+});
