@@ -66,3 +66,10 @@ test('a frame with no face returns faces: []', { skip: missing }, async () => {
   const blank = { data: new Uint8Array(320 * 240 * 4).fill(128), width: 320, height: 240 };
   assert.deepEqual(await fer.analyze(blank), []);
 });
+
+test('an 8K frame is analysed (downscaled for detection), an oversized one is refused', { skip: missing }, async () => {
+  const { data, info } = await sharp(new URL('portrait-a-2.jpg', photos).pathname).resize({ width: 7680, height: 4320, fit: 'contain' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const faces = await fer.analyze({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height });
+  assert.equal(faces.length, 1);
+  await assert.rejects(fer.analyze({ data: new Uint8Array(20_000 * 2 * 4), width: 20_000, height: 2 }), (e: any) => e.code === 'E_BAD_INPUT' && /largest side/.test(e.message));
+});

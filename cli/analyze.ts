@@ -1,0 +1,98 @@
+import { mkdir } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { create, isJadferError, JadferError } from '../src/index.js';
+import type { DetectorOption, FaceResult } from '../src/types.js';
+import { overlaySvg } from './annotate.js';
+import { parseArgs, stringFlag } from './args.js';
+import type { Command } from './command.js';
+
+const USAGE = `Usage: jadfer analyze <image files...> [options]
+
+Detects the faces in each image and recognises their expressions, on this machine.
+
+Options:
+  --json                 print one JSON object: { files: [{ file, width, height, faces | error }] }
+  --annotate <dir>       write <dir>/<name>.png with boxes, landmarks and labels
+  --detector <name>      blazeface-back (default: small and far faces), blazeface (near faces) or none
+  --model <card.json>    a classifier model card (default: the shipped model)
+  --max-faces <n>        at most n faces per image (default 32)`;
+
+export interface AnalyzedFile {
+  file: string;
+  width?: number;
+  height?: number;
+  faces?: FaceResult[];
+  error?: { code: string; message: string };
+}
+
+export const analyzeCommand: Command = {
+  summary: 'find faces and expressions in image files',
+  usage: USAGE,
+  async run(args) {
+    const parsed = parseArgs(args, ['annotate', 'detector', 'model', 'max-faces']);
+    if (parsed.positionals.length === 0) {
+      console.error(USAGE);
+      return 2;
+    }
+    const { default: sharp } = await import('sharp');
+    const annotateDir = stringFlag(parsed, 'annotate');
+    const json = parsed.flags.has('json');
+    const modelPath = stringFlag(parsed, 'model');
+    const fer = await create({
+      detector: (stringFlag(parsed, 'detector') ?? 'blazeface-back') as DetectorOption,
+      maxFaces: Number(stringFlag(parsed, 'max-faces') ?? 32),
+      ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
+    });
+    const results: AnalyzedFile[] = [];
+    try {
+      if (annotateDir) await mkdir(annotateDir, { recursive: true });
+      for (const file of parsed.positionals) {
+        const result: AnalyzedFile = { file };
+        try {
+          const decoded = await sharp(file)
+            .rotate() // respect EXIF orientation, as a viewer would
+            .ensureAlpha()
+            .raw()
+            .toBuffer({ resolveWithObject: true })
+            .catch((error: Error) => {
+              throw new JadferError('E_BAD_INPUT', `cannot decode ${file}: ${error.message}`, { cause: error });
+            });
+          const { width, height } = decoded.info;
+          Object.assign(result, { width, height });
+          result.faces = await fer.analyze({ data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), width, height });
+          if (annotateDir) {
+            const out = join(annotateDir, `${basename(file, extname(file))}.png`);
+            await sharp(file).rotate().composite([{ input: Buffer.from(overlaySvg(width, height, result.faces)) }]).png().toFile(out);
+          }
+        } catch (error) {
+          result.error = { code: isJadferError(error) ? error.code : 'E_INTERNAL', message: (error as Error).message };
+        }
+        results.push(result);
+        if (!json) printHuman(result);
+      }
+    } finally {
+      await fer.dispose();
+    }
+    if (json) console.log(JSON.stringify({ model: fer.model.name, detector: fer.detector, backend: fer.backend, files: results }, null, 2));
+    return results.some((r) => r.error) ? 1 : 0;
+  },
+};
+
+function printHuman(result: AnalyzedFile): void {
+  if (result.error) {
+    console.log(`${result.file}: ${result.error.code}: ${result.error.message}`);
+    return;
+  }
+  const faces = result.faces!;
+  console.log(`${result.file} (${result.width}×${result.height}): ${faces.length} face${faces.length === 1 ? '' : 's'}`);
+  faces.forEach((face, i) => {
+    const { x, y, width, height } = face.box;
+    const top = Object.entries(face.expression.scores)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([label, score]) => `${label} ${(score * 100).toFixed(0)}%`)
+      .join(', ');
+    console.log(`  #${i + 1} box ${x.toFixed(0)},${y.toFixed(0)} ${width.toFixed(0)}×${height.toFixed(0)}  ${top}`);
+  });
+}

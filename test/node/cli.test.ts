@@ -1,0 +1,47 @@
+// `npx jadfer`: the built CLI as a user runs it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import { writeContractModel } from '../fixtures/contract-model.js';
+
+const built = existsSync('dist/cli.js');
+const photos = '../shared/fixtures/photos';
+const jadfer = (...args: string[]) => spawnSync(process.execPath, ['bin/jadfer.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
+
+// Counted by eye (faces turned to the camera; people seen from behind are not faces to the detector).
+const GROUP_FACES: Record<string, number> = { 'group-1.jpg': 4, 'group-2.jpg': 3, 'group-3.jpg': 5, 'group-4.jpg': 6, 'group-5.jpg': 5 };
+
+test('--help lists the commands; an unknown command exits 2', { skip: !built && 'run npm run build first' }, () => {
+  const help = jadfer('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /Usage: jadfer <command>/);
+  assert.match(help.stdout, /analyze/);
+  assert.match(jadfer('analyze', '--help').stdout, /--annotate <dir>/);
+  assert.equal(jadfer('no-such-command').status, 2);
+});
+
+test('analyze: one face per portrait, the right count per group photo, a clear error for a corrupt file', { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jadfer-cli-'));
+  writeContractModel(join(dir, 'models'));
+  const corrupt = join(dir, 'corrupt.jpg');
+  writeFileSync(corrupt, 'not a jpeg');
+  const files = readdirSync(photos).filter((f) => f.endsWith('.jpg')).sort();
+  const run = jadfer('analyze', '--json', '--annotate', join(dir, 'out'), '--model', join(dir, 'models', 'contract-test.json'), ...files.map((f) => join(photos, f)), corrupt);
+  assert.equal(run.status, 1, 'exit 1 because one file failed');
+  const report = JSON.parse(run.stdout);
+  const byName = new Map(report.files.map((f: { file: string }) => [f.file.split('/').pop(), f]));
+  for (const file of files) {
+    const result = byName.get(file) as { faces: unknown[]; error?: unknown };
+    assert.equal(result.error, undefined, file);
+    if (file.startsWith('portrait-a-')) assert.equal(result.faces.length, 1, file);
+    else assert.ok(Math.abs(result.faces.length - GROUP_FACES[file]!) <= 1, `${file}: ${result.faces.length} faces, expected ${GROUP_FACES[file]} ± 1`);
+  }
+  assert.equal((byName.get('corrupt.jpg') as { error: { code: string } }).error.code, 'E_BAD_INPUT');
+  const annotated = await sharp(join(dir, 'out', 'group-4.png')).metadata();
+  assert.equal(annotated.format, 'png');
+  assert.ok(annotated.width! > 100);
+});
