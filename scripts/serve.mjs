@@ -23,15 +23,21 @@ const TYPES = {
 
 export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'";
 
-export function startServer({ root = fileURLToPath(new URL('..', import.meta.url)), port = 8080, host = '127.0.0.1', isolated = true, csp = STRICT_CSP } = {}) {
+/**
+ * @param mounts extra folders served under a URL prefix, e.g. { '/shared/': '../shared' } for
+ *   benchmarks and tests that read fixture photos (never used by the demo).
+ */
+export function startServer({ root = fileURLToPath(new URL('..', import.meta.url)), port = 8080, host = '127.0.0.1', isolated = true, csp = STRICT_CSP, mounts = {} } = {}) {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/') {
       response.writeHead(302, { location: '/demo/' });
       return response.end();
     }
-    const path = normalize(join(root, decodeURIComponent(url.pathname)));
-    if (!path.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    const mount = Object.keys(mounts).find((prefix) => url.pathname.startsWith(prefix));
+    const base = mount ? normalize(mounts[mount]) : root;
+    const path = normalize(join(base, decodeURIComponent(mount ? url.pathname.slice(mount.length) : url.pathname)));
+    if (!path.startsWith(base.endsWith(sep) ? base : base + sep)) {
       response.writeHead(403);
       return response.end();
     }
