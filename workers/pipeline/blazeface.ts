@@ -46,7 +46,10 @@ export interface BlazeFaceOptions {
   maxFaces?: number;
   /** Drop faces whose box is smaller than this many frame pixels on its shorter side. */
   minFaceSize?: number;
-  /** Letterbox anti-aliasing (see LetterboxOptions.supersample). Default 'auto'. */
+  /**
+   * Letterbox anti-aliasing (see LetterboxOptions.supersample). Default 2 (2×2 samples): at
+   * 640×480 → 128 it finds the same faces as 4×4 on the fixture photos for a quarter of the cost.
+   */
   supersample?: number | 'auto';
 }
 
@@ -76,7 +79,7 @@ export class BlazeFaceDetector implements FaceDetector {
       iouThreshold: options.iouThreshold ?? card.decode.nmsIouThreshold,
       maxFaces: options.maxFaces ?? Infinity,
       minFaceSize: options.minFaceSize ?? 0,
-      supersample: options.supersample ?? 'auto',
+      supersample: options.supersample ?? 2,
     };
   }
 
