@@ -41,3 +41,27 @@ test('the package.json exports resolve to built files', async () => {
     for (const file of [pkg.exports['.'].default, pkg.exports['./iife'], pkg.exports['.'].types]) assert.ok(existsSync(file), file);
   }
 });
+
+test('reclassifyEveryMs: a confirmed track reuses its scores until it is due', { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' }, async () => {
+  writeContractModel(models.pathname);
+  const { create } = await import(dist.href);
+  const fer = await create({
+    detector: 'none',
+    modelUrl: new URL('contract-test.json', models).href,
+    tracking: { confirmHits: 1, reclassifyEveryMs: 60_000, smoothing: { kind: 'none' } },
+  });
+  try {
+    const gray = (byte: number) => ({ data: new Uint8Array(CONTRACT_SIZE * CONTRACT_SIZE).fill(byte), width: CONTRACT_SIZE, height: CONTRACT_SIZE });
+    async function* frames() {
+      yield gray(0);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      yield gray(255);
+    }
+    const labels: string[] = [];
+    for await (const result of fer.stream(frames())) labels.push(result.faces[0].expression.label);
+    // The second frame is bright, but the stable track is not due for reclassification.
+    assert.deepEqual(labels, [expectedLabel(0), expectedLabel(0)]);
+  } finally {
+    await fer.dispose();
+  }
+});
