@@ -19,7 +19,7 @@ export default [
     onwarn: quiet,
   },
   {
-    input: 'src/index.ts',
+    input: 'src/iife.ts',
     output: { file: 'dist/jadfer.iife.js', format: 'iife', name: 'JADFER', sourcemap: true },
     plugins: [resolve(), typescript()],
     onwarn: quiet,

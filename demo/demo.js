@@ -6,6 +6,8 @@ const video = $('video');
 const params = new URLSearchParams(location.search);
 let fer;
 let streaming;
+let analytics;
+const visits = [];
 
 function setStatus(text) {
   $('status').textContent = text;
@@ -77,6 +79,8 @@ async function runStream(source, label) {
   let frames = 0;
   let windowStart = performance.now();
   for await (const result of stream) {
+    analytics.observe(result);
+    $('a-active').textContent = String(result.faces.length);
     if (video.videoWidth && (canvas.width !== video.videoWidth || canvas.height !== video.videoHeight)) {
       canvas.width = video.videoWidth;
       canvas.height = video.videoHeight;
@@ -92,6 +96,22 @@ async function runStream(source, label) {
       windowStart = performance.now();
     }
   }
+}
+
+function showVisit(event) {
+  if (event.type !== 'track') return;
+  visits.push(event);
+  $('a-visitors').textContent = String(visits.length);
+  $('a-dwell').textContent = `${(visits.reduce((sum, v) => sum + v.dwellMs, 0) / visits.length / 1000).toFixed(1)} s`;
+  const attentive = visits.filter((v) => v.attentionRatio !== null);
+  if (attentive.length) $('a-attention').textContent = `${((100 * attentive.reduce((sum, v) => sum + v.attentionRatio, 0)) / attentive.length).toFixed(0)}%`;
+  const counts = {};
+  for (const v of visits) counts[v.dominantExpression] = (counts[v.dominantExpression] ?? 0) + 1;
+  $('a-share').replaceChildren(
+    ...Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([label, n]) => Object.assign(document.createElement('li'), { textContent: `${label}: ${n} visitor${n > 1 ? 's' : ''}` })),
+  );
 }
 
 async function startCamera() {
@@ -141,6 +161,7 @@ async function main() {
     return;
   }
   window.jadferDemo = fer;
+  analytics = JADFER.createAnalytics({ onEvent: showVisit, trackTimeoutMs: 1500 });
   showBackend(fer.backend, fer.fallbackReason);
   fer.on('backend', (event) => showBackend(event.backend, event.reason));
   fer.on('error', (error) => setStatus(`${error.code ?? 'error'}: ${error.message}`));

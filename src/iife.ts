@@ -1,0 +1,6 @@
+/** The `<script src=".../jadfer.iife.js">` build: everything on the global `JADFER`, and `<jadfer-camera>` defined. */
+import { defineJadferCamera } from './camera-element.js';
+
+export * from './index.js';
+
+defineJadferCamera();
