@@ -49,3 +49,19 @@ test('strict CSP page: analyze + stream work, zero foreign requests, no violatio
   assert.ok(requests.some((url) => url.endsWith('.wasm')), 'the wasm came from our own origin');
   assert.deepEqual(consoleErrors, []);
 });
+
+test('strict CSP page: the WebGPU backend runs too (ORT’s unused embind invoker never needs eval)', { skip: !ready && 'needs dist/ and /usr/bin/chromium' }, async () => {
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const page = await browser.newPage();
+  await page.goto(`${origin}/test/pages/csp-analyze.html`);
+  await page.waitForFunction(() => (window as { __result?: unknown }).__result, undefined, { timeout: 60_000 });
+  const result = await page.evaluate(async () => {
+    const J = (window as any).JADFER;
+    const fer = await J.create({ device: 'webgpu', detector: 'none', modelUrl: '/test-output/models/contract-test.json' });
+    const faces = await fer.analyze({ data: new Uint8Array(48 * 48).fill(255), width: 48, height: 48 });
+    await fer.dispose();
+    return { backend: fer.backend, label: faces[0].expression.label, violations: (window as any).__violations };
+  });
+  await page.close();
+  assert.deepEqual(result, { backend: 'webgpu', label: 'contempt', violations: [] });
+});
