@@ -45,3 +45,18 @@ test('analyze: one face per portrait, the right count per group photo, a clear e
   assert.equal(annotated.format, 'png');
   assert.ok(annotated.width! > 100);
 });
+
+test('eval --json scores a model on a FERPlus split with the majority-vote protocol', { skip: (!built && 'run npm run build first') || (!existsSync('../shared/data/ferplus/FER2013Valid') && '../shared/data/ferplus is absent') }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jadfer-eval-'));
+  writeContractModel(dir);
+  const run = jadfer('eval', '--json', '--limit', '40', '--data', '../shared/data/ferplus/FER2013Valid', '--model', join(dir, 'contract-test.json'));
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.equal(report.n, 40);
+  assert.equal(report.model, 'contract-test');
+  assert.deepEqual(Object.keys(report.perClass), ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt']);
+  assert.equal(report.confusion.flat().reduce((a: number, b: number) => a + b, 0), 40);
+  assert.equal(report.correct, report.confusion.reduce((sum: number, row: number[], k: number) => sum + row[k]!, 0));
+  assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
+  assert.ok(report.skipped['tied-majority'] > 0 && report.skipped['unknown-or-nf'] > 0, 'protocol skips are counted');
+});

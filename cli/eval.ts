@@ -1,0 +1,94 @@
+import { pathToFileURL } from 'node:url';
+import { create } from '../src/index.js';
+import { FER_EMOTIONS, loadFerPlusSplit } from '../training/data/ferplus.js';
+import { parseArgs, stringFlag } from './args.js';
+import type { Command } from './command.js';
+
+const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--json] [--limit N]
+
+Scores a classifier on a FERPlus split (FER2013Train/, FER2013Valid/ or FER2013Test/ with its
+label.csv), majority-vote protocol, 8 classes: label = the emotion with most votes; images whose
+top vote is unknown/NF, or whose majority is tied, are skipped and counted. Every image goes
+through the SDK's own preprocessing (the crop is the whole 48×48 image, as detector 'none').
+
+Prints overall accuracy, per-class accuracy, the confusion matrix and the skipped counts.
+--json prints one JSON object: { accuracy, n, perClass, confusion, labels, skipped, model, data }.`;
+
+export interface EvalReport {
+  model: string;
+  data: string;
+  n: number;
+  correct: number;
+  accuracy: number;
+  labels: readonly string[];
+  perClass: Record<string, { n: number; correct: number; accuracy: number }>;
+  /** confusion[truth][predicted], in `labels` order. */
+  confusion: number[][];
+  skipped: Record<string, number>;
+  ms: number;
+}
+
+export const evalCommand: Command = {
+  summary: 'accuracy of a model on a FERPlus split (majority vote, 8 classes)',
+  usage: USAGE,
+  async run(args) {
+    const parsed = parseArgs(args, ['data', 'model', 'limit']);
+    const data = stringFlag(parsed, 'data');
+    if (!data) {
+      console.error(USAGE);
+      return 2;
+    }
+    const modelPath = stringFlag(parsed, 'model');
+    const limit = Number(stringFlag(parsed, 'limit') ?? Infinity);
+    const report = await evaluate(data, modelPath, limit);
+    if (parsed.flags.has('json')) console.log(JSON.stringify(report));
+    else printReport(report);
+    return 0;
+  },
+};
+
+export async function evaluate(dataDir: string, modelPath: string | undefined, limit = Infinity): Promise<EvalReport> {
+  const started = performance.now();
+  const split = await loadFerPlusSplit(dataDir, { pixels: true, limit });
+  const fer = await create({ detector: 'none', device: 'wasm', ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}) });
+  const labels = FER_EMOTIONS;
+  const confusion = labels.map(() => labels.map(() => 0));
+  const skipped: Record<string, number> = { ...(split.skipped as Record<string, number>) };
+  try {
+    for (const item of split.items) {
+      const [face] = await fer.analyze({ data: item.pixels!, width: 48, height: 48 });
+      const predicted = labels.indexOf(face!.expression.label as (typeof labels)[number]);
+      if (predicted < 0) {
+        skipped['model-label-not-in-ferplus'] = (skipped['model-label-not-in-ferplus'] ?? 0) + 1;
+        continue;
+      }
+      confusion[item.label]![predicted]!++;
+    }
+  } finally {
+    await fer.dispose();
+  }
+  const perClass = Object.fromEntries(
+    labels.map((label, k) => {
+      const n = confusion[k]!.reduce((a, b) => a + b, 0);
+      const correct = confusion[k]![k]!;
+      return [label, { n, correct, accuracy: n ? correct / n : 0 }];
+    }),
+  );
+  const n = confusion.flat().reduce((a, b) => a + b, 0);
+  const correct = labels.reduce((sum, _, k) => sum + confusion[k]![k]!, 0);
+  return { model: fer.model.name, data: dataDir, n, correct, accuracy: n ? correct / n : 0, labels, perClass, confusion, skipped, ms: performance.now() - started };
+}
+
+function printReport(report: EvalReport): void {
+  const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+  console.log(`model ${report.model} on ${report.data}`);
+  console.log(`accuracy ${pct(report.accuracy)} (${report.correct}/${report.n}), ${(report.ms / 1000).toFixed(1)} s`);
+  console.log('\nper class:');
+  for (const [label, c] of Object.entries(report.perClass)) console.log(`  ${label.padEnd(10)} ${pct(c.accuracy).padStart(7)}  (${c.correct}/${c.n})`);
+  console.log('\nconfusion (rows: truth, columns: predicted):');
+  const short = report.labels.map((l) => l.slice(0, 5));
+  console.log(`  ${''.padEnd(10)}${short.map((l) => l.padStart(7)).join('')}`);
+  report.confusion.forEach((row, k) => console.log(`  ${report.labels[k]!.padEnd(10)}${row.map((v) => String(v).padStart(7)).join('')}`));
+  const skipped = Object.entries(report.skipped).filter(([, v]) => v > 0);
+  console.log(`\nskipped: ${skipped.length ? skipped.map(([reason, count]) => `${reason} ${count}`).join(', ') : 'none'}`);
+}
