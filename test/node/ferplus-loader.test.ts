@@ -89,9 +89,11 @@ test('synthetic split: labels, pixels, limit and counted skips', async () => {
     assert.deepEqual(all.items[1]!.votes, [1, 0, 7, 0, 0, 0, 0, 0, 2, 0]);
     assert.deepEqual(classCounts(all.items), [0, 1, 1, 0, 0, 0, 1, 0]);
 
-    const limited = await loadFerPlusSplit(dir, { limit: 2 });
+    const limited = await loadFerPlusSplit(dir, { limit: 2, soft: true });
     assert.equal(limited.items.length, 2);
     assert.equal(limited.items[0]!.pixels, undefined);
+    assert.deepEqual(Array.from(limited.items[1]!.soft!), [0.125, 0, 0.875, 0, 0, 0, 0, 0]);
+    assert.equal(all.items[0]!.soft, undefined);
 
     const unverified = await loadFerPlusSplit(dir, { verifyImages: false });
     // without decoding, corrupt / wrong-size files pass; only the missing one is caught
