@@ -2,9 +2,10 @@
 import { scriptBaseUrl } from './base-url.js';
 import { resolveOptions, type ResolvedOptions } from './config.js';
 import type { EngineInfo, FrameMeta } from './engine-api.js';
-import { canUseWorker, openEngine, type EngineLink } from './engine-link.js';
+import { canUseWorker } from './engine-link.js';
+import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
-import { JadferError, toJadferError } from './errors.js';
+import { JadferError, isJadferError } from './errors.js';
 import { prepareFrame } from './frames.js';
 import { DEFAULT_MODEL_CARD } from './models.js';
 import { streamResults } from './stream.js';
@@ -27,13 +28,15 @@ export class Jadfer {
   private disposed = false;
   private disposing?: Promise<void>;
   private currentBackend: Backend;
+  private info: EngineInfo;
   private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
 
   private constructor(
-    private readonly link: EngineLink,
-    private readonly info: EngineInfo,
+    private readonly engine: EngineSupervisor,
+    info: EngineInfo,
     private readonly options: ResolvedOptions,
   ) {
+    this.info = info;
     this.currentBackend = info.backend;
   }
 
@@ -41,51 +44,48 @@ export class Jadfer {
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
     const resolved = resolveOptions(options);
     const baseUrl = new URL(resolved.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
-    const cardUrl = resolveCardUrl(resolved.modelUrl ?? DEFAULT_MODEL_CARD, baseUrl);
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker()) throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
-    const threads = resolved.threads ?? defaultThreads();
     let instance: Jadfer | undefined;
     const pendingBackendEvents: JadferEvents['backend'][] = [];
-    const link = await openEngine(baseUrl, useWorker);
-    try {
-      const info = await withTimeout(
-        link.init(
-          {
-            device: resolved.device,
-            cardUrl,
-            baseUrl,
-            detector: resolved.detector,
-            threads,
-            maxFaces: resolved.maxFaces,
-            minFaceSize: resolved.minFaceSize,
-            allowFallbackAdapter: resolved.allowFallbackAdapter,
-            tracking: resolved.tracking,
-          },
-          {
-            progress: (event) => {
-              resolved.onProgress?.(event);
-              instance?.events.emit('progress', event);
-            },
-            backend: (event) => {
-              if (!instance) return void pendingBackendEvents.push(event);
-              instance.currentBackend = event.backend;
-              instance.events.emit('backend', event);
-            },
-          },
-        ),
-        resolved.timeouts.createMs,
-        'JADFER.create',
-      );
-      instance = new Jadfer(link, info, resolved);
-      link.crashed.catch((error: Error) => instance?.events.emit('error', error));
-      // The first backend event is replayed once listeners can exist (next microtask).
-      queueMicrotask(() => pendingBackendEvents.forEach((event) => instance?.events.emit('backend', event)));
-      return instance;
-    } catch (error) {
-      await link.close();
-      throw toJadferError(error, 'E_INTERNAL');
-    }
+    const { supervisor, info } = await EngineSupervisor.start({
+      baseUrl,
+      useWorker,
+      createTimeoutMs: resolved.timeouts.createMs,
+      init: {
+        device: resolved.device,
+        cardUrl: resolveCardUrl(resolved.modelUrl ?? DEFAULT_MODEL_CARD, baseUrl),
+        baseUrl,
+        detector: resolved.detector,
+        threads: resolved.threads ?? defaultThreads(),
+        maxFaces: resolved.maxFaces,
+        minFaceSize: resolved.minFaceSize,
+        allowFallbackAdapter: resolved.allowFallbackAdapter,
+        tracking: resolved.tracking,
+      },
+      callbacks: {
+        progress: (event) => {
+          resolved.onProgress?.(event);
+          instance?.events.emit('progress', event);
+        },
+        backend: (event) => {
+          if (!instance) return void pendingBackendEvents.push(event);
+          instance.currentBackend = event.backend;
+          instance.events.emit('backend', event);
+        },
+      },
+      onCrash: (error) => instance?.events.emit('error', error),
+      onRestarted: (fresh) => {
+        if (!instance) return;
+        instance.info = fresh;
+        instance.currentBackend = fresh.backend;
+      },
+      onGaveUp: (error) => instance?.events.emit('error', error),
+    });
+    instance = new Jadfer(supervisor, info, resolved);
+    // The first backend event is replayed once listeners can exist (next microtask).
+    queueMicrotask(() => pendingBackendEvents.forEach((event) => instance?.events.emit('backend', event)));
+    return instance;
   }
 
   /** The backend in use now (it changes to 'wasm' after a lost WebGPU device). */
@@ -151,20 +151,28 @@ export class Jadfer {
       analyze: (image, timestamp) => this.analyzeFrame(image, true, { stream, timestamp }),
       onResult: (result) => this.events.emit('result', result),
       onFrameError: (error) => this.events.emit('error', error),
+      // A frame lost to a crash or a hang is skipped while the engine restarts; a bad frame too.
+      isFrameError: (error) => isJadferError(error, 'E_BAD_INPUT') || isJadferError(error, 'E_TIMEOUT') || (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
     });
     this.openStreams.add(iterator);
     const close = iterator.return!.bind(iterator);
     iterator.return = async (value?: unknown) => {
-      if (this.openStreams.delete(iterator) && !this.disposed) await this.link.endStream(stream).catch(() => undefined);
+      if (this.openStreams.delete(iterator) && !this.disposed) await (await this.engine.link()).endStream(stream).catch(() => undefined);
       return close(value);
     };
     return iterator;
   }
 
   /** Test hook: destroys the WebGPU device as a driver reset would. */
-  simulateDeviceLoss(): Promise<boolean> {
+  async simulateDeviceLoss(): Promise<boolean> {
     this.assertAlive();
-    return this.link.simulateDeviceLoss();
+    return (await this.engine.link()).simulateDeviceLoss();
+  }
+
+  /** Test hook: makes the engine worker die as an uncaught error would; the SDK restarts it. */
+  async simulateWorkerCrash(): Promise<void> {
+    this.assertAlive();
+    await (await this.engine.link()).simulateCrash();
   }
 
   /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */
@@ -173,7 +181,7 @@ export class Jadfer {
       this.disposed = true;
       this.disposing = (async () => {
         await Promise.all([...this.openStreams].map((stream) => stream.return?.()));
-        await this.link.close();
+        await this.engine.close();
         this.events.clear();
       })();
     }
@@ -187,7 +195,12 @@ export class Jadfer {
   private async analyzeFrame(image: ImageInput, owned: boolean, meta: FrameMeta): Promise<{ faces: FaceResult[]; backend: Backend }> {
     this.assertAlive();
     const { payload, transfer } = await prepareFrame(image, owned);
-    const reply = await withTimeout(this.link.analyze(payload, meta, transfer), this.options.timeouts.analyzeMs, 'analyze');
+    const link = await this.engine.link();
+    const reply = await withTimeout(link.analyze(payload, meta, transfer), this.options.timeouts.analyzeMs, 'analyze').catch((error: unknown) => {
+      // An engine that stopped answering is restarted like a crashed one.
+      if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+      throw error;
+    });
     this.currentBackend = reply.backend;
     return reply;
   }

@@ -59,5 +59,7 @@ export interface EngineApi {
   endStream(stream: number): Promise<void>;
   /** Test hook: destroys the WebGPU device as a driver reset would. */
   simulateDeviceLoss(): Promise<boolean>;
+  /** Test hook: an uncaught error in the engine's event loop, as a crash would raise. */
+  simulateCrash(): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -12,6 +12,7 @@ export interface EngineLink {
   analyze(frame: FramePayload, meta: FrameMeta, transfer: Transferable[]): Promise<AnalyzeReply>;
   endStream(stream: number): Promise<void>;
   simulateDeviceLoss(): Promise<boolean>;
+  simulateCrash(): Promise<void>;
   /** Resolves never; rejects with E_WORKER_CRASHED if the worker dies. */
   readonly crashed: Promise<never>;
   close(): Promise<void>;
@@ -52,6 +53,7 @@ function openWorkerEngine(baseUrl: string): EngineLink {
     analyze: (frame, meta, transfer) => guard(remote.analyze(Comlink.transfer(frame, transfer), meta)),
     endStream: (stream) => guard(remote.endStream(stream)),
     simulateDeviceLoss: () => guard(remote.simulateDeviceLoss()),
+    simulateCrash: () => guard(remote.simulateCrash()),
     async close() {
       if (closed) return;
       closed = true;
@@ -79,6 +81,7 @@ async function openLocalEngine(baseUrl: string): Promise<EngineLink> {
     analyze: (frame, meta) => engine.analyze(frame, meta),
     endStream: (stream) => engine.endStream(stream),
     simulateDeviceLoss: () => engine.simulateDeviceLoss(),
+    simulateCrash: () => engine.simulateCrash(),
     close: () => engine.dispose(),
   };
 }

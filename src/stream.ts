@@ -3,7 +3,6 @@
  * produces, but only the newest frame is kept. When inference is busy, older frames are
  * released and counted as dropped, so memory stays flat however fast the source is.
  */
-import { isJadferError } from './errors.js';
 import { releaseFrame } from './frames.js';
 import type { FrameResult, ImageInput, StreamOptions, StreamSource } from './types.js';
 
@@ -65,6 +64,8 @@ export interface StreamHooks {
   onResult(result: FrameResult): void;
   /** Frame-level errors (a bad frame): reported, and the stream goes on. */
   onFrameError(error: Error): void;
+  /** Which errors cost one frame rather than the stream. */
+  isFrameError(error: unknown): boolean;
 }
 
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -118,8 +119,8 @@ export function streamResults(source: StreamSource, options: StreamOptions, hook
           hooks.onResult(result);
           return { done: false, value: result };
         } catch (error) {
-          if (isJadferError(error, 'E_BAD_INPUT')) {
-            hooks.onFrameError(error);
+          if (hooks.isFrameError(error)) {
+            hooks.onFrameError(error as Error);
             continue;
           }
           finish();

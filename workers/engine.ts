@@ -113,6 +113,12 @@ export class Engine implements EngineApi {
     return true;
   }
 
+  async simulateCrash(): Promise<void> {
+    setTimeout(() => {
+      throw new Error('simulated engine crash');
+    }, 0);
+  }
+
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;

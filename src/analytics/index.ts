@@ -41,6 +41,8 @@ export interface AnalyticsStats {
   buffered: number;
   failedSends: number;
   overflowed: number;
+  /** Events the offline buffer could not store. */
+  lostToStorage: number;
   activeTracks: number;
 }
 
@@ -65,7 +67,7 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
   const aggregator = new Aggregator({ trackTimeoutMs: options.trackTimeoutMs ?? 1500, maxFrameGapMs: 1000, sessionId: newId(), newId });
   const endpoint = options.endpoint;
   const buffer: Promise<EventBuffer | undefined> = endpoint ? openBuffer(options) : Promise.resolve(undefined);
-  const counts = { events: 0, sent: 0, failedSends: 0 };
+  const counts = { events: 0, sent: 0, failedSends: 0, lostToStorage: 0 };
   let windowStart = now();
   let retryDelay = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -84,7 +86,8 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       await b.push(events);
       if ((await b.size()) >= batchSize) void flush();
     }).catch(() => {
-      // Storage refused the write (quota, blocked): the events are lost, analysis goes on.
+      // Storage refused the write (quota, blocked): the events are lost and counted; analysis goes on.
+      counts.lostToStorage += events.length;
     });
   };
 

@@ -6,18 +6,27 @@ const frame = (faces) => ({ faces, timestamp: 0, latencyMs: 1, backend: 'wasm', 
 
 describe('analytics offline buffer (IndexedDB)', () => {
   it('keeps unsent events across instances (a reload) and sends them when the endpoint works', async () => {
-    indexedDB.deleteDatabase('jadfer-analytics');
+    await new Promise((resolve, reject) => {
+      const request = indexedDB.deleteDatabase('jadfer-analytics');
+      request.onsuccess = resolve;
+      request.onerror = () => reject(request.error);
+    });
     const down = async () => new Response(null, { status: 503 });
-    const first = createAnalytics({ endpoint: '/collect', fetch: down, trackTimeoutMs: 0, retryBaseMs: 60_000 });
+    let clock = 0;
+    const now = () => clock;
+    const first = createAnalytics({ endpoint: '/collect', fetch: down, trackTimeoutMs: 0, retryBaseMs: 60_000, now });
     first.observe(frame([face(1)]));
+    clock += 10; // the visitor leaves
     first.observe(frame([]));
     await first.flush();
-    expect((await first.stats()).buffered).to.be.greaterThan(0);
+    const stats = await first.stats();
+    expect(stats.lostToStorage).to.equal(0);
+    expect(stats.buffered, JSON.stringify(stats)).to.be.greaterThan(0);
     await first.dispose();
 
     const received = [];
     const up = async (_url, init) => (received.push(...JSON.parse(init.body).events), new Response(null, { status: 204 }));
-    const second = createAnalytics({ endpoint: '/collect', fetch: up, trackTimeoutMs: 0 });
+    const second = createAnalytics({ endpoint: '/collect', fetch: up, trackTimeoutMs: 0, now });
     await second.flush();
     expect((await second.stats()).buffered).to.equal(0);
     expect(received.some((e) => e.type === 'track' && e.trackId === 1)).to.equal(true);

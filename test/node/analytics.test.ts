@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createAnalytics, type AnalyticsEvent, type TrackEvent } from '../../src/analytics/index.js';
 import type { FaceResult, FrameResult } from '../../src/types.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../src/analytics/analytics-schema.json', import.meta.url), 'utf8'));
-const validate = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true }).compile(schema);
+const validate = new Ajv2020({ allErrors: true }).compile(schema);
 
 const LABELS = ['neutral', 'happiness', 'surprise'];
 function face(trackId: number, label: string, frontal: boolean): FaceResult {
