@@ -12,8 +12,8 @@ try {
 } catch {
   report = undefined;
 }
-if (!report || report.error) {
-  const why = report?.error?.summary ?? run.stderr.split('\n').find((line) => line.includes('audit')) ?? 'no answer';
+if (!report || report.error || !report.metadata) {
+  const why = report?.message ?? report?.error?.summary ?? run.stderr.split('\n').find((line) => line.includes('audit')) ?? 'no answer';
   console.warn(`npm audit: UNAVAILABLE (${why.trim()}); dependency advisories were NOT checked in this run.`);
   process.exit(0);
 }

@@ -66,7 +66,7 @@ test('JAD is the identity at inference and active in training (prob 1)', () => {
   const inference = new TfOps(params, { training: false });
   assert.deepEqual(inference.jad(weights(), 0.4, 1).arraySync(), weights().arraySync());
   const training = new TfOps(params, { training: true, rng: new Rng(7) });
-  const dropped = training.jad(weights(), 0.4, 1).arraySync();
+  const dropped = training.jad(weights(), 0.4, 1).arraySync() as number[][][][];
   assert.equal(dropped[0]![0]![0]![1], 0);
   assert.ok(Math.abs(dropped[0]![1]![1]![3]! - 1 / 3) < 1e-6);
 });
