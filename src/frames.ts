@@ -3,7 +3,7 @@
  * platform allows, so pixels cross to the worker without copies.
  */
 import type { FramePayload } from './engine-api.js';
-import { JadferError } from './errors.js';
+import { JadferError, toJadferError } from './errors.js';
 import type { ImageInput, RawImage } from './types.js';
 
 /** Larger frames are refused: 16384 is the largest canvas side browsers allow. */
@@ -22,6 +22,16 @@ const isInstance = (value: unknown, name: string) => has(name) && value instance
  *   otherwise it is cloned and the caller's object stays usable.
  */
 export async function prepareFrame(input: ImageInput, owned = false): Promise<PreparedFrame> {
+  try {
+    return await toPayload(input, owned);
+  } catch (error) {
+    // The platform's own refusals (createImageBitmap on a canvas with no context, a detached
+    // frame, …) are bad input too, and must carry our code.
+    throw toJadferError(error, 'E_BAD_INPUT', `cannot read the image: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function toPayload(input: ImageInput, owned: boolean): Promise<PreparedFrame> {
   if (input === null || typeof input !== 'object') throw badInput(`expected an image, got ${input === null ? 'null' : typeof input}`);
   if (isInstance(input, 'VideoFrame')) return fromVideoFrame(input as VideoFrame, owned);
   if (isInstance(input, 'ImageBitmap')) return fromBitmap(input as ImageBitmap, owned);

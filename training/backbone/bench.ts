@@ -1,0 +1,70 @@
+/**
+ * Per-face latency of a converted backbone trunk (batch 1, after warm-up):
+ * onnxruntime-node, onnxruntime-web (WASM, in Node) and TF.js wasm.
+ *
+ *   node --import tsx training/backbone/bench.ts [--backbone mobilefacenet] [--size 112] [--secs 3] [--threads 1]
+ */
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { CANDIDATES, candidatePath } from './candidates.js';
+import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
+import { overrideInputSize } from './tfjs-env.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+}
+
+async function timeIt(fn: () => Promise<unknown>, secs: number): Promise<number> {
+  for (let i = 0; i < 3; i++) await fn();
+  const times: number[] = [];
+  const t0 = performance.now();
+  while (performance.now() - t0 < secs * 1000) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return +times[Math.floor(times.length / 2)]!.toFixed(2); // median
+}
+
+async function main() {
+  const name = arg('backbone', DEFAULT_BACKBONE);
+  const secs = Number(arg('secs', '3'));
+  const threads = Number(arg('threads', '1'));
+  const model = loadBackbone(name);
+  const size = Number(arg('size', String(model.spec.inputSize)));
+  if (size !== model.spec.inputSize) {
+    overrideInputSize(model.json, size);
+    model.spec = { ...model.spec, inputSize: size };
+  }
+  const { bytes, shape } = backboneToOnnx(model);
+  const x = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i));
+  const res: Record<string, unknown> = { backbone: name, inputSize: size, featureShape: shape, onnxBytes: bytes.length, threads };
+
+  const sn = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  res.ortNodeMs = await timeIt(() => sn.run({ input: new ortNode.Tensor('float32', x, [1, 3, size, size]) }), secs);
+
+  ortWeb.env.wasm.numThreads = threads;
+  const sw = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  res.ortWebWasmMs = await timeIt(() => sw.run({ input: new ortWeb.Tensor('float32', x, [1, 3, size, size]) }), secs);
+
+  if (process.argv.includes('--tfjs')) {
+    const { initTf, loadGraphModelFromDisk, tf } = await import('./tfjs-env.js');
+    await initTf('wasm', threads);
+    const { model: gm } = await loadGraphModelFromDisk(candidatePath(CANDIDATES[name]!), size);
+    const t = tf.tensor4d(x, [1, size, size, 3]);
+    res.tfjsWasmMs = await timeIt(async () => {
+      const y = gm.execute(t, model.featureNode) as import('@tensorflow/tfjs').Tensor;
+      await y.data();
+      y.dispose();
+    }, secs);
+  }
+  console.log(JSON.stringify(res));
+  process.exit(0);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack?.split('\n').slice(0, 8).join('\n') : e);
+  process.exit(1);
+});

@@ -1,0 +1,192 @@
+/**
+ * Feature cache: runs the chosen backbone over FERPlus and stores its intermediate feature
+ * map for head training.
+ *
+ *   node --import tsx training/backbone/cache-features.ts [--backbone mobilefacenet]
+ *        [--splits train,valid] [--engine ort|tfjs] [--batch 32] [--threads 1] [--limit N]
+ *        [--out .cache/features]
+ *
+ * Writes, per split (train → FER2013Train, valid → FER2013Valid):
+ *   <out>/<backbone>/<split>-<view>.f32   raw little-endian float32, NHWC [n, h, w, c]
+ *   <out>/<backbone>/<split>.json         { backbone, featureNode, spec, n, h, w, c, views,
+ *                                           files, labels, votes, skipped, ... }
+ * Views: `orig` and `flip` (horizontal mirror of the 48×48 face) for train; `orig` for valid.
+ * Row i of every view file belongs to files[i] / labels[i] / votes[i]. The json is written
+ * last, so its presence marks a complete split. Default engine: onnxruntime-node on the
+ * converted trunk (parity with TF.js checked by parity.ts), the faster one here.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { CANDIDATES, candidatePath } from './candidates.js';
+import { grayBatch } from './preprocess.js';
+import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
+import { loadFerPlusSplit, readFerImage, FerImageError, type FerPlusItem, type SkipReason } from '../data/ferplus.js';
+import { FERPLUS_DIR } from '../data/paths.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1]! : def;
+}
+
+const SPLIT_DIRS: Record<string, string> = { train: 'FER2013Train', valid: 'FER2013Valid' };
+const VIEWS: Record<string, ('orig' | 'flip')[]> = { train: ['orig', 'flip'], valid: ['orig'] };
+
+export interface FeatureSplitMeta {
+  backbone: string;
+  featureNode: string;
+  spec: { inputSize: number; color: string; mean: number[]; std: number[] };
+  split: string;
+  source: string;
+  layout: 'NHWC';
+  dtype: 'float32';
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  views: string[];
+  files: string[];
+  labels: number[];
+  votes: number[][];
+  skipped: Partial<Record<SkipReason, number>>;
+  engine: string;
+  imgsPerSec: number;
+  createdAt: string;
+}
+
+type Runner = (batch: Float32Array, n: number) => Promise<Float32Array>; // NCHW in → NHWC out
+
+async function ortRunner(name: string, threads: number): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
+  const model = loadBackbone(name);
+  const { bytes, shape } = backboneToOnnx(model);
+  const sess = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  const s = model.spec.inputSize;
+  const { c, h, w } = shape;
+  return {
+    shape,
+    featureNode: model.featureNode,
+    async run(x, n) {
+      const r = await sess.run({ input: new ort.Tensor('float32', x, [n, 3, s, s]) });
+      const nchw = r.features!.data as Float32Array;
+      const out = new Float32Array(n * c * h * w);
+      for (let b = 0; b < n; b++)
+        for (let k = 0; k < c; k++)
+          for (let p = 0; p < h * w; p++) out[(b * h * w + p) * c + k] = nchw[(b * c + k) * h * w + p]!;
+      return out;
+    },
+  };
+}
+
+async function tfjsRunner(name: string, threads: number): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
+  const { initTf, loadGraphModelFromDisk, tf } = await import('./tfjs-env.js');
+  await initTf('wasm', threads);
+  const cand = CANDIDATES[name]!;
+  const { model } = await loadGraphModelFromDisk(candidatePath(cand), cand.spec.inputSize);
+  const node = cand.features[0]!.node;
+  const [h, w, c] = cand.features[0]!.shape;
+  const s = cand.spec.inputSize;
+  return {
+    shape: { c, h, w },
+    featureNode: node,
+    async run(x, n) {
+      // input arrives NCHW; tfjs wants NHWC
+      const t = tf.tidy(() => tf.transpose(tf.tensor4d(x, [n, 3, s, s]), [0, 2, 3, 1]));
+      const y = model.execute(t, node) as import('@tensorflow/tfjs').Tensor;
+      const out = (await y.data()) as Float32Array;
+      tf.dispose([t, y]);
+      return out;
+    },
+  };
+}
+
+async function cacheSplit(split: string, name: string, engine: string, runner: Awaited<ReturnType<typeof ortRunner>>, outDir: string, batch: number, limit: number) {
+  const dir = join(FERPLUS_DIR, SPLIT_DIRS[split]!);
+  const loaded = await loadFerPlusSplit(dir, { verifyImages: false, limit });
+  const skipped = { ...loaded.skipped };
+  const views = VIEWS[split]!;
+  const spec = CANDIDATES[name]!.spec;
+  const { c, h, w } = runner.shape;
+  const tmp = (v: string) => join(outDir, `${split}-${v}.f32.partial`);
+  const fds = Object.fromEntries(views.map((v) => [v, openSync(tmp(v), 'w')]));
+  const kept: FerPlusItem[] = [];
+  const t0 = performance.now();
+  let done = 0;
+  for (let i = 0; i < loaded.items.length; i += batch) {
+    const chunk = loaded.items.slice(i, i + batch);
+    const faces: Uint8Array[] = [];
+    for (const it of chunk) {
+      try {
+        faces.push(await readFerImage(it.path));
+        kept.push(it);
+      } catch (e) {
+        if (!(e instanceof FerImageError)) throw e;
+        skipped[e.reason] = (skipped[e.reason] ?? 0) + 1;
+      }
+    }
+    if (faces.length === 0) continue;
+    for (const v of views) {
+      const feats = await runner.run(grayBatch(faces, 48, spec, 'nchw', v === 'flip'), faces.length);
+      writeSync(fds[v]!, new Uint8Array(feats.buffer, feats.byteOffset, feats.byteLength));
+    }
+    done += faces.length;
+    if ((i / batch) % 20 === 0 || i + batch >= loaded.items.length) {
+      const secs = (performance.now() - t0) / 1000;
+      const rate = (done * views.length) / secs;
+      const eta = ((loaded.items.length - i - chunk.length) * views.length) / rate;
+      console.log(`${split}: ${done}/${loaded.items.length} images × ${views.length} views, ${rate.toFixed(1)} img/s, ETA ${(eta / 60).toFixed(1)} min`);
+    }
+  }
+  for (const v of views) {
+    closeSync(fds[v]!);
+    renameSync(tmp(v), join(outDir, `${split}-${v}.f32`));
+  }
+  const imgsPerSec = (done * views.length) / ((performance.now() - t0) / 1000);
+  const meta: FeatureSplitMeta = {
+    backbone: name,
+    featureNode: runner.featureNode,
+    spec,
+    split,
+    source: SPLIT_DIRS[split]!,
+    layout: 'NHWC',
+    dtype: 'float32',
+    n: kept.length,
+    h,
+    w,
+    c,
+    views,
+    files: kept.map((k) => k.file),
+    labels: kept.map((k) => k.label),
+    votes: kept.map((k) => k.votes),
+    skipped,
+    engine,
+    imgsPerSec: +imgsPerSec.toFixed(2),
+    createdAt: new Date().toISOString(),
+  };
+  writeFileSync(join(outDir, `${split}.json`), JSON.stringify(meta));
+  console.log(JSON.stringify({ split, n: meta.n, h, w, c, views, skipped, imgsPerSec: meta.imgsPerSec }));
+}
+
+async function main() {
+  const name = arg('backbone', DEFAULT_BACKBONE);
+  const engine = arg('engine', 'ort');
+  const threads = Number(arg('threads', '1'));
+  const batch = Number(arg('batch', '32'));
+  const limit = Number(arg('limit', 'Infinity'));
+  const outDir = join(arg('out', '.cache/features'), name);
+  mkdirSync(outDir, { recursive: true });
+  const runner = engine === 'tfjs' ? await tfjsRunner(name, threads) : await ortRunner(name, threads);
+  console.log(`backbone ${name} → ${runner.featureNode} [h=${runner.shape.h}, w=${runner.shape.w}, c=${runner.shape.c}], engine ${engine}, ${threads} thread(s), out ${outDir}`);
+  for (const split of arg('splits', 'valid,train').split(',')) {
+    if (!SPLIT_DIRS[split]) throw new Error(`unknown split ${split}`);
+    if (existsSync(join(outDir, `${split}.json`)) && !process.argv.includes('--force')) {
+      console.log(`${split}: already cached (use --force to redo)`);
+      continue;
+    }
+    await cacheSplit(split, name, engine, runner, outDir, batch, limit);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack?.split('\n').slice(0, 8).join('\n') : e);
+  process.exit(1);
+});
