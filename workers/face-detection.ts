@@ -81,10 +81,7 @@ export class DetectionStage {
     }
   }
 
-  /**
-   * V8 first runs ORT's wasm in its baseline tier and optimises it in the background;
-   * until then detection is several times slower. A few runs at start pay that up front.
-   */
+  /** Runs the detector on a blank frame until `maxRuns` or `budgetMs` (see Engine.warmUp). */
   async warmUp(maxRuns: number, budgetMs: number): Promise<number> {
     const blank: RgbaImage = { data: new Uint8Array(64 * 48 * 4), width: 64, height: 48 };
     const started = performance.now();
