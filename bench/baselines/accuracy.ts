@@ -41,6 +41,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit, type FerPlusItem } from '../../training/data/ferplus.js';
+import { readWeightShards } from '../../training/backbone/tfjs-graph.js';
 import { FERPLUS_DIR } from '../../training/data/paths.js';
 
 const require = createRequire(import.meta.url);
@@ -144,22 +145,10 @@ interface ModelJson {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-function readShards(dir: string, manifest: { paths: string[] }[]): ArrayBuffer {
-  const bufs = manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p))));
-  const total = bufs.reduce((n, b) => n + b.byteLength, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const b of bufs) {
-    out.set(b, off);
-    off += b.byteLength;
-  }
-  return out.buffer;
-}
-
 export async function loadHumanEmotion(): Promise<Baseline> {
   const modelPath = join(pkgDir('@vladmandic/human'), 'models', 'emotion.json');
   const json = JSON.parse(readFileSync(modelPath, 'utf8')) as ModelJson;
-  const weightData = readShards(dirname(modelPath), json.weightsManifest);
+  const weightData = readWeightShards(dirname(modelPath), json.weightsManifest);
   const model: GraphModel = await loadGraphModel(
     tf.io.fromMemory({
       modelTopology: json.modelTopology as tf.io.ModelArtifacts['modelTopology'],
@@ -243,7 +232,7 @@ export async function loadFaceApiExpression(): Promise<Baseline> {
   const dir = join(pkgDir('@vladmandic/face-api'), 'model');
   const manifest = JSON.parse(readFileSync(join(dir, 'face_expression_model-weights_manifest.json'), 'utf8')) as ModelJson['weightsManifest'];
   // tf.io.decodeWeights dequantises the uint8 entries, as face-api's loader (tf.io.loadWeights) does.
-  const weights = tf.io.decodeWeights(readShards(dir, manifest), manifest.flatMap((g) => g.weights));
+  const weights = tf.io.decodeWeights(readWeightShards(dir, manifest), manifest.flatMap((g) => g.weights));
   return {
     id: 'faceapi',
     system: '@vladmandic/face-api 1.7.15 `face_expression_model`',

@@ -50,15 +50,19 @@ export interface TfTensor {
 /** Reads model.json and concatenates its weight shards. */
 export function readModelFiles(jsonPath: string): { json: ModelJson; weightData: ArrayBuffer } {
   const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as ModelJson;
-  const buffers = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(jsonPath), p))));
-  const total = buffers.reduce((s, b) => s + b.byteLength, 0);
-  const out = new Uint8Array(total);
+  return { json, weightData: readWeightShards(dirname(jsonPath), json.weightsManifest) };
+}
+
+/** Concatenates the weight shard files a TF.js weights manifest lists, in order. */
+export function readWeightShards(dir: string, manifest: { paths: string[] }[]): ArrayBuffer {
+  const buffers = manifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dir, p))));
+  const out = new Uint8Array(buffers.reduce((s, b) => s + b.byteLength, 0));
   let off = 0;
   for (const b of buffers) {
     out.set(b, off);
     off += b.byteLength;
   }
-  return { json, weightData: out.buffer };
+  return out.buffer;
 }
 
 function halfToFloat(h: number): number {
