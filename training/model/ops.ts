@@ -1,0 +1,59 @@
+/**
+ * The abstract op set the JADFER graph is written against. The model is defined ONCE
+ * (jadfer.ts) over `Ops<T>`; `TfOps` runs it as TF.js tensors (training, inference) and
+ * `OnnxOps` emits the same graph as ONNX nodes (export). Every op here must map to an
+ * ONNX opset-17 op that onnxruntime-web runs on WASM and WebGPU.
+ */
+
+/** How a parameter is initialised the first time it is created. */
+export type Init =
+  | { kind: 'zeros' }
+  | { kind: 'ones' }
+  | { kind: 'normal'; std: number }
+  /** Glorot/Xavier uniform over the last two dims (fanIn = shape[-2], fanOut = shape[-1]). */
+  | { kind: 'xavier' };
+
+export interface Ops<T> {
+  /** True only while training: enables JAD and dropout. */
+  readonly training: boolean;
+
+  /** A named learnable tensor. Names are the keys of the param store shared by TF.js and ONNX. */
+  param(name: string, shape: number[], init: Init): T;
+
+  matMul(a: T, b: T): T;
+  add(a: T, b: T): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T): T;
+  /** Multiply by a constant scalar. */
+  scale(x: T, k: number): T;
+
+  /** Softmax over the last axis. */
+  softmax(x: T): T;
+  /** At most one -1 (used for the dynamic batch). */
+  reshape(x: T, shape: number[]): T;
+  transpose(x: T, perm: number[]): T;
+  mean(x: T, axis: number, keepDims: boolean): T;
+  /** Sum over one axis, dropping it. */
+  sum(x: T, axis: number): T;
+  concat(xs: T[], axis: number): T;
+
+  /** LayerNorm over the last axis (size `dim`), params `<name>.gamma`, `<name>.beta`, eps 1e-5. */
+  layerNorm(name: string, x: T, dim: number): T;
+  /** x @ W + b over the last axis, params `<name>.weight` [inDim,outDim], `<name>.bias` [outDim]. */
+  dense(name: string, x: T, inDim: number, outDim: number): T;
+
+  /** Exact GELU: 0.5·x·(1 + erf(x/√2)). */
+  gelu(x: T): T;
+  relu(x: T): T;
+  sigmoid(x: T): T;
+
+  /**
+   * Joint Attention Dropping on softmaxed attention weights [B, heads, queries, keys].
+   * Identity unless training (see jad.ts for the rule).
+   */
+  jad(attn: T, ratio: number, prob: number): T;
+  /** Inverted dropout; identity unless training. */
+  dropout(x: T, rate: number): T;
+}
+
+export const LAYER_NORM_EPS = 1e-5;

@@ -1,0 +1,295 @@
+/**
+ * Trains the JADFER heads on cached backbone features. Deterministic for a given seed and
+ * backend: shuffling, view choice, dropout and JAD gates all draw from one checkpointed Rng,
+ * so `resume` after a kill reproduces the uninterrupted run exactly.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { FERPLUS_LABELS, makeConfig, type JadferConfig } from '../model/config.js';
+import { buildJadfer } from '../model/jadfer.js';
+import { Rng } from '../model/rng.js';
+import { TfOps, TfParams } from '../model/tf-ops.js';
+import { varietyLoss } from '../model/variety.js';
+import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
+import { FeatureSplit } from './features.js';
+import { AdamW, DEFAULT_ADAMW, learningRate } from './optimizer.js';
+import { confusionSvg, curvesSvg, writePng } from './plots.js';
+
+export interface TrainOptions {
+  features: string;
+  out: string;
+  epochs: number;
+  seed: number;
+  resume: boolean;
+  batchSize: number;
+  lr: number;
+  weightDecay: number;
+  warmupEpochs: number;
+  /** λ in L = CE + λ·L_var. */
+  varietyWeight: number;
+  labelSmoothing: number;
+  softLabels: boolean;
+  model: Partial<JadferConfig>;
+  backend: string;
+  evalBatch: number;
+  logEvery: number;
+  plots: boolean;
+  /** The command line, recorded in config.json and the model card. */
+  command?: string;
+  /** Stop after this many epochs in this process, as if killed (tests). */
+  stopAfterEpochs?: number;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_TRAIN: Omit<TrainOptions, 'features' | 'out' | 'epochs'> = {
+  seed: 1,
+  resume: false,
+  batchSize: 128,
+  lr: 5e-4,
+  weightDecay: DEFAULT_ADAMW.weightDecay,
+  warmupEpochs: 1,
+  varietyWeight: 0.1,
+  labelSmoothing: 0.1,
+  softLabels: false,
+  model: {},
+  backend: 'unknown',
+  evalBatch: 256,
+  logEvery: 50,
+  plots: true,
+  log: (line) => console.log(line),
+};
+
+export interface TrainResult {
+  state: TrainState;
+  config: JadferConfig;
+  params: TfParams;
+}
+
+export interface RunConfig {
+  model: JadferConfig;
+  labels: string[];
+  train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model'>;
+  features: { dir: string; backbone: string; trainN: number; validN: number; trainViews: number };
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const log = options.log;
+  const trainSplit = FeatureSplit.open(options.features, 'train');
+  const validSplit = FeatureSplit.open(options.features, 'valid', ['orig']);
+  const meta = trainSplit.meta;
+  const labels = [...((meta as { labelNames?: string[] }).labelNames ?? FERPLUS_LABELS)];
+  const config = makeConfig({ h: meta.h, w: meta.w, c: meta.c }, labels.length, options.model);
+  mkdirSync(options.out, { recursive: true });
+
+  const { log: _log, stopAfterEpochs: _stop, resume: _resume, model: _model, ...recorded } = options;
+  const runConfig: RunConfig = {
+    model: config,
+    labels,
+    train: recorded,
+    features: { dir: options.features, backbone: meta.backbone, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.views.length },
+  };
+  const configPath = join(options.out, 'config.json');
+  const checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
+  if (checkpoint && existsSync(configPath)) assertSameRun(JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig, runConfig);
+  writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
+
+  // Params: init from the seed (one inference build creates them), or restore.
+  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed);
+  const optimizer = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: options.weightDecay });
+  let state: TrainState = {
+    epoch: 0,
+    step: 0,
+    rng: new Rng(options.seed).state,
+    bestValidAccuracy: -1,
+    bestEpoch: -1,
+    history: [],
+  };
+  if (checkpoint) {
+    optimizer.loadStore(checkpoint.optimizer, checkpoint.state.step);
+    state = checkpoint.state;
+    log(`resumed from epoch ${state.epoch} (step ${state.step}, best valid acc ${state.bestValidAccuracy.toFixed(4)})`);
+  } else if (options.resume) {
+    log(`no checkpoint in ${options.out}: starting fresh`);
+  }
+
+  const rng = new Rng(state.rng);
+  const stepsPerEpoch = Math.ceil(meta.n / options.batchSize);
+  const totalSteps = stepsPerEpoch * options.epochs;
+  const warmupSteps = Math.round(stepsPerEpoch * options.warmupEpochs);
+  let epochsThisRun = 0;
+
+  for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
+    if (options.stopAfterEpochs !== undefined && epochsThisRun >= options.stopAfterEpochs) break;
+    const started = performance.now();
+    const order = rng.shuffle(Array.from({ length: meta.n }, (_, i) => i));
+    let seen = 0;
+    let ceSum = 0;
+    let varietySum = 0;
+    let correct = 0;
+    let lr = 0;
+    let stepTime = 0;
+    for (let s = 0; s < stepsPerEpoch; s++) {
+      const indices = order.slice(s * options.batchSize, (s + 1) * options.batchSize);
+      const views = indices.map(() => rng.int(trainSplit.views.length));
+      const x = trainSplit.gather(indices, views);
+      const y = trainSplit.targets(indices, config.numClasses, options.softLabels, options.labelSmoothing);
+      const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
+      lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
+      const t0 = performance.now();
+      const [ce, variety, hits] = trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight);
+      stepTime += performance.now() - t0;
+      state.step++;
+      seen += indices.length;
+      ceSum += ce * indices.length;
+      varietySum += variety * indices.length;
+      correct += hits;
+      if ((s + 1) % options.logEvery === 0 || s + 1 === stepsPerEpoch) {
+        log(
+          `epoch ${epoch + 1}/${options.epochs} step ${s + 1}/${stepsPerEpoch} loss ${((ceSum + options.varietyWeight * varietySum) / seen).toFixed(4)} ` +
+            `ce ${(ceSum / seen).toFixed(4)} var ${(varietySum / seen).toFixed(3)} acc ${(correct / seen).toFixed(4)} lr ${lr.toExponential(2)} ` +
+            `${((seen / stepTime) * 1000).toFixed(1)} samples/s`,
+        );
+      }
+    }
+    const valid = evaluate(params, config, validSplit, options.evalBatch);
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      trainLoss: (ceSum + options.varietyWeight * varietySum) / seen,
+      trainCe: ceSum / seen,
+      trainVariety: varietySum / seen,
+      trainAccuracy: correct / seen,
+      validLoss: valid.loss,
+      validAccuracy: valid.accuracy,
+      perClassAccuracy: valid.perClass,
+      confusion: valid.confusion,
+      lr,
+      samplesPerSecond: (seen / stepTime) * 1000,
+      seconds: (performance.now() - started) / 1000,
+    };
+    state.history.push(metrics);
+    state.epoch = epoch + 1;
+    state.rng = rng.state;
+    const improved = metrics.validAccuracy > state.bestValidAccuracy;
+    if (improved) {
+      state.bestValidAccuracy = metrics.validAccuracy;
+      state.bestEpoch = epoch + 1;
+      mkdirSync(join(options.out, 'best'), { recursive: true });
+      params.toStore().save(join(options.out, 'best', 'params'));
+      writeFileSync(join(options.out, 'best', 'metrics.json'), JSON.stringify(metrics, null, 2));
+    }
+    saveCheckpoint(options.out, { params: params.toStore(), optimizer: optimizer.toStore(), state });
+    writeFileSync(join(options.out, 'metrics.json'), JSON.stringify(state.history, null, 2));
+    if (options.plots) await writeFigures(options.out, state, labels);
+    log(
+      `epoch ${epoch + 1} done in ${metrics.seconds.toFixed(1)} s: valid acc ${metrics.validAccuracy.toFixed(4)} loss ${metrics.validLoss.toFixed(4)}` +
+        `${improved ? ' (best)' : ''} | best ${state.bestValidAccuracy.toFixed(4)} @ epoch ${state.bestEpoch}`,
+    );
+    epochsThisRun++;
+  }
+  trainSplit.close();
+  validSplit.close();
+  return { state, config, params };
+}
+
+export function initParams(config: JadferConfig, seed: number): TfParams {
+  const params = new TfParams();
+  const { h, w, c } = config.featureShape;
+  tf.tidy(() => {
+    buildJadfer(new TfOps(params, { training: false, initRng: new Rng(seed ^ 0x5eed5eed) }), config, tf.zeros([1, h, w, c]));
+  });
+  return params;
+}
+
+/** One AdamW step on L = CE(soft targets) + λ·L_var. Returns [ce, variety, correct]. */
+export function trainStep(
+  params: TfParams,
+  optimizer: AdamW,
+  config: JadferConfig,
+  x: Float32Array,
+  y: Float32Array,
+  hard: Int32Array,
+  rng: Rng,
+  lr: number,
+  varietyWeight: number,
+): [number, number, number] {
+  const { h, w, c } = config.featureShape;
+  const batch = hard.length;
+  const summary = tf.tidy(() => {
+    const input = tf.tensor4d(x, [batch, h, w, c]);
+    const targets = tf.tensor2d(y, [batch, config.numClasses]);
+    const ops = new TfOps(params, { training: true, rng });
+    let parts: tf.Tensor[] = [];
+    const { grads } = tf.variableGrads(() => {
+      const out = buildJadfer(ops, config, input);
+      const ce = tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(out.logits)), -1)));
+      const variety = varietyLoss(out.attentionMaps);
+      const hits = tf.sum(tf.equal(tf.argMax(out.logits, -1), tf.tensor1d(hard, 'int32')).toFloat());
+      parts = [tf.keep(ce), tf.keep(variety), tf.keep(hits)]; // variableGrads disposes everything else
+      return tf.add(ce, tf.mul(variety, varietyWeight)) as tf.Scalar;
+    }, [...params.variables.values()]);
+    optimizer.apply(params.byParamName(grads), lr);
+    const stacked = tf.stack(parts);
+    tf.dispose(parts);
+    return stacked;
+  });
+  const [ce, variety, hits] = summary.dataSync();
+  summary.dispose();
+  return [ce!, variety!, hits!];
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  perClass: number[];
+  confusion: number[][];
+  logits: Float32Array;
+}
+
+/** Inference-mode pass over a split (view orig), majority-vote labels. */
+export function evaluate(params: TfParams, config: JadferConfig, split: FeatureSplit, batchSize: number): Evaluation {
+  const { h, w, c } = config.featureShape;
+  const K = config.numClasses;
+  const n = split.meta.n;
+  const logits = new Float32Array(n * K);
+  const ops = new TfOps(params, { training: false });
+  for (let start = 0; start < n; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
+    const out = tf.tidy(() => buildJadfer(ops, config, tf.tensor4d(split.gather(indices, []), [indices.length, h, w, c])).logits);
+    logits.set(out.dataSync(), start * K);
+    out.dispose();
+  }
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  let loss = 0;
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * K, (i + 1) * K);
+    const label = split.meta.labels[i]!;
+    let best = 0;
+    for (let k = 1; k < K; k++) if (row[k]! > row[best]!) best = k;
+    const max = row[best]!;
+    let sumExp = 0;
+    for (let k = 0; k < K; k++) sumExp += Math.exp(row[k]! - max);
+    loss += Math.log(sumExp) + max - row[label]!;
+    confusion[label]![best]!++;
+    if (best === label) correct++;
+  }
+  const perClass = confusion.map((row, k) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total ? row[k]! / total : 0;
+  });
+  return { loss: loss / n, accuracy: correct / n, perClass, confusion, logits };
+}
+
+async function writeFigures(out: string, state: TrainState, labels: string[]): Promise<void> {
+  const best = state.history.find((m) => m.epoch === state.bestEpoch) ?? state.history[state.history.length - 1]!;
+  await writePng(confusionSvg(best.confusion, labels, `validation, epoch ${best.epoch}, acc ${(best.validAccuracy * 100).toFixed(2)}%`), join(out, 'confusion-matrix.png'));
+  await writePng(curvesSvg(state.history), join(out, 'curves.png'));
+}
+
+function assertSameRun(previous: RunConfig, current: RunConfig): void {
+  const keys = (r: RunConfig) => JSON.stringify({ model: r.model, ...r.train, backend: undefined, logEvery: undefined, plots: undefined });
+  if (keys(previous) !== keys(current)) {
+    throw new Error('--resume with different settings than the run folder was started with (compare config.json)');
+  }
+}
