@@ -157,7 +157,8 @@ export class Engine implements EngineApi {
     const classifier = this.classifier!;
     const perFace = classifier.elementsPerFace;
     const batch = new Float32Array(perFace * faces.length);
-    faces.forEach((face, i) => alignFace(this.kernels, image, face, this.card!.input, {}, batch.subarray(i * perFace, (i + 1) * perFace)));
+    const template = this.card!.crop?.template;
+    faces.forEach((face, i) => alignFace(this.kernels, image, face, this.card!.input, template ? { template } : {}, batch.subarray(i * perFace, (i + 1) * perFace)));
     return classifier.classify(batch, faces.length);
   }
 

@@ -1,4 +1,5 @@
 import { JadferError } from '../src/errors.js';
+import type { LandmarkTemplate } from './pipeline/align.js';
 
 /**
  * The classifier model card (`models/<name>.json`). The runtime takes everything it
@@ -28,7 +29,8 @@ export interface ClassifierCard {
   };
   output: { name: string; kind: 'logits' | 'probabilities' };
   labels: string[];
-  crop?: Record<string, unknown>;
+  /** How faces are framed; `template` places detector landmarks in the crop (see pipeline/align.ts). */
+  crop?: { description?: string; template?: LandmarkTemplate; [key: string]: unknown };
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
   [key: string]: unknown;
@@ -59,6 +61,15 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
   }
   need(typeof card.output === 'object' && card.output !== null && typeof card.output.name === 'string', 'output.name', 'must be a string');
   need(card.output?.kind === 'logits' || card.output?.kind === 'probabilities', 'output.kind', "must be 'logits' or 'probabilities'");
+  const template = card.crop?.template;
+  if (template !== undefined) {
+    const points = (template as Partial<LandmarkTemplate>).points;
+    need(
+      Array.isArray(points) && points.length >= 2 && points.every((p) => Number.isInteger(p?.index) && Number.isFinite(p?.x) && Number.isFinite(p?.y)),
+      'crop.template',
+      'needs ≥ 2 points { index, x, y }',
+    );
+  }
   if (problems.length === 0) {
     const channels = card.input!.shape[1];
     const expected = card.input!.color === 'gray' ? 1 : 3;

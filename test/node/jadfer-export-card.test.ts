@@ -64,7 +64,7 @@ test('a backbone emitter is wired NCHW → NHWC: identity backbone on NCHW == he
     run: runDir,
     variant: 'identity',
     outDir: join(root, 'models'),
-    backbone: { emitter: identity, input: { color: 'gray', range: [0, 255], mean: [0, 0, 0], std: [1, 1, 1] }, info: { name: 'identity', provenance: 'test', licence: 'n/a' } },
+    backbone: { emitter: identity, input: { color: 'rgb', range: [0, 255], mean: [0, 0, 0], std: [1, 1, 1] }, info: { name: 'identity', provenance: 'test', licence: 'n/a' } },
   });
   assert.equal((full.card.input as { name: string }).name, IMAGE_INPUT);
   const heads = await exportRun({ run: runDir, variant: 'heads', outDir: join(root, 'models') });
@@ -73,5 +73,24 @@ test('a backbone emitter is wired NCHW → NHWC: identity backbone on NCHW == he
   const a = await loadOrtModel('node', full.bytes);
   const b = await loadOrtModel('node', heads.bytes);
   const agreement = compareLogits(await b.run(HEADS_INPUT, nhwc, [2, H, W, C], LOGITS_OUTPUT), await a.run(IMAGE_INPUT, nchw, [2, C, H, W], LOGITS_OUTPUT), 8);
+  assert.ok(agreement.maxAbsDiff < 1e-5, `${agreement.maxAbsDiff}`);
+});
+
+test('a gray model takes one channel and replicates it for the trunk, as in training', async () => {
+  const identity = { name: 'identity', inputShape: [C, H, W] as [number, number, number], emit: (_g: unknown, input: string) => ({ output: input, shape: { c: C, h: H, w: W } }) };
+  const gray = await exportRun({
+    run: runDir,
+    variant: 'gray',
+    outDir: join(root, 'models'),
+    backbone: { emitter: identity, input: { color: 'gray', range: [0, 255], mean: [0], std: [1] }, info: { name: 'identity', provenance: 'test', licence: 'n/a' } },
+  });
+  assert.deepEqual((gray.card.input as { shape: number[] }).shape, [1, 1, H, W]);
+  const plane = Float32Array.from({ length: 2 * H * W }, (_, i) => Math.sin(i * 0.3) * 2);
+  // The same plane copied into all C channels, as NHWC tokens for the heads.
+  const replicated = Float32Array.from({ length: 2 * H * W * C }, (_, i) => plane[Math.floor(i / C)]!);
+  const heads = await exportRun({ run: runDir, variant: 'heads', outDir: join(root, 'models') });
+  const a = await loadOrtModel('node', gray.bytes);
+  const b = await loadOrtModel('node', heads.bytes);
+  const agreement = compareLogits(await b.run(HEADS_INPUT, replicated, [2, H, W, C], LOGITS_OUTPUT), await a.run(IMAGE_INPUT, plane, [2, 1, H, W], LOGITS_OUTPUT), 8);
   assert.ok(agreement.maxAbsDiff < 1e-5, `${agreement.maxAbsDiff}`);
 });

@@ -32,3 +32,13 @@ test('a broken card lists all of its problems', () => {
     assert.deepEqual(paths.sort(), ['input.layout', 'input.std', 'labels', 'sha256']);
   }
 });
+
+test('a crop template in the card must be usable points', () => {
+  const card = contractCard();
+  const ok = parseClassifierCard({ ...card, crop: { template: { points: [{ index: 0, x: 0.3, y: 0.4 }, { index: 1, x: 0.7, y: 0.4 }] } } }, 'x');
+  assert.equal(ok.crop?.template?.points.length, 2);
+  assert.throws(
+    () => parseClassifierCard({ ...card, crop: { template: { points: [{ index: 0, x: 0.3 }] } } }, 'x'),
+    (e: unknown) => e instanceof JadferError && (e.details!.problems as string[])[0]!.startsWith('crop.template'),
+  );
+});

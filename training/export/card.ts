@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { cpus } from 'node:os';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/trainer.js';
+import { FERPLUS_TEMPLATE } from '../../workers/pipeline/align.js';
 import type { GraphCost } from './flops.js';
 
 export interface CardInput {
@@ -54,9 +55,9 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
     labels: o.run.labels,
     crop: {
       description:
-        'FER2013/FERPlus-style: square, tight face crop (eyebrows to chin, little background), converted to gray and replicated to 3 channels; trained on 48×48 crops upsampled to the input size',
-      scale: 1.15,
-      scaleNote: 'side of the square relative to a tight detector box (e.g. BlazeFace); an estimate, not measured',
+        'FER2013/FERPlus-style: square, tight face crop (forehead to chin, little background), gray; trained on 48×48 crops upsampled to the input size',
+      // Where the runtime puts the detector's landmarks in the crop (fractions of its size).
+      template: FERPLUS_TEMPLATE,
     },
     architecture: {
       family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk',

@@ -43,14 +43,15 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   const history = JSON.parse(readFileSync(join(o.run, 'metrics.json'), 'utf8')) as EpochMetrics[];
   const params = ParamStore.load(join(o.run, 'best', 'params'));
   const bestEpoch = (JSON.parse(readFileSync(join(o.run, 'best', 'metrics.json'), 'utf8')) as EpochMetrics).epoch;
-  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter);
+  const gray = o.backbone?.input.color === 'gray';
+  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter, gray);
   mkdirSync(o.outDir, { recursive: true });
   const onnxPath = join(o.outDir, `jadfer-${o.variant}.onnx`);
   const cardPath = join(o.outDir, `jadfer-${o.variant}.json`);
   writeFileSync(onnxPath, bytes);
   const { h, w, c } = run.model.featureShape;
   const input: CardInput = o.backbone
-    ? { name: IMAGE_INPUT, layout: 'NCHW', shape: [1, ...o.backbone.emitter.inputShape], dynamicBatch: true, ...o.backbone.input }
+    ? { name: IMAGE_INPUT, layout: 'NCHW', shape: [1, gray ? 1 : o.backbone.emitter.inputShape[0], ...o.backbone.emitter.inputShape.slice(1)], dynamicBatch: true, ...o.backbone.input }
     : { name: HEADS_INPUT, layout: 'NHWC', shape: [1, h, w, c], dynamicBatch: true, color: 'gray', range: [0, 0], mean: [], std: [] };
   const card = modelCard({
     variant: o.variant,
@@ -94,8 +95,8 @@ export async function loadBackboneForExport(name: string): Promise<BackboneForEx
         return { output, shape };
       },
     },
-    // Trained on gray FERPlus faces replicated to 3 channels: feed gray, replicated.
-    input: { color: 'gray', range: [0, 255], mean: [...model.spec.mean], std: [...model.spec.std] },
+    // Trained on gray FERPlus faces replicated to 3 channels: the model takes gray and replicates it.
+    input: { color: 'gray', range: [0, 255], mean: [model.spec.mean[0]!], std: [model.spec.std[0]!] },
     info: {
       name,
       provenance: `${upstreamOf(name)}; weights from ${packageInfo}, feature node ${model.featureNode}`,

@@ -2,7 +2,7 @@
  * Emits ONE ONNX graph: [optional backbone] + JADFER heads, from the same `buildJadfer`
  * definition the trainer runs. Heads-only graphs take the cached feature map directly.
  */
-import { OnnxGraphBuilder, ints } from '../onnx/builder.js';
+import { OnnxGraphBuilder, int, ints } from '../onnx/builder.js';
 import type { JadferConfig } from '../model/config.js';
 import { buildJadfer } from '../model/jadfer.js';
 import { OnnxOps } from '../model/onnx-ops.js';
@@ -21,13 +21,20 @@ export const HEADS_INPUT = 'features';
 export const IMAGE_INPUT = 'input';
 export const LOGITS_OUTPUT = 'logits';
 
-export function exportJadferOnnx(store: ParamStore, config: JadferConfig, backbone?: BackboneEmitter): Uint8Array {
+/**
+ * @param grayInput the model takes one gray channel and replicates it for the RGB trunk, as in
+ *   training (gray FERPlus faces copied to 3 channels): the runtime then converts a face to gray
+ *   once instead of writing three equal planes.
+ */
+export function exportJadferOnnx(store: ParamStore, config: JadferConfig, backbone?: BackboneEmitter, grayInput = false): Uint8Array {
   const g = new OnnxGraphBuilder(backbone ? `jadfer_${backbone.name}` : 'jadfer_heads', 17);
   const { h, w, c } = config.featureShape;
   let featureMap: string;
   if (backbone) {
-    const input = g.input(IMAGE_INPUT, ['batch', ...backbone.inputShape]);
-    const { output, shape } = backbone.emit(g, input);
+    const [channels, height, width] = backbone.inputShape;
+    const input = g.input(IMAGE_INPUT, ['batch', grayInput ? 1 : channels, height, width]);
+    const trunkInput = grayInput ? g.op('Concat', Array(channels).fill(input), { axis: int(1) }) : input;
+    const { output, shape } = backbone.emit(g, trunkInput);
     if (shape.c !== c || shape.h !== h || shape.w !== w) {
       throw new Error(`backbone gives [${shape.c},${shape.h},${shape.w}] but heads expect [${c},${h},${w}]`);
     }
