@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import { installErrorTransfer } from './comlink-errors.js';
 import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FrameMeta, FramePayload } from './engine-api.js';
 import { JadferError } from './errors.js';
+import { isNode } from './platform.js';
 
 export interface EngineLink {
   init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;
@@ -23,8 +24,7 @@ export const WORKER_FILE = 'jadfer.worker.js';
 export const ENGINE_FILE = 'jadfer.engine.js';
 
 export function canUseWorker(): boolean {
-  const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
-  return typeof Worker === 'function' && !isNode;
+  return typeof Worker === 'function' && !isNode();
 }
 
 export async function openEngine(baseUrl: string, useWorker: boolean): Promise<EngineLink> {

@@ -1,4 +1,5 @@
 import { JadferError, type ErrorCode } from '../src/errors.js';
+import { isNode } from '../src/platform.js';
 
 export interface FetchBytesOptions {
   timeoutMs: number;
@@ -6,8 +7,6 @@ export interface FetchBytesOptions {
   /** The code to fail with: E_MODEL_LOAD for models, E_BACKEND_UNAVAILABLE for the runtime. */
   errorCode: ErrorCode;
 }
-
-const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 
 /**
  * Downloads a file with progress and a time limit. Node's fetch cannot read file: URLs,
@@ -17,7 +16,7 @@ export async function fetchBytes(url: string, options: FetchBytesOptions): Promi
   const fail = (message: string, cause?: unknown, status?: number) =>
     new JadferError(options.errorCode, `${message}: ${url}`, { cause, details: { url, ...(status ? { status } : {}) } });
 
-  if (isNode && url.startsWith('file:')) {
+  if (isNode() && url.startsWith('file:')) {
     const { readFile } = await import('node:fs/promises');
     try {
       const bytes = new Uint8Array(await readFile(new URL(url)));
