@@ -3,9 +3,11 @@ import type { Command } from './command.js';
 import { analyzeCommand } from './analyze.js';
 import { evalCommand } from './eval.js';
 import { infoCommand } from './info.js';
+import { trainCommand } from './train.js';
 
 export const COMMANDS: Record<string, Command> = {
   analyze: analyzeCommand,
   eval: evalCommand,
   info: infoCommand,
+  train: trainCommand,
 };
