@@ -1,12 +1,14 @@
 /**
- * Feature cache: runs the chosen backbone over FERPlus and stores its intermediate feature
- * map for head training.
+ * Feature cache: runs the chosen backbone over a face-expression dataset and stores its
+ * intermediate feature map for head training.
  *
  *   node --import tsx training/backbone/cache-features.ts [--backbone mobilefacenet]
  *        [--splits train,valid] [--engine ort|tfjs] [--batch 32] [--threads 1] [--limit N]
- *        [--out .cache/features]
+ *        [--out .cache/features] [--dataset ferplus | fer2013-csv=<fer2013.csv> | folder=<root>]
  *
- * Writes, per split (train → FER2013Train, valid → FER2013Valid):
+ * Datasets: FERPlus (default; majority vote, votes kept for soft labels), FER2013's csv (Usage
+ * Training/PublicTest/PrivateTest = train/valid/test) or a folder per class (<root>/<split>/<class>/).
+ * Writes, per split (train → FER2013Train, valid → FER2013Valid for FERPlus):
  *   <out>/<backbone>/<split>-<view>.f32   raw little-endian float32, NHWC [n, h, w, c]
  *   <out>/<backbone>/<split>.json         { backbone, featureNode, spec, n, h, w, c, views,
  *                                           files, labels, votes, skipped, ... }
@@ -21,7 +23,8 @@ import * as ort from 'onnxruntime-node';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch } from './preprocess.js';
 import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
-import { loadFerPlusSplit, readFerImage, FerImageError, type FerPlusItem, type SkipReason } from '../data/ferplus.js';
+import { loadClassFolders, loadFer2013Csv, type Dataset, type DatasetItem } from '../data/datasets.js';
+import { loadFerPlusSplit, readFerImage, FerImageError } from '../data/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
 
 function arg(name: string, def: string): string {
@@ -48,7 +51,7 @@ export interface FeatureSplitMeta {
   files: string[];
   labels: number[];
   votes: number[][];
-  skipped: Partial<Record<SkipReason, number>>;
+  skipped: Record<string, number>;
   engine: string;
   imgsPerSec: number;
   createdAt: string;
@@ -99,16 +102,30 @@ async function tfjsRunner(name: string, threads: number): Promise<{ run: Runner;
   };
 }
 
+/** The split's faces from the dataset named by --dataset: ferplus (default), fer2013-csv=<file> or folder=<dir>. */
+async function loadSplit(split: string, limit: number): Promise<Dataset> {
+  const dataset = arg('dataset', 'ferplus');
+  const [kind, location] = dataset.split(/=(.*)/s, 2) as [string, string | undefined];
+  if (kind === 'fer2013-csv' && location) return loadFer2013Csv(location, split as 'train' | 'valid' | 'test');
+  if (kind === 'folder' && location) return loadClassFolders(location, split);
+  if (kind !== 'ferplus') throw new Error(`--dataset ${dataset}: expected ferplus, fer2013-csv=<file> or folder=<dir>`);
+  const loaded = await loadFerPlusSplit(join(FERPLUS_DIR, SPLIT_DIRS[split]!), { verifyImages: false, limit });
+  return {
+    items: loaded.items.map((it) => ({ file: it.file, label: it.label, votes: it.votes, read: () => readFerImage(it.path) })),
+    skipped: { ...loaded.skipped } as Record<string, number>,
+  };
+}
+
 async function cacheSplit(split: string, name: string, engine: string, runner: Awaited<ReturnType<typeof ortRunner>>, outDir: string, batch: number, limit: number) {
-  const dir = join(FERPLUS_DIR, SPLIT_DIRS[split]!);
-  const loaded = await loadFerPlusSplit(dir, { verifyImages: false, limit });
-  const skipped = { ...loaded.skipped };
+  const loaded = await loadSplit(split, limit);
+  if (Number.isFinite(limit)) loaded.items.splice(limit);
+  const skipped = loaded.skipped;
   const views = VIEWS[split]!;
   const spec = CANDIDATES[name]!.spec;
   const { c, h, w } = runner.shape;
   const tmp = (v: string) => join(outDir, `${split}-${v}.f32.partial`);
   const fds = Object.fromEntries(views.map((v) => [v, openSync(tmp(v), 'w')]));
-  const kept: FerPlusItem[] = [];
+  const kept: DatasetItem[] = [];
   const t0 = performance.now();
   let done = 0;
   for (let i = 0; i < loaded.items.length; i += batch) {
@@ -116,11 +133,12 @@ async function cacheSplit(split: string, name: string, engine: string, runner: A
     const faces: Uint8Array[] = [];
     for (const it of chunk) {
       try {
-        faces.push(await readFerImage(it.path));
+        faces.push(await it.read());
         kept.push(it);
       } catch (e) {
-        if (!(e instanceof FerImageError)) throw e;
-        skipped[e.reason] = (skipped[e.reason] ?? 0) + 1;
+        // Unreadable images are skipped and counted, never fatal.
+        const reason = e instanceof FerImageError ? e.reason : 'corrupt-image';
+        skipped[reason] = (skipped[reason] ?? 0) + 1;
       }
     }
     if (faces.length === 0) continue;
