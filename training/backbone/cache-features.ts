@@ -12,7 +12,8 @@
  *   <out>/<backbone>/<split>-<view>.f32   raw little-endian float32, NHWC [n, h, w, c]
  *   <out>/<backbone>/<split>.json         { backbone, featureNode, spec, n, h, w, c, views,
  *                                           files, labels, votes, skipped, ... }
- * Views: `orig` and `flip` (horizontal mirror of the 48×48 face) for train; `orig` for valid.
+ * Views: `orig` and `flip` (horizontal mirror of the 48×48 face) for train, plus `jitterN` with
+ * --views (a seeded small rotation/scale/shift, training/data/augment.ts); `orig` for valid.
  * Row i of every view file belongs to files[i] / labels[i] / votes[i]. The json is written
  * last, so its presence marks a complete split. Default engine: onnxruntime-node on the
  * converted trunk (parity with TF.js checked by parity.ts), the faster one here.
@@ -23,6 +24,7 @@ import * as ort from 'onnxruntime-node';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch } from './preprocess.js';
 import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
+import { jitterFace } from '../data/augment.js';
 import { loadClassFolders, loadFer2013Csv, type Dataset, type DatasetItem } from '../data/datasets.js';
 import { loadFerPlusSplit, readFerImage, FerImageError } from '../data/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
@@ -33,7 +35,7 @@ function arg(name: string, def: string): string {
 }
 
 const SPLIT_DIRS: Record<string, string> = { train: 'FER2013Train', valid: 'FER2013Valid' };
-const VIEWS: Record<string, ('orig' | 'flip')[]> = { train: ['orig', 'flip'], valid: ['orig'] };
+const VIEWS: Record<string, string[]> = { train: ['orig', 'flip'], valid: ['orig'] };
 
 export interface FeatureSplitMeta {
   backbone: string;
@@ -120,7 +122,8 @@ async function cacheSplit(split: string, name: string, engine: string, runner: A
   const loaded = await loadSplit(split, limit);
   if (Number.isFinite(limit)) loaded.items.splice(limit);
   const skipped = loaded.skipped;
-  const views = VIEWS[split]!;
+  // --views orig,flip,jitter1,jitter2 adds augmented train views (training/data/augment.ts).
+  const views = split === 'train' ? arg('views', VIEWS.train!.join(',')).split(',') : VIEWS[split]!;
   const spec = CANDIDATES[name]!.spec;
   const { c, h, w } = runner.shape;
   const tmp = (v: string) => join(outDir, `${split}-${v}.f32.partial`);
@@ -143,7 +146,9 @@ async function cacheSplit(split: string, name: string, engine: string, runner: A
     }
     if (faces.length === 0) continue;
     for (const v of views) {
-      const feats = await runner.run(grayBatch(faces, 48, spec, 'nchw', v === 'flip'), faces.length);
+      const jitter = /^jitter(\d+)$/.exec(v);
+      const input = jitter ? faces.map((face, k) => jitterFace(face, i + k, Number(jitter[1]))) : faces;
+      const feats = await runner.run(grayBatch(input, 48, spec, 'nchw', v === 'flip'), faces.length);
       writeSync(fds[v]!, new Uint8Array(feats.buffer, feats.byteOffset, feats.byteLength));
     }
     done += faces.length;

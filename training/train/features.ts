@@ -72,8 +72,10 @@ export class FeatureSplit {
     this.views = views;
   }
 
-  static open(dir: string, split: string, wantViews: string[] = ['orig', 'flip']): FeatureSplit {
-    const meta = JSON.parse(readFileSync(join(dir, `${split}.json`), 'utf8')) as SplitMeta;
+  /** Opens the split's cached views: by default every view the cache lists (orig, flip, jitterN…). */
+  static open(dir: string, split: string, wantViews?: string[]): FeatureSplit {
+    const meta = JSON.parse(readFileSync(join(dir, `${split}.json`), 'utf8')) as SplitMeta & { views?: string[] };
+    wantViews ??= meta.views ?? ['orig', 'flip'];
     if (meta.labels.length !== meta.n) throw new Error(`${split}.json: ${meta.labels.length} labels for n=${meta.n}`);
     const views = wantViews.filter((v) => existsSync(join(dir, `${split}-${v}.f32`))).map((v) => new FeatureView(join(dir, `${split}-${v}.f32`), meta));
     if (views.length === 0) throw new Error(`${dir}: no ${split}-<view>.f32 files`);
