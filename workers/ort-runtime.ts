@@ -3,6 +3,7 @@
  * files (never a CDN). The WASM-only build is smaller, so it is used unless WebGPU is wanted.
  */
 import type * as OrtModule from 'onnxruntime-web';
+import { JadferError } from '../src/errors.js';
 import { fetchBytes } from './fetch-bytes.js';
 
 export type Ort = typeof OrtModule;
@@ -45,6 +46,12 @@ async function instantiate(flavour: OrtFlavour, options: OrtLoadOptions): Promis
     errorCode: 'E_BACKEND_UNAVAILABLE',
     onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
   });
+  // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT.
+  if (!WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>)) {
+    throw new JadferError('E_BACKEND_UNAVAILABLE', `the ONNX Runtime wasm is not a valid WebAssembly module (truncated or corrupted?): ${wasmUrl}`, {
+      details: { url: wasmUrl, bytes: wasmBinary.byteLength },
+    });
+  }
   ort.env.wasm.wasmPaths = { mjs: glueUrl, wasm: wasmUrl };
   ort.env.wasm.wasmBinary = wasmBinary;
   ort.env.wasm.numThreads = options.threads;
