@@ -12,7 +12,7 @@ const leaveNodeBuiltins = {
 export default {
   plugins: [leaveNodeBuiltins],
   rootDir: '.',
-  files: ['test/browser/**/*.test.js'],
+  files: ['test/browser/*.test.js'],
   nodeResolve: true,
   concurrency: 1,
   testsFinishTimeout: 10 * 60_000,

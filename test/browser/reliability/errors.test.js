@@ -1,8 +1,12 @@
 import { expect } from 'chai';
 import { create, JadferError } from '/dist/jadfer.js';
-import { BASE_URL, MODELS, rejection } from './helpers.js';
+import { BASE_URL, MODELS, rejection } from '../helpers.js';
 
-const open = (model, extra = {}) => create({ device: 'wasm', modelUrl: `${MODELS}${model}`, baseUrl: BASE_URL, detector: 'none', ...extra });
+/** Creates an instance on a broken model file: one injected fault. */
+function open(model, extra = {}) {
+  console.log(`RELIABILITY ${JSON.stringify({ faults: 1 })}`);
+  return create({ device: 'wasm', modelUrl: `${MODELS}${model}`, baseUrl: BASE_URL, detector: 'none', ...extra });
+}
 
 describe('error codes survive the worker boundary', () => {
   it('a missing model file: E_MODEL_LOAD with the URL and status', async () => {

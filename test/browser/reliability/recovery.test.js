@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
-import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection } from './helpers.js';
+import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection } from '../helpers.js';
 
 describe('worker crash recovery', () => {
   it('restarts a crashed engine worker, reloads the models, and the stream goes on', async () => {
@@ -27,6 +27,7 @@ describe('worker crash recovery', () => {
       await fer.dispose();
     }
     expect(errors).to.include('E_WORKER_CRASHED');
+    console.log(`RELIABILITY ${JSON.stringify({ faults: 1 })}`);
     expect(labels.length).to.be.greaterThan(10, 'results kept coming after the restart');
     expect(labels.at(-1)).to.equal(expectedLabel(255));
   });
@@ -47,6 +48,7 @@ describe('worker crash recovery', () => {
         }
       }
       expect(final?.code).to.equal('E_WORKER_CRASHED');
+      console.log(`RELIABILITY ${JSON.stringify({ faults: errors.length })}`);
       const after = await rejection(fer.analyze(grayImageData(0)));
       expect(after.code).to.equal('E_WORKER_CRASHED');
       expect(errors.some((m) => /giving up/.test(m))).to.equal(true);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { writeContractModel } from '../fixtures/contract-model.js';
+import { record } from './record.js';
 
 const built = existsSync('dist/jadfer.js');
 const WASM = 'ort/ort-wasm-simd-threaded.wasm';
@@ -26,6 +27,7 @@ for (const [name, breakIt] of [
     const dist = mkdtempSync(join(tmpdir(), 'jadfer-dist-'));
     cpSync('dist', dist, { recursive: true });
     breakIt(join(dist, WASM));
+    record({ faults: 1 });
     await assert.rejects(createFrom(dist), (error: any) => {
       assert.equal(error.code, 'E_BACKEND_UNAVAILABLE', error.message);
       assert.match(JSON.stringify(error.details) + error.message, /ort-wasm-simd-threaded\.wasm/);

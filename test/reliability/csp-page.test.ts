@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
+import { record } from './record.js';
 
 const ready = existsSync('dist/jadfer.iife.js') && existsSync('/usr/bin/chromium');
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -45,6 +46,7 @@ test('strict CSP page: analyze + stream work, zero foreign requests, no violatio
   assert.ok((result.threads as number) >= 1);
   assert.deepEqual(violations, []);
   const foreign = requests.filter((url) => !url.startsWith(origin) && !url.startsWith('blob:') && !url.startsWith('data:'));
+  record({ requests: requests.length, foreignRequests: foreign.length });
   assert.deepEqual(foreign, [], 'requests outside the page origin');
   assert.ok(requests.some((url) => url.endsWith('.wasm')), 'the wasm came from our own origin');
   assert.deepEqual(consoleErrors, []);
