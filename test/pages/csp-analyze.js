@@ -8,9 +8,13 @@ async function run() {
     return new ImageData(data, 64, 48);
   };
   const fer = await JADFER.create({ modelUrl: '/test-output/models/contract-test.json', device: 'wasm', detector: 'none' });
+  // A full session: analytics included, with no sink configured (so nothing may be sent).
+  const analytics = JADFER.createAnalytics({ trackTimeoutMs: 0 });
+  fer.on('result', analytics.observe);
   const [face] = await fer.analyze(gray(255));
   const labels = [];
   for await (const result of fer.stream([gray(0), gray(0)])) labels.push(result.faces[0].expression.label);
+  await analytics.dispose();
   const out = { label: face.expression.label, streamed: labels, backend: fer.backend, threads: fer.threads, isolated: crossOriginIsolated };
   await fer.dispose();
   return out;
