@@ -288,7 +288,8 @@ async function writeFigures(out: string, state: TrainState, labels: string[]): P
 }
 
 function assertSameRun(previous: RunConfig, current: RunConfig): void {
-  const keys = (r: RunConfig) => JSON.stringify({ model: r.model, ...r.train, backend: undefined, logEvery: undefined, plots: undefined });
+  // The command line differs by --resume itself; what must match is what shapes the weights.
+  const keys = (r: RunConfig) => JSON.stringify({ model: r.model, ...r.train, backend: undefined, logEvery: undefined, plots: undefined, command: undefined });
   if (keys(previous) !== keys(current)) {
     throw new Error('--resume with different settings than the run folder was started with (compare config.json)');
   }
