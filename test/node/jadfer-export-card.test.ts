@@ -57,9 +57,11 @@ test('parity CLI core: TF.js vs both ORT runtimes on a heads-only export', async
   assert.deepEqual(Object.keys(report.runtimes).sort(), ['node', 'web-wasm']);
 });
 
+/** A "backbone" that returns its input: full model on x must equal the heads on x's tokens. */
+const identity = { name: 'identity', inputShape: [C, H, W] as [number, number, number], emit: (_g: unknown, input: string) => ({ output: input, shape: { c: C, h: H, w: W } }) };
+
 test('a backbone emitter is wired NCHW → NHWC: identity backbone on NCHW == heads on NHWC', async () => {
   // The "backbone" returns its input, so the full model fed x (NCHW) must equal heads fed xᵀ (NHWC).
-  const identity = { name: 'identity', inputShape: [C, H, W] as [number, number, number], emit: (_g: unknown, input: string) => ({ output: input, shape: { c: C, h: H, w: W } }) };
   const full = await exportRun({
     run: runDir,
     variant: 'identity',
@@ -77,7 +79,6 @@ test('a backbone emitter is wired NCHW → NHWC: identity backbone on NCHW == he
 });
 
 test('a gray model takes one channel and replicates it for the trunk, as in training', async () => {
-  const identity = { name: 'identity', inputShape: [C, H, W] as [number, number, number], emit: (_g: unknown, input: string) => ({ output: input, shape: { c: C, h: H, w: W } }) };
   const gray = await exportRun({
     run: runDir,
     variant: 'gray',
