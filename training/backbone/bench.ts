@@ -4,8 +4,7 @@
  *
  *   node --import tsx training/backbone/bench.ts [--backbone mobilefacenet] [--size 112] [--secs 3] [--threads 1]
  */
-import * as ortNode from 'onnxruntime-node';
-import * as ortWeb from 'onnxruntime-web';
+import { loadOrtModel } from '../export/ort-run.js';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
 import { overrideInputSize } from './tfjs-env.js';
@@ -42,12 +41,10 @@ async function main() {
   const x = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i));
   const res: Record<string, unknown> = { backbone: name, inputSize: size, featureShape: shape, onnxBytes: bytes.length, threads };
 
-  const sn = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  res.ortNodeMs = await timeIt(() => sn.run({ input: new ortNode.Tensor('float32', x, [1, 3, size, size]) }), secs);
-
-  ortWeb.env.wasm.numThreads = threads;
-  const sw = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  res.ortWebWasmMs = await timeIt(() => sw.run({ input: new ortWeb.Tensor('float32', x, [1, 3, size, size]) }), secs);
+  for (const [runtime, key] of [['node', 'ortNodeMs'], ['web-wasm', 'ortWebWasmMs']] as const) {
+    const session = await loadOrtModel(runtime, bytes, threads);
+    res[key] = await timeIt(() => session.run('input', x, [1, 3, size, size], 'features'), secs);
+  }
 
   if (process.argv.includes('--tfjs')) {
     const { initTf, loadGraphModelFromDisk, tf } = await import('./tfjs-env.js');

@@ -8,8 +8,7 @@
  *
  *   node --import tsx training/backbone/parity.ts [--backbone mobilefacenet] [--n 8]
  */
-import * as ortNode from 'onnxruntime-node';
-import * as ortWeb from 'onnxruntime-web';
+import { loadOrtModel, ORT_RUNTIMES, type OrtRuntime } from '../export/ort-run.js';
 import { initTf, loadGraphModelFromDisk, tf } from './tfjs-env.js';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone, type TfBackbone } from './to-onnx.js';
@@ -80,16 +79,14 @@ export async function runParity(name = DEFAULT_BACKBONE, nEach = 4): Promise<Rec
   const ref = (await refT.data()) as Float32Array;
 
   const out: Record<string, ParityStats & { ms?: number }> = {};
-  const nodeSess = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
-  let t0 = performance.now();
-  const rn = await nodeSess.run({ input: new ortNode.Tensor('float32', nchw, [n, 3, s, s]) });
-  out['onnxruntime-node'] = { ...compareNhwcNchw(ref, rn.features!.data as Float32Array, n, shape.c, shape.h, shape.w), ms: (performance.now() - t0) / n };
-
-  ortWeb.env.wasm.numThreads = 1;
-  const webSess = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
-  t0 = performance.now();
-  const rw = await webSess.run({ input: new ortWeb.Tensor('float32', nchw, [n, 3, s, s]) });
-  out['onnxruntime-web-wasm'] = { ...compareNhwcNchw(ref, rw.features!.data as Float32Array, n, shape.c, shape.h, shape.w), ms: (performance.now() - t0) / n };
+  const labels: Record<OrtRuntime, string> = { node: 'onnxruntime-node', 'web-wasm': 'onnxruntime-web-wasm' };
+  for (const runtime of ORT_RUNTIMES) {
+    const session = await loadOrtModel(runtime, bytes, 1);
+    const t0 = performance.now();
+    const features = await session.run('input', nchw, [n, 3, s, s], 'features');
+    out[labels[runtime]] = { ...compareNhwcNchw(ref, features, n, shape.c, shape.h, shape.w), ms: (performance.now() - t0) / n };
+    await session.release();
+  }
   return out;
 }
 

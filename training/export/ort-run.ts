@@ -12,23 +12,17 @@ export interface OrtModel {
 }
 
 export async function loadOrtModel(runtime: OrtRuntime, bytes: Uint8Array, threads = 1): Promise<OrtModel> {
-  if (runtime === 'node') {
-    const session = await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
-    return {
-      runtime,
-      async run(inputName, data, dims, outputName) {
-        const out = await session.run({ [inputName]: new ortNode.Tensor('float32', data, dims) });
-        return out[outputName]!.data as Float32Array;
-      },
-      release: () => session.release(),
-    };
-  }
-  ortWeb.env.wasm.numThreads = threads;
-  const session = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+  // Both packages share onnxruntime-common's API; only session options differ.
+  const ort = runtime === 'node' ? ortNode : ortWeb;
+  if (runtime === 'web-wasm') ortWeb.env.wasm.numThreads = threads;
+  const session =
+    runtime === 'node'
+      ? await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 })
+      : await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
   return {
     runtime,
     async run(inputName, data, dims, outputName) {
-      const out = await session.run({ [inputName]: new ortWeb.Tensor('float32', data, dims) });
+      const out = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) });
       return out[outputName]!.data as Float32Array;
     },
     release: () => session.release(),
