@@ -7,6 +7,9 @@
  * replicated to 3 channels, then normalised as (x - mean) / std with x in 0..255.
  */
 
+import { refKernels } from '../../workers/pipeline/kernels-ref.js';
+import type { RgbaImage } from '../../workers/pipeline/types.js';
+
 export interface PreprocessSpec {
   /** Square input side in pixels (e.g. 112). */
   inputSize: number;
@@ -18,34 +21,30 @@ export interface PreprocessSpec {
   std: [number, number, number];
 }
 
-/** Bilinear resize of a single-channel image (half-pixel centres, edge clamp). */
-export function resizeBilinearGray(src: Uint8Array | Float32Array, sw: number, sh: number, dw: number, dh: number, flip = false): Float32Array {
-  const out = new Float32Array(dw * dh);
-  const sx = sw / dw;
-  const sy = sh / dh;
-  for (let y = 0; y < dh; y++) {
-    let fy = (y + 0.5) * sy - 0.5;
-    if (fy < 0) fy = 0;
-    let y0 = Math.floor(fy);
-    if (y0 > sh - 1) y0 = sh - 1;
-    const y1 = Math.min(y0 + 1, sh - 1);
-    const wy = Math.min(fy - y0, 1);
-    for (let x = 0; x < dw; x++) {
-      const xd = flip ? dw - 1 - x : x;
-      let fx = (xd + 0.5) * sx - 0.5;
-      if (fx < 0) fx = 0;
-      let x0 = Math.floor(fx);
-      if (x0 > sw - 1) x0 = sw - 1;
-      const x1 = Math.min(x0 + 1, sw - 1);
-      const wx = Math.min(fx - x0, 1);
-      const a = src[y0 * sw + x0]!;
-      const b = src[y0 * sw + x1]!;
-      const c = src[y1 * sw + x0]!;
-      const d = src[y1 * sw + x1]!;
-      out[y * dw + x] = (a * (1 - wx) + b * wx) * (1 - wy) + (c * (1 - wx) + d * wx) * wy;
-    }
+/** A gray image as RGBA (R = G = B), the layout the runtime's pixel kernels read. */
+export function grayToRgba(gray: Uint8Array, width: number, height: number): RgbaImage {
+  const data = new Uint8Array(width * height * 4);
+  for (let i = 0; i < gray.length; i++) {
+    data.fill(gray[i]!, i * 4, i * 4 + 3);
+    data[i * 4 + 3] = 255;
   }
-  return out;
+  return { data, width, height };
+}
+
+/**
+ * Bilinear resize of a gray image (half-pixel centres, edge clamp), optionally mirrored,
+ * through the runtime's own warp kernel: training sees exactly what the SDK computes.
+ */
+export function resizeBilinearGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, flip = false): Float32Array {
+  const kx = sw / dw;
+  const ky = sh / dh;
+  return refKernels.warpAffine(grayToRgba(src, sw, sh), flip ? [-kx, 0, sw, 0, ky, 0] : [kx, 0, 0, 0, ky, 0], {
+    dstWidth: dw,
+    dstHeight: dh,
+    layout: 'nchw',
+    norm: { channels: 1, gain: [1], bias: [0] },
+    border: 'clamp',
+  });
 }
 
 /**

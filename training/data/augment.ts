@@ -4,6 +4,7 @@
  * cache rebuilt later is identical. The warp is the runtime's own kernel (edge clamp).
  */
 import { refKernels } from '../../workers/pipeline/kernels-ref.js';
+import { grayToRgba } from '../backbone/preprocess.js';
 import type { Affine } from '../../workers/pipeline/types.js';
 import { FER_SIZE } from './ferplus.js';
 
@@ -31,9 +32,7 @@ export function jitterMatrix(index: number, view: number): Affine {
 }
 
 export function jitterFace(face: Uint8Array, index: number, view: number): Uint8Array {
-  const rgba = new Uint8Array(FER_SIZE * FER_SIZE * 4);
-  for (let i = 0; i < face.length; i++) rgba.fill(face[i]!, i * 4, i * 4 + 3), (rgba[i * 4 + 3] = 255);
-  const out = refKernels.warpAffine({ data: rgba, width: FER_SIZE, height: FER_SIZE }, jitterMatrix(index, view), {
+  const out = refKernels.warpAffine(grayToRgba(face, FER_SIZE, FER_SIZE), jitterMatrix(index, view), {
     dstWidth: FER_SIZE,
     dstHeight: FER_SIZE,
     layout: 'nchw',
