@@ -47,14 +47,6 @@ export class LatestFrameSlot {
     this.pending = undefined;
     this.wake?.();
   }
-
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
-  get holds(): number {
-    return this.pending ? 1 : 0;
-  }
 }
 
 export type AnalyzeOwned = (image: ImageInput, timestamp: number) => Promise<{ faces: FrameResult['faces']; backend: FrameResult['backend'] }>;
