@@ -7,9 +7,11 @@ import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from './errors.js';
 import { prepareFrame } from './frames.js';
+import { isDeno } from './platform.js';
 import { DEFAULT_MODEL_CARD } from './models.js';
 import { streamResults } from './stream.js';
 import { withTimeout } from './timeout.js';
+import { webGpuProblem } from './webgpu-probe.js';
 import type {
   AnalyzeOptions,
   Backend,
@@ -22,6 +24,15 @@ import type {
   StreamOptions,
   StreamSource,
 } from './types.js';
+
+/**
+ * Deno (2.9) sometimes segfaults at exit once a terminated Worker has requested a GPU adapter;
+ * probing on the main thread does not. So on Deno the client probes first, and the worker
+ * only touches WebGPU when an adapter exists. Elsewhere the engine probes by itself.
+ */
+async function probeWebGpuBeforeWorker(allowFallbackAdapter: boolean): Promise<string | undefined> {
+  return isDeno() ? webGpuProblem(allowFallbackAdapter) : undefined;
+}
 
 export class Jadfer {
   private readonly events = new Emitter<JadferEvents>();
@@ -46,6 +57,7 @@ export class Jadfer {
     const baseUrl = new URL(resolved.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker()) throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
+    const webGpuProblemFound = useWorker && resolved.device === 'auto' ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter) : undefined;
     let instance: Jadfer | undefined;
     const pendingBackendEvents: JadferEvents['backend'][] = [];
     const { supervisor, info } = await EngineSupervisor.start({
@@ -62,6 +74,7 @@ export class Jadfer {
         minFaceSize: resolved.minFaceSize,
         allowFallbackAdapter: resolved.allowFallbackAdapter,
         tracking: resolved.tracking,
+        ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}),
       },
       callbacks: {
         progress: (event) => {

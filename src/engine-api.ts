@@ -19,6 +19,8 @@ export interface EngineInit {
   minFaceSize: number;
   allowFallbackAdapter: boolean;
   tracking: TrackingOptions;
+  /** Set when the client already found WebGPU unusable, so the engine does not probe again. */
+  webGpuProblem?: string;
 }
 
 /** Frames of one stream share a tracker; single analyze() calls have no stream. */

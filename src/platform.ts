@@ -2,3 +2,7 @@
 export function isNode(): boolean {
   return typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { Deno?: unknown }).Deno === 'undefined';
 }
+
+export function isDeno(): boolean {
+  return typeof (globalThis as { Deno?: unknown }).Deno !== 'undefined';
+}

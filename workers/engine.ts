@@ -6,7 +6,7 @@
 import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FrameMeta, FramePayload } from '../src/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../src/errors.js';
 import type { Backend, FaceResult } from '../src/types.js';
-import { planBackends } from './backend-probe.js';
+import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
 import { fetchBytes } from './fetch-bytes.js';
 import { DetectionStage } from './face-detection.js';
@@ -50,7 +50,7 @@ export class Engine implements EngineApi {
       this.detection = await DetectionStage.load(options.detector, options.baseUrl, { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize }, progress);
     }
 
-    const plan = await planBackends(options.device, options.allowFallbackAdapter);
+    const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
     const failures: string[] = plan.skippedWebGpu ? [plan.skippedWebGpu] : [];
     for (const backend of plan.order) {
       try {

@@ -1,18 +1,7 @@
-/** Decides which execution providers to try, and says why when WebGPU is skipped. */
-import type { Backend, DeviceOption } from '../src/types.js';
-
-export interface BackendPlan {
-  order: Backend[];
-  /** Why WebGPU is not first in line, when device is 'auto'. */
-  skippedWebGpu?: string;
-}
-
-export async function planBackends(device: DeviceOption, allowFallbackAdapter: boolean): Promise<BackendPlan> {
-  if (device === 'wasm') return { order: ['wasm'] };
-  if (device === 'webgpu') return { order: ['webgpu'] };
-  const problem = await webGpuProblem(allowFallbackAdapter);
-  return problem ? { order: ['wasm'], skippedWebGpu: problem } : { order: ['webgpu', 'wasm'] };
-}
+/**
+ * Whether this environment has a usable WebGPU adapter. Needs no onnxruntime, so the engine
+ * and the client (which probes on Deno's main thread, see client.ts) share it.
+ */
 
 /** Undefined when a usable adapter exists, else the reason in words. */
 export async function webGpuProblem(allowFallbackAdapter: boolean): Promise<string | undefined> {
