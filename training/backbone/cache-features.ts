@@ -5,6 +5,8 @@
  *   node --import tsx training/backbone/cache-features.ts [--backbone mobilefacenet]
  *        [--splits train,valid] [--engine ort|tfjs] [--batch 32] [--threads 1] [--limit N]
  *        [--out .cache/features] [--dataset ferplus | fer2013-csv=<fer2013.csv> | folder=<root>]
+ *        [--feature-node <TF node>]   (default: the candidate's first; an earlier node lets the
+ *                                      trainer fine-tune the trunk blocks after it, see trunk-tail.ts)
  *
  * Datasets: FERPlus (default; majority vote, votes kept for soft labels), FER2013's csv (Usage
  * Training/PublicTest/PrivateTest = train/valid/test) or a folder per class (<root>/<split>/<class>/).
@@ -61,8 +63,8 @@ export interface FeatureSplitMeta {
 
 type Runner = (batch: Float32Array, n: number) => Promise<Float32Array>; // NCHW in → NHWC out
 
-async function ortRunner(name: string, threads: number): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
-  const model = loadBackbone(name);
+async function ortRunner(name: string, threads: number, featureNode?: string): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
+  const model = loadBackbone(name, featureNode ? { featureNode } : {});
   const { bytes, shape } = backboneToOnnx(model);
   const sess = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
   const s = model.spec.inputSize;
@@ -197,7 +199,9 @@ async function main() {
   const limit = Number(arg('limit', 'Infinity'));
   const outDir = join(arg('out', '.cache/features'), name);
   mkdirSync(outDir, { recursive: true });
-  const runner = engine === 'tfjs' ? await tfjsRunner(name, threads) : await ortRunner(name, threads);
+  const featureNode = process.argv.includes('--feature-node') ? arg('feature-node', '') : undefined;
+  if (featureNode && engine === 'tfjs') throw new Error('--feature-node needs the ort engine');
+  const runner = engine === 'tfjs' ? await tfjsRunner(name, threads) : await ortRunner(name, threads, featureNode);
   console.log(`backbone ${name} → ${runner.featureNode} [h=${runner.shape.h}, w=${runner.shape.w}, c=${runner.shape.c}], engine ${engine}, ${threads} thread(s), out ${outDir}`);
   for (const split of arg('splits', 'valid,train').split(',')) {
     if (!SPLIT_DIRS[split]) throw new Error(`unknown split ${split}`);

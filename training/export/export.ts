@@ -70,10 +70,11 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
 }
 
 /** The project's backbone converter (training/backbone/to-onnx.ts) as an export emitter. */
-export async function loadBackboneForExport(name: string): Promise<BackboneForExport> {
+/** `featureNode`: where the run's features were cached (its trunk tail, if any, follows it). */
+export async function loadBackboneForExport(name: string, featureNode?: string): Promise<BackboneForExport> {
   const { loadBackbone, emitBackbone } = await import('../backbone/to-onnx.js');
   const { CANDIDATES } = await import('../backbone/candidates.js');
-  const model = loadBackbone(name);
+  const model = loadBackbone(name, featureNode ? { featureNode } : {});
   // Size variants (e.g. faceres-112) describe themselves relative to their base model.
   const base = name.replace(/-\d+$/, '');
   const upstreamOf = (n: string) => [CANDIDATES[n]?.upstream, n !== base ? CANDIDATES[base]?.upstream : undefined].filter(Boolean).join('; ') || n;
@@ -122,7 +123,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const run = JSON.parse(readFileSync(join(values.run, 'config.json'), 'utf8')) as RunConfig;
   const backboneName = values.backbone ?? run.features.backbone;
   const variant = values.variant ?? (values['heads-only'] ? `${backboneName}-heads` : backboneName);
-  const backbone = values['heads-only'] ? undefined : await loadBackboneForExport(backboneName);
+  const backbone = values['heads-only'] ? undefined : await loadBackboneForExport(backboneName, run.features.featureNode);
   const result = await exportRun({ run: values.run, variant, outDir: values['out-dir'], backbone });
   const arch = result.card.architecture as { params: number; flops: number };
   console.log(`wrote ${result.onnxPath} (${(result.bytes.length / 1e6).toFixed(2)} MB, ${arch.params} params, ${(arch.flops / 1e6).toFixed(1)} MFLOPs) and ${result.cardPath}`);

@@ -24,6 +24,8 @@ export interface JadferConfig {
   jadProb: number;
   /** Dropout on projected tokens and on the fused embedding (training only). */
   dropout: number;
+  /** Trunk blocks after the cached feature node that are fine-tuned with the heads (trunk-tail.ts). */
+  tailBlocks: number;
   numClasses: number;
   featureShape: FeatureShape;
 }
@@ -38,9 +40,11 @@ export const DEFAULT_CONFIG: Omit<JadferConfig, 'featureShape' | 'numClasses'> =
   jadRatio: 0.1,
   jadProb: 0.5,
   dropout: 0.1,
+  tailBlocks: 0,
 };
 
 export function makeConfig(featureShape: FeatureShape, numClasses: number, overrides: Partial<JadferConfig> = {}): JadferConfig {
+  // Runs recorded before the trunk tail existed have no tailBlocks: they had none.
   const config: JadferConfig = { ...DEFAULT_CONFIG, featureShape, numClasses, ...overrides };
   if (config.dim % config.heads !== 0) throw new Error(`dim ${config.dim} not divisible by heads ${config.heads}`);
   return config;

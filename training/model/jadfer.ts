@@ -1,5 +1,6 @@
 /**
  * The JADFER heads, defined once over `Ops<T>`:
+ *   tail: the fine-tuned last trunk blocks, if any (trunk-tail.ts)
  *   feature map [B,h,w,C] → tokens [B,T,D]
  *   SB : N attention paths → spatial maps A [B,N,T] and path embeddings P [B,N,D]
  *   CB : `layers` pre-LN self-attention blocks over tokens (+ learned positions), with JAD
@@ -9,6 +10,7 @@
  */
 import type { JadferConfig } from './config.js';
 import type { Ops } from './ops.js';
+import { trunkTail } from './trunk-tail.js';
 
 export interface JadferOutputs<T> {
   logits: T;
@@ -24,7 +26,7 @@ export function buildJadfer<T>(ops: Ops<T>, config: JadferConfig, featureMap: T)
   const D = config.dim;
 
   // Stem: backbone scales vary, so normalise per token before projecting to D.
-  let tokens = ops.reshape(featureMap, [-1, T_, c]);
+  let tokens = ops.reshape(trunkTail(ops, config, featureMap), [-1, T_, c]);
   tokens = ops.layerNorm('stem.ln', tokens, c);
   tokens = ops.dense('stem.proj', tokens, c, D);
   tokens = ops.dropout(tokens, config.dropout);

@@ -9,6 +9,8 @@ import type { ParamStore } from './params.js';
 export class OnnxOps implements Ops<string> {
   readonly training = false;
   private readonly emitted = new Map<string, string>();
+  /** Initializer tensor name → shape (the grouped Conv needs the channel count). */
+  private readonly paramShapes = new Map<string, number[]>();
 
   constructor(
     readonly g: OnnxGraphBuilder,
@@ -20,6 +22,7 @@ export class OnnxOps implements Ops<string> {
     if (!tensor) {
       tensor = this.g.initializer(name, this.store.require(name, shape).data, shape);
       this.emitted.set(name, tensor);
+      this.paramShapes.set(tensor, shape);
     }
     return tensor;
   }
@@ -49,6 +52,17 @@ export class OnnxOps implements Ops<string> {
   concat = (xs: string[], axis: number) => this.g.op('Concat', xs, { axis: int(axis) });
   relu = (x: string) => this.g.op('Relu', [x]);
   sigmoid = (x: string) => this.g.op('Sigmoid', [x]);
+  relu6 = (x: string) => this.g.op('Clip', [x, this.constant(0), this.constant(6)]);
+
+  /** Grouped Conv (group = C) in NCHW between two transposes; ORT folds the kernel transpose. */
+  depthwiseConv3x3(x: string, kernel: string): string {
+    const channels = this.g.op('Transpose', [kernel], { perm: ints([2, 3, 0, 1]) }); // [3,3,C,1] → [C,1,3,3]
+    const weightShape = this.paramShapes.get(kernel);
+    if (!weightShape) throw new Error('depthwiseConv3x3: the kernel must be a param');
+    const nchw = this.g.op('Transpose', [x], { perm: ints([0, 3, 1, 2]) });
+    const conv = this.g.op('Conv', [nchw, channels], { group: int(weightShape[2]!), kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]) });
+    return this.g.op('Transpose', [conv], { perm: ints([0, 2, 3, 1]) });
+  }
 
   gelu(x: string): string {
     // Erf form: ORT fuses this pattern into its Gelu kernel.

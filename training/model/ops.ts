@@ -11,7 +11,9 @@ export type Init =
   | { kind: 'ones' }
   | { kind: 'normal'; std: number }
   /** Glorot/Xavier uniform over the last two dims (fanIn = shape[-2], fanOut = shape[-1]). */
-  | { kind: 'xavier' };
+  | { kind: 'xavier' }
+  /** Copied from a pretrained network before the first build (trunk-tail.ts); never drawn. */
+  | { kind: 'pretrained' };
 
 export interface Ops<T> {
   /** True only while training: enables JAD and dropout. */
@@ -45,6 +47,13 @@ export interface Ops<T> {
   /** Exact GELU: 0.5·x·(1 + erf(x/√2)). */
   gelu(x: T): T;
   relu(x: T): T;
+  /** min(max(x, 0), 6), MobileNet's activation. */
+  relu6(x: T): T;
+  /**
+   * Depthwise 3×3 convolution, stride 1, SAME (zero) padding, on NHWC `x` [B,h,w,C] with
+   * `kernel` [3,3,C,1] (TF's depthwise layout).
+   */
+  depthwiseConv3x3(x: T, kernel: T): T;
   sigmoid(x: T): T;
 
   /**

@@ -88,6 +88,8 @@ export function initialValues(shape: number[], init: Init, rng: Rng): Float32Arr
     case 'normal':
       for (let i = 0; i < size; i++) out[i] = init.std * truncatedNormal(rng);
       break;
+    case 'pretrained':
+      throw new Error('a pretrained param must be loaded before the model is built (see trunk-tail.ts)');
     case 'xavier': {
       const fanIn = shape.length >= 2 ? shape[shape.length - 2]! : shape[0]!;
       const fanOut = shape[shape.length - 1]!;

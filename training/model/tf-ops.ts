@@ -92,6 +92,26 @@ export class TfOps implements Ops<tf.Tensor> {
   concat = (xs: tf.Tensor[], axis: number) => tf.concat(xs, axis);
   relu = (x: tf.Tensor) => tf.relu(x);
   sigmoid = (x: tf.Tensor) => tf.sigmoid(x);
+  relu6 = (x: tf.Tensor) => tf.clipByValue(x, 0, 6);
+
+  /**
+   * As 9 shifted slices of the zero-padded input times the kernel taps: tfjs-backend-wasm has no
+   * depthwise backprop kernels, while pad/slice/mul/add all have gradients on every backend.
+   */
+  depthwiseConv3x3(x: tf.Tensor, kernel: tf.Tensor): tf.Tensor {
+    const [batch, h, w, c] = x.shape as [number, number, number, number];
+    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const taps = tf.reshape(kernel, [9, c]);
+    let out: tf.Tensor | undefined;
+    for (let dy = 0; dy < 3; dy++) {
+      for (let dx = 0; dx < 3; dx++) {
+        const tap = tf.reshape(tf.slice(taps, [dy * 3 + dx, 0], [1, c]), [c]);
+        const term = tf.mul(tf.slice(padded, [0, dy, dx, 0], [batch, h, w, c]), tap);
+        out = out ? tf.add(out, term) : term;
+      }
+    }
+    return out!;
+  }
 
   gelu(x: tf.Tensor): tf.Tensor {
     return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 
 export interface SplitMeta {
   backbone: string;
+  /** The trunk node the features were taken at (absent in synthetic caches). */
+  featureNode?: string;
   n: number;
   h: number;
   w: number;

@@ -12,6 +12,8 @@ export interface AdamWOptions {
   beta2: number;
   epsilon: number;
   weightDecay: number;
+  /** Per-param multiplier of the learning rate (1 when absent). */
+  lrScale?: (name: string) => number;
 }
 
 export const DEFAULT_ADAMW: AdamWOptions = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.05 };
@@ -50,7 +52,7 @@ export class AdamW {
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
         if (weightDecay > 0 && decays(name)) update = tf.add(update, tf.mul(p, weightDecay));
-        p.assign(tf.sub(p, tf.mul(update, lr)));
+        p.assign(tf.sub(p, tf.mul(update, lr * (this.options.lrScale?.(name) ?? 1))));
       }
     });
   }

@@ -5,6 +5,8 @@
  *     --out runs/<name> [--seed 1] [--resume] [--backend webgpu|wasm|cpu|tensorflow] [--soft-labels]
  *     [--batch 128] [--lr 5e-4] [--weight-decay 0.05] [--variety-weight 0.1] [--label-smoothing 0.1]
  *     [--paths 4] [--dim 128] [--heads 4] [--layers 1] [--jad-ratio 0.1] [--jad-prob 0.5] [--dropout 0.1]
+ *     [--tail-blocks 0] [--tail-lr-scale 0.2]   (fine-tune the trunk blocks after the cached node)
+ *     [--init-from runs/<name>/best/params]       (start the heads from a finished run)
  *     [--synthetic]   (writes a small synthetic cache into --features first: a dry run without the backbone)
  *
  * For WebGPU on a machine without a GPU (SwiftShader), start node with LD_LIBRARY_PATH=/usr/lib/chromium.
@@ -38,6 +40,9 @@ const { values } = parseArgs({
     'jad-ratio': { type: 'string' },
     'jad-prob': { type: 'string' },
     dropout: { type: 'string' },
+    'tail-blocks': { type: 'string' },
+    'tail-lr-scale': { type: 'string' },
+    'init-from': { type: 'string' },
     'log-every': { type: 'string' },
     synthetic: { type: 'boolean', default: false },
   },
@@ -62,6 +67,7 @@ const model: Partial<JadferConfig> = Object.fromEntries(
     jadRatio: num(values['jad-ratio']),
     jadProb: num(values['jad-prob']),
     dropout: num(values.dropout),
+    tailBlocks: num(values['tail-blocks']),
   }).filter(([, v]) => v !== undefined),
 );
 
@@ -87,6 +93,8 @@ const result = await train({
   varietyWeight: num(values['variety-weight']) ?? DEFAULT_TRAIN.varietyWeight,
   labelSmoothing: num(values['label-smoothing']) ?? DEFAULT_TRAIN.labelSmoothing,
   warmupEpochs: num(values['warmup-epochs']) ?? DEFAULT_TRAIN.warmupEpochs,
+  tailLrScale: num(values['tail-lr-scale']) ?? DEFAULT_TRAIN.tailLrScale,
+  ...(values['init-from'] ? { initFrom: values['init-from'] } : {}),
   logEvery: num(values['log-every']) ?? DEFAULT_TRAIN.logEvery,
   model,
   backend: backend.name,

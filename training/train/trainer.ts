@@ -9,10 +9,13 @@ import * as tf from '@tensorflow/tfjs';
 import { FERPLUS_LABELS, makeConfig, type JadferConfig } from '../model/config.js';
 import { buildJadfer } from '../model/jadfer.js';
 import { Rng } from '../model/rng.js';
+import { ParamStore } from '../model/params.js';
 import { TfOps, TfParams } from '../model/tf-ops.js';
+import { isTailParam } from '../model/trunk-tail.js';
+import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
 import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
-import { FeatureSplit } from './features.js';
+import { FeatureSplit, type SplitMeta } from './features.js';
 import { AdamW, DEFAULT_ADAMW, learningRate } from './optimizer.js';
 import { confusionSvg, curvesSvg, writePng } from './plots.js';
 
@@ -30,6 +33,14 @@ export interface TrainOptions {
   varietyWeight: number;
   labelSmoothing: number;
   softLabels: boolean;
+  /**
+   * Start the heads from a finished run's params (`runs/<name>/best/params`): with the trunk tail
+   * starting as the trunk itself, the model starts exactly where that run ended (linear-probe-then-
+   * fine-tune), so fine-tuning the tail needs a few epochs instead of a full run.
+   */
+  initFrom?: string;
+  /** Learning rate of the fine-tuned trunk tail relative to the heads' (pretrained weights move less). */
+  tailLrScale: number;
   model: Partial<JadferConfig>;
   backend: string;
   evalBatch: number;
@@ -52,6 +63,7 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, 'features' | 'out' | 'epochs'> = 
   varietyWeight: 0.1,
   labelSmoothing: 0.1,
   softLabels: false,
+  tailLrScale: 0.2,
   model: {},
   backend: 'unknown',
   evalBatch: 256,
@@ -70,7 +82,7 @@ export interface RunConfig {
   model: JadferConfig;
   labels: string[];
   train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model'>;
-  features: { dir: string; backbone: string; trainN: number; validN: number; trainViews: number };
+  features: { dir: string; backbone: string; featureNode?: string; trainN: number; validN: number; trainViews: number };
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -87,7 +99,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     model: config,
     labels,
     train: recorded,
-    features: { dir: options.features, backbone: meta.backbone, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.views.length },
+    features: { dir: options.features, backbone: meta.backbone, featureNode: meta.featureNode, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.views.length },
   };
   const configPath = join(options.out, 'config.json');
   const checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
@@ -95,8 +107,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
 
   // Params: init from the seed (one inference build creates them), or restore.
-  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed);
-  const optimizer = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: options.weightDecay });
+  if (config.tailBlocks > 0 && !meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
+  const pretrained = startingParams(options, config, meta);
+  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, pretrained);
+  const lrScale = (name: string) => (isTailParam(name) ? options.tailLrScale : 1);
+  const optimizer = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: options.weightDecay, lrScale });
   let state: TrainState = {
     epoch: 0,
     step: 0,
@@ -192,8 +207,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return { state, config, params };
 }
 
-export function initParams(config: JadferConfig, seed: number): TfParams {
-  const params = new TfParams();
+/** Params that do not start from the seed: the trunk tail's pretrained weights, and `initFrom`. */
+function startingParams(options: TrainOptions, config: JadferConfig, meta: SplitMeta): ParamStore | undefined {
+  const tail = config.tailBlocks > 0 ? trunkTailWeights(meta.backbone, meta.featureNode!, config.tailBlocks) : undefined;
+  if (!options.initFrom) return tail;
+  const start = ParamStore.load(options.initFrom);
+  for (const [name, entry] of tail?.entries ?? []) if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
+  return start;
+}
+
+/** `pretrained`: params that start from given values (the trunk tail); the rest start from the seed. */
+export function initParams(config: JadferConfig, seed: number, pretrained?: ParamStore): TfParams {
+  const params = pretrained ? TfParams.fromStore(pretrained) : new TfParams();
   const { h, w, c } = config.featureShape;
   tf.tidy(() => {
     buildJadfer(new TfOps(params, { training: false, initRng: new Rng(seed ^ 0x5eed5eed) }), config, tf.zeros([1, h, w, c]));

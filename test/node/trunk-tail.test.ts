@@ -1,0 +1,53 @@
+// The fine-tuned trunk tail: its depthwise conv is exact, gradients reach it, and without
+// pretrained weights it refuses to start from random ones.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { makeConfig } from '../../training/model/config.js';
+import { Rng } from '../../training/model/rng.js';
+import { TfOps, TfParams } from '../../training/model/tf-ops.js';
+import { AdamW } from '../../training/train/optimizer.js';
+import { initParams, trainStep } from '../../training/train/trainer.js';
+import { isTailParam } from '../../training/model/trunk-tail.js';
+import { randomTail } from './helpers/random-tail.js';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+test('depthwiseConv3x3 (9 shifted slices) equals tf.depthwiseConv2d SAME, borders included', () => {
+  const rng = new Rng(5);
+  const x = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 6 * 3 }, () => rng.normal()), [2, 5, 6, 3]);
+  const kernel = tf.tensor4d(Float32Array.from({ length: 27 }, () => rng.normal()), [3, 3, 3, 1]);
+  const ours = new TfOps(new TfParams(), { training: false }).depthwiseConv3x3(x, kernel).dataSync();
+  const reference = tf.depthwiseConv2d(x, kernel, 1, 'same').dataSync();
+  assert.equal(ours.length, reference.length);
+  const maxDiff = Math.max(...Array.from(ours, (v, i) => Math.abs(v - reference[i]!)));
+  assert.ok(maxDiff < 1e-5, `max diff ${maxDiff}`);
+});
+
+test('a tail param that was not loaded is an error, not a silent random init', () => {
+  const config = makeConfig({ h: 3, w: 3, c: 8 }, 8, { dim: 8, heads: 2, pathHidden: 4, tailBlocks: 1 });
+  assert.throws(() => initParams(config, 1), /pretrained param must be loaded/);
+});
+
+test('training steps move the tail params, at the tail learning-rate scale', () => {
+  const config = makeConfig({ h: 3, w: 3, c: 8 }, 8, { dim: 8, heads: 2, pathHidden: 4, dropout: 0, tailBlocks: 1 });
+  const rng = new Rng(7);
+  const moved = (lrScale: number) => {
+    const params = initParams(config, 2, randomTail(config, new Rng(1)));
+    const before = params.toStore();
+    const optimizer = new AdamW(params, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, lrScale: (name) => (isTailParam(name) ? lrScale : 1) });
+    const x = Float32Array.from({ length: 8 * 3 * 3 * 8 }, () => Math.abs(rng.normal()));
+    const y = new Float32Array(8 * 8).map((_, i) => (i % 9 === 0 ? 1 : 0));
+    trainStep(params, optimizer, config, x, y, Int32Array.from({ length: 8 }, (_, i) => i), new Rng(3), 1e-2, 0.1);
+    const after = params.toStore();
+    const delta = (name: string) => Math.max(...Array.from(before.get(name)!.data, (v, i) => Math.abs(v - after.get(name)!.data[i]!)));
+    return { tail: delta('tail.0.pw.weight'), heads: delta('head.cls.weight') };
+  };
+  const full = moved(1);
+  const frozen = moved(0);
+  assert.ok(full.tail > 1e-4, `tail moved ${full.tail}`);
+  assert.equal(frozen.tail, 0);
+  assert.ok(frozen.heads > 1e-4);
+});
