@@ -15,15 +15,20 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-test('depthwiseConv3x3 (9 shifted slices) equals tf.depthwiseConv2d SAME, borders included', () => {
+test("depthwiseConv3x3's hand-written gradients equal TF.js's own depthwise backprop kernels (CPU backend)", () => {
   const rng = new Rng(5);
   const x = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 6 * 3 }, () => rng.normal()), [2, 5, 6, 3]);
   const kernel = tf.tensor4d(Float32Array.from({ length: 27 }, () => rng.normal()), [3, 3, 3, 1]);
-  const ours = new TfOps(new TfParams(), { training: false }).depthwiseConv3x3(x, kernel).dataSync();
-  const reference = tf.depthwiseConv2d(x, kernel, 1, 'same').dataSync();
-  assert.equal(ours.length, reference.length);
-  const maxDiff = Math.max(...Array.from(ours, (v, i) => Math.abs(v - reference[i]!)));
-  assert.ok(maxDiff < 1e-5, `max diff ${maxDiff}`);
+  // A random projection of the output, so every output element weighs differently in the gradient.
+  const probe = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 6 * 3 }, () => rng.normal()), [2, 5, 6, 3]);
+  const ops = new TfOps(new TfParams(), { training: false });
+  const ours = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(ops.depthwiseConv3x3(a, k), probe)))([x, kernel]);
+  const reference = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, k as tf.Tensor4D, 1, 'same'), probe)))([x, kernel]);
+  const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+  assert.ok(maxDiff(ops.depthwiseConv3x3(x, kernel), tf.depthwiseConv2d(x, kernel, 1, 'same')) < 1e-5, 'forward');
+  assert.ok(maxDiff(ours[0]!, reference[0]!) < 1e-4, `dx ${maxDiff(ours[0]!, reference[0]!)}`);
+  assert.ok(maxDiff(ours[1]!, reference[1]!) < 1e-4, `dkernel ${maxDiff(ours[1]!, reference[1]!)}`);
+  assert.ok(tf.max(tf.abs(reference[1]!)).dataSync()[0]! > 0.1, 'the kernel gradient is not trivially zero');
 });
 
 test('a tail param that was not loaded is an error, not a silent random init', () => {

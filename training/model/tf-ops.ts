@@ -94,24 +94,7 @@ export class TfOps implements Ops<tf.Tensor> {
   sigmoid = (x: tf.Tensor) => tf.sigmoid(x);
   relu6 = (x: tf.Tensor) => tf.clipByValue(x, 0, 6);
 
-  /**
-   * As 9 shifted slices of the zero-padded input times the kernel taps: tfjs-backend-wasm has no
-   * depthwise backprop kernels, while pad/slice/mul/add all have gradients on every backend.
-   */
-  depthwiseConv3x3(x: tf.Tensor, kernel: tf.Tensor): tf.Tensor {
-    const [batch, h, w, c] = x.shape as [number, number, number, number];
-    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-    const taps = tf.reshape(kernel, [9, c]);
-    let out: tf.Tensor | undefined;
-    for (let dy = 0; dy < 3; dy++) {
-      for (let dx = 0; dx < 3; dx++) {
-        const tap = tf.reshape(tf.slice(taps, [dy * 3 + dx, 0], [1, c]), [c]);
-        const term = tf.mul(tf.slice(padded, [0, dy, dx, 0], [batch, h, w, c]), tap);
-        out = out ? tf.add(out, term) : term;
-      }
-    }
-    return out!;
-  }
+  depthwiseConv3x3 = (x: tf.Tensor, kernel: tf.Tensor) => depthwiseConv3x3ExplicitGrad(x, kernel);
 
   gelu(x: tf.Tensor): tf.Tensor {
     return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
@@ -162,3 +145,27 @@ const matMulExplicitGrad = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLast(saved[1]!)), tf.matMul(swapLast(saved[0]!), dy)],
     };
   }) as unknown as CustomGradientFunc)(a, b);
+
+/**
+ * Depthwise 3×3 SAME with a hand-written gradient: tfjs-backend-wasm has the forward kernel but no
+ * depthwise backprop kernels. dx is the forward conv of dy with the kernel rotated by 180°; dk[i,j,c]
+ * sums the zero-padded input shifted by (i,j) times dy over batch and positions.
+ */
+const depthwiseConv3x3ExplicitGrad = (x: tf.Tensor, kernel: tf.Tensor): tf.Tensor =>
+  tf.customGrad(((input: tf.Tensor4D, k: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    save([input, k]);
+    return {
+      value: tf.depthwiseConv2d(input, k, 1, 'same'),
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
+        const [batch, h, w, c] = xs.shape;
+        const dx = tf.depthwiseConv2d(dy, tf.reverse(ks, [0, 1]), 1, 'same');
+        const padded = tf.pad(xs, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+        const taps: tf.Tensor[] = [];
+        for (let i = 0; i < 3; i++) {
+          for (let j = 0; j < 3; j++) taps.push(tf.sum(tf.mul(tf.slice(padded, [0, i, j, 0], [batch, h, w, c]), dy), [0, 1, 2]));
+        }
+        return [dx, tf.reshape(tf.stack(taps), [3, 3, c, 1])];
+      },
+    };
+  }) as unknown as CustomGradientFunc)(x, kernel);
