@@ -40,9 +40,22 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** How the trunk was used: frozen, or frozen up to the cached node with its last blocks fine-tuned. */
+function trunkUse(run: RunConfig): { family: string; protocol: string } {
+  const tail = run.model.tailBlocks ?? 0;
+  const cached = `features cached at ${run.features.featureNode ?? 'the trunk output'} (${run.features.trainViews} train views)`;
+  if (tail === 0) return { family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk', protocol: `backbone frozen, ${cached}` };
+  const start = run.train.initFrom ? `; heads started from ${run.train.initFrom}` : '';
+  return {
+    family: `JADFER heads (SB + CB + SCI with JAD) on a face-recognition trunk whose last ${tail} blocks are fine-tuned`,
+    protocol: `trunk frozen up to the cached node, its next ${tail} blocks fine-tuned (learning rate ×${run.train.tailLrScale}) with the heads${start}; ${cached}`,
+  };
+}
+
 export function modelCard(o: CardOptions): Record<string, unknown> {
   const best = o.history.find((m) => m.epoch === o.bestEpoch);
   const seconds = o.history.reduce((a, m) => a + m.seconds, 0);
+  const trunk = trunkUse(o.run);
   return {
     schema: 'jadfer.model-card/v1',
     name: `jadfer-${o.variant}`,
@@ -60,7 +73,7 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
       template: FERPLUS_TEMPLATE,
     },
     architecture: {
-      family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk',
+      family: trunk.family,
       config: o.run.model,
       params: o.cost.params,
       macs: o.cost.macs,
@@ -71,7 +84,7 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
       data: 'FERPlus (FER2013 images, Microsoft FERPlus labels): FER2013Train for training, FER2013Valid for selection',
       protocol: `majority vote over the 8 emotions; images whose top vote is unknown/NF or whose majority is tied are dropped; ${
         o.run.train.softLabels ? 'soft-label (vote distribution) cross-entropy' : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
-      } + ${o.run.train.varietyWeight}·Variety loss; backbone frozen, features cached (orig + horizontal flip views); best epoch by validation accuracy`,
+      } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by validation accuracy`,
       backbone: o.backbone,
       hardware: `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, TF.js ${o.run.train.backend} backend`,
       time: { seconds: Math.round(seconds), epochs: o.history.length, bestEpoch: o.bestEpoch },

@@ -136,7 +136,8 @@ async function backboneFeatures(run: RunConfig, images: tf.Tensor4D): Promise<tf
   const name = run.features.backbone;
   const candidate = CANDIDATES[name]!;
   const { model } = await loadGraphModelFromDisk(candidatePath(candidate), candidate.spec.inputSize);
-  return model.execute(images, loadBackbone(name).featureNode) as tf.Tensor4D;
+  // The node the run's features were cached at: a trunk tail, if any, is part of the heads.
+  return model.execute(images, run.features.featureNode ?? loadBackbone(name).featureNode) as tf.Tensor4D;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
