@@ -1,34 +1,10 @@
 // Runs inside Chromium: times the SDK end to end on 640×480 frames made from fixture photos.
 import { create } from '/dist/jadfer.js';
-
-async function frameFrom(url, width = 640, height = 480) {
-  const bitmap = await createImageBitmap(await (await fetch(url)).blob());
-  const canvas = new OffscreenCanvas(width, height);
-  const context = canvas.getContext('2d');
-  const scale = Math.min(width / bitmap.width, height / bitmap.height);
-  const w = bitmap.width * scale;
-  const h = bitmap.height * scale;
-  context.drawImage(bitmap, (width - w) / 2, (height - h) / 2, w, h);
-  return context.getImageData(0, 0, width, height);
-}
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-
-function summary(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
-}
+import { frameFrom, timeRuns } from './measure.js';
 
 async function timeAnalyze(fer, image, runs) {
-  const samples = [];
-  let faces = 0;
-  for (let i = 0; i < 5; i++) await fer.analyze(image);
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    faces = (await fer.analyze(image)).length;
-    samples.push(performance.now() - t0);
-  }
-  return { ...summary(samples), faces };
+  const { last, ...stats } = await timeRuns(() => fer.analyze(image), { warmup: 5, runs });
+  return { ...stats, faces: last.length };
 }
 
 /** Sustained throughput: a source faster than inference, latest frame wins. */
