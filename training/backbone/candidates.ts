@@ -25,6 +25,24 @@ export interface BackboneCandidate {
   notes: string;
 }
 
+/**
+ * FaceRes run at another input size (the trunk is fully convolutional). Its 'SAME' stride-2 convs
+ * put conv_pw_11 at size/16 and conv_pw_13 at size/32, rounded up.
+ */
+function faceresAt(size: number): BackboneCandidate {
+  return {
+    name: `faceres-${size}`,
+    file: 'faceres.json',
+    spec: { inputSize: size, color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1] },
+    features: [
+      { node: 'conv_pw_11_relu/clip_by_value', shape: [Math.ceil(size / 16), Math.ceil(size / 16), 512] },
+      { node: 'conv_pw_13_relu/clip_by_value', shape: [Math.ceil(size / 32), Math.ceil(size / 32), 1024] },
+    ],
+    upstream: `as faceres, run at ${size}×${size} (fully convolutional trunk)`,
+    notes: `input placeholder rewritten to ${size}×${size}`,
+  };
+}
+
 export const CANDIDATES: Record<string, BackboneCandidate> = {
   mobilefacenet: {
     name: 'mobilefacenet',
@@ -62,30 +80,10 @@ export const CANDIDATES: Record<string, BackboneCandidate> = {
     upstream: 'HSE-asavchenko/HSE_FaceRec_tf (MobileNet v1, VGGFace2 identity pretraining, age/gender fine-tuning), weights float16-quantised by vladmandic',
     notes: '3.2M params in the conv trunk; heads (1024-d descriptor, age, gender) dropped',
   },
-  // The same FaceRes trunk at a smaller input: FERPlus faces are 48×48, so 224 mostly adds
+  // The same FaceRes trunk at smaller inputs: FERPlus faces are 48×48, so 224 mostly adds
   // interpolated pixels; 112 costs ~4× less.
-  'faceres-112': {
-    name: 'faceres-112',
-    file: 'faceres.json',
-    spec: { inputSize: 112, color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1] },
-    features: [
-      { node: 'conv_pw_11_relu/clip_by_value', shape: [7, 7, 512] },
-      { node: 'conv_pw_13_relu/clip_by_value', shape: [4, 4, 1024] },
-    ],
-    upstream: 'as faceres, run at 112×112 (fully convolutional trunk)',
-    notes: 'input placeholder rewritten to 112×112',
-  },
-  'faceres-160': {
-    name: 'faceres-160',
-    file: 'faceres.json',
-    spec: { inputSize: 160, color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1] },
-    features: [
-      { node: 'conv_pw_11_relu/clip_by_value', shape: [10, 10, 512] },
-      { node: 'conv_pw_13_relu/clip_by_value', shape: [5, 5, 1024] },
-    ],
-    upstream: 'as faceres, run at 160×160 (fully convolutional trunk)',
-    notes: 'input placeholder rewritten to 160×160',
-  },
+  'faceres-112': faceresAt(112),
+  'faceres-160': faceresAt(160),
   emotion: {
     name: 'emotion',
     file: 'emotion.json',
