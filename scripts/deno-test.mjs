@@ -18,8 +18,8 @@ function runOnce() {
 }
 
 let result = runOnce();
-// Deno 2.9 itself sometimes dies by a signal while exiting, after every test passed (about 1 run
-// in 40 here, seen with module Workers that used onnxruntime-web). A crash inside the tests never
+// Deno 2.9 itself sometimes dies by a signal while exiting, after every test passed (1 run in 15–25
+// here, with module Workers that used onnxruntime-web). A crash inside the tests never
 // prints a passing summary, so only that exact case is run once more, loudly.
 const passedThenDied = (r) => r.signal && /^ok \| \d+ passed \| 0 failed/m.test(r.stdout ?? '');
 if (passedThenDied(result)) {

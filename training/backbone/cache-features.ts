@@ -64,7 +64,7 @@ export interface FeatureSplitMeta {
 type Runner = (batch: Float32Array, n: number) => Promise<Float32Array>; // NCHW in → NHWC out
 
 async function ortRunner(name: string, threads: number, featureNode?: string): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
-  const model = loadBackbone(name, featureNode ? { featureNode } : {});
+  const model = loadBackbone(name, { featureNode });
   const { bytes, shape } = backboneToOnnx(model);
   const sess = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
   const s = model.spec.inputSize;

@@ -45,9 +45,3 @@ export function trunkTailWeights(backbone: string, featureNode: string, blocks: 
   }
   return store;
 }
-
-/** The trunk node whose output the tail reproduces (the feature node of a tail-less model). */
-export function tailOutputNode(featureNode: string, blocks: number): string {
-  const k = Number(BLOCK_OUTPUT.exec(featureNode)?.[1] ?? NaN) + blocks;
-  return blocks === 0 ? featureNode : `conv_pw_${k}_relu/clip_by_value`;
-}

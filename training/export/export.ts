@@ -74,7 +74,7 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
 export async function loadBackboneForExport(name: string, featureNode?: string): Promise<BackboneForExport> {
   const { loadBackbone, emitBackbone } = await import('../backbone/to-onnx.js');
   const { CANDIDATES } = await import('../backbone/candidates.js');
-  const model = loadBackbone(name, featureNode ? { featureNode } : {});
+  const model = loadBackbone(name, { featureNode });
   // Size variants (e.g. faceres-112) describe themselves relative to their base model.
   const base = name.replace(/-\d+$/, '');
   const upstreamOf = (n: string) => [CANDIDATES[n]?.upstream, n !== base ? CANDIDATES[base]?.upstream : undefined].filter(Boolean).join('; ') || n;

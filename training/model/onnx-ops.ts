@@ -56,11 +56,11 @@ export class OnnxOps implements Ops<string> {
 
   /** Grouped Conv (group = C) in NCHW between two transposes; ORT folds the kernel transpose. */
   depthwiseConv3x3(x: string, kernel: string): string {
-    const channels = this.g.op('Transpose', [kernel], { perm: ints([2, 3, 0, 1]) }); // [3,3,C,1] → [C,1,3,3]
+    const weight = this.g.op('Transpose', [kernel], { perm: ints([2, 3, 0, 1]) }); // [3,3,C,1] → [C,1,3,3]
     const weightShape = this.paramShapes.get(kernel);
     if (!weightShape) throw new Error('depthwiseConv3x3: the kernel must be a param');
     const nchw = this.g.op('Transpose', [x], { perm: ints([0, 3, 1, 2]) });
-    const conv = this.g.op('Conv', [nchw, channels], { group: int(weightShape[2]!), kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]) });
+    const conv = this.g.op('Conv', [nchw, weight], { group: int(weightShape[2]!), kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]) });
     return this.g.op('Transpose', [conv], { perm: ints([0, 2, 3, 1]) });
   }
 

@@ -107,9 +107,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
 
   // Params: init from the seed (one inference build creates them), or restore.
-  if (config.tailBlocks > 0 && !meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
-  const pretrained = startingParams(options, config, meta);
-  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, pretrained);
+  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, startingParams(options, config, meta));
   const lrScale = (name: string) => (isTailParam(name) ? options.tailLrScale : 1);
   const optimizer = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: options.weightDecay, lrScale });
   let state: TrainState = {
@@ -209,6 +207,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 /** Params that do not start from the seed: the trunk tail's pretrained weights, and `initFrom`. */
 function startingParams(options: TrainOptions, config: JadferConfig, meta: SplitMeta): ParamStore | undefined {
+  if (config.tailBlocks > 0 && !meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
   const tail = config.tailBlocks > 0 ? trunkTailWeights(meta.backbone, meta.featureNode!, config.tailBlocks) : undefined;
   if (!options.initFrom) return tail;
   const start = ParamStore.load(options.initFrom);
