@@ -7,10 +7,10 @@ import { makeConfig } from '../../training/model/config.js';
 import { buildJadfer } from '../../training/model/jadfer.js';
 import { Rng } from '../../training/model/rng.js';
 import { TfOps } from '../../training/model/tf-ops.js';
+import { randomTail } from '../../training/model/trunk-tail.js';
 import { exportJadferOnnx, HEADS_INPUT, LOGITS_OUTPUT } from '../../training/export/onnx-model.js';
 import { compareLogits, loadOrtModel, ORT_RUNTIMES } from '../../training/export/ort-run.js';
 import { initParams } from '../../training/train/trainer.js';
-import { randomTail } from './helpers/random-tail.js';
 
 const batch = 6;
 const heads = makeConfig({ h: 7, w: 7, c: 48 }, 8, { dim: 32, heads: 4, paths: 4, layers: 2, pathHidden: 8 });
@@ -37,7 +37,7 @@ for (const { name, config } of variants) {
     // ReLU6 inputs of the tail: non-negative, some above 6 so the clip is exercised.
     features = Float32Array.from({ length: batch * h * w * c }, () => (config.tailBlocks ? Math.abs(4 * rng.normal()) : rng.normal()));
     tfLogits = tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), config, tf.tensor4d(features, [batch, h, w, c])).logits.dataSync() as Float32Array);
-    onnx = exportJadferOnnx(params.toStore(), config);
+    onnx = exportJadferOnnx(await params.toStore(), config);
   });
 
   for (const runtime of ORT_RUNTIMES) {

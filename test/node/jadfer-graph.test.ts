@@ -25,8 +25,8 @@ before(async () => {
 
 const logits = (ops: TfOps) => tf.tidy(() => buildJadfer(ops, config, input).logits.arraySync() as number[][]);
 
-test('exported graph uses only web-safe, non-random ops at opset 17', () => {
-  const model = onnxProto.onnx.ModelProto.decode(exportJadferOnnx(params.toStore(), config));
+test('exported graph uses only web-safe, non-random ops at opset 17', async () => {
+  const model = onnxProto.onnx.ModelProto.decode(exportJadferOnnx(await params.toStore(), config));
   const opTypes = new Set(model.graph!.node!.map((n) => n.opType!));
   const unsafe = [...opTypes].filter((op) => !WEB_SAFE_OPS.has(op));
   assert.deepEqual(unsafe, []);

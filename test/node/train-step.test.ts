@@ -1,5 +1,8 @@
 // One optimiser step lowers the loss and moves the params; the Variety loss has known values.
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { makeConfig } from '../../training/model/config.js';
@@ -8,7 +11,8 @@ import { Rng } from '../../training/model/rng.js';
 import { TfOps } from '../../training/model/tf-ops.js';
 import { varietyLoss } from '../../training/model/variety.js';
 import { AdamW, learningRate } from '../../training/train/optimizer.js';
-import { initParams, trainStep } from '../../training/train/trainer.js';
+import { writeSyntheticFeatures } from '../../training/train/synthetic.js';
+import { DEFAULT_TRAIN, initParams, train, trainStep } from '../../training/train/trainer.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -30,10 +34,10 @@ test('learning rate warms up linearly then decays by cosine', () => {
   assert.ok(learningRate(50, 100, 10, 1) < 1 && learningRate(50, 100, 10, 1) > 0.01);
 });
 
-test('a few training steps lower the loss on the batch and change every param', () => {
+test('a few training steps lower the loss on the batch and change every param', async () => {
   const config = makeConfig({ h: 4, w: 4, c: 16 }, 8, { dim: 16, heads: 2, pathHidden: 4, dropout: 0 });
   const params = initParams(config, 2);
-  const before = params.toStore();
+  const before = await params.toStore();
   const rng = new Rng(3);
   const batch = 16;
   const labels = Int32Array.from({ length: batch }, (_, i) => i % 8);
@@ -47,13 +51,33 @@ test('a few training steps lower the loss on the batch and change every param', 
     });
   const initial = lossNow();
   const optimizer = new AdamW(params);
-  for (let i = 0; i < 5; i++) trainStep(params, optimizer, config, x, y, labels, rng, 3e-3, 0.1);
-  const after = params.toStore();
+  for (let i = 0; i < 5; i++) await trainStep(params, optimizer, config, x, y, labels, rng, 3e-3, 0.1);
+  const after = await params.toStore();
   assert.ok(lossNow() < initial - 0.05, `loss ${initial} → ${lossNow()}`);
   assert.equal(optimizer.step, 5);
   for (const name of before.names) {
     const a = before.get(name)!.data;
     const b = after.get(name)!.data;
     assert.ok(a.some((v, i) => v !== b[i]), `param ${name} did not change`);
+  }
+});
+
+test('a whole run reads tensors only asynchronously, as WebGPU in Node requires (it has no synchronous readback)', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'jadfer-async-'));
+  writeSyntheticFeatures(join(root, 'features'), { h: 3, w: 3, c: 16, classes: 8, train: 64, valid: 32, seed: 5 });
+  const sync = { dataSync: tf.Tensor.prototype.dataSync, arraySync: tf.Tensor.prototype.arraySync };
+  const refuse = (name: string) =>
+    function (): never {
+      throw new Error(`${name}() during training: a WebGPU backend in Node cannot do it`);
+    };
+  tf.Tensor.prototype.dataSync = refuse('dataSync');
+  tf.Tensor.prototype.arraySync = refuse('arraySync');
+  try {
+    const out = join(root, 'run');
+    const result = await train({ ...DEFAULT_TRAIN, features: join(root, 'features'), out, epochs: 1, batchSize: 16, model: { dim: 16, heads: 2, pathHidden: 4 }, backend: 'cpu', plots: false, log: () => {} });
+    assert.equal(result.state.epoch, 1);
+    assert.ok(existsSync(join(out, 'best', 'params.bin')) && existsSync(join(out, 'checkpoint', 'optimizer.bin')));
+  } finally {
+    Object.assign(tf.Tensor.prototype, sync);
   }
 });

@@ -7,9 +7,8 @@ import { makeConfig } from '../../training/model/config.js';
 import { Rng } from '../../training/model/rng.js';
 import { TfOps, TfParams } from '../../training/model/tf-ops.js';
 import { AdamW } from '../../training/train/optimizer.js';
-import { initParams, trainStep } from '../../training/train/trainer.js';
-import { isTailParam } from '../../training/model/trunk-tail.js';
-import { randomTail } from './helpers/random-tail.js';
+import { alignTail, initParams, trainStep } from '../../training/train/trainer.js';
+import { isTailParam, randomTail } from '../../training/model/trunk-tail.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -36,23 +35,36 @@ test('a tail param that was not loaded is an error, not a silent random init', (
   assert.throws(() => initParams(config, 1), /pretrained param must be loaded/);
 });
 
-test('training steps move the tail params, at the tail learning-rate scale', () => {
+test('training steps move the tail params, at the tail learning-rate scale', async () => {
   const config = makeConfig({ h: 3, w: 3, c: 8 }, 8, { dim: 8, heads: 2, pathHidden: 4, dropout: 0, tailBlocks: 1 });
   const rng = new Rng(7);
-  const moved = (lrScale: number) => {
+  const moved = async (lrScale: number) => {
     const params = initParams(config, 2, randomTail(config, new Rng(1)));
-    const before = params.toStore();
+    const before = await params.toStore();
     const optimizer = new AdamW(params, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, lrScale: (name) => (isTailParam(name) ? lrScale : 1) });
     const x = Float32Array.from({ length: 8 * 3 * 3 * 8 }, () => Math.abs(rng.normal()));
     const y = new Float32Array(8 * 8).map((_, i) => (i % 9 === 0 ? 1 : 0));
-    trainStep(params, optimizer, config, x, y, Int32Array.from({ length: 8 }, (_, i) => i), new Rng(3), 1e-2, 0.1);
-    const after = params.toStore();
+    await trainStep(params, optimizer, config, x, y, Int32Array.from({ length: 8 }, (_, i) => i), new Rng(3), 1e-2, 0.1);
+    const after = await params.toStore();
     const delta = (name: string) => Math.max(...Array.from(before.get(name)!.data, (v, i) => Math.abs(v - after.get(name)!.data[i]!)));
     return { tail: delta('tail.0.pw.weight'), heads: delta('head.cls.weight') };
   };
-  const full = moved(1);
-  const frozen = moved(0);
+  const full = await moved(1);
+  const frozen = await moved(0);
   assert.ok(full.tail > 1e-4, `tail moved ${full.tail}`);
   assert.equal(frozen.tail, 0);
   assert.ok(frozen.heads > 1e-4);
+});
+
+test('--init-from a run with fewer tail blocks puts its blocks last, where they sit in the trunk', () => {
+  const twoBlocks = makeConfig({ h: 3, w: 3, c: 8 }, 8, { tailBlocks: 2 });
+  const store = randomTail(twoBlocks, new Rng(5));
+  store.set('head.cls.weight', [2], Float32Array.of(1, 2));
+  const deeper = alignTail(store, 5);
+  assert.deepEqual([...deeper.names].filter(isTailParam).map((n) => n.split('.')[1]).sort(), ['3', '3', '3', '3', '4', '4', '4', '4']);
+  assert.deepEqual(deeper.get('tail.3.pw.weight')!.data, store.get('tail.0.pw.weight')!.data);
+  assert.deepEqual(deeper.get('tail.4.dw.bias')!.data, store.get('tail.1.dw.bias')!.data);
+  assert.deepEqual(deeper.get('head.cls.weight')!.data, Float32Array.of(1, 2));
+  assert.equal(alignTail(store, 2), store);
+  assert.throws(() => alignTail(store, 1), /holds 2 trunk-tail blocks, more than --tail-blocks 1/);
 });

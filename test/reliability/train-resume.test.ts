@@ -47,7 +47,7 @@ test('resume after a kill reproduces the uninterrupted run exactly', async () =>
   assert.deepEqual(strip(resumed.state.history), strip(full.state.history));
   // A different seed must give different weights (the equality above is not vacuous).
   const other = await train({ ...options(join(root, 'other')), seed: 7, epochs: 1 });
-  assert.notDeepEqual(other.params.toStore().get('head.cls.weight')!.data, a.get('head.cls.weight')!.data);
+  assert.notDeepEqual((await other.params.toStore()).get('head.cls.weight')!.data, a.get('head.cls.weight')!.data);
 });
 
 test('the run folder has config, metrics, figures and the best checkpoint', () => {

@@ -3,13 +3,15 @@
  * intermediate feature map for head training.
  *
  *   node --import tsx training/backbone/cache-features.ts [--backbone mobilefacenet]
- *        [--splits train,valid] [--engine ort|tfjs] [--batch 32] [--threads 1] [--limit N]
- *        [--out .cache/features] [--dataset ferplus | fer2013-csv=<fer2013.csv> | folder=<root>]
+ *        [--splits train,valid] [--engine ort|tfjs] [--backend wasm|webgpu|cpu (tfjs)] [--batch 32]
+ *        [--threads 1] [--limit N] [--out .cache/features]
+ *        [--dataset ferplus | fer2013-csv=<fer2013.csv> | folder=<root> | pack=<dir>]
  *        [--feature-node <TF node>]   (default: the candidate's first; an earlier node lets the
  *                                      trainer fine-tune the trunk blocks after it, see trunk-tail.ts)
  *
  * Datasets: FERPlus (default; majority vote, votes kept for soft labels), FER2013's csv (Usage
- * Training/PublicTest/PrivateTest = train/valid/test) or a folder per class (<root>/<split>/<class>/).
+ * Training/PublicTest/PrivateTest = train/valid/test), a folder per class (<root>/<split>/<class>/)
+ * or face packs (<dir>/<split>.facepack, training/data/face-pack.ts).
  * Writes, per split (train → FER2013Train, valid → FER2013Valid for FERPlus):
  *   <out>/<backbone>/<split>-<view>.f32   raw little-endian float32, NHWC [n, h, w, c]
  *   <out>/<backbone>/<split>.json         { backbone, featureNode, spec, n, h, w, c, views,
@@ -22,21 +24,19 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch } from './preprocess.js';
 import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
 import { jitterFace } from '../data/augment.js';
-import { loadClassFolders, loadFer2013Csv, type Dataset, type DatasetItem } from '../data/datasets.js';
-import { loadFerPlusSplit, readFerImage, FerImageError } from '../data/ferplus.js';
-import { FERPLUS_DIR } from '../data/paths.js';
+import { loadDataset, SPLIT_DIRS, type DatasetItem } from '../data/datasets.js';
+import { FerImageError } from '../data/ferplus.js';
+import type { BackendName } from '../train/backend.js';
 
 function arg(name: string, def: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
 }
 
-const SPLIT_DIRS: Record<string, string> = { train: 'FER2013Train', valid: 'FER2013Valid' };
 const VIEWS: Record<string, string[]> = { train: ['orig', 'flip'], valid: ['orig'] };
 
 export interface FeatureSplitMeta {
@@ -66,6 +66,7 @@ type Runner = (batch: Float32Array, n: number) => Promise<Float32Array>; // NCHW
 async function ortRunner(name: string, threads: number, featureNode?: string): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
   const model = loadBackbone(name, { featureNode });
   const { bytes, shape } = backboneToOnnx(model);
+  const ort = await import('onnxruntime-node'); // native: loaded only for this engine
   const sess = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
   const s = model.spec.inputSize;
   const { c, h, w } = shape;
@@ -84,14 +85,18 @@ async function ortRunner(name: string, threads: number, featureNode?: string): P
   };
 }
 
-async function tfjsRunner(name: string, threads: number): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
+/** TF.js on `backend` (wasm by default; webgpu where a GPU is, e.g. a lent machine without onnxruntime-node). */
+async function tfjsRunner(name: string, threads: number, backend: BackendName, featureNode?: string): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
   const { initTf, loadGraphModelFromDisk, tf } = await import('./tfjs-env.js');
-  await initTf('wasm', threads);
+  if (backend === 'wasm' || backend === 'cpu') await initTf(backend, threads);
+  else await (await import('../train/backend.js')).selectBackend(backend);
   const cand = CANDIDATES[name]!;
   const { model } = await loadGraphModelFromDisk(candidatePath(cand), cand.spec.inputSize);
-  const node = cand.features[0]!.node;
-  const [h, w, c] = cand.features[0]!.shape;
+  const node = featureNode ?? cand.features[0]!.node;
   const s = cand.spec.inputSize;
+  const probe = model.execute(tf.zeros([1, s, s, 3]), node) as import('@tensorflow/tfjs').Tensor;
+  const [, h, w, c] = probe.shape as [number, number, number, number];
+  probe.dispose();
   return {
     shape: { c, h, w },
     featureNode: node,
@@ -106,22 +111,8 @@ async function tfjsRunner(name: string, threads: number): Promise<{ run: Runner;
   };
 }
 
-/** The split's faces from the dataset named by --dataset: ferplus (default), fer2013-csv=<file> or folder=<dir>. */
-async function loadSplit(split: string, limit: number): Promise<Dataset> {
-  const dataset = arg('dataset', 'ferplus');
-  const [kind, location] = dataset.split(/=(.*)/s, 2) as [string, string | undefined];
-  if (kind === 'fer2013-csv' && location) return loadFer2013Csv(location, split as 'train' | 'valid' | 'test');
-  if (kind === 'folder' && location) return loadClassFolders(location, split);
-  if (kind !== 'ferplus') throw new Error(`--dataset ${dataset}: expected ferplus, fer2013-csv=<file> or folder=<dir>`);
-  const loaded = await loadFerPlusSplit(join(FERPLUS_DIR, SPLIT_DIRS[split]!), { verifyImages: false, limit });
-  return {
-    items: loaded.items.map((it) => ({ file: it.file, label: it.label, votes: it.votes, read: () => readFerImage(it.path) })),
-    skipped: { ...loaded.skipped } as Record<string, number>,
-  };
-}
-
 async function cacheSplit(split: string, name: string, engine: string, runner: Awaited<ReturnType<typeof ortRunner>>, outDir: string, batch: number, limit: number) {
-  const loaded = await loadSplit(split, limit);
+  const loaded = await loadDataset(arg('dataset', 'ferplus'), split, limit);
   if (Number.isFinite(limit)) loaded.items.splice(limit);
   const skipped = loaded.skipped;
   // --views orig,flip,jitter1,jitter2 adds augmented train views (training/data/augment.ts).
@@ -141,9 +132,9 @@ async function cacheSplit(split: string, name: string, engine: string, runner: A
         faces.push(await it.read());
         kept.push(it);
       } catch (e) {
-        // Unreadable images are skipped and counted, never fatal.
-        const reason = e instanceof FerImageError ? e.reason : 'corrupt-image';
-        skipped[reason] = (skipped[reason] ?? 0) + 1;
+        // Unreadable images are skipped and counted, never fatal; anything else (no sharp) is.
+        if (!(e instanceof FerImageError)) throw e;
+        skipped[e.reason] = (skipped[e.reason] ?? 0) + 1;
       }
     }
     if (faces.length === 0) continue;
@@ -200,9 +191,10 @@ async function main() {
   const outDir = join(arg('out', '.cache/features'), name);
   mkdirSync(outDir, { recursive: true });
   const featureNode = process.argv.includes('--feature-node') ? arg('feature-node', '') : undefined;
-  if (featureNode && engine === 'tfjs') throw new Error('--feature-node needs the ort engine');
-  const runner = engine === 'tfjs' ? await tfjsRunner(name, threads) : await ortRunner(name, threads, featureNode);
-  console.log(`backbone ${name} → ${runner.featureNode} [h=${runner.shape.h}, w=${runner.shape.w}, c=${runner.shape.c}], engine ${engine}, ${threads} thread(s), out ${outDir}`);
+  const backend = arg('backend', 'wasm') as BackendName;
+  const runner = engine === 'tfjs' ? await tfjsRunner(name, threads, backend, featureNode) : await ortRunner(name, threads, featureNode);
+  const on = engine === 'tfjs' ? ` (${backend})` : '';
+  console.log(`backbone ${name} → ${runner.featureNode} [h=${runner.shape.h}, w=${runner.shape.w}, c=${runner.shape.c}], engine ${engine}${on}, ${threads} thread(s), out ${outDir}`);
   for (const split of arg('splits', 'valid,train').split(',')) {
     if (!SPLIT_DIRS[split]) throw new Error(`unknown split ${split}`);
     if (existsSync(join(outDir, `${split}.json`)) && !process.argv.includes('--force')) {

@@ -115,7 +115,7 @@ function binBelongsTo(binBase: string, name: string, all: string[]): boolean {
   return owners[0] === name;
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('fetch.ts')) {
+if (process.argv[1]?.endsWith('fetch.ts')) { // not import.meta.url: a bundle that imports this module shares its URL
   const { dir, models } = fetchModels(process.argv.includes('--all'));
   console.log(`extracted into ${dir}:`);
   for (const m of models) console.log(`  ${m.name.padEnd(34)} ${(m.bytes / 1e6).toFixed(1).padStart(6)} MB  ${m.files.length} files`);

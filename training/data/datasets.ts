@@ -3,13 +3,16 @@
  * cache reads: 48×48 gray faces with a label index into FER_EMOTIONS and 10 vote counts
  * (hard-labelled data gets all 10 votes on its label, so soft-label training sees one-hot).
  *   - FER2013 `fer2013.csv` (emotion, pixels, Usage);
- *   - a folder per class: `<root>/<split>/<class>/*.{png,jpg,jpeg,webp}` (RAF-DB style, or your own).
+ *   - a folder per class: `<root>/<split>/<class>/*.{png,jpg,jpeg,webp}` (RAF-DB style, or your own);
+ *   - a face pack, `<dir>/<split>.facepack` (face-pack.ts): any of these, in one file, decoded.
  * Unreadable rows and images are skipped and counted by reason, never fatal.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import sharp from 'sharp';
-import { FER_EMOTIONS, FER_SIZE, FER_VOTE_COLUMNS } from './ferplus.js';
+import { readFacePack } from './face-pack.js';
+import { FER_EMOTIONS, FER_SIZE, FER_VOTE_COLUMNS, FerImageError, loadFerPlusSplit, readFerImage } from './ferplus.js';
+import { FERPLUS_DIR } from './paths.js';
+import { loadSharp } from './sharp.js';
 
 export interface DatasetItem {
   file: string;
@@ -34,6 +37,26 @@ const CLASS_ALIASES: Record<string, string> = {
   sad: 'sadness', sadness: 'sadness', angry: 'anger', anger: 'anger', disgust: 'disgust', disgusted: 'disgust',
   fear: 'fear', fearful: 'fear', contempt: 'contempt',
 };
+
+/** FERPlus folder of each split name. */
+export const SPLIT_DIRS: Record<string, string> = { train: 'FER2013Train', valid: 'FER2013Valid' };
+
+/**
+ * A split of the dataset a --dataset spec names: `ferplus` (default, majority vote, votes kept),
+ * `fer2013-csv=<file>`, `folder=<root>` or `pack=<dir>`.
+ */
+export async function loadDataset(spec: string, split: string, limit = Infinity): Promise<Dataset> {
+  const [kind, location] = spec.split(/=(.*)/s, 2) as [string, string | undefined];
+  if (kind === 'fer2013-csv' && location) return loadFer2013Csv(location, split as 'train' | 'valid' | 'test');
+  if (kind === 'folder' && location) return loadClassFolders(location, split);
+  if (kind === 'pack' && location) return readFacePack(join(location, `${split}.facepack`));
+  if (kind !== 'ferplus') throw new Error(`--dataset ${spec}: expected ferplus, fer2013-csv=<file>, folder=<dir> or pack=<dir>`);
+  const loaded = await loadFerPlusSplit(join(FERPLUS_DIR, SPLIT_DIRS[split]!), { verifyImages: false, limit });
+  return {
+    items: loaded.items.map((it) => ({ file: it.file, label: it.label, votes: it.votes, read: () => readFerImage(it.path) })),
+    skipped: { ...loaded.skipped } as Record<string, number>,
+  };
+}
 
 export function hardVotes(label: number): number[] {
   return FER_VOTE_COLUMNS.map((_, k) => (k === label ? 10 : 0));
@@ -88,6 +111,11 @@ export function loadClassFolders(root: string, split: string): Dataset {
 
 /** Any image → 48×48 gray (the whole image is taken as the face crop). */
 export async function readFace(path: string): Promise<Uint8Array> {
-  const { data } = await sharp(path, { failOn: 'error' }).greyscale().resize(FER_SIZE, FER_SIZE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-  return new Uint8Array(data.buffer, data.byteOffset, FER_SIZE * FER_SIZE).slice();
+  const sharp = await loadSharp();
+  try {
+    const { data } = await sharp(path, { failOn: 'error' }).greyscale().resize(FER_SIZE, FER_SIZE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    return new Uint8Array(data.buffer, data.byteOffset, FER_SIZE * FER_SIZE).slice();
+  } catch (e) {
+    throw new FerImageError('corrupt-image', path, e);
+  }
 }

@@ -15,7 +15,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import { loadSharp } from './sharp.js';
 
 export const FER_EMOTIONS = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt'] as const;
 export type FerEmotion = (typeof FER_EMOTIONS)[number];
@@ -141,6 +141,7 @@ export async function readFerImage(path: string): Promise<Uint8Array> {
   if (!existsSync(path)) throw new FerImageError('missing-image', path);
   let data: Buffer;
   let info: { width: number; height: number; channels: number };
+  const sharp = await loadSharp(); // outside the try: a missing sharp is no corrupt image
   try {
     ({ data, info } = await sharp(path, { failOn: 'error' }).greyscale().raw().toBuffer({ resolveWithObject: true }));
   } catch (e) {

@@ -26,9 +26,10 @@ export class TfParams {
     return variable;
   }
 
-  toStore(): ParamStore {
+  /** Async: a WebGPU backend in Node cannot read the GPU synchronously (no OffscreenCanvas). */
+  async toStore(): Promise<ParamStore> {
     const store = new ParamStore();
-    for (const [name, v] of this.variables) store.set(name, v.shape, v.dataSync() as Float32Array);
+    for (const [name, v] of this.variables) store.set(name, v.shape, (await v.data()) as Float32Array);
     return store;
   }
 

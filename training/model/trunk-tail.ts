@@ -8,6 +8,8 @@
  */
 import type { JadferConfig } from './config.js';
 import type { Ops } from './ops.js';
+import { ParamStore } from './params.js';
+import type { Rng } from './rng.js';
 
 /** Param names of block i, shared by the trainer, the weight loader and the exporter. */
 export const tailParamNames = (i: number) => ({
@@ -31,4 +33,19 @@ export function trunkTail<T>(ops: Ops<T>, config: JadferConfig, featureMap: T): 
     x = ops.reshape(ops.relu6(ops.add(rows, ops.param(names.pwBias, [c], pretrained))), [-1, h, w, c]);
   }
   return x;
+}
+
+/** Random stand-ins for the pretrained tail weights, for tests and benchmarks that have no trunk to copy from. */
+export function randomTail(config: JadferConfig, rng: Rng): ParamStore {
+  const c = config.featureShape.c;
+  const store = new ParamStore();
+  const random = (size: number, std: number) => Float32Array.from({ length: size }, () => std * rng.normal());
+  for (let i = 0; i < config.tailBlocks; i++) {
+    const names = tailParamNames(i);
+    store.set(names.dwKernel, [3, 3, c, 1], random(9 * c, 0.4));
+    store.set(names.dwBias, [c], random(c, 0.5));
+    store.set(names.pwWeight, [c, c], random(c * c, 1 / Math.sqrt(c)));
+    store.set(names.pwBias, [c], random(c, 0.5));
+  }
+  return store;
 }

@@ -57,10 +57,10 @@ export class AdamW {
     });
   }
 
-  toStore(): ParamStore {
+  async toStore(): Promise<ParamStore> {
     const store = new ParamStore();
-    for (const [name, m] of this.m) store.set(`m/${name}`, m.shape, m.dataSync() as Float32Array);
-    for (const [name, v] of this.v) store.set(`v/${name}`, v.shape, v.dataSync() as Float32Array);
+    for (const [name, m] of this.m) store.set(`m/${name}`, m.shape, (await m.data()) as Float32Array);
+    for (const [name, v] of this.v) store.set(`v/${name}`, v.shape, (await v.data()) as Float32Array);
     return store;
   }
 
@@ -68,6 +68,10 @@ export class AdamW {
     this.step = step;
     for (const [name, m] of this.m) m.assign(tf.tensor(store.require(`m/${name}`, m.shape).data, m.shape));
     for (const [name, v] of this.v) v.assign(tf.tensor(store.require(`v/${name}`, v.shape).data, v.shape));
+  }
+
+  dispose(): void {
+    for (const moment of [...this.m.values(), ...this.v.values()]) moment.dispose();
   }
 }
 

@@ -1,10 +1,24 @@
 /** Run-folder figures: SVG drawn here, rasterised to PNG by sharp. */
-import sharp from 'sharp';
+import { writeFileSync } from 'node:fs';
+import { loadSharp } from '../data/sharp.js';
 import type { EpochMetrics } from './checkpoint.js';
 
 const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';
 
+/**
+ * Writes `path` (.png). Where sharp's native build is missing (a bundled training run carried to a
+ * GPU machine), writes the SVG beside it instead and says so: the figure is kept, not the run lost.
+ */
 export async function writePng(svg: string, path: string): Promise<void> {
+  let sharp: Awaited<ReturnType<typeof loadSharp>>;
+  try {
+    sharp = await loadSharp();
+  } catch (e) {
+    const svgPath = path.replace(/\.png$/, '.svg');
+    writeFileSync(svgPath, svg);
+    console.warn(`sharp unavailable (${(e as Error).message.split('\n')[0]}): wrote ${svgPath} instead of a PNG`);
+    return;
+  }
   await sharp(Buffer.from(svg)).png().toFile(path);
 }
 

@@ -150,7 +150,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
       lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
       const t0 = performance.now();
-      const [ce, variety, hits] = trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight);
+      const [ce, variety, hits] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight);
       stepTime += performance.now() - t0;
       state.step++;
       seen += indices.length;
@@ -165,7 +165,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         );
       }
     }
-    const valid = evaluate(params, config, validSplit, options.evalBatch);
+    const valid = await evaluate(params, config, validSplit, options.evalBatch);
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
       trainLoss: (ceSum + options.varietyWeight * varietySum) / seen,
@@ -188,10 +188,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.bestValidAccuracy = metrics.validAccuracy;
       state.bestEpoch = epoch + 1;
       mkdirSync(join(options.out, 'best'), { recursive: true });
-      params.toStore().save(join(options.out, 'best', 'params'));
+      (await params.toStore()).save(join(options.out, 'best', 'params'));
       writeFileSync(join(options.out, 'best', 'metrics.json'), JSON.stringify(metrics, null, 2));
     }
-    saveCheckpoint(options.out, { params: params.toStore(), optimizer: optimizer.toStore(), state });
+    saveCheckpoint(options.out, { params: await params.toStore(), optimizer: await optimizer.toStore(), state });
     writeFileSync(join(options.out, 'metrics.json'), JSON.stringify(state.history, null, 2));
     if (options.plots) await writeFigures(options.out, state, labels);
     log(
@@ -210,9 +210,26 @@ function startingParams(options: TrainOptions, config: JadferConfig, meta: Split
   if (config.tailBlocks > 0 && !meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
   const tail = config.tailBlocks > 0 ? trunkTailWeights(meta.backbone, meta.featureNode!, config.tailBlocks) : undefined;
   if (!options.initFrom) return tail;
-  const start = ParamStore.load(options.initFrom);
+  const start = alignTail(ParamStore.load(options.initFrom), config.tailBlocks);
   for (const [name, entry] of tail?.entries ?? []) if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
   return start;
+}
+
+/**
+ * Tail blocks count from the cached feature node, so a run that fine-tuned fewer of them holds the
+ * trunk's last blocks: renumber them to the end of this run's deeper tail (the blocks before them
+ * then start from the trunk's own weights, and the network computes what that run's did).
+ */
+export function alignTail(store: ParamStore, tailBlocks: number): ParamStore {
+  const held = new Set([...store.entries.keys()].filter(isTailParam).map((name) => name.split('.')[1]));
+  const shift = tailBlocks - held.size;
+  if (held.size === 0 || shift === 0) return store;
+  if (shift < 0) throw new Error(`--init-from holds ${held.size} trunk-tail blocks, more than --tail-blocks ${tailBlocks}`);
+  const aligned = new ParamStore();
+  for (const [name, entry] of store.entries) {
+    aligned.set(isTailParam(name) ? name.replace(/^tail\.(\d+)\./, (_, i: string) => `tail.${Number(i) + shift}.`) : name, entry.shape, entry.data);
+  }
+  return aligned;
 }
 
 /** `pretrained`: params that start from given values (the trunk tail); the rest start from the seed. */
@@ -226,7 +243,7 @@ export function initParams(config: JadferConfig, seed: number, pretrained?: Para
 }
 
 /** One AdamW step on L = CE(soft targets) + λ·L_var. Returns [ce, variety, correct]. */
-export function trainStep(
+export async function trainStep(
   params: TfParams,
   optimizer: AdamW,
   config: JadferConfig,
@@ -236,7 +253,7 @@ export function trainStep(
   rng: Rng,
   lr: number,
   varietyWeight: number,
-): [number, number, number] {
+): Promise<[number, number, number]> {
   const { h, w, c } = config.featureShape;
   const batch = hard.length;
   const summary = tf.tidy(() => {
@@ -257,7 +274,7 @@ export function trainStep(
     tf.dispose(parts);
     return stacked;
   });
-  const [ce, variety, hits] = summary.dataSync();
+  const [ce, variety, hits] = await summary.data(); // reads are async: see TfParams.toStore
   summary.dispose();
   return [ce!, variety!, hits!];
 }
@@ -271,7 +288,7 @@ export interface Evaluation {
 }
 
 /** Inference-mode pass over a split (view orig), majority-vote labels. */
-export function evaluate(params: TfParams, config: JadferConfig, split: FeatureSplit, batchSize: number): Evaluation {
+export async function evaluate(params: TfParams, config: JadferConfig, split: FeatureSplit, batchSize: number): Promise<Evaluation> {
   const { h, w, c } = config.featureShape;
   const K = config.numClasses;
   const n = split.meta.n;
@@ -280,7 +297,7 @@ export function evaluate(params: TfParams, config: JadferConfig, split: FeatureS
   for (let start = 0; start < n; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
     const out = tf.tidy(() => buildJadfer(ops, config, tf.tensor4d(split.gather(indices, []), [indices.length, h, w, c])).logits);
-    logits.set(out.dataSync(), start * K);
+    logits.set(await out.data(), start * K);
     out.dispose();
   }
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
