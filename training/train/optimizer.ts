@@ -22,56 +22,101 @@ export function decays(name: string): boolean {
   return name.endsWith('.weight') || name === 'sb.score';
 }
 
+/**
+ * The moments live in two flat vectors and one step updates every param at once: a dozen
+ * element-wise kernels instead of a dozen per param. On WebGPU a step is bound by kernel launches
+ * (bench/train-step.ts), and the per-param loop was a third of them.
+ */
 export class AdamW {
   step = 0;
-  private readonly m = new Map<string, tf.Variable>();
-  private readonly v = new Map<string, tf.Variable>();
+  private readonly names: string[];
+  private readonly sizes: number[];
+  private readonly m: tf.Variable;
+  private readonly v: tf.Variable;
+  /** Per element: the param's learning-rate scale, and its weight decay (0 where it does not decay). */
+  private readonly lrScales: tf.Tensor1D;
+  private readonly decayRates: tf.Tensor1D;
 
   constructor(
     private readonly params: TfParams,
     readonly options: AdamWOptions = DEFAULT_ADAMW,
   ) {
-    for (const [name, p] of params.variables) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
-    }
+    this.names = [...params.variables.keys()];
+    this.sizes = this.names.map((name) => params.variables.get(name)!.size);
+    const total = this.sizes.reduce((a, b) => a + b, 0);
+    const lrScales = new Float32Array(total);
+    const decayRates = new Float32Array(total);
+    let offset = 0;
+    this.names.forEach((name, i) => {
+      lrScales.fill(options.lrScale?.(name) ?? 1, offset, offset + this.sizes[i]!);
+      decayRates.fill(decays(name) ? options.weightDecay : 0, offset, offset + this.sizes[i]!);
+      offset += this.sizes[i]!;
+    });
+    this.lrScales = tf.tensor1d(lrScales);
+    this.decayRates = tf.tensor1d(decayRates);
+    this.m = tf.variable(tf.zeros([total]), false);
+    this.v = tf.variable(tf.zeros([total]), false);
   }
 
+  /** `grads` must hold every param (tf.variableGrads over all of them does). */
   apply(grads: Record<string, tf.Tensor>, lr: number): void {
     this.step++;
-    const { beta1, beta2, epsilon, weightDecay } = this.options;
+    const { beta1, beta2, epsilon } = this.options;
     const c1 = 1 - beta1 ** this.step;
     const c2 = 1 - beta2 ** this.step;
     tf.tidy(() => {
-      for (const [name, p] of this.params.variables) {
-        const g = grads[name];
-        if (!g) continue;
-        const m = this.m.get(name)!;
-        const v = this.v.get(name)!;
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        let update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), epsilon));
-        if (weightDecay > 0 && decays(name)) update = tf.add(update, tf.mul(p, weightDecay));
-        p.assign(tf.sub(p, tf.mul(update, lr * (this.options.lrScale?.(name) ?? 1))));
-      }
+      const flat = (tensors: tf.Tensor[]) => tf.concat(tensors.map((t) => tf.reshape(t, [-1])));
+      const g = flat(
+        this.names.map((name) => {
+          const grad = grads[name];
+          if (!grad) throw new Error(`AdamW: no gradient for ${name}`);
+          return grad;
+        }),
+      );
+      const variables = this.names.map((name) => this.params.variables.get(name)!);
+      this.m.assign(tf.add(tf.mul(this.m, beta1), tf.mul(g, 1 - beta1)));
+      this.v.assign(tf.add(tf.mul(this.v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+      const p = flat(variables);
+      const adam = tf.div(tf.div(this.m, c1), tf.add(tf.sqrt(tf.div(this.v, c2)), epsilon));
+      const update = tf.add(adam, tf.mul(p, this.decayRates));
+      const next = tf.split(tf.sub(p, tf.mul(update, tf.mul(this.lrScales, lr))), this.sizes);
+      variables.forEach((variable, i) => variable.assign(tf.reshape(next[i]!, variable.shape)));
     });
   }
 
   async toStore(): Promise<ParamStore> {
     const store = new ParamStore();
-    for (const [name, m] of this.m) store.set(`m/${name}`, m.shape, (await m.data()) as Float32Array);
-    for (const [name, v] of this.v) store.set(`v/${name}`, v.shape, (await v.data()) as Float32Array);
+    const [m, v] = [(await this.m.data()) as Float32Array, (await this.v.data()) as Float32Array];
+    this.slices((name, shape, from, to) => {
+      store.set(`m/${name}`, shape, m.slice(from, to));
+      store.set(`v/${name}`, shape, v.slice(from, to));
+    });
     return store;
   }
 
   loadStore(store: ParamStore, step: number): void {
     this.step = step;
-    for (const [name, m] of this.m) m.assign(tf.tensor(store.require(`m/${name}`, m.shape).data, m.shape));
-    for (const [name, v] of this.v) v.assign(tf.tensor(store.require(`v/${name}`, v.shape).data, v.shape));
+    const m = new Float32Array(this.m.size);
+    const v = new Float32Array(this.v.size);
+    this.slices((name, shape, from) => {
+      m.set(store.require(`m/${name}`, shape).data, from);
+      v.set(store.require(`v/${name}`, shape).data, from);
+    });
+    this.m.assign(tf.tensor1d(m));
+    this.v.assign(tf.tensor1d(v));
   }
 
   dispose(): void {
-    for (const moment of [...this.m.values(), ...this.v.values()]) moment.dispose();
+    tf.dispose([this.m, this.v, this.lrScales, this.decayRates]);
+  }
+
+  /** Each param's name, shape and [from, to) range in the flat vectors. */
+  private slices(visit: (name: string, shape: number[], from: number, to: number) => void): void {
+    let offset = 0;
+    this.names.forEach((name, i) => {
+      visit(name, this.params.variables.get(name)!.shape, offset, offset + this.sizes[i]!);
+      offset += this.sizes[i]!;
+    });
   }
 }
 

@@ -4,6 +4,7 @@
  * so `resume` after a kill reproduces the uninterrupted run exactly.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FERPLUS_LABELS, makeConfig, type JadferConfig } from '../model/config.js';
@@ -83,6 +84,8 @@ export interface RunConfig {
   labels: string[];
   train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model'>;
   features: { dir: string; backbone: string; featureNode?: string; trainN: number; validN: number; trainViews: number };
+  /** The machine that trained (CPU model × cores): the card must not name the one that ships. */
+  machine?: string;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -100,6 +103,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     labels,
     train: recorded,
     features: { dir: options.features, backbone: meta.backbone, featureNode: meta.featureNode, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.views.length },
+    machine: `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}`,
   };
   const configPath = join(options.out, 'config.json');
   const checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
