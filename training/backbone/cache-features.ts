@@ -94,9 +94,7 @@ async function tfjsRunner(name: string, threads: number, backend: BackendName, f
   const { model } = await loadGraphModelFromDisk(candidatePath(cand), cand.spec.inputSize);
   const node = featureNode ?? cand.features[0]!.node;
   const s = cand.spec.inputSize;
-  const probe = model.execute(tf.zeros([1, s, s, 3]), node) as import('@tensorflow/tfjs').Tensor;
-  const [, h, w, c] = probe.shape as [number, number, number, number];
-  probe.dispose();
+  const [, h, w, c] = tf.tidy(() => (model.execute(tf.zeros([1, s, s, 3]), node) as import('@tensorflow/tfjs').Tensor).shape) as [number, number, number, number];
   return {
     shape: { c, h, w },
     featureNode: node,
