@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { FER_EMOTIONS } from '../../training/data/ferplus.js';
-import { loadClassFolders, loadFer2013Csv } from '../../training/data/datasets.js';
+import { FER_EMOTIONS, FerImageError } from '../../training/data/ferplus.js';
+import { loadClassFolders, loadFer2013Csv, readOrSkip } from '../../training/data/datasets.js';
 
 const pixels = (v: number) => Array(48 * 48).fill(v).join(' ');
 
@@ -39,4 +39,14 @@ test('folder per class: aliases map onto FERPlus; unknown classes and corrupt im
   assert.equal(face.length, 48 * 48);
   assert.ok(Math.abs(face[0]! - 128) <= 1);
   await assert.rejects(data.items[2]!.read());
+});
+
+test('an unreadable image is skipped and counted; a missing decoder is an error, not a corrupt image', async () => {
+  const skipped: Record<string, number> = {};
+  const item = (read: () => Promise<Uint8Array>) => ({ file: 'x.png', label: 0, votes: [10], read });
+  assert.equal(await readOrSkip(item(() => Promise.reject(new FerImageError('corrupt-image', 'x.png'))), skipped), undefined);
+  assert.deepEqual(await readOrSkip(item(async () => Uint8Array.of(7)), skipped), Uint8Array.of(7));
+  assert.deepEqual(skipped, { 'corrupt-image': 1 });
+  await assert.rejects(readOrSkip(item(() => Promise.reject(new Error("Cannot find package 'sharp'"))), skipped), /sharp/);
+  assert.deepEqual(skipped, { 'corrupt-image': 1 });
 });

@@ -28,8 +28,7 @@ import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch } from './preprocess.js';
 import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
 import { jitterFace } from '../data/augment.js';
-import { loadDataset, SPLIT_DIRS, type DatasetItem } from '../data/datasets.js';
-import { FerImageError } from '../data/ferplus.js';
+import { loadDataset, readOrSkip, SPLIT_DIRS, type DatasetItem } from '../data/datasets.js';
 import type { BackendName } from '../train/backend.js';
 
 function arg(name: string, def: string): string {
@@ -126,14 +125,10 @@ async function cacheSplit(split: string, name: string, engine: string, runner: A
     const chunk = loaded.items.slice(i, i + batch);
     const faces: Uint8Array[] = [];
     for (const it of chunk) {
-      try {
-        faces.push(await it.read());
-        kept.push(it);
-      } catch (e) {
-        // Unreadable images are skipped and counted, never fatal; anything else (no sharp) is.
-        if (!(e instanceof FerImageError)) throw e;
-        skipped[e.reason] = (skipped[e.reason] ?? 0) + 1;
-      }
+      const face = await readOrSkip(it, skipped);
+      if (!face) continue;
+      faces.push(face);
+      kept.push(it);
     }
     if (faces.length === 0) continue;
     for (const v of views) {

@@ -58,6 +58,20 @@ export async function loadDataset(spec: string, split: string, limit = Infinity)
   };
 }
 
+/**
+ * The item's face, or undefined when its image is unreadable: the reason is counted in `skipped`,
+ * never fatal. Anything else (no sharp) is thrown.
+ */
+export async function readOrSkip(item: DatasetItem, skipped: Record<string, number>): Promise<Uint8Array | undefined> {
+  try {
+    return await item.read();
+  } catch (e) {
+    if (!(e instanceof FerImageError)) throw e;
+    skipped[e.reason] = (skipped[e.reason] ?? 0) + 1;
+    return undefined;
+  }
+}
+
 export function hardVotes(label: number): number[] {
   return FER_VOTE_COLUMNS.map((_, k) => (k === label ? 10 : 0));
 }

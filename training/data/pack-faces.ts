@@ -6,9 +6,8 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDataset } from './datasets.js';
+import { loadDataset, readOrSkip } from './datasets.js';
 import { writeFacePack } from './face-pack.js';
-import { FerImageError } from './ferplus.js';
 
 const { values } = parseArgs({
   options: { out: { type: 'string' }, splits: { type: 'string', default: 'train,valid' }, dataset: { type: 'string', default: 'ferplus' } },
@@ -24,13 +23,10 @@ for (const split of values.splits.split(',')) {
   const kept: typeof dataset.items = [];
   const faces: Uint8Array[] = [];
   for (const item of dataset.items) {
-    try {
-      faces.push(await item.read());
-      kept.push(item);
-    } catch (e) {
-      if (!(e instanceof FerImageError)) throw e;
-      skipped[e.reason] = (skipped[e.reason] ?? 0) + 1;
-    }
+    const face = await readOrSkip(item, skipped);
+    if (!face) continue;
+    faces.push(face);
+    kept.push(item);
   }
   const path = join(values.out, `${split}.facepack`);
   const source = `${values.dataset}:${split}`;
