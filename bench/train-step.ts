@@ -7,13 +7,13 @@
  * Prints one JSON line, then a table (unless --json).
  */
 import * as tf from '@tensorflow/tfjs';
-import { cpus } from 'node:os';
 import { makeConfig, type JadferConfig } from '../training/model/config.js';
 import { buildJadfer } from '../training/model/jadfer.js';
 import { Rng } from '../training/model/rng.js';
 import { TfOps } from '../training/model/tf-ops.js';
 import { randomTail } from '../training/model/trunk-tail.js';
 import { selectBackend, type BackendName } from '../training/train/backend.js';
+import { thisMachine } from '../training/train/machine.js';
 import { AdamW } from '../training/train/optimizer.js';
 import { initParams, trainStep } from '../training/train/trainer.js';
 
@@ -46,24 +46,29 @@ function randomBatch(rng: Rng, batch: number) {
   return { x, y, hard };
 }
 
-/** Steps until `seconds` have passed (at least 3); the first (shader compilation, kernel setup) is reported apart. */
+/** Calls `run` until `budgetMs` have passed and at least 3 times: the mean ms per call, and the calls. */
+async function timeCalls(run: () => Promise<unknown>, budgetMs: number): Promise<{ ms: number; calls: number }> {
+  let calls = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < budgetMs || calls < 3) {
+    await run();
+    calls++;
+  }
+  return { ms: (performance.now() - t0) / calls, calls };
+}
+
+/** Steps for `seconds`, then forward passes for half that; the first step (shader compilation, kernel setup) is reported apart. */
 async function measure(config: JadferConfig, batch: number): Promise<Row> {
   const rng = new Rng(7);
   const params = initParams(config, 1, randomTail(config, rng));
   const optimizer = new AdamW(params);
   const { x, y, hard } = randomBatch(rng, batch);
   const step = () => trainStep(params, optimizer, config, x, y, hard, rng, 1e-4, 0.1);
-  let t0 = performance.now();
+  const t0 = performance.now();
   await step();
   const firstStepMs = performance.now() - t0;
   for (let i = 1; i < warmupSteps; i++) await step();
-  let steps = 0;
-  t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000 || steps < 3) {
-    await step();
-    steps++;
-  }
-  const msPerStep = (performance.now() - t0) / steps;
+  const { ms: msPerStep, calls: steps } = await timeCalls(step, seconds * 1000);
 
   const input = tf.tensor4d(x, [batch, FEATURES.h, FEATURES.w, FEATURES.c]);
   const forward = async () => {
@@ -72,13 +77,7 @@ async function measure(config: JadferConfig, batch: number): Promise<Row> {
     logits.dispose();
   };
   await forward();
-  let forwards = 0;
-  t0 = performance.now();
-  while (performance.now() - t0 < (seconds / 2) * 1000 || forwards < 3) {
-    await forward();
-    forwards++;
-  }
-  const forwardMs = (performance.now() - t0) / forwards;
+  const { ms: forwardMs } = await timeCalls(forward, (seconds / 2) * 1000);
   input.dispose();
   params.dispose();
   optimizer.dispose();
@@ -92,7 +91,7 @@ for (const tailBlocks of numbers('--tail', '0,2')) {
     if (!jsonOnly) console.error(`tail ${tailBlocks} batch ${batch}: ${rows.at(-1)!.trainSamplesPerSecond.toFixed(1)} samples/s`);
   }
 }
-const result = { backend: backend.name, reason: backend.reason, cpu: `${cpus()[0]?.model ?? 'unknown'} ×${cpus().length}`, node: process.version, tfjs: tf.version.tfjs, seconds, rows };
+const result = { backend: backend.name, reason: backend.reason, cpu: thisMachine(), node: process.version, tfjs: tf.version.tfjs, seconds, rows };
 console.log(JSON.stringify(result));
 if (!jsonOnly) {
   console.log(`\nTraining step, ${result.backend} (${result.reason}), ${result.cpu}`);

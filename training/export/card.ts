@@ -1,7 +1,7 @@
 /** The model card the runtime reads (schema jadfer.model-card/v1). */
 import { createHash } from 'node:crypto';
-import { cpus } from 'node:os';
 import type { EpochMetrics } from '../train/checkpoint.js';
+import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
 import { FERPLUS_TEMPLATE } from '../../workers/pipeline/align.js';
 import type { GraphCost } from './flops.js';
@@ -86,7 +86,7 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
         o.run.train.softLabels ? 'soft-label (vote distribution) cross-entropy' : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
       } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by validation accuracy`,
       backbone: o.backbone,
-      hardware: `${o.run.machine ?? `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}`}, TF.js ${o.run.train.backend} backend`,
+      hardware: `${o.run.machine ?? thisMachine()}, TF.js ${o.run.train.backend} backend`,
       time: { seconds: Math.round(seconds), epochs: o.history.length, bestEpoch: o.bestEpoch },
       hyperparameters: o.run.train,
     },

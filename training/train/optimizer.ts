@@ -46,11 +46,9 @@ export class AdamW {
     const total = this.sizes.reduce((a, b) => a + b, 0);
     const lrScales = new Float32Array(total);
     const decayRates = new Float32Array(total);
-    let offset = 0;
-    this.names.forEach((name, i) => {
-      lrScales.fill(options.lrScale?.(name) ?? 1, offset, offset + this.sizes[i]!);
-      decayRates.fill(decays(name) ? options.weightDecay : 0, offset, offset + this.sizes[i]!);
-      offset += this.sizes[i]!;
+    this.slices((name, _shape, from, to) => {
+      lrScales.fill(options.lrScale?.(name) ?? 1, from, to);
+      decayRates.fill(decays(name) ? options.weightDecay : 0, from, to);
     });
     this.lrScales = tf.tensor1d(lrScales);
     this.decayRates = tf.tensor1d(decayRates);

@@ -4,7 +4,6 @@
  * so `resume` after a kill reproduces the uninterrupted run exactly.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { FERPLUS_LABELS, makeConfig, type JadferConfig } from '../model/config.js';
@@ -17,6 +16,7 @@ import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
 import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
 import { FeatureSplit, type SplitMeta } from './features.js';
+import { thisMachine } from './machine.js';
 import { AdamW, DEFAULT_ADAMW, learningRate } from './optimizer.js';
 import { confusionSvg, curvesSvg, writePng } from './plots.js';
 
@@ -103,7 +103,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     labels,
     train: recorded,
     features: { dir: options.features, backbone: meta.backbone, featureNode: meta.featureNode, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.views.length },
-    machine: `${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}`,
+    machine: thisMachine(),
   };
   const configPath = join(options.out, 'config.json');
   const checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
