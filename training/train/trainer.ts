@@ -11,6 +11,7 @@ import { buildJadfer } from '../model/jadfer.js';
 import { Rng } from '../model/rng.js';
 import { ParamStore } from '../model/params.js';
 import { TfOps, TfParams } from '../model/tf-ops.js';
+import { fitPositions } from '../model/positions.js';
 import { isTailParam } from '../model/trunk-tail.js';
 import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
@@ -214,7 +215,7 @@ function startingParams(options: TrainOptions, config: JadferConfig, meta: Split
   if (config.tailBlocks > 0 && !meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
   const tail = config.tailBlocks > 0 ? trunkTailWeights(meta.backbone, meta.featureNode!, config.tailBlocks) : undefined;
   if (!options.initFrom) return tail;
-  const start = alignTail(ParamStore.load(options.initFrom), config.tailBlocks);
+  const start = fitPositions(alignTail(ParamStore.load(options.initFrom), config.tailBlocks), config.featureShape);
   for (const [name, entry] of tail?.entries ?? []) if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
   return start;
 }
