@@ -1,0 +1,39 @@
+// Every classifier shipped in models/: its card parses, names the exact file, stays under the size
+// limit, and the model really classifies FERPlus faces through the CLI (a broken export scores ~chance).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseClassifierCard } from '../../workers/model-card.js';
+
+const MODELS = 'models';
+const VALID = '../shared/data/ferplus/FER2013Valid';
+const MAX_BYTES = 20e6;
+const cards = readdirSync(MODELS).filter((f) => /^jadfer-.+\.json$/.test(f));
+
+test('models/ ships the default jadfer-base and the higher-resolution jadfer-accurate', () => {
+  assert.deepEqual(cards.sort(), ['jadfer-accurate.json', 'jadfer-base.json']);
+});
+
+for (const file of cards) {
+  const card = JSON.parse(readFileSync(join(MODELS, file), 'utf8'));
+
+  test(`${file}: the card parses, its sha256 names the shipped ONNX, and the model is under 20 MB`, () => {
+    const parsed = parseClassifierCard(card, `file:///${file}`);
+    const bytes = readFileSync(join(MODELS, card.file));
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), card.sha256);
+    assert.ok(bytes.length < MAX_BYTES, `${card.file}: ${bytes.length} bytes`);
+    assert.equal(parsed.labels.length, 8);
+    assert.ok(card.metrics.validationAccuracy > 0.8, 'the card records the SDK evaluation');
+  });
+
+  test(`${file}: npx jadfer eval scores it well above chance on 300 FERPlus valid faces`, { skip: (!existsSync('dist/cli.js') && 'run npm run build first') || (!existsSync(VALID) && `${VALID} is absent`) }, () => {
+    const run = spawnSync(process.execPath, ['bin/jadfer.mjs', 'eval', '--json', '--limit', '300', '--data', VALID, '--model', join(MODELS, file)], { encoding: 'utf8', timeout: 180_000 });
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.n, 300);
+    assert.ok(report.accuracy > 0.7, `accuracy ${report.accuracy}`);
+  });
+}
