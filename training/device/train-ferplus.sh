@@ -3,7 +3,7 @@
 # machine is warm): FERPlus face packs → trunk features at conv_pw_6 with TF.js on WebGPU →
 # fine-tune the last 5 trunk blocks + heads from the prepared params, soft labels. Results in $OUT.
 # EPOCHS=4 fits one call with the features (measured on an H200 at faceres-112: 95 s features, ~50 s per
-# epoch). BACKBONE=faceres-160 (the shipped model's input size) has ~2× the pixels: not yet run on a GPU, so
+# epoch). BACKBONE=faceres-160 (jadfer-accurate's input size) has ~2× the pixels: not yet run on a GPU, so
 # its features get a longer timeout and the training a shorter one, to stay inside a 600 s call.
 set -o pipefail
 [ -x /tmp/node ] || { echo "no /tmp/node: run setup.sh on this machine first"; exit 3; }
