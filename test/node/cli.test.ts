@@ -1,16 +1,15 @@
 // `npx jadfer`: the built CLI as a user runs it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { writeContractModel } from '../fixtures/contract-model.js';
+import { jadfer } from './helpers/cli.js';
 
 const built = existsSync('dist/cli.js');
 const photos = '../shared/fixtures/photos';
-const jadfer = (...args: string[]) => spawnSync(process.execPath, ['bin/jadfer.mjs', ...args], { encoding: 'utf8', timeout: 120_000 });
 
 // Counted by eye (faces turned to the camera; people seen from behind are not faces to the detector).
 const GROUP_FACES: Record<string, number> = { 'group-1.jpg': 4, 'group-2.jpg': 3, 'group-3.jpg': 5, 'group-4.jpg': 6, 'group-5.jpg': 5 };

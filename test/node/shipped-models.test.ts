@@ -1,12 +1,12 @@
 // Every classifier shipped in models/: its card parses, names the exact file, stays under the size
 // limit, and the model really classifies FERPlus faces through the CLI (a broken export scores ~chance).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseClassifierCard } from '../../workers/model-card.js';
+import { jadferWithin } from './helpers/cli.js';
 
 const MODELS = 'models';
 const VALID = '../shared/data/ferplus/FER2013Valid';
@@ -30,7 +30,7 @@ for (const file of cards) {
   });
 
   test(`${file}: npx jadfer eval scores it well above chance on 300 FERPlus valid faces`, { skip: (!existsSync('dist/cli.js') && 'run npm run build first') || (!existsSync(VALID) && `${VALID} is absent`) }, () => {
-    const run = spawnSync(process.execPath, ['bin/jadfer.mjs', 'eval', '--json', '--limit', '300', '--data', VALID, '--model', join(MODELS, file)], { encoding: 'utf8', timeout: 180_000 });
+    const run = jadferWithin(180_000, 'eval', '--json', '--limit', '300', '--data', VALID, '--model', join(MODELS, file));
     assert.equal(run.status, 0, run.stderr);
     const report = JSON.parse(run.stdout);
     assert.equal(report.n, 300);
