@@ -44,8 +44,8 @@ export function sha256(bytes: Uint8Array): string {
 function trunkUse(run: RunConfig): { family: string; protocol: string } {
   const tail = run.model.tailBlocks ?? 0;
   const cached = `features cached at ${run.features.featureNode ?? 'the trunk output'} (${run.features.trainViews} train views)`;
-  if (tail === 0) return { family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk', protocol: `backbone frozen, ${cached}` };
   const start = run.train.initFrom ? `; heads started from ${run.train.initFrom}` : '';
+  if (tail === 0) return { family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk', protocol: `backbone frozen${start}; ${cached}` };
   return {
     family: `JADFER heads (SB + CB + SCI with JAD) on a face-recognition trunk whose last ${tail} blocks are fine-tuned`,
     protocol: `trunk frozen up to the cached node, its next ${tail} blocks fine-tuned (learning rate ×${run.train.tailLrScale}) with the heads${start}; ${cached}`,
