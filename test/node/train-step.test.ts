@@ -12,7 +12,7 @@ import { TfOps } from '../../training/model/tf-ops.js';
 import { varietyLoss } from '../../training/model/variety.js';
 import { AdamW, learningRate } from '../../training/train/optimizer.js';
 import { writeSyntheticFeatures } from '../../training/train/synthetic.js';
-import { DEFAULT_TRAIN, initParams, train, trainStep } from '../../training/train/trainer.js';
+import { DEFAULT_TRAIN, explainStepFailure, initParams, train, trainStep } from '../../training/train/trainer.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -80,4 +80,14 @@ test('a whole run reads tensors only asynchronously, as WebGPU in Node requires 
   } finally {
     Object.assign(tf.Tensor.prototype, sync);
   }
+});
+
+test('a wasm heap failure in a step names --batch and keeps the cause; other errors pass through unchanged', () => {
+  const heap = new WebAssembly.RuntimeError('memory access out of bounds');
+  const explained = explainStepFailure(heap, 128) as Error;
+  assert.match(explained.message, /memory access out of bounds\) at --batch 128/);
+  assert.match(explained.message, /smaller --batch/);
+  assert.equal(explained.cause, heap);
+  const other = new Error('AdamW: no gradient for x');
+  assert.equal(explainStepFailure(other, 128), other);
 });

@@ -155,7 +155,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
       lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
       const t0 = performance.now();
-      const [ce, variety, hits] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight);
+      const [ce, variety, hits] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight).catch((error: unknown) => {
+        throw explainStepFailure(error, options.batchSize);
+      });
       stepTime += performance.now() - t0;
       state.step++;
       seen += indices.length;
@@ -282,6 +284,19 @@ export async function trainStep(
   const [ce, variety, hits] = await summary.data(); // reads are async: see TfParams.toStore
   summary.dispose();
   return [ce!, variety!, hits!];
+}
+
+/**
+ * TF.js's wasm backend reports an exhausted heap as a bare 'memory access out of bounds' (seen at
+ * batch 128 with a 2-block tail on 10×10 features; batch 64 ran): name the way out.
+ */
+export function explainStepFailure(error: unknown, batchSize: number): unknown {
+  if (!(error instanceof WebAssembly.RuntimeError)) return error;
+  return new Error(
+    `training step failed inside the TF.js wasm backend (${error.message}) at --batch ${batchSize}: its heap is most likely exhausted; ` +
+      `start again with a smaller --batch (half is a good first try)`,
+    { cause: error },
+  );
 }
 
 export interface Evaluation {
