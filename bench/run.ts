@@ -10,15 +10,19 @@
  *
  * Options: --runs N (SDK section, 40), --webgpu (SDK section on WebGPU), --compare-runs N (100),
  * --compare-warmup N (30), --stream-seconds S (10), --threads N (every system; default min(4, cores),
- * jadfer's own default), --no-webgpu (comparison without WebGPU runs), --compare-only, --no-compare.
+ * jadfer's own default), --no-webgpu (comparison without WebGPU runs), --compare-only, --no-compare,
+ * --model <name> (SDK section with models/<name>.json instead of the default; the comparison always
+ * runs the default, as users get it), --record (write the SDK section's numbers into that model's
+ * card: bench/record-card.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
+import { performanceSection, recordPerformance } from './record-card.js';
 
 const args = process.argv.slice(2);
 const jsonOnly = args.includes('--json');
@@ -28,6 +32,8 @@ const compareOnly = args.includes('--compare-only');
 const compare = !args.includes('--no-compare');
 const threads = numberArg('--threads', Math.max(1, Math.min(4, cpus().length)));
 const device = (args.includes('--webgpu') ? 'webgpu' : 'wasm') as 'wasm' | 'webgpu';
+const chosenModel = args.includes('--model') ? args[args.indexOf('--model') + 1] : undefined;
+const record = args.includes('--record');
 const shared = new URL('../../shared/', import.meta.url).pathname;
 const log = (...parts: unknown[]) => !jsonOnly && console.error(...parts);
 
@@ -37,8 +43,16 @@ if (!existsSync(`${shared}fixtures/photos`)) {
   process.exit(1);
 }
 const shippedDefault = existsSync('dist/models/jadfer-base.json');
+if (chosenModel !== undefined && !existsSync(`dist/models/${chosenModel}.json`)) {
+  console.error(`--model ${chosenModel}: no dist/models/${chosenModel}.json (shipped: ${readdirSync('dist/models').filter((f) => f.startsWith('jadfer-') && f.endsWith('.json')).map((f) => f.slice(0, -5)).join(', ')})`);
+  process.exit(2);
+}
+if (record && (compareOnly || !shippedDefault)) {
+  console.error('--record needs the SDK section and a shipped model');
+  process.exit(2);
+}
 if (!shippedDefault) execFileSync(process.execPath, ['--import', 'tsx', 'test/fixtures/contract-model.ts', 'test-output/models']);
-const modelUrl = shippedDefault ? undefined : '/test-output/models/contract-test.json';
+const modelUrl = chosenModel ? `/dist/models/${chosenModel}.json` : shippedDefault ? undefined : '/test-output/models/contract-test.json';
 
 const started = Date.now();
 const loadBefore = loadavg()[0]!; // this machine may be shared: the 1-minute load average, before and after
@@ -99,7 +113,7 @@ const result = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, chromium, loadAverage1m: { before: loadBefore, after: loadavg()[0]! } },
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
-  model: shippedDefault ? 'shipped default' : 'contract-test (no trained model shipped yet: classifier numbers are not JADFER)',
+  model: chosenModel ?? (shippedDefault ? 'shipped default' : 'contract-test (no trained model shipped yet: classifier numbers are not JADFER)'),
   device,
   sdk,
   kernels,
@@ -111,6 +125,11 @@ const result = {
   wallSeconds: (Date.now() - started) / 1000,
 };
 console.log(JSON.stringify(result));
+if (record) {
+  const measured = sdk.classifier.model as string;
+  recordPerformance(`models/${measured}.json`, performanceSection(sdk, { ...result.machine, chromium }, result.date, result.command), measured);
+  log(`recorded the SDK numbers in models/${measured}.json (performance)`);
+}
 if (!jsonOnly) {
   const ms = (v: number) => v.toFixed(1);
   if (sdk) {

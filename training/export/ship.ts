@@ -6,8 +6,8 @@
  *   node --import tsx training/export/ship.ts --run runs/<name> --variant base
  *
  * Card sections written by hand-run studies (`training.backboneSelection`, `training.design`) are
- * kept from the card being replaced; `performance` is dropped, as it belongs to the old model (run
- * `npm run bench` again).
+ * kept from the card being replaced; `performance` is dropped, as it belongs to the old model
+ * (`npm run bench -- --model jadfer-<variant> --record` measures the new one into the card).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,3 +66,4 @@ const figures = join(outDir, `jadfer-${values.variant}.training`);
 mkdirSync(figures, { recursive: true });
 for (const file of RUN_FILES) if (existsSync(join(runDir, file))) copyFileSync(join(runDir, file), join(figures, file));
 console.log(`shipped ${cardPath}; run files in ${figures}`);
+console.log(`next: npm run build && npm run bench -- --model jadfer-${values.variant} --record --no-compare (its card's performance section)`);
