@@ -80,7 +80,7 @@ const backend = await selectBackend(values.backend as BackendName | undefined);
 console.log(`backend: ${backend.name} (${backend.reason})${backend.skipped.length ? `; skipped ${backend.skipped.join('; ')}` : ''}`);
 
 // The wasm backend's Emscripten glue rethrows unhandled rejections and Node then prints its whole
-// minified source line; report failures ourselves instead.
+// minified source line; report failures ourselves instead (the stack, without that line).
 const result = await train({
   ...DEFAULT_TRAIN,
   features: values.features,
@@ -102,7 +102,7 @@ const result = await train({
   backend: backend.name,
   command: ['node --import tsx training/train/train.ts', ...process.argv.slice(2)].join(' '),
 }).catch((error: unknown) => {
-  console.error(`train: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(`train: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });
 console.log(`done: best valid accuracy ${result.state.bestValidAccuracy.toFixed(4)} at epoch ${result.state.bestEpoch}; weights in ${values.out}/best/params.{json,bin}`);
