@@ -1,6 +1,6 @@
 // One optimiser step lowers the loss and moves the params; the Variety loss has known values.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
@@ -90,4 +90,14 @@ test('a wasm heap failure in a step names --batch and keeps the cause; other err
   assert.equal(explained.cause, heap);
   const other = new Error('AdamW: no gradient for x');
   assert.equal(explainStepFailure(other, 128), other);
+});
+
+test('the GPU adapter that trained is recorded with the machine (for the card), not among the settings', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'jadfer-device-'));
+  writeSyntheticFeatures(join(root, 'features'), { h: 3, w: 3, c: 16, classes: 8, train: 32, valid: 16, seed: 6 });
+  const out = join(root, 'run');
+  await train({ ...DEFAULT_TRAIN, features: join(root, 'features'), out, epochs: 1, batchSize: 16, model: { dim: 16, heads: 2, pathHidden: 4 }, backend: 'webgpu', device: 'WebGPU adapter: nvidia hopper NVIDIA H200', plots: false, log: () => {} });
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+  assert.match(config.machine, /×\d+, WebGPU adapter: nvidia hopper NVIDIA H200$/);
+  assert.equal(config.train.device, undefined);
 });

@@ -16,16 +16,18 @@ export interface BackendChoice {
   reason: string;
   /** Why the faster candidates were skipped. */
   skipped: string[];
+  /** The accelerator the backend runs on, where it is not this machine's CPU (the WebGPU adapter). */
+  device?: string;
 }
 
-type Attempt = { ok: true; reason: string } | { ok: false; reason: string };
+type Attempt = { ok: true; reason: string; device?: string } | { ok: false; reason: string };
 
 export async function selectBackend(requested?: BackendName): Promise<BackendChoice> {
   const candidates = requested ? [requested] : BACKENDS;
   const skipped: string[] = [];
   for (const name of candidates) {
     const attempt = await tryBackend(name, requested === name);
-    if (attempt.ok) return { name, reason: attempt.reason, skipped };
+    if (attempt.ok) return { name, reason: attempt.reason, skipped, ...(attempt.device ? { device: attempt.device } : {}) };
     if (requested) throw new Error(`backend ${name} unavailable: ${attempt.reason}`);
     skipped.push(`${name}: ${attempt.reason}`);
   }
@@ -84,5 +86,6 @@ async function tryWebgpu(explicit: boolean): Promise<Attempt> {
   Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) return { ok: false, reason: 'webgpu backend failed to initialise' };
-  return { ok: true, reason: `WebGPU (Dawn) on ${described || 'unknown adapter'}${fallback ? ' [fallback adapter]' : ''}` };
+  const device = `${described || 'unknown adapter'}${fallback ? ' [fallback adapter]' : ''}`;
+  return { ok: true, reason: `WebGPU (Dawn) on ${device}`, device: `WebGPU adapter: ${device}` };
 }

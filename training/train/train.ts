@@ -100,6 +100,7 @@ const result = await train({
   logEvery: num(values['log-every']) ?? DEFAULT_TRAIN.logEvery,
   model,
   backend: backend.name,
+  ...(backend.device ? { device: backend.device } : {}),
   command: ['node --import tsx training/train/train.ts', ...process.argv.slice(2)].join(' '),
 }).catch((error: unknown) => {
   console.error(`train: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -45,6 +45,8 @@ export interface TrainOptions {
   tailLrScale: number;
   model: Partial<JadferConfig>;
   backend: string;
+  /** The accelerator under the backend (BackendChoice.device): recorded with the machine, not the settings. */
+  device?: string;
   evalBatch: number;
   logEvery: number;
   plots: boolean;
@@ -83,9 +85,9 @@ export interface TrainResult {
 export interface RunConfig {
   model: JadferConfig;
   labels: string[];
-  train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model'>;
+  train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model' | 'device'>;
   features: { dir: string; backbone: string; featureNode?: string; trainN: number; validN: number; trainViews: number };
-  /** The machine that trained (CPU model × cores): the card must not name the one that ships. */
+  /** The machine that trained (CPU model × cores, and the GPU adapter if one trained): the card must not name the one that ships. */
   machine?: string;
 }
 
@@ -98,13 +100,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const config = makeConfig({ h: meta.h, w: meta.w, c: meta.c }, labels.length, options.model);
   mkdirSync(options.out, { recursive: true });
 
-  const { log: _log, stopAfterEpochs: _stop, resume: _resume, model: _model, ...recorded } = options;
+  const { log: _log, stopAfterEpochs: _stop, resume: _resume, model: _model, device, ...recorded } = options;
   const runConfig: RunConfig = {
     model: config,
     labels,
     train: recorded,
     features: { dir: options.features, backbone: meta.backbone, featureNode: meta.featureNode, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.views.length },
-    machine: thisMachine(),
+    machine: device ? `${thisMachine()}, ${device}` : thisMachine(),
   };
   const configPath = join(options.out, 'config.json');
   const checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
