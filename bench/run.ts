@@ -26,13 +26,14 @@ import { performanceSection, recordPerformance } from './record-card.js';
 
 const args = process.argv.slice(2);
 const jsonOnly = args.includes('--json');
-const numberArg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const valueOf = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const numberArg = (name: string, fallback: number) => (valueOf(name) === undefined ? fallback : Number(valueOf(name)));
 const runs = numberArg('--runs', 40);
 const compareOnly = args.includes('--compare-only');
 const compare = !args.includes('--no-compare');
 const threads = numberArg('--threads', Math.max(1, Math.min(4, cpus().length)));
 const device = (args.includes('--webgpu') ? 'webgpu' : 'wasm') as 'wasm' | 'webgpu';
-const chosenModel = args.includes('--model') ? args[args.indexOf('--model') + 1] : undefined;
+const chosenModel = valueOf('--model');
 const record = args.includes('--record');
 const shared = new URL('../../shared/', import.meta.url).pathname;
 const log = (...parts: unknown[]) => !jsonOnly && console.error(...parts);
@@ -127,7 +128,7 @@ const result = {
 console.log(JSON.stringify(result));
 if (record) {
   const measured = sdk.classifier.model as string;
-  recordPerformance(`models/${measured}.json`, performanceSection(sdk, { ...result.machine, chromium }, result.date, result.command), measured);
+  recordPerformance(`models/${measured}.json`, performanceSection(sdk, oneFace, { ...result.machine, chromium }, result.date, result.command), measured);
   log(`recorded the SDK numbers in models/${measured}.json (performance)`);
 }
 if (!jsonOnly) {

@@ -8,13 +8,13 @@ import { performanceSection, recordPerformance } from '../../bench/record-card.j
 
 const sdk = {
   classifier: { model: 'jadfer-x', backend: 'wasm', threads: 2, p50: 12.345, p95: 15.06 },
-  scenarios: [{ name: '1 face, blazeface', p50: 20.04, p95: 26.61 }, { name: '5 faces, blazeface', p50: 40, p95: 50 }],
   crossOriginIsolated: true,
 };
+const oneFace = { p50: 20.04, p95: 26.61 };
 const machine = { cpus: 2, cpu: 'AMD EPYC', chromium: '156.0', loadAverage1m: { before: 0.5, after: 1.25 } };
 
 test('performance section: rounded classifier and one-face numbers, and the conditions they were measured in', () => {
-  const section = performanceSection(sdk, machine, '2026-11-27T12:34:56.000Z', 'npm run bench -- --record');
+  const section = performanceSection(sdk, oneFace, machine, '2026-11-27T12:34:56.000Z', 'npm run bench -- --record');
   assert.equal(section.classifierP50Ms, 12.3);
   assert.equal(section.classifierP95Ms, 15.1);
   assert.equal(section.oneFaceP50Ms, 20);
@@ -28,7 +28,7 @@ test('recordPerformance replaces only the performance section, and only on the m
   const dir = mkdtempSync(join(tmpdir(), 'jadfer-card-'));
   const path = join(dir, 'jadfer-x.json');
   writeFileSync(path, JSON.stringify({ name: 'jadfer-x', sha256: 'abc', performance: { classifierP50Ms: 99 } }));
-  const section = performanceSection(sdk, machine, '2026-11-27T12:34:56.000Z', 'npm run bench');
+  const section = performanceSection(sdk, oneFace, machine, '2026-11-27T12:34:56.000Z', 'npm run bench');
   recordPerformance(path, section, 'jadfer-x');
   const card = JSON.parse(readFileSync(path, 'utf8'));
   assert.equal(card.sha256, 'abc');
