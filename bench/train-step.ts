@@ -1,17 +1,23 @@
 /**
- * `npm run bench:train [-- --backend webgpu] [-- --tail 0,2,5] [-- --batch 128,512] [-- --json]`
+ * `npm run bench:train [-- --backend webgpu] [-- --tail 0,2,5] [-- --batch 128,512] [-- --from-stem faceres-160] [-- --json]`
  * Training throughput of the real JADFER train step (trainer.ts trainStep: forward, variety loss,
  * gradients, AdamW) on random 7×7×512 feature maps, per trunk-tail depth and batch size, plus the
- * forward-only rate the epoch-end evaluation runs at. The data pipeline is left out on purpose: this
- * is what the TF.js backend itself sustains, which decides where training can run.
+ * forward-only rate the epoch-end evaluation runs at. `--from-stem <backbone>` times training from
+ * images instead: the whole trunk after its stem (the real layout and weights, so the trunk must be
+ * fetched) on random stem maps. The data pipeline is left out on purpose: this is what the TF.js
+ * backend itself sustains, which decides where training can run.
  * Prints one JSON line, then a table (unless --json).
  */
 import * as tf from '@tensorflow/tfjs';
-import { makeConfig, type JadferConfig } from '../training/model/config.js';
+import { CANDIDATES } from '../training/backbone/candidates.js';
+import { trunkTailWeights } from '../training/backbone/tail-weights.js';
+import { makeConfig, type FeatureShape, type JadferConfig } from '../training/model/config.js';
+import type { ParamStore } from '../training/model/params.js';
 import { buildJadfer } from '../training/model/jadfer.js';
 import { Rng } from '../training/model/rng.js';
 import { TfOps } from '../training/model/tf-ops.js';
-import { randomTail } from '../training/model/trunk-tail.js';
+import { randomTail, tailInputShape, tailOutputShape } from '../training/model/trunk-tail.js';
+import { blocksBetween, TRUNK_STEM } from '../training/train/images.js';
 import { selectBackend, type BackendName } from '../training/train/backend.js';
 import { thisMachine } from '../training/train/machine.js';
 import { AdamW } from '../training/train/optimizer.js';
@@ -30,6 +36,8 @@ const CLASSES = 8;
 
 interface Row {
   tailBlocks: number;
+  /** The map the step reads, h×w×c. */
+  input: string;
   batch: number;
   trainSamplesPerSecond: number;
   msPerStep: number;
@@ -38,8 +46,8 @@ interface Row {
   firstStepMs: number;
 }
 
-function randomBatch(rng: Rng, batch: number) {
-  const x = Float32Array.from({ length: batch * FEATURES.h * FEATURES.w * FEATURES.c }, () => Math.min(6, Math.max(0, 1 + rng.normal())));
+function randomBatch(rng: Rng, batch: number, { h, w, c }: FeatureShape) {
+  const x = Float32Array.from({ length: batch * h * w * c }, () => Math.min(6, Math.max(0, 1 + rng.normal())));
   const hard = Int32Array.from({ length: batch }, () => rng.int(CLASSES));
   const y = new Float32Array(batch * CLASSES);
   hard.forEach((label, i) => (y[i * CLASSES + label] = 1));
@@ -58,11 +66,12 @@ async function timeCalls(run: () => Promise<unknown>, budgetMs: number): Promise
 }
 
 /** Steps for `seconds`, then forward passes for half that; the first step (shader compilation, kernel setup) is reported apart. */
-async function measure(config: JadferConfig, batch: number): Promise<Row> {
+async function measure(config: JadferConfig, batch: number, tail?: ParamStore): Promise<Row> {
   const rng = new Rng(7);
-  const params = initParams(config, 1, randomTail(config, rng));
+  const params = initParams(config, 1, tail ?? randomTail(config, rng));
   const optimizer = new AdamW(params);
-  const { x, y, hard } = randomBatch(rng, batch);
+  const shape = tailInputShape(config);
+  const { x, y, hard } = randomBatch(rng, batch, shape);
   const step = () => trainStep(params, optimizer, config, x, y, hard, rng, 1e-4, 0.1);
   const t0 = performance.now();
   await step();
@@ -70,7 +79,7 @@ async function measure(config: JadferConfig, batch: number): Promise<Row> {
   for (let i = 1; i < warmupSteps; i++) await step();
   const { ms: msPerStep, calls: steps } = await timeCalls(step, seconds * 1000);
 
-  const input = tf.tensor4d(x, [batch, FEATURES.h, FEATURES.w, FEATURES.c]);
+  const input = tf.tensor4d(x, [batch, shape.h, shape.w, shape.c]);
   const forward = async () => {
     const logits = tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), config, input).logits);
     await logits.data();
@@ -81,22 +90,31 @@ async function measure(config: JadferConfig, batch: number): Promise<Row> {
   input.dispose();
   params.dispose();
   optimizer.dispose();
-  return { tailBlocks: config.tailBlocks, batch, trainSamplesPerSecond: (batch / msPerStep) * 1000, msPerStep, steps, forwardSamplesPerSecond: (batch / forwardMs) * 1000, firstStepMs };
+  return { tailBlocks: config.tailBlocks, input: `${shape.h}×${shape.w}×${shape.c}`, batch, trainSamplesPerSecond: (batch / msPerStep) * 1000, msPerStep, steps, forwardSamplesPerSecond: (batch / forwardMs) * 1000, firstStepMs };
+}
+
+/** The whole trunk after the stem of `backbone`, as training from images builds it. */
+function fromStem(backbone: string): { config: JadferConfig; tail: ParamStore } {
+  const { weights, blocks } = trunkTailWeights(backbone, TRUNK_STEM, blocksBetween(TRUNK_STEM, backbone));
+  const size = CANDIDATES[backbone]!.spec.inputSize;
+  const layout = { input: { h: size / 2, w: size / 2, c: 32 }, blocks };
+  return { config: makeConfig(tailOutputShape(layout), CLASSES, { tailBlocks: blocks.length, tailLayout: layout }), tail: weights };
 }
 
 const rows: Row[] = [];
-for (const tailBlocks of numbers('--tail', '0,2')) {
+const setups = args.includes('--from-stem') ? [fromStem(option('--from-stem', ''))] : numbers('--tail', '0,2').map((tailBlocks) => ({ config: makeConfig(FEATURES, CLASSES, { tailBlocks }), tail: undefined }));
+for (const { config, tail } of setups) {
   for (const batch of numbers('--batch', '128')) {
-    rows.push(await measure(makeConfig(FEATURES, CLASSES, { tailBlocks }), batch));
-    if (!jsonOnly) console.error(`tail ${tailBlocks} batch ${batch}: ${rows.at(-1)!.trainSamplesPerSecond.toFixed(1)} samples/s`);
+    rows.push(await measure(config, batch, tail));
+    if (!jsonOnly) console.error(`tail ${config.tailBlocks} from ${rows.at(-1)!.input}, batch ${batch}: ${rows.at(-1)!.trainSamplesPerSecond.toFixed(1)} samples/s`);
   }
 }
 const result = { backend: backend.name, reason: backend.reason, cpu: thisMachine(), node: process.version, tfjs: tf.version.tfjs, seconds, rows };
 console.log(JSON.stringify(result));
 if (!jsonOnly) {
   console.log(`\nTraining step, ${result.backend} (${result.reason}), ${result.cpu}`);
-  console.log('| tail blocks | batch | train samples/s | ms/step | forward samples/s | first step ms |');
-  console.log('| --- | --- | --- | --- | --- | --- |');
+  console.log('| tail blocks | input | batch | train samples/s | ms/step | forward samples/s | first step ms |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows)
-    console.log(`| ${r.tailBlocks} | ${r.batch} | ${r.trainSamplesPerSecond.toFixed(1)} | ${r.msPerStep.toFixed(1)} | ${r.forwardSamplesPerSecond.toFixed(1)} | ${r.firstStepMs.toFixed(0)} |`);
+    console.log(`| ${r.tailBlocks} | ${r.input} | ${r.batch} | ${r.trainSamplesPerSecond.toFixed(1)} | ${r.msPerStep.toFixed(1)} | ${r.forwardSamplesPerSecond.toFixed(1)} | ${r.firstStepMs.toFixed(0)} |`);
 }

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { makeConfig } from '../../training/model/config.js';
+import { makeConfig, type JadferConfig } from '../../training/model/config.js';
 import { buildJadfer } from '../../training/model/jadfer.js';
 import { Rng } from '../../training/model/rng.js';
 import { TfOps } from '../../training/model/tf-ops.js';
-import { randomTail } from '../../training/model/trunk-tail.js';
+import { randomTail, tailInputShape } from '../../training/model/trunk-tail.js';
 import { exportJadferOnnx, HEADS_INPUT, LOGITS_OUTPUT } from '../../training/export/onnx-model.js';
 import { compareLogits, loadOrtModel, ORT_RUNTIMES } from '../../training/export/ort-run.js';
 import { initParams } from '../../training/train/trainer.js';
@@ -17,10 +17,15 @@ const heads = makeConfig({ h: 7, w: 7, c: 48 }, 8, { dim: 32, heads: 4, paths: 4
 const variants = [
   { name: 'heads', config: heads },
   { name: 'heads + a fine-tuned trunk tail of 2 blocks', config: { ...heads, tailBlocks: 2 } },
-];
+  // As when training from pixels: strided blocks (even and odd sizes) that widen the map.
+  {
+    name: 'heads + a tail that halves the resolution twice and widens 16 → 48',
+    config: { ...heads, tailBlocks: 3, tailLayout: { input: { h: 26, w: 26, c: 16 }, blocks: [{ stride: 2, channels: 32 }, { stride: 1, channels: 32 }, { stride: 2, channels: 48 }] } },
+  },
+] satisfies { name: string; config: JadferConfig }[];
 
 for (const { name, config } of variants) {
-  const { h, w, c } = config.featureShape;
+  const { h, w, c } = tailInputShape(config);
   let features: Float32Array;
   let tfLogits: Float32Array;
   let onnx: Uint8Array;

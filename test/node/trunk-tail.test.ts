@@ -8,26 +8,46 @@ import { Rng } from '../../training/model/rng.js';
 import { TfOps, TfParams } from '../../training/model/tf-ops.js';
 import { AdamW } from '../../training/train/optimizer.js';
 import { alignTail, initParams, trainStep } from '../../training/train/trainer.js';
-import { isTailParam, randomTail } from '../../training/model/trunk-tail.js';
+import { isTailParam, randomTail, tailBlocks, tailInputShape } from '../../training/model/trunk-tail.js';
 
 before(async () => {
   await tf.setBackend('cpu');
 });
 
-test("depthwiseConv3x3's hand-written gradients equal TF.js's own depthwise backprop kernels (CPU backend)", () => {
-  const rng = new Rng(5);
-  const x = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 6 * 3 }, () => rng.normal()), [2, 5, 6, 3]);
-  const kernel = tf.tensor4d(Float32Array.from({ length: 27 }, () => rng.normal()), [3, 3, 3, 1]);
-  // A random projection of the output, so every output element weighs differently in the gradient.
-  const probe = tf.tensor4d(Float32Array.from({ length: 2 * 5 * 6 * 3 }, () => rng.normal()), [2, 5, 6, 3]);
-  const ops = new TfOps(new TfParams(), { training: false });
-  const ours = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(ops.depthwiseConv3x3(a, k), probe)))([x, kernel]);
-  const reference = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, k as tf.Tensor4D, 1, 'same'), probe)))([x, kernel]);
-  const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
-  assert.ok(maxDiff(ops.depthwiseConv3x3(x, kernel), tf.depthwiseConv2d(x, kernel, 1, 'same')) < 1e-5, 'forward');
-  assert.ok(maxDiff(ours[0]!, reference[0]!) < 1e-4, `dx ${maxDiff(ours[0]!, reference[0]!)}`);
-  assert.ok(maxDiff(ours[1]!, reference[1]!) < 1e-4, `dkernel ${maxDiff(ours[1]!, reference[1]!)}`);
-  assert.ok(tf.max(tf.abs(reference[1]!)).dataSync()[0]! > 0.1, 'the kernel gradient is not trivially zero');
+// Stride 2 on even and odd sizes: TF's SAME pads the odd one after on even sizes, one each side on odd ones.
+for (const { stride, h, w } of [
+  { stride: 1, h: 5, w: 6 },
+  { stride: 2, h: 6, w: 8 },
+  { stride: 2, h: 7, w: 5 },
+] as const) {
+  test(`depthwiseConv3x3 at stride ${stride} on ${h}×${w}: forward and hand-written gradients equal TF.js's own depthwise kernels (CPU backend)`, () => {
+    const rng = new Rng(5);
+    const x = tf.tensor4d(Float32Array.from({ length: 2 * h * w * 3 }, () => rng.normal()), [2, h, w, 3]);
+    const kernel = tf.tensor4d(Float32Array.from({ length: 27 }, () => rng.normal()), [3, 3, 3, 1]);
+    const [oh, ow] = [Math.ceil(h / stride), Math.ceil(w / stride)];
+    // A random projection of the output, so every output element weighs differently in the gradient.
+    const probe = tf.tensor4d(Float32Array.from({ length: 2 * oh * ow * 3 }, () => rng.normal()), [2, oh, ow, 3]);
+    const ops = new TfOps(new TfParams(), { training: false });
+    const conv = (a: tf.Tensor, k: tf.Tensor) => (stride === 1 ? ops.depthwiseConv3x3(a, k) : ops.depthwiseConv3x3Stride2(a, k, [h, w]));
+    const ours = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(conv(a, k), probe)))([x, kernel]);
+    const reference = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, k as tf.Tensor4D, stride, 'same'), probe)))([x, kernel]);
+    const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+    const forward = conv(x, kernel);
+    assert.deepEqual(forward.shape, [2, oh, ow, 3]);
+    assert.ok(maxDiff(forward, tf.depthwiseConv2d(x, kernel, stride, 'same')) < 1e-5, 'forward');
+    assert.ok(maxDiff(ours[0]!, reference[0]!) < 1e-4, `dx ${maxDiff(ours[0]!, reference[0]!)}`);
+    assert.ok(maxDiff(ours[1]!, reference[1]!) < 1e-4, `dkernel ${maxDiff(ours[1]!, reference[1]!)}`);
+    assert.ok(tf.max(tf.abs(reference[1]!)).dataSync()[0]! > 0.1, 'the kernel gradient is not trivially zero');
+  });
+}
+
+test('a tail that changes resolution and width must end at the shape the heads read', () => {
+  const tailLayout = { input: { h: 8, w: 8, c: 4 }, blocks: [{ stride: 2 as const, channels: 8 }, { stride: 1 as const, channels: 16 }] };
+  const config = makeConfig({ h: 4, w: 4, c: 16 }, 8, { tailBlocks: 2, tailLayout });
+  assert.deepEqual(tailBlocks(config).map((b) => [b.input.h, b.input.c, b.output.h, b.output.c]), [[8, 4, 4, 8], [4, 8, 4, 16]]);
+  assert.deepEqual(tailInputShape(config), { h: 8, w: 8, c: 4 });
+  assert.throws(() => tailBlocks(makeConfig({ h: 8, w: 8, c: 16 }, 8, { tailBlocks: 2, tailLayout })), /ends at \[4,4,16\] but the heads read \[8,8,16\]/);
+  assert.throws(() => tailBlocks(makeConfig({ h: 4, w: 4, c: 16 }, 8, { tailBlocks: 1, tailLayout })), /lists 2 blocks but tailBlocks is 1/);
 });
 
 test('a tail param that was not loaded is an error, not a silent random init', () => {

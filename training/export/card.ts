@@ -1,5 +1,6 @@
 /** The model card the runtime reads (schema jadfer.model-card/v1). */
 import { createHash } from 'node:crypto';
+import { JITTER } from '../data/augment.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
@@ -40,11 +41,17 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** How the trunk was used: frozen, or frozen up to the cached node with its last blocks fine-tuned. */
+/** How the trunk was used: frozen, frozen up to the cached node with its last blocks fine-tuned, or trained from the faces after its stem. */
 function trunkUse(run: RunConfig): { family: string; protocol: string } {
   const tail = run.model.tailBlocks ?? 0;
-  const cached = `features cached at ${run.features.featureNode ?? 'the trunk output'} (${run.features.trainViews} train views)`;
   const start = run.train.initFrom ? `; heads started from ${run.train.initFrom}` : '';
+  if (run.features.online) {
+    return {
+      family: `JADFER heads (SB + CB + SCI with JAD) on a face-recognition trunk fine-tuned from the faces (its ${tail} blocks after ${run.features.featureNode})`,
+      protocol: `trunk frozen up to ${run.features.featureNode}, its next ${tail} blocks trained (learning rate ×${run.train.tailLrScale}) with the heads on faces augmented afresh each step (random ±${JITTER.maxDegrees}° / ${JITTER.minScale}–${JITTER.maxScale} scale / ±${JITTER.maxShiftPx} px jitter, 50 % mirror)${start}`,
+    };
+  }
+  const cached = `features cached at ${run.features.featureNode ?? 'the trunk output'} (${run.features.trainViews} train views)`;
   if (tail === 0) return { family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk', protocol: `backbone frozen${start}; ${cached}` };
   return {
     family: `JADFER heads (SB + CB + SCI with JAD) on a face-recognition trunk whose last ${tail} blocks are fine-tuned`,

@@ -6,6 +6,7 @@ import { OnnxGraphBuilder, int, ints } from '../onnx/builder.js';
 import type { JadferConfig } from '../model/config.js';
 import { buildJadfer } from '../model/jadfer.js';
 import { OnnxOps } from '../model/onnx-ops.js';
+import { tailInputShape } from '../model/trunk-tail.js';
 import type { ParamStore } from '../model/params.js';
 
 /** What the backbone exporter (training/backbone/to-onnx.ts) provides. */
@@ -28,7 +29,7 @@ export const LOGITS_OUTPUT = 'logits';
  */
 export function exportJadferOnnx(store: ParamStore, config: JadferConfig, backbone?: BackboneEmitter, grayInput = false): Uint8Array {
   const g = new OnnxGraphBuilder(backbone ? `jadfer_${backbone.name}` : 'jadfer_heads', 17);
-  const { h, w, c } = config.featureShape;
+  const { h, w, c } = tailInputShape(config);
   let featureMap: string;
   if (backbone) {
     const [channels, height, width] = backbone.inputShape;

@@ -26,8 +26,27 @@ export interface JadferConfig {
   dropout: number;
   /** Trunk blocks after the cached feature node that are fine-tuned with the heads (trunk-tail.ts). */
   tailBlocks: number;
+  /**
+   * The tail's shapes when it changes resolution or width, i.e. when it starts before the trunk's
+   * last stride (training from pixels: the whole trunk after its stem). Absent: every block keeps
+   * `featureShape`, as the tails that start at conv_pw_9 do.
+   */
+  tailLayout?: TailLayout;
   numClasses: number;
+  /** The map the heads read: the trunk tail's output, or the cached features when there is no tail. */
   featureShape: FeatureShape;
+}
+
+/** A MobileNet v1 block: depthwise 3×3 at `stride`, then pointwise to `channels`. */
+export interface TailBlock {
+  stride: 1 | 2;
+  channels: number;
+}
+
+export interface TailLayout {
+  /** The map the first tail block reads (the frozen part's output). */
+  input: FeatureShape;
+  blocks: TailBlock[];
 }
 
 export const DEFAULT_CONFIG: Omit<JadferConfig, 'featureShape' | 'numClasses'> = {

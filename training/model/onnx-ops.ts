@@ -3,7 +3,7 @@
  * read from a ParamStore under the same names; JAD and dropout are the identity (inference).
  */
 import { OnnxGraphBuilder, int, ints } from '../onnx/builder.js';
-import { LAYER_NORM_EPS, type Init, type Ops } from './ops.js';
+import { LAYER_NORM_EPS, sameStride2Pads, type Init, type Ops } from './ops.js';
 import type { ParamStore } from './params.js';
 
 export class OnnxOps implements Ops<string> {
@@ -56,11 +56,21 @@ export class OnnxOps implements Ops<string> {
 
   /** Grouped Conv (group = C) in NCHW between two transposes; ORT folds the kernel transpose. */
   depthwiseConv3x3(x: string, kernel: string): string {
+    return this.groupedConv3x3(x, kernel, 1, [1, 1, 1, 1]);
+  }
+
+  depthwiseConv3x3Stride2(x: string, kernel: string, [h, w]: [number, number]): string {
+    const [top, bottom] = sameStride2Pads(h);
+    const [left, right] = sameStride2Pads(w);
+    return this.groupedConv3x3(x, kernel, 2, [top, left, bottom, right]);
+  }
+
+  private groupedConv3x3(x: string, kernel: string, stride: number, pads: number[]): string {
     const weight = this.g.op('Transpose', [kernel], { perm: ints([2, 3, 0, 1]) }); // [3,3,C,1] → [C,1,3,3]
     const weightShape = this.paramShapes.get(kernel);
     if (!weightShape) throw new Error('depthwiseConv3x3: the kernel must be a param');
     const nchw = this.g.op('Transpose', [x], { perm: ints([0, 3, 1, 2]) });
-    const conv = this.g.op('Conv', [nchw, weight], { group: int(weightShape[2]!), kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]), strides: ints([1, 1]) });
+    const conv = this.g.op('Conv', [nchw, weight], { group: int(weightShape[2]!), kernel_shape: ints([3, 3]), pads: ints(pads), strides: ints([stride, stride]) });
     return this.g.op('Transpose', [conv], { perm: ints([0, 2, 3, 1]) });
   }
 

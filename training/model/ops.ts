@@ -54,6 +54,11 @@ export interface Ops<T> {
    * `kernel` [3,3,C,1] (TF's depthwise layout).
    */
   depthwiseConv3x3(x: T, kernel: T): T;
+  /**
+   * The same at stride 2 with TF's SAME padding (the trunk's strided blocks): output ceil(size/2),
+   * padded as `sameStride2Pads` says. `inputSize` is x's [h, w] (ONNX needs explicit pads).
+   */
+  depthwiseConv3x3Stride2(x: T, kernel: T, inputSize: [number, number]): T;
   sigmoid(x: T): T;
 
   /**
@@ -66,3 +71,9 @@ export interface Ops<T> {
 }
 
 export const LAYER_NORM_EPS = 1e-5;
+
+/** TF SAME padding of a 3-tap stride-2 window over `size` pixels: [before, after] (the odd one goes after). */
+export function sameStride2Pads(size: number): [number, number] {
+  const total = Math.max((Math.ceil(size / 2) - 1) * 2 + 3 - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}

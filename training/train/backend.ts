@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmSlice } from './wasm-slice.js';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 export const BACKENDS: BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
@@ -44,6 +45,7 @@ async function tryBackend(name: BackendName, explicit: boolean): Promise<Attempt
       case 'wasm':
         await import('@tensorflow/tfjs-backend-wasm');
         if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'wasm backend failed to initialise' };
+        registerWasmSlice();
         return { ok: true, reason: 'XNNPACK wasm kernels on the CPU' };
       case 'cpu':
         await tf.setBackend('cpu');

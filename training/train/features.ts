@@ -7,6 +7,8 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Tensor4D } from '@tensorflow/tfjs';
+import type { Rng } from '../model/rng.js';
 
 export interface SplitMeta {
   backbone: string;
@@ -64,7 +66,35 @@ export class FeatureView {
   }
 }
 
-export class FeatureSplit {
+/**
+ * What the trainer reads, per split: cached feature maps (FeatureSplit), or faces augmented online and
+ * run through the frozen start of the trunk (ImageSplit, images.ts). `meta.h/w/c` is the map it yields.
+ */
+export interface TrainingSplit {
+  readonly meta: SplitMeta;
+  /** Distinct views a training sample can take; 0 when each is drawn fresh (online augmentation). */
+  readonly viewCount: number;
+  batch(indices: number[], rng?: Rng): Promise<Float32Array | Tensor4D>;
+  close(): void;
+}
+
+/** Targets [batch, classes]: majority one-hot with label smoothing, or the vote distribution. */
+export function targets(meta: SplitMeta, indices: number[], classes: number, soft: boolean, smoothing: number): Float32Array {
+  const out = new Float32Array(indices.length * classes);
+  indices.forEach((index, i) => {
+    const votes = meta.votes[index]?.slice(0, EMOTION_VOTES);
+    const total = votes ? votes.reduce((a, b) => a + b, 0) : 0;
+    if (soft && votes && total > 0) {
+      for (let k = 0; k < classes; k++) out[i * classes + k] = (votes[k] ?? 0) / total;
+    } else {
+      for (let k = 0; k < classes; k++) out[i * classes + k] = smoothing / classes;
+      out[i * classes + meta.labels[index]!]! += 1 - smoothing;
+    }
+  });
+  return out;
+}
+
+export class FeatureSplit implements TrainingSplit {
   readonly views: FeatureView[];
 
   constructor(
@@ -84,6 +114,10 @@ export class FeatureSplit {
     return new FeatureSplit(meta, views);
   }
 
+  get viewCount(): number {
+    return this.views.length;
+  }
+
   get sampleFloats(): number {
     return this.meta.h * this.meta.w * this.meta.c;
   }
@@ -95,20 +129,9 @@ export class FeatureSplit {
     return out;
   }
 
-  /** Targets [batch, classes]: majority one-hot with label smoothing, or the vote distribution. */
-  targets(indices: number[], classes: number, soft: boolean, smoothing: number): Float32Array {
-    const out = new Float32Array(indices.length * classes);
-    indices.forEach((index, i) => {
-      const votes = this.meta.votes[index]?.slice(0, EMOTION_VOTES);
-      const total = votes ? votes.reduce((a, b) => a + b, 0) : 0;
-      if (soft && votes && total > 0) {
-        for (let k = 0; k < classes; k++) out[i * classes + k] = (votes[k] ?? 0) / total;
-      } else {
-        for (let k = 0; k < classes; k++) out[i * classes + k] = smoothing / classes;
-        out[i * classes + this.meta.labels[index]!]! += 1 - smoothing;
-      }
-    });
-    return out;
+  /** The model input for these samples: a random cached view each when training (`rng`), the original otherwise. */
+  async batch(indices: number[], rng?: Rng): Promise<Float32Array> {
+    return this.gather(indices, rng ? indices.map(() => rng.int(this.views.length)) : []);
   }
 
   close(): void {

@@ -1,12 +1,18 @@
 /**
- * Train the JADFER heads on cached backbone features.
+ * Train the JADFER heads on cached backbone features, or the whole trunk with them from the faces.
  *
  *   node --import tsx training/train/train.ts --features .cache/features/<backbone> --epochs 30 \
  *     --out runs/<name> [--seed 1] [--resume] [--backend webgpu|wasm|cpu|tensorflow] [--soft-labels]
+ *   node --import tsx training/train/train.ts --images ferplus|pack=<dir>|… --backbone faceres-160 \
+ *     [--from-node conv1_relu/clip_by_value] [--limit N] --out runs/<name> …
+ *     (faces augmented afresh every step, the trunk frozen up to --from-node (default: its stem) and
+ *      every block after it trained with the heads; --tail-blocks defaults to all blocks up to the
+ *      backbone's feature node. For a GPU: on 2 CPU cores this runs at a few samples per second.)
  *     [--batch 128] [--lr 5e-4] [--weight-decay 0.05] [--variety-weight 0.1] [--label-smoothing 0.1]
  *     [--paths 4] [--dim 128] [--heads 4] [--layers 1] [--jad-ratio 0.1] [--jad-prob 0.5] [--dropout 0.1]
  *     [--tail-blocks 0] [--tail-lr-scale 0.2]   (fine-tune the trunk blocks after the cached node)
  *     [--init-from runs/<name>/best/params]       (start the heads from a finished run)
+ *     [--eval-batch 256]  (the epoch-end validation batch; lower it when the whole trunk trains)
  *     [--synthetic]   (writes a small synthetic cache into --features first: a dry run without the backbone)
  *
  * For WebGPU on a machine without a GPU (SwiftShader), start node with LD_LIBRARY_PATH=/usr/lib/chromium.
@@ -16,11 +22,16 @@ import { parseArgs } from 'node:util';
 import type { JadferConfig } from '../model/config.js';
 import { BACKENDS, selectBackend, type BackendName } from './backend.js';
 import { writeSyntheticFeatures } from './synthetic.js';
+import { blocksBetween, TRUNK_STEM } from './images.js';
 import { DEFAULT_TRAIN, train } from './trainer.js';
 
 const { values } = parseArgs({
   options: {
     features: { type: 'string' },
+    images: { type: 'string' },
+    backbone: { type: 'string' },
+    'from-node': { type: 'string', default: TRUNK_STEM },
+    limit: { type: 'string' },
     epochs: { type: 'string', default: '30' },
     out: { type: 'string' },
     seed: { type: 'string', default: String(DEFAULT_TRAIN.seed) },
@@ -44,14 +55,16 @@ const { values } = parseArgs({
     'tail-lr-scale': { type: 'string' },
     'init-from': { type: 'string' },
     'log-every': { type: 'string' },
+    'eval-batch': { type: 'string' },
     synthetic: { type: 'boolean', default: false },
   },
 });
 
-if (!values.features || !values.out) {
-  console.error('usage: train.ts --features <cache dir> --out runs/<name> [--epochs E] [--seed S] [--resume] [--backend ...] [--soft-labels]');
+if (!(values.features || (values.images && values.backbone)) || !values.out) {
+  console.error('usage: train.ts (--features <cache dir> | --images <dataset> --backbone <name>) --out runs/<name> [--epochs E] [--seed S] [--resume] [--backend ...] [--soft-labels]');
   process.exit(2);
 }
+const images = values.images ? { dataset: values.images, backbone: values.backbone!, featureNode: values['from-node'], ...(values.limit ? { limit: Number(values.limit) } : {}) } : undefined;
 if (values.backend && !BACKENDS.includes(values.backend as BackendName)) {
   console.error(`--backend must be one of ${BACKENDS.join(', ')}`);
   process.exit(2);
@@ -67,11 +80,11 @@ const model: Partial<JadferConfig> = Object.fromEntries(
     jadRatio: num(values['jad-ratio']),
     jadProb: num(values['jad-prob']),
     dropout: num(values.dropout),
-    tailBlocks: num(values['tail-blocks']),
+    tailBlocks: num(values['tail-blocks']) ?? (images ? blocksBetween(images.featureNode, images.backbone) : undefined),
   }).filter(([, v]) => v !== undefined),
 );
 
-if (values.synthetic && !existsSync(`${values.features}/train.json`)) {
+if (values.synthetic && values.features && !existsSync(`${values.features}/train.json`)) {
   writeSyntheticFeatures(values.features, { h: 7, w: 7, c: 128, classes: 8, train: 4096, valid: 512, seed: 1 });
   console.log(`wrote a synthetic feature cache to ${values.features}`);
 }
@@ -83,7 +96,8 @@ console.log(`backend: ${backend.name} (${backend.reason})${backend.skipped.lengt
 // minified source line; report failures ourselves instead (the stack, without that line).
 const result = await train({
   ...DEFAULT_TRAIN,
-  features: values.features,
+  ...(values.features ? { features: values.features } : {}),
+  ...(images ? { images } : {}),
   out: values.out,
   epochs: Number(values.epochs),
   seed: Number(values.seed),
@@ -98,6 +112,7 @@ const result = await train({
   tailLrScale: num(values['tail-lr-scale']) ?? DEFAULT_TRAIN.tailLrScale,
   ...(values['init-from'] ? { initFrom: values['init-from'] } : {}),
   logEvery: num(values['log-every']) ?? DEFAULT_TRAIN.logEvery,
+  evalBatch: num(values['eval-batch']) ?? DEFAULT_TRAIN.evalBatch,
   model,
   backend: backend.name,
   ...(backend.device ? { device: backend.device } : {}),

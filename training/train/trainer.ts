@@ -1,28 +1,33 @@
 /**
- * Trains the JADFER heads on cached backbone features. Deterministic for a given seed and
- * backend: shuffling, view choice, dropout and JAD gates all draw from one checkpointed Rng,
+ * Trains the JADFER heads (and the trunk tail, if any) on cached backbone features, or on the faces
+ * themselves with online augmentation (images.ts). Deterministic for a given seed and backend:
+ * shuffling, view choice, augmentation, dropout and JAD gates all draw from one checkpointed Rng,
  * so `resume` after a kill reproduces the uninterrupted run exactly.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FERPLUS_LABELS, makeConfig, type JadferConfig } from '../model/config.js';
+import { FERPLUS_LABELS, makeConfig, type JadferConfig, type TailLayout } from '../model/config.js';
 import { buildJadfer } from '../model/jadfer.js';
 import { Rng } from '../model/rng.js';
 import { ParamStore } from '../model/params.js';
 import { TfOps, TfParams } from '../model/tf-ops.js';
 import { fitPositions } from '../model/positions.js';
-import { isTailParam } from '../model/trunk-tail.js';
+import { isTailParam, tailInputShape, tailOutputShape } from '../model/trunk-tail.js';
 import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
 import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
-import { FeatureSplit, type SplitMeta } from './features.js';
+import { FeatureSplit, targets, type SplitMeta, type TrainingSplit } from './features.js';
+import { ImageSplit, type ImageSource } from './images.js';
 import { thisMachine } from './machine.js';
 import { AdamW, DEFAULT_ADAMW, learningRate } from './optimizer.js';
 import { confusionSvg, curvesSvg, writePng } from './plots.js';
 
 export interface TrainOptions {
-  features: string;
+  /** A feature cache directory (training/backbone/cache-features.ts); or give `images`. */
+  features?: string;
+  /** Train from the faces, augmented online, through the frozen trunk up to images.featureNode. */
+  images?: ImageSource;
   out: string;
   epochs: number;
   seed: number;
@@ -57,7 +62,7 @@ export interface TrainOptions {
   log: (line: string) => void;
 }
 
-export const DEFAULT_TRAIN: Omit<TrainOptions, 'features' | 'out' | 'epochs'> = {
+export const DEFAULT_TRAIN: Omit<TrainOptions, 'out' | 'epochs'> = {
   seed: 1,
   resume: false,
   batchSize: 128,
@@ -86,26 +91,31 @@ export interface RunConfig {
   model: JadferConfig;
   labels: string[];
   train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model' | 'device'>;
-  features: { dir: string; backbone: string; featureNode?: string; trainN: number; validN: number; trainViews: number };
+  /** `dir` is the dataset spec when `online` (trained from images, trainViews 0). */
+  features: { dir: string; backbone: string; featureNode?: string; trainN: number; validN: number; trainViews: number; online?: boolean };
   /** The machine that trained (CPU model × cores, and the GPU adapter if one trained): the card must not name the one that ships. */
   machine?: string;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log;
-  const trainSplit = FeatureSplit.open(options.features, 'train');
-  const validSplit = FeatureSplit.open(options.features, 'valid', ['orig']);
+  const { train: trainSplit, valid: validSplit, source } = await openSplits(options);
   const meta = trainSplit.meta;
   const labels = [...((meta as { labelNames?: string[] }).labelNames ?? FERPLUS_LABELS)];
-  const config = makeConfig({ h: meta.h, w: meta.w, c: meta.c }, labels.length, options.model);
+  const trunk = trunkStart(options, meta);
+  const config = makeConfig(trunk?.layout ? tailOutputShape(trunk.layout) : { h: meta.h, w: meta.w, c: meta.c }, labels.length, {
+    ...options.model,
+    ...(trunk?.layout ? { tailLayout: trunk.layout } : {}),
+  });
   mkdirSync(options.out, { recursive: true });
+  if (options.images) log(`training from images: ${meta.n} train / ${validSplit.meta.n} valid faces, trunk frozen up to ${meta.featureNode} [${meta.h}×${meta.w}×${meta.c}], ${config.tailBlocks} blocks trained after it`);
 
   const { log: _log, stopAfterEpochs: _stop, resume: _resume, model: _model, device, ...recorded } = options;
   const runConfig: RunConfig = {
     model: config,
     labels,
     train: recorded,
-    features: { dir: options.features, backbone: meta.backbone, featureNode: meta.featureNode, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.views.length },
+    features: { dir: source, backbone: meta.backbone, featureNode: meta.featureNode, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.viewCount, ...(options.images ? { online: true } : {}) },
     machine: device ? `${thisMachine()}, ${device}` : thisMachine(),
   };
   const configPath = join(options.out, 'config.json');
@@ -114,7 +124,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
 
   // Params: init from the seed (one inference build creates them), or restore.
-  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, startingParams(options, config, meta));
+  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, startingParams(options, config, trunk?.weights));
   const lrScale = (name: string) => (isTailParam(name) ? options.tailLrScale : 1);
   const optimizer = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: options.weightDecay, lrScale });
   let state: TrainState = {
@@ -151,15 +161,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let stepTime = 0;
     for (let s = 0; s < stepsPerEpoch; s++) {
       const indices = order.slice(s * options.batchSize, (s + 1) * options.batchSize);
-      const views = indices.map(() => rng.int(trainSplit.views.length));
-      const x = trainSplit.gather(indices, views);
-      const y = trainSplit.targets(indices, config.numClasses, options.softLabels, options.labelSmoothing);
+      const x = await trainSplit.batch(indices, rng);
+      const y = targets(meta, indices, config.numClasses, options.softLabels, options.labelSmoothing);
       const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
       lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
       const t0 = performance.now();
-      const [ce, variety, hits] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight).catch((error: unknown) => {
-        throw explainStepFailure(error, options.batchSize);
-      });
+      const [ce, variety, hits] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight)
+        .catch((error: unknown) => {
+          throw explainStepFailure(error, options.batchSize);
+        })
+        .finally(() => tf.dispose(x instanceof tf.Tensor ? x : []));
       stepTime += performance.now() - t0;
       state.step++;
       seen += indices.length;
@@ -214,10 +225,32 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return { state, config, params };
 }
 
+async function openSplits(options: TrainOptions): Promise<{ train: TrainingSplit; valid: TrainingSplit; source: string }> {
+  if (options.images && options.features) throw new Error('train from cached features or from images, not both');
+  if (options.images) {
+    const train = await ImageSplit.open(options.images, 'train');
+    return { train, valid: await train.openSibling('valid'), source: options.images.dataset };
+  }
+  if (!options.features) throw new Error('nothing to train on: give a feature cache (--features) or images (--images)');
+  return { train: FeatureSplit.open(options.features, 'train'), valid: FeatureSplit.open(options.features, 'valid', ['orig']), source: options.features };
+}
+
+/**
+ * The trunk blocks after the frozen part, from the trunk's own weights, and their layout when they
+ * change resolution or width (a tail from the stem does; one from conv_pw_9 does not, and its runs
+ * keep the config they always had).
+ */
+function trunkStart(options: TrainOptions, meta: SplitMeta): { weights: ParamStore; layout?: TailLayout } | undefined {
+  const blocks = options.model.tailBlocks ?? 0;
+  if (blocks === 0) return undefined;
+  if (!meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
+  const { weights, blocks: layout } = trunkTailWeights(meta.backbone, meta.featureNode, blocks);
+  const uniform = layout.every((b) => b.stride === 1 && b.channels === meta.c);
+  return { weights, ...(uniform ? {} : { layout: { input: { h: meta.h, w: meta.w, c: meta.c }, blocks: layout } }) };
+}
+
 /** Params that do not start from the seed: the trunk tail's pretrained weights, and `initFrom`. */
-function startingParams(options: TrainOptions, config: JadferConfig, meta: SplitMeta): ParamStore | undefined {
-  if (config.tailBlocks > 0 && !meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
-  const tail = config.tailBlocks > 0 ? trunkTailWeights(meta.backbone, meta.featureNode!, config.tailBlocks) : undefined;
+function startingParams(options: TrainOptions, config: JadferConfig, tail: ParamStore | undefined): ParamStore | undefined {
   if (!options.initFrom) return tail;
   const start = fitPositions(alignTail(ParamStore.load(options.initFrom), config.tailBlocks), config.featureShape);
   for (const [name, entry] of tail?.entries ?? []) if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
@@ -244,7 +277,7 @@ export function alignTail(store: ParamStore, tailBlocks: number): ParamStore {
 /** `pretrained`: params that start from given values (the trunk tail); the rest start from the seed. */
 export function initParams(config: JadferConfig, seed: number, pretrained?: ParamStore): TfParams {
   const params = pretrained ? TfParams.fromStore(pretrained) : new TfParams();
-  const { h, w, c } = config.featureShape;
+  const { h, w, c } = tailInputShape(config);
   tf.tidy(() => {
     buildJadfer(new TfOps(params, { training: false, initRng: new Rng(seed ^ 0x5eed5eed) }), config, tf.zeros([1, h, w, c]));
   });
@@ -256,17 +289,18 @@ export async function trainStep(
   params: TfParams,
   optimizer: AdamW,
   config: JadferConfig,
-  x: Float32Array,
+  /** The tail's input [batch, h, w, c]: a buffer, or a tensor the caller keeps and disposes. */
+  x: Float32Array | tf.Tensor4D,
   y: Float32Array,
   hard: Int32Array,
   rng: Rng,
   lr: number,
   varietyWeight: number,
 ): Promise<[number, number, number]> {
-  const { h, w, c } = config.featureShape;
+  const { h, w, c } = tailInputShape(config);
   const batch = hard.length;
   const summary = tf.tidy(() => {
-    const input = tf.tensor4d(x, [batch, h, w, c]);
+    const input = x instanceof tf.Tensor ? x : tf.tensor4d(x, [batch, h, w, c]);
     const targets = tf.tensor2d(y, [batch, config.numClasses]);
     const ops = new TfOps(params, { training: true, rng });
     let parts: tf.Tensor[] = [];
@@ -310,17 +344,18 @@ export interface Evaluation {
 }
 
 /** Inference-mode pass over a split (view orig), majority-vote labels. */
-export async function evaluate(params: TfParams, config: JadferConfig, split: FeatureSplit, batchSize: number): Promise<Evaluation> {
-  const { h, w, c } = config.featureShape;
+export async function evaluate(params: TfParams, config: JadferConfig, split: TrainingSplit, batchSize: number): Promise<Evaluation> {
+  const { h, w, c } = tailInputShape(config);
   const K = config.numClasses;
   const n = split.meta.n;
   const logits = new Float32Array(n * K);
   const ops = new TfOps(params, { training: false });
   for (let start = 0; start < n; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
-    const out = tf.tidy(() => buildJadfer(ops, config, tf.tensor4d(split.gather(indices, []), [indices.length, h, w, c])).logits);
+    const x = await split.batch(indices);
+    const out = tf.tidy(() => buildJadfer(ops, config, x instanceof tf.Tensor ? x : tf.tensor4d(x, [indices.length, h, w, c])).logits);
     logits.set(await out.data(), start * K);
-    out.dispose();
+    tf.dispose([out, x instanceof tf.Tensor ? x : []]);
   }
   const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   let loss = 0;

@@ -1,0 +1,116 @@
+/**
+ * Training from the faces themselves instead of cached feature maps: each batch is augmented afresh
+ * (a random similarity jitter and a coin-flip mirror, drawn from the trainer's checkpointed Rng),
+ * preprocessed exactly as the SDK does (preprocess.ts), and run through the frozen start of the trunk
+ * (up to `featureNode`, e.g. the stem conv1) on the training backend. Everything after that node is
+ * the trainable trunk tail plus the heads, so with `featureNode` = the stem the whole trunk learns.
+ * This is the path for a GPU: on this 2-core VM the full trunk trains at a few samples per second.
+ */
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import * as tf from '@tensorflow/tfjs';
+import { CANDIDATES, candidatePath } from '../backbone/candidates.js';
+import { writeGrayFace } from '../backbone/preprocess.js';
+import { loadGraphModelFromDisk } from '../backbone/tfjs-env.js';
+import { jitterFace } from '../data/augment.js';
+import { loadDataset, readOrSkip } from '../data/datasets.js';
+import { FER_SIZE } from '../data/ferplus.js';
+import type { Rng } from '../model/rng.js';
+import type { SplitMeta, TrainingSplit } from './features.js';
+
+export interface ImageSource {
+  /** A --dataset spec (training/data/datasets.ts): ferplus, fer2013-csv=…, folder=…, pack=…. */
+  dataset: string;
+  backbone: string;
+  /** The trunk node the frozen part ends at; the tail starts after it. */
+  featureNode: string;
+  /** Read at most this many images per split (tests, smoke runs). */
+  limit?: number;
+}
+
+/** The stem's output: the earliest node a tail can start from (MobileNet block 0). */
+export const TRUNK_STEM = 'conv1_relu/clip_by_value';
+
+const blockIndex = (node: string) => (node === TRUNK_STEM ? 0 : Number(/^conv_pw_(\d+)_relu\/clip_by_value$/.exec(node)?.[1] ?? NaN));
+
+/** How many MobileNet blocks lie after `node` up to the backbone's feature node (the one the heads read). */
+export function blocksBetween(node: string, backbone: string): number {
+  const candidate = CANDIDATES[backbone];
+  if (!candidate) throw new Error(`unknown backbone ${backbone} (training/backbone/candidates.ts)`);
+  const blocks = blockIndex(candidate.features[0]!.node) - blockIndex(node);
+  if (!(blocks >= 0)) throw new Error(`${node} is not a MobileNet block output before ${candidate.features[0]!.node}`);
+  return blocks;
+}
+
+export class ImageSplit implements TrainingSplit {
+  readonly viewCount = 0;
+
+  private constructor(
+    readonly meta: SplitMeta,
+    private readonly faces: Uint8Array[],
+    private readonly trunkStart: GraphModel,
+    private readonly source: ImageSource,
+  ) {}
+
+  static async open(source: ImageSource, split: string, trunkStart?: GraphModel): Promise<ImageSplit> {
+    const candidate = CANDIDATES[source.backbone];
+    if (!candidate) throw new Error(`unknown backbone ${source.backbone} (training/backbone/candidates.ts)`);
+    const loaded = await loadDataset(source.dataset, split, source.limit);
+    if (source.limit !== undefined) loaded.items.splice(source.limit);
+    const faces: Uint8Array[] = [];
+    const kept: typeof loaded.items = [];
+    for (const item of loaded.items) {
+      const face = await readOrSkip(item, loaded.skipped);
+      if (!face) continue;
+      faces.push(face);
+      kept.push(item);
+    }
+    if (faces.length === 0) throw new Error(`${source.dataset} ${split}: no readable images`);
+    const model = trunkStart ?? (await loadGraphModelFromDisk(candidatePath(candidate), candidate.spec.inputSize)).model;
+    const size = candidate.spec.inputSize;
+    const [, h, w, c] = tf.tidy(() => (model.execute(tf.zeros([1, size, size, 3]), source.featureNode) as tf.Tensor).shape) as number[];
+    const meta: SplitMeta = {
+      backbone: source.backbone,
+      featureNode: source.featureNode,
+      n: faces.length,
+      h: h!,
+      w: w!,
+      c: c!,
+      files: kept.map((k) => k.file),
+      labels: kept.map((k) => k.label),
+      votes: kept.map((k) => k.votes),
+      skipped: loaded.skipped,
+    };
+    return new ImageSplit(meta, faces, model, source);
+  }
+
+  /** The same frozen trunk start for another split (one copy of its weights). */
+  openSibling(split: string): Promise<ImageSplit> {
+    return ImageSplit.open(this.source, split, this.trunkStart);
+  }
+
+  /** Preprocessed NHWC input of the trunk: with `rng`, each face jittered and mirrored at random. */
+  pixels(indices: number[], rng?: Rng): Float32Array {
+    const spec = CANDIDATES[this.source.backbone]!.spec;
+    const out = new Float32Array(indices.length * spec.inputSize * spec.inputSize * 3);
+    indices.forEach((index, i) => {
+      const face = this.faces[index]!;
+      // Draw both for every sample so the stream of draws does not depend on the outcomes.
+      const view = rng ? 1 + rng.int(0x7fffffff) : 0;
+      const flip = rng ? rng.int(2) === 1 : false;
+      writeGrayFace(out, i, view ? jitterFace(face, index, view) : face, FER_SIZE, spec, 'nhwc', flip);
+    });
+    return out;
+  }
+
+  async batch(indices: number[], rng?: Rng): Promise<tf.Tensor4D> {
+    const size = CANDIDATES[this.source.backbone]!.spec.inputSize;
+    const input = tf.tensor4d(this.pixels(indices, rng), [indices.length, size, size, 3]);
+    const map = this.trunkStart.execute(input, this.meta.featureNode) as tf.Tensor4D;
+    input.dispose();
+    return map;
+  }
+
+  close(): void {
+    // The trunk start is shared between splits and lives as long as the process.
+  }
+}
