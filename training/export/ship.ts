@@ -48,7 +48,9 @@ if (parity.top1Agreement < 1 || parity.maxAbsDiff > 1e-4) throw new Error('parit
 
 const card = JSON.parse(readFileSync(cardPath, 'utf8')) as Record<string, Record<string, unknown>>;
 for (const section of KEPT_TRAINING_SECTIONS) if (previous?.training?.[section] !== undefined) card.training![section] = previous.training[section];
-card.training!.featureCaching = featureCaching(run.features.dir);
+card.training!.featureCaching = run.features.online
+  ? `none: trained from the faces (${run.features.dir}, ${run.features.trainN.toLocaleString('en')} train images), each augmented afresh every step and run through the frozen trunk up to ${run.features.featureNode} (training/train/images.ts)`
+  : featureCaching(run.features.dir);
 card.parity = {
   maxAbsDiff: parity.maxAbsDiff,
   top1Agreement: parity.top1Agreement,
