@@ -19,3 +19,9 @@ test('curves SVG labels its axis ticks from the data range', () => {
   assert.ok(svg.includes('>0.788<'), 'lowest accuracy tick near the data');
   assert.ok(!svg.includes('>0.000<'), 'no zero-based accuracy axis');
 });
+
+test('a one-epoch run still shows its values: a dot per epoch and series', () => {
+  const one = { epoch: 1, trainLoss: 0.86, trainCe: 0.86, trainVariety: 0, trainAccuracy: 0.82, validLoss: 0.5, validAccuracy: 0.84, perClassAccuracy: [], confusion: [], lr: 1e-6, samplesPerSecond: 4.6, seconds: 5999 } as EpochMetrics;
+  assert.equal(curvesSvg([one]).match(/<circle /g)?.length, 4);
+  assert.equal(curvesSvg([one, { ...one, epoch: 2 }]).match(/<circle /g)?.length, 8);
+});

@@ -79,6 +79,8 @@ export function curvesSvg(history: EpochMetrics[]): string {
     series.forEach((s, k) => {
       const points = s.values.map((v, i) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(' ');
       out.push(`<polyline points="${points}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+      // A dot per epoch: a one-epoch run has no line to draw.
+      s.values.forEach((v, i) => out.push(`<circle cx="${px(i).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3.5" fill="${s.color}"/>`));
       out.push(`<text x="${x0 + 60 * k}" y="${y0 + h + 40}" ${FONT} font-size="11" fill="${s.color}">— ${s.name}</text>`);
     });
     return out.join('');
