@@ -102,7 +102,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const { train: trainSplit, valid: validSplit, source } = await openSplits(options);
   const meta = trainSplit.meta;
   const labels = [...((meta as { labelNames?: string[] }).labelNames ?? FERPLUS_LABELS)];
-  const trunk = trunkStart(options, meta);
+  const trunk = tailFromTrunk(options, meta);
   const config = makeConfig(trunk?.layout ? tailOutputShape(trunk.layout) : { h: meta.h, w: meta.w, c: meta.c }, labels.length, {
     ...options.model,
     ...(trunk?.layout ? { tailLayout: trunk.layout } : {}),
@@ -240,7 +240,7 @@ async function openSplits(options: TrainOptions): Promise<{ train: TrainingSplit
  * change resolution or width (a tail from the stem does; one from conv_pw_9 does not, and its runs
  * keep the config they always had).
  */
-function trunkStart(options: TrainOptions, meta: SplitMeta): { weights: ParamStore; layout?: TailLayout } | undefined {
+function tailFromTrunk(options: TrainOptions, meta: SplitMeta): { weights: ParamStore; layout?: TailLayout } | undefined {
   const blocks = options.model.tailBlocks ?? 0;
   if (blocks === 0) return undefined;
   if (!meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
