@@ -16,7 +16,7 @@ import type { ParamStore } from '../training/model/params.js';
 import { buildJadfer } from '../training/model/jadfer.js';
 import { Rng } from '../training/model/rng.js';
 import { TfOps } from '../training/model/tf-ops.js';
-import { randomTail, tailInputShape, tailOutputShape } from '../training/model/trunk-tail.js';
+import { randomTail, tailInputShape, tailOutputShape, tailParamNames } from '../training/model/trunk-tail.js';
 import { blocksBetween, TRUNK_STEM } from '../training/train/images.js';
 import { selectBackend, type BackendName } from '../training/train/backend.js';
 import { thisMachine } from '../training/train/machine.js';
@@ -96,8 +96,9 @@ async function measure(config: JadferConfig, batch: number, tail?: ParamStore): 
 /** The whole trunk after the stem of `backbone`, as training from images builds it. */
 function fromStem(backbone: string): { config: JadferConfig; tail: ParamStore } {
   const { weights, blocks } = trunkTailWeights(backbone, TRUNK_STEM, blocksBetween(TRUNK_STEM, backbone));
-  const size = CANDIDATES[backbone]!.spec.inputSize;
-  const layout = { input: { h: size / 2, w: size / 2, c: 32 }, blocks };
+  // The stem is a SAME stride-2 conv; its width is the channel count of the first block's depthwise kernel.
+  const side = Math.ceil(CANDIDATES[backbone]!.spec.inputSize / 2);
+  const layout = { input: { h: side, w: side, c: weights.get(tailParamNames(0).dwKernel)!.shape[2]! }, blocks };
   return { config: makeConfig(tailOutputShape(layout), CLASSES, { tailBlocks: blocks.length, tailLayout: layout }), tail: weights };
 }
 

@@ -13,9 +13,15 @@ import { attrInts, attrString, type TfTensor } from './tfjs-graph.js';
 /** MobileNet v1 block outputs are named conv_pw_<k>_relu/clip_by_value; the stem's is conv1_relu/clip_by_value. */
 const BLOCK_OUTPUT = /^conv(?:_pw_(\d+)|1)_relu\/clip_by_value$/;
 
+/** The MobileNet block a node is the output of (the stem is block 0); undefined for any other node. */
+export function blockIndex(node: string): number | undefined {
+  const match = BLOCK_OUTPUT.exec(node);
+  return match ? Number(match[1] ?? 0) : undefined;
+}
+
 export function trunkTailWeights(backbone: string, featureNode: string, blocks: number): { weights: ParamStore; blocks: TailBlock[] } {
-  const match = BLOCK_OUTPUT.exec(featureNode);
-  if (!match) throw new Error(`a trunk tail needs a MobileNet block output as feature node (conv_pw_<k>_relu/clip_by_value or conv1_relu/clip_by_value), got ${featureNode}`);
+  const first = blockIndex(featureNode);
+  if (first === undefined) throw new Error(`a trunk tail needs a MobileNet block output as feature node (conv_pw_<k>_relu/clip_by_value or conv1_relu/clip_by_value), got ${featureNode}`);
   const { weights, json } = loadBackbone(backbone, { featureNode });
   const weight = (name: string): TfTensor => {
     const t = weights.get(name);
@@ -27,7 +33,7 @@ export function trunkTailWeights(backbone: string, featureNode: string, blocks: 
   const layout: TailBlock[] = [];
   let previous = featureNode;
   for (let i = 0; i < blocks; i++) {
-    const k = Number(match[1] ?? 0) + 1 + i;
+    const k = first + 1 + i;
     const depthwise = nodeOf(`conv_dw_${k}/depthwise`);
     // The graph must chain exactly as trunk-tail.ts computes it.
     if (!depthwise) throw new Error(`${backbone}: no block ${k} (asked for ${blocks} blocks after ${featureNode})`);

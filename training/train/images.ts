@@ -9,6 +9,7 @@
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs';
 import { CANDIDATES, candidatePath } from '../backbone/candidates.js';
+import { blockIndex } from '../backbone/tail-weights.js';
 import { writeGrayFace } from '../backbone/preprocess.js';
 import { loadGraphModelFromDisk } from '../backbone/tfjs-env.js';
 import { jitterFace } from '../data/augment.js';
@@ -30,15 +31,14 @@ export interface ImageSource {
 /** The stem's output: the earliest node a tail can start from (MobileNet block 0). */
 export const TRUNK_STEM = 'conv1_relu/clip_by_value';
 
-const blockIndex = (node: string) => (node === TRUNK_STEM ? 0 : Number(/^conv_pw_(\d+)_relu\/clip_by_value$/.exec(node)?.[1] ?? NaN));
-
 /** How many MobileNet blocks lie after `node` up to the backbone's feature node (the one the heads read). */
 export function blocksBetween(node: string, backbone: string): number {
   const candidate = CANDIDATES[backbone];
   if (!candidate) throw new Error(`unknown backbone ${backbone} (training/backbone/candidates.ts)`);
-  const blocks = blockIndex(candidate.features[0]!.node) - blockIndex(node);
-  if (!(blocks >= 0)) throw new Error(`${node} is not a MobileNet block output before ${candidate.features[0]!.node}`);
-  return blocks;
+  const heads = candidate.features[0]!.node;
+  const [from, to] = [blockIndex(node), blockIndex(heads)];
+  if (from === undefined || to === undefined || to < from) throw new Error(`${node} is not a MobileNet block output before ${heads}`);
+  return to - from;
 }
 
 export class ImageSplit implements TrainingSplit {

@@ -284,6 +284,13 @@ export function initParams(config: JadferConfig, seed: number, pretrained?: Para
   return params;
 }
 
+/** The tail's input as a tensor: a split's tensor as it is (its owner disposes it), a buffer wrapped in the tail's input shape. */
+function inputTensor(x: Float32Array | tf.Tensor4D, config: JadferConfig, batch: number): tf.Tensor4D {
+  if (x instanceof tf.Tensor) return x;
+  const { h, w, c } = tailInputShape(config);
+  return tf.tensor4d(x, [batch, h, w, c]);
+}
+
 /** One AdamW step on L = CE(soft targets) + λ·L_var. Returns [ce, variety, correct]. */
 export async function trainStep(
   params: TfParams,
@@ -297,10 +304,9 @@ export async function trainStep(
   lr: number,
   varietyWeight: number,
 ): Promise<[number, number, number]> {
-  const { h, w, c } = tailInputShape(config);
   const batch = hard.length;
   const summary = tf.tidy(() => {
-    const input = x instanceof tf.Tensor ? x : tf.tensor4d(x, [batch, h, w, c]);
+    const input = inputTensor(x, config, batch);
     const targets = tf.tensor2d(y, [batch, config.numClasses]);
     const ops = new TfOps(params, { training: true, rng });
     let parts: tf.Tensor[] = [];
@@ -345,7 +351,6 @@ export interface Evaluation {
 
 /** Inference-mode pass over a split (view orig), majority-vote labels. */
 export async function evaluate(params: TfParams, config: JadferConfig, split: TrainingSplit, batchSize: number): Promise<Evaluation> {
-  const { h, w, c } = tailInputShape(config);
   const K = config.numClasses;
   const n = split.meta.n;
   const logits = new Float32Array(n * K);
@@ -353,7 +358,7 @@ export async function evaluate(params: TfParams, config: JadferConfig, split: Tr
   for (let start = 0; start < n; start += batchSize) {
     const indices = Array.from({ length: Math.min(batchSize, n - start) }, (_, i) => start + i);
     const x = await split.batch(indices);
-    const out = tf.tidy(() => buildJadfer(ops, config, x instanceof tf.Tensor ? x : tf.tensor4d(x, [indices.length, h, w, c])).logits);
+    const out = tf.tidy(() => buildJadfer(ops, config, inputTensor(x, config, indices.length)).logits);
     logits.set(await out.data(), start * K);
     tf.dispose([out, x instanceof tf.Tensor ? x : []]);
   }
