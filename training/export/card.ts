@@ -59,9 +59,18 @@ function trunkUse(run: RunConfig): { family: string; protocol: string } {
   };
 }
 
+/** How averaged weights were made, for the protocol line (empty for a trained run). */
+function averaging(run: RunConfig): string {
+  const a = run.average;
+  if (!a) return '';
+  const runs = a.runs.map((r) => `${r.dir} ×${+r.weight.toFixed(3)}`).join(', ');
+  return `; final weights the average of ${a.runs.length} such run${a.runs.length > 1 ? 's' : ''} (${runs})${a.start ? ` and their common start ×${a.start.weight}` : ''} (training/train/average.ts)`;
+}
+
 export function modelCard(o: CardOptions): Record<string, unknown> {
   const best = o.history.find((m) => m.epoch === o.bestEpoch);
   const seconds = o.history.reduce((a, m) => a + m.seconds, 0);
+  const epochs = o.run.average ? o.run.average.runs.reduce((a, r) => a + r.epochs, 0) : o.history.length;
   const trunk = trunkUse(o.run);
   return {
     schema: 'jadfer.model-card/v1',
@@ -91,11 +100,12 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
       data: 'FERPlus (FER2013 images, Microsoft FERPlus labels): FER2013Train for training, FER2013Valid for selection',
       protocol: `majority vote over the 8 emotions; images whose top vote is unknown/NF or whose majority is tied are dropped; ${
         o.run.train.softLabels ? 'soft-label (vote distribution) cross-entropy' : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
-      } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by validation accuracy`,
+      } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by validation accuracy${averaging(o.run)}`,
       backbone: o.backbone,
       hardware: `${o.run.machine ?? thisMachine()}, TF.js ${o.run.train.backend} backend`,
-      time: { seconds: Math.round(seconds), epochs: o.history.length, bestEpoch: o.bestEpoch },
+      time: { seconds: Math.round(seconds), epochs, bestEpoch: o.bestEpoch },
       hyperparameters: o.run.train,
+      ...(o.run.average ? { average: o.run.average } : {}),
     },
     metrics: {
       validationAccuracy: best?.validAccuracy ?? null,

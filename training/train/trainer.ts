@@ -95,6 +95,15 @@ export interface RunConfig {
   features: { dir: string; backbone: string; featureNode?: string; trainN: number; validN: number; trainViews: number; online?: boolean };
   /** The machine that trained (CPU model × cores, and the GPU adapter if one trained): the card must not name the one that ships. */
   machine?: string;
+  /** Set when these weights are an average of finished runs (average.ts), not trained by this config's command. */
+  average?: WeightAverage;
+}
+
+export interface WeightAverage {
+  runs: { dir: string; weight: number; validAccuracy: number; seconds: number; epochs: number; command: string | null }[];
+  /** The runs' common start mixed in (WiSE-FT): what it was, and its weight. */
+  start?: { initFrom: string | null; weight: number };
+  command: string;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -124,7 +133,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
 
   // Params: init from the seed (one inference build creates them), or restore.
-  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, startingParams(options, config, trunk?.weights));
+  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, startingParams(options.initFrom, config, trunk?.weights));
   const lrScale = (name: string) => (isTailParam(name) ? options.tailLrScale : 1);
   const optimizer = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: options.weightDecay, lrScale });
   let state: TrainState = {
@@ -225,14 +234,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return { state, config, params };
 }
 
+type DataSource = Pick<TrainOptions, 'features' | 'images'>;
+
 async function openSplits(options: TrainOptions): Promise<{ train: TrainingSplit; valid: TrainingSplit; source: string }> {
-  if (options.images && options.features) throw new Error('train from cached features or from images, not both');
+  assertOneSource(options);
   if (options.images) {
     const train = await ImageSplit.open(options.images, 'train');
     return { train, valid: await train.openSibling('valid'), source: options.images.dataset };
   }
-  if (!options.features) throw new Error('nothing to train on: give a feature cache (--features) or images (--images)');
-  return { train: FeatureSplit.open(options.features, 'train'), valid: FeatureSplit.open(options.features, 'valid', ['orig']), source: options.features };
+  return { train: FeatureSplit.open(options.features!, 'train'), valid: await openValidation(options), source: options.features! };
+}
+
+/** The split a run selects on (its unaugmented validation faces or features). */
+export async function openValidation(source: DataSource): Promise<TrainingSplit> {
+  assertOneSource(source);
+  return source.images ? ImageSplit.open(source.images, 'valid') : FeatureSplit.open(source.features!, 'valid', ['orig']);
+}
+
+function assertOneSource(source: DataSource): void {
+  if (source.images && source.features) throw new Error('train from cached features or from images, not both');
+  if (!source.images && !source.features) throw new Error('nothing to train on: give a feature cache (--features) or images (--images)');
 }
 
 /**
@@ -250,11 +271,23 @@ function tailFromTrunk(options: TrainOptions, meta: SplitMeta): { weights: Param
 }
 
 /** Params that do not start from the seed: the trunk tail's pretrained weights, and `initFrom`. */
-function startingParams(options: TrainOptions, config: JadferConfig, tail: ParamStore | undefined): ParamStore | undefined {
-  if (!options.initFrom) return tail;
-  const start = fitPositions(alignTail(ParamStore.load(options.initFrom), config.tailBlocks), config.featureShape);
+function startingParams(initFrom: string | undefined, config: JadferConfig, tail: ParamStore | undefined): ParamStore | undefined {
+  if (!initFrom) return tail;
+  const start = fitPositions(alignTail(ParamStore.load(initFrom), config.tailBlocks), config.featureShape);
   for (const [name, entry] of tail?.entries ?? []) if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
   return start;
+}
+
+/** The exact params a finished run started from: its `initFrom`, the trunk's own tail weights, and its seed for the rest. */
+export async function runStart(run: RunConfig): Promise<ParamStore> {
+  const blocks = run.model.tailBlocks ?? 0;
+  const tail = blocks > 0 ? trunkTailWeights(run.features.backbone, run.features.featureNode!, blocks).weights : undefined;
+  const params = initParams(run.model, run.train.seed, startingParams(run.train.initFrom, run.model, tail));
+  try {
+    return await params.toStore();
+  } finally {
+    params.dispose();
+  }
 }
 
 /**
