@@ -35,6 +35,7 @@ export interface CardOptions {
   cost: GraphCost;
   backbone: BackboneInfo;
   headsOnly: boolean;
+  mirrorAverage: boolean;
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -95,6 +96,7 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
       macs: o.cost.macs,
       flops: o.cost.flops,
       flopsNote: 'per image (batch 1); FLOPs = 2·MACs (Conv/MatMul/Gemm) + 1 per output element of other compute ops (training/export/flops.ts)',
+      ...(o.mirrorAverage ? { testTimeMirror: 'each face and its mirror image run as one batch inside the graph and their logits are averaged (twice the compute of one view)' } : {}),
     },
     training: {
       data: 'FERPlus (FER2013 images, Microsoft FERPlus labels): FER2013Train for training, FER2013Valid for selection',

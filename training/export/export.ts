@@ -29,6 +29,8 @@ export interface ExportOptions {
   outDir: string;
   /** Omit for a heads-only export. */
   backbone?: BackboneForExport;
+  /** Average each face's logits with its mirror image's, inside the graph (onnx-model.ts). */
+  mirrorAverage?: boolean;
 }
 
 export interface ExportResult {
@@ -44,7 +46,7 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   const params = ParamStore.load(join(o.run, 'best', 'params'));
   const bestEpoch = (JSON.parse(readFileSync(join(o.run, 'best', 'metrics.json'), 'utf8')) as EpochMetrics).epoch;
   const gray = o.backbone?.input.color === 'gray';
-  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter, gray);
+  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter, { grayInput: gray, mirrorAverage: o.mirrorAverage ?? false });
   mkdirSync(o.outDir, { recursive: true });
   const onnxPath = join(o.outDir, `jadfer-${o.variant}.onnx`);
   const cardPath = join(o.outDir, `jadfer-${o.variant}.json`);
@@ -64,6 +66,7 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
     cost: await graphCost(bytes),
     backbone: o.backbone?.info ?? { name: run.features.backbone, provenance: 'not included (heads-only export)', licence: 'n/a' },
     headsOnly: !o.backbone,
+    mirrorAverage: o.mirrorAverage ?? false,
   });
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
   return { onnxPath, cardPath, card, bytes };
@@ -114,17 +117,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'out-dir': { type: 'string', default: 'models' },
       backbone: { type: 'string' },
       'heads-only': { type: 'boolean', default: false },
+      'mirror-average': { type: 'boolean', default: false },
     },
   });
   if (!values.run) {
-    console.error('usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only]');
+    console.error('usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]');
     process.exit(2);
   }
   const run = JSON.parse(readFileSync(join(values.run, 'config.json'), 'utf8')) as RunConfig;
   const backboneName = values.backbone ?? run.features.backbone;
   const variant = values.variant ?? (values['heads-only'] ? `${backboneName}-heads` : backboneName);
   const backbone = values['heads-only'] ? undefined : await loadBackboneForExport(backboneName, run.features.featureNode);
-  const result = await exportRun({ run: values.run, variant, outDir: values['out-dir'], backbone });
+  const result = await exportRun({ run: values.run, variant, outDir: values['out-dir'], backbone, mirrorAverage: values['mirror-average'] });
   const arch = result.card.architecture as { params: number; flops: number };
   console.log(`wrote ${result.onnxPath} (${(result.bytes.length / 1e6).toFixed(2)} MB, ${arch.params} params, ${(arch.flops / 1e6).toFixed(1)} MFLOPs) and ${result.cardPath}`);
 }

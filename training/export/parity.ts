@@ -2,7 +2,7 @@
  * TF.js (the training definition) vs the exported ONNX, on onnxruntime-node and
  * onnxruntime-web (WASM, in Node, 1 thread). Prints JSON {maxAbsDiff, top1Agreement} per runtime.
  *
- *   npm run parity -- --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64]
+ *   npm run parity -- --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64] [--mirror-average]
  *
  * Full model (input `input`): TF.js = backbone graph model (training/backbone) → JADFER heads;
  *   inputs are random 48×48 "faces" and real FERPlus valid faces, preprocessed as in training.
@@ -44,7 +44,8 @@ interface Batch {
   real: number;
 }
 
-export async function runParity(runDir: string, modelPath: string, nRandom: number, nReal: number): Promise<ParityReport> {
+/** `mirrorAverage`: the model averages each face with its mirror image (export --mirror-average); the reference does the same. */
+export async function runParity(runDir: string, modelPath: string, nRandom: number, nReal: number, mirrorAverage = false): Promise<ParityReport> {
   const run = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as RunConfig;
   const params = TfParams.fromStore(ParamStore.load(join(runDir, 'best', 'params')));
   const bytes = readFileSync(modelPath);
@@ -56,8 +57,13 @@ export async function runParity(runDir: string, modelPath: string, nRandom: numb
   const backend = (await selectBackend('wasm')).name;
 
   const batch = kind === 'full' ? await imageBatch(run, nRandom, nReal, grayInput) : featureBatch(run, nRandom, nReal);
-  const features = kind === 'full' ? await backboneFeatures(run, batch.tfInput) : batch.tfInput;
-  const reference = tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), run.model, features).logits.dataSync() as Float32Array);
+  if (mirrorAverage && kind !== 'full') throw new Error('mirror averaging needs a full model (image input)');
+  const logitsOf = async (images: tf.Tensor4D) => {
+    const features = kind === 'full' ? await backboneFeatures(run, images) : images;
+    return tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), run.model, features).logits);
+  };
+  const views = [await logitsOf(batch.tfInput), ...(mirrorAverage ? [await logitsOf(tf.reverse(batch.tfInput, 2))] : [])];
+  const reference = tf.tidy(() => tf.mean(tf.stack(views), 0).dataSync() as Float32Array);
 
   const runtimes: Record<string, Agreement> = {};
   for (const runtime of ORT_RUNTIMES) {
@@ -148,13 +154,14 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       random: { type: 'string', default: '8' },
       faces: { type: 'string', default: '64' },
       tolerance: { type: 'string', default: '1e-4' },
+      'mirror-average': { type: 'boolean', default: false },
     },
   });
   if (!values.run || !values.model) {
-    console.error('usage: parity.ts --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64]');
+    console.error('usage: parity.ts --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64] [--mirror-average]');
     process.exit(2);
   }
-  const report = await runParity(values.run, values.model, Number(values.random), Number(values.faces));
+  const report = await runParity(values.run, values.model, Number(values.random), Number(values.faces), values['mirror-average']);
   console.log(JSON.stringify(report, null, 2));
   if (report.top1Agreement < 1 || report.maxAbsDiff > Number(values.tolerance)) process.exit(1);
 }

@@ -3,7 +3,7 @@
  * exported ONNX, the SDK's own evaluation, and the run's figures beside the card. One command, so a
  * shipped card never mixes numbers from different runs.
  *
- *   node --import tsx training/export/ship.ts --run runs/<name> --variant base
+ *   node --import tsx training/export/ship.ts --run runs/<name> --variant base [--mirror-average]
  *
  * Card sections written by hand-run studies (`training.backboneSelection`, `training.design`) are
  * kept from the card being replaced; `performance` is dropped, as it belongs to the old model
@@ -27,9 +27,9 @@ function featureCaching(dir: string): string {
 const RUN_FILES = ['config.json', 'metrics.json', 'curves.png', 'confusion-matrix.png'];
 const KEPT_TRAINING_SECTIONS = ['backboneSelection', 'design'];
 
-const { values } = parseArgs({ options: { run: { type: 'string' }, variant: { type: 'string', default: 'base' }, 'out-dir': { type: 'string', default: 'models' } } });
+const { values } = parseArgs({ options: { run: { type: 'string' }, variant: { type: 'string', default: 'base' }, 'out-dir': { type: 'string', default: 'models' }, 'mirror-average': { type: 'boolean', default: false } } });
 if (!values.run) {
-  console.error('usage: ship.ts --run runs/<name> [--variant base] [--out-dir models]');
+  console.error('usage: ship.ts --run runs/<name> [--variant base] [--out-dir models] [--mirror-average]');
   process.exit(2);
 }
 const runDir = values.run;
@@ -39,10 +39,11 @@ const previous = existsSync(cardPath) ? (JSON.parse(readFileSync(cardPath, 'utf8
 
 const run = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as RunConfig;
 const backbone = await loadBackboneForExport(run.features.backbone, run.features.featureNode);
-const exported = await exportRun({ run: runDir, variant: values.variant!, outDir, backbone });
+const mirrorAverage = values['mirror-average']!;
+const exported = await exportRun({ run: runDir, variant: values.variant!, outDir, backbone, mirrorAverage });
 console.log(`exported ${exported.onnxPath} (${(exported.bytes.length / 1e6).toFixed(2)} MB)`);
 
-const parity = await runParity(runDir, exported.onnxPath, 8, 64);
+const parity = await runParity(runDir, exported.onnxPath, 8, 64, mirrorAverage);
 console.log(`parity: maxAbsDiff ${parity.maxAbsDiff.toExponential(2)}, top-1 agreement ${parity.top1Agreement}`);
 if (parity.top1Agreement < 1 || parity.maxAbsDiff > 1e-4) throw new Error('parity failed: the exported model does not compute what was trained');
 
@@ -57,7 +58,7 @@ card.parity = {
   samples: parity.samples,
   runtimes: parity.runtimes,
   reference: `TF.js (${parity.tfBackend}): the backbone graph model + the JADFER heads from the same definition`,
-  command: `npm run parity -- --run ${runDir} --model ${exported.onnxPath}`,
+  command: `npm run parity -- --run ${runDir} --model ${exported.onnxPath}${mirrorAverage ? ' --mirror-average' : ''}`,
 };
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 
