@@ -33,7 +33,7 @@ card.metrics = {
   command: `npx jadfer ${args.join(' ')}`,
   measuredOn: `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, onnxruntime-web WASM`,
   trainingPipelineValidationAccuracy: card.metrics?.trainingPipelineValidationAccuracy ?? trainingTime,
-  trainingPipelineNote: 'the same split scored on the cached training features (TF.js preprocessing), used to pick the best epoch',
+  trainingPipelineNote: 'the same split scored by the training pipeline (TF.js preprocessing, one view per face), used to pick the best epoch',
 };
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 console.log(`${cardPath}: validation accuracy ${(100 * report.accuracy).toFixed(2)}% (n=${report.n}) by \`${card.metrics.command}\``);

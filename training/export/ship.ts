@@ -9,7 +9,7 @@
  * kept from the card being replaced; `performance` is dropped, as it belongs to the old model
  * (`npm run bench -- --model jadfer-<variant> --record` measures the new one into the card).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
@@ -66,6 +66,8 @@ writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 execFileSync(process.execPath, ['--import', 'tsx', 'training/export/record-eval.ts', cardPath], { stdio: 'inherit' });
 
 const figures = join(outDir, `jadfer-${values.variant}.training`);
+// Start empty: a run without curves (an averaged one) must not ship the replaced model's curves.
+rmSync(figures, { recursive: true, force: true });
 mkdirSync(figures, { recursive: true });
 for (const file of RUN_FILES) if (existsSync(join(runDir, file))) copyFileSync(join(runDir, file), join(figures, file));
 console.log(`shipped ${cardPath}; run files in ${figures}`);
