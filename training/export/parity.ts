@@ -62,8 +62,10 @@ export async function runParity(runDir: string, modelPath: string, nRandom: numb
     const features = kind === 'full' ? await backboneFeatures(run, images) : images;
     return tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), run.model, features).logits);
   };
-  const views = [await logitsOf(batch.tfInput), ...(mirrorAverage ? [await logitsOf(tf.reverse(batch.tfInput, 2))] : [])];
+  const mirrored = mirrorAverage ? [tf.reverse(batch.tfInput, 2)] : [];
+  const views = [await logitsOf(batch.tfInput), ...(mirrored.length ? [await logitsOf(mirrored[0]!)] : [])];
   const reference = tf.tidy(() => tf.mean(tf.stack(views), 0).dataSync() as Float32Array);
+  tf.dispose([...views, ...mirrored]);
 
   const runtimes: Record<string, Agreement> = {};
   for (const runtime of ORT_RUNTIMES) {

@@ -33,11 +33,13 @@ function readRun(dir: string): FinishedRun {
 }
 
 /** Runs average only if they are one network on one input: same model config, trunk and feature node. */
-export function assertAverageable(runs: FinishedRun[], withStart: boolean): void {
+function assertAverageable(runs: FinishedRun[], withStart: boolean): void {
   const shape = (r: FinishedRun) => JSON.stringify({ model: r.config.model, labels: r.config.labels, backbone: r.config.features.backbone, node: r.config.features.featureNode });
+  // A run without --init-from starts from its seed.
+  const start = (r: FinishedRun) => r.config.train.initFrom ?? `its seed ${r.config.train.seed}`;
   for (const r of runs.slice(1)) {
     if (shape(r) !== shape(runs[0]!)) throw new Error(`${r.dir} is not the same network as ${runs[0]!.dir} (model config, labels, trunk or feature node differ): their weights cannot be averaged`);
-    if (withStart && r.config.train.initFrom !== runs[0]!.config.train.initFrom) throw new Error(`--start-weight needs one common start, but ${r.dir} started from ${r.config.train.initFrom ?? 'its seed'} and ${runs[0]!.dir} from ${runs[0]!.config.train.initFrom ?? 'its seed'}`);
+    if (withStart && start(r) !== start(runs[0]!)) throw new Error(`--start-weight needs one common start, but ${r.dir} started from ${start(r)} and ${runs[0]!.dir} from ${start(runs[0]!)}`);
   }
 }
 
