@@ -46,7 +46,8 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   const params = ParamStore.load(join(o.run, 'best', 'params'));
   const bestEpoch = (JSON.parse(readFileSync(join(o.run, 'best', 'metrics.json'), 'utf8')) as EpochMetrics).epoch;
   const gray = o.backbone?.input.color === 'gray';
-  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter, { grayInput: gray, mirrorAverage: o.mirrorAverage ?? false });
+  const mirrorAverage = o.mirrorAverage ?? false;
+  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter, { grayInput: gray, mirrorAverage });
   mkdirSync(o.outDir, { recursive: true });
   const onnxPath = join(o.outDir, `jadfer-${o.variant}.onnx`);
   const cardPath = join(o.outDir, `jadfer-${o.variant}.json`);
@@ -66,7 +67,7 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
     cost: await graphCost(bytes),
     backbone: o.backbone?.info ?? { name: run.features.backbone, provenance: 'not included (heads-only export)', licence: 'n/a' },
     headsOnly: !o.backbone,
-    mirrorAverage: o.mirrorAverage ?? false,
+    mirrorAverage,
   });
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
   return { onnxPath, cardPath, card, bytes };

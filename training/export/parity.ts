@@ -58,12 +58,12 @@ export async function runParity(runDir: string, modelPath: string, nRandom: numb
 
   const batch = kind === 'full' ? await imageBatch(run, nRandom, nReal, grayInput) : featureBatch(run, nRandom, nReal);
   if (mirrorAverage && kind !== 'full') throw new Error('mirror averaging needs a full model (image input)');
-  const logitsOf = async (images: tf.Tensor4D) => {
-    const features = kind === 'full' ? await backboneFeatures(run, images) : images;
-    return tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), run.model, features).logits);
-  };
+  // The trunk is loaded once; the mirrored faces (NHWC width axis) take a second pass, not a batch twice
+  // as large: at 160×160 one pass of 144 faces through the whole trunk exhausts the TF.js wasm heap.
+  const trunk = kind === 'full' ? await loadBackboneFeatures(run) : (images: tf.Tensor4D) => images;
+  const logitsOf = (images: tf.Tensor4D) => tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), run.model, trunk(images)).logits);
   const mirrored = mirrorAverage ? [tf.reverse(batch.tfInput, 2)] : [];
-  const views = [await logitsOf(batch.tfInput), ...(mirrored.length ? [await logitsOf(mirrored[0]!)] : [])];
+  const views = [batch.tfInput, ...mirrored].map(logitsOf);
   const reference = tf.tidy(() => tf.mean(tf.stack(views), 0).dataSync() as Float32Array);
   tf.dispose([...views, ...mirrored]);
 
@@ -136,8 +136,8 @@ async function imageBatch(run: RunConfig, nRandom: number, nReal: number, grayIn
   };
 }
 
-/** The backbone as TF.js runs it (the graph the features were cached from). */
-async function backboneFeatures(run: RunConfig, images: tf.Tensor4D): Promise<tf.Tensor4D> {
+/** The backbone as TF.js runs it (the graph the features were cached from), loaded once. */
+async function loadBackboneFeatures(run: RunConfig): Promise<(images: tf.Tensor4D) => tf.Tensor4D> {
   const { loadBackbone } = await import('../backbone/to-onnx.js');
   const { CANDIDATES, candidatePath } = await import('../backbone/candidates.js');
   const { loadGraphModelFromDisk } = await import('../backbone/tfjs-env.js');
@@ -145,7 +145,8 @@ async function backboneFeatures(run: RunConfig, images: tf.Tensor4D): Promise<tf
   const candidate = CANDIDATES[name]!;
   const { model } = await loadGraphModelFromDisk(candidatePath(candidate), candidate.spec.inputSize);
   // The node the run's features were cached at: a trunk tail, if any, is part of the heads.
-  return model.execute(images, run.features.featureNode ?? loadBackbone(name).featureNode) as tf.Tensor4D;
+  const node = run.features.featureNode ?? loadBackbone(name).featureNode;
+  return (images) => model.execute(images, node) as tf.Tensor4D;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
