@@ -4,7 +4,8 @@ import esbuild from 'rollup-plugin-esbuild';
 const typescript = () => esbuild({ target: 'es2022', minify: false, sourceMap: true });
 // onnxruntime-web's "extern wasm" builds import their glue .mjs at run time from the
 // URLs we give (dist/ort/), instead of inlining it: one copy, loadable by ORT's thread workers.
-const resolve = () => nodeResolve({ browser: true, exportConditions: ['onnxruntime-web-use-extern-wasm', 'import', 'module', 'default'] });
+const resolve = () =>
+  nodeResolve({ browser: true, exportConditions: ['onnxruntime-web-use-extern-wasm', 'import', 'module', 'default'] });
 const quiet = (warning, warn) => {
   // ORT uses eval-free dynamic imports of URLs that rollup cannot resolve statically; that is intended.
   if (warning.code === 'EVAL' || warning.code === 'CIRCULAR_DEPENDENCY') return;
@@ -26,7 +27,13 @@ export default [
   },
   {
     input: { 'jadfer.worker': 'workers/engine.worker.ts', 'jadfer.engine': 'workers/engine.ts' },
-    output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js' },
+    output: {
+      dir: 'dist',
+      format: 'es',
+      sourcemap: true,
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+    },
     external: [/^node:/],
     plugins: [resolve(), typescript()],
     onwarn: quiet,

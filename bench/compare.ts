@@ -29,7 +29,10 @@ const ROOT = new URL('..', import.meta.url).pathname;
  * script, which then `importScripts` a Blob of the Emscripten glue). The strict CSP refuses both, so
  * these pages also allow blob: for workers and scripts. No eval is needed. jadfer's page keeps STRICT_CSP.
  */
-export const TFJS_WASM_CSP = STRICT_CSP.replace("script-src 'self'", "script-src 'self' blob:").replace("worker-src 'self'", "worker-src 'self' blob:");
+export const TFJS_WASM_CSP = STRICT_CSP.replace("script-src 'self'", "script-src 'self' blob:").replace(
+  "worker-src 'self'",
+  "worker-src 'self' blob:",
+);
 
 export interface SystemSpec {
   id: string;
@@ -44,10 +47,37 @@ export interface SystemSpec {
 }
 
 export const SYSTEMS: SystemSpec[] = [
-  { id: 'jadfer', adapter: 'jadfer', label: 'jadfer (BlazeFace front 128, default)', package: 'jadfer', csp: STRICT_CSP },
-  { id: 'jadfer-back', adapter: 'jadfer', label: 'jadfer (BlazeFace back 256)', package: 'jadfer', detector: 'blazeface-back', csp: STRICT_CSP, noWebGpu: 'WebGPU measured with the default detector only' },
-  { id: 'human', adapter: 'human', label: '@vladmandic/human (BlazeFace + emotion)', package: '@vladmandic/human', csp: TFJS_WASM_CSP },
-  { id: 'faceapi', adapter: 'faceapi', label: '@vladmandic/face-api (tinyFaceDetector + faceExpressionNet)', package: '@vladmandic/face-api', csp: TFJS_WASM_CSP, noWebGpu: "the face-api bundle embeds TF.js's cpu, webgl and wasm backends only" },
+  {
+    id: 'jadfer',
+    adapter: 'jadfer',
+    label: 'jadfer (BlazeFace front 128, default)',
+    package: 'jadfer',
+    csp: STRICT_CSP,
+  },
+  {
+    id: 'jadfer-back',
+    adapter: 'jadfer',
+    label: 'jadfer (BlazeFace back 256)',
+    package: 'jadfer',
+    detector: 'blazeface-back',
+    csp: STRICT_CSP,
+    noWebGpu: 'WebGPU measured with the default detector only',
+  },
+  {
+    id: 'human',
+    adapter: 'human',
+    label: '@vladmandic/human (BlazeFace + emotion)',
+    package: '@vladmandic/human',
+    csp: TFJS_WASM_CSP,
+  },
+  {
+    id: 'faceapi',
+    adapter: 'faceapi',
+    label: '@vladmandic/face-api (tinyFaceDetector + faceExpressionNet)',
+    package: '@vladmandic/face-api',
+    csp: TFJS_WASM_CSP,
+    noWebGpu: "the face-api bundle embeds TF.js's cpu, webgl and wasm backends only",
+  },
 ];
 
 export interface CompareOptions {
@@ -124,15 +154,23 @@ function packageVersion(name: string): string {
 
 /** FERPlus valid accuracy (8 classes), per classifier: jadfer from the card it ships, the baselines from RESULTS.md. */
 export function readAccuracy(): Record<SystemSpec['adapter'], { accuracy: number; source: string }> {
-  const card = JSON.parse(readFileSync(join(ROOT, 'models/jadfer-base.json'), 'utf8')) as { metrics: { validationAccuracy: number; command: string } };
+  const card = JSON.parse(readFileSync(join(ROOT, 'models/jadfer-base.json'), 'utf8')) as {
+    metrics: { validationAccuracy: number; command: string };
+  };
   const results = readFileSync(join(ROOT, 'bench/baselines/RESULTS.md'), 'utf8');
   const row = (pkg: string) => {
     const line = results.split('\n').find((l) => l.startsWith(`| \`${pkg}\``));
     const match = line?.match(/\*\*([\d.]+) %\*\*/); // first bold cell: 8-class accuracy
     if (!match) throw new Error(`no ${pkg} accuracy row in bench/baselines/RESULTS.md`);
-    return { accuracy: Number(match[1]) / 100, source: 'bench/baselines/RESULTS.md (node --import tsx bench/baselines/accuracy.ts)' };
+    return {
+      accuracy: Number(match[1]) / 100,
+      source: 'bench/baselines/RESULTS.md (node --import tsx bench/baselines/accuracy.ts)',
+    };
   };
-  const jadfer = { accuracy: card.metrics.validationAccuracy, source: `models/jadfer-base.json (${card.metrics.command})` };
+  const jadfer = {
+    accuracy: card.metrics.validationAccuracy,
+    source: `models/jadfer-base.json (${card.metrics.command})`,
+  };
   return { jadfer, human: row('@vladmandic/human'), faceapi: row('@vladmandic/face-api') };
 }
 
@@ -150,8 +188,20 @@ export interface PageResult {
   coldStart: { ms: number };
   oneFace: Stats;
   fiveFaces?: Stats;
-  stream?: { seconds: number; frames: number; fps: number; animationFramesPainted: number; longTasks: { count: number; totalMs: number } };
-  adapter?: { available: boolean; isFallbackAdapter?: boolean; architecture?: string; vendor?: string; reason?: string };
+  stream?: {
+    seconds: number;
+    frames: number;
+    fps: number;
+    animationFramesPainted: number;
+    longTasks: { count: number; totalMs: number };
+  };
+  adapter?: {
+    available: boolean;
+    isFallbackAdapter?: boolean;
+    architecture?: string;
+    vendor?: string;
+    reason?: string;
+  };
   cspViolations: string[];
   pageErrors: string[];
 }
@@ -167,7 +217,13 @@ export type SystemResult = PageResult & {
 };
 export type Comparison = Awaited<ReturnType<typeof runComparison>>;
 
-async function runPage(browser: Browser, origin: string, tally: ReturnType<typeof tallyRequests>, options: Record<string, unknown>, timeoutMs: number): Promise<PageResult> {
+async function runPage(
+  browser: Browser,
+  origin: string,
+  tally: ReturnType<typeof tallyRequests>,
+  options: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<PageResult> {
   const context = await browser.newContext(); // fresh: no HTTP cache, storage or tfjs state from another system
   tally.start();
   try {
@@ -176,8 +232,13 @@ async function runPage(browser: Browser, origin: string, tally: ReturnType<typeo
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${origin}/bench/pages/compare.html`);
     await page.waitForFunction(() => (window as unknown as { compareReady?: boolean }).compareReady);
-    const run = page.evaluate((o) => (window as unknown as { runCompare: (o: unknown) => Promise<PageResult> }).runCompare(o), options);
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs).unref());
+    const run = page.evaluate(
+      (o) => (window as unknown as { runCompare: (o: unknown) => Promise<PageResult> }).runCompare(o),
+      options,
+    );
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no result within ${timeoutMs / 1000} s`)), timeoutMs).unref(),
+    );
     const result = await Promise.race([run, timeout]);
     return { ...result, pageErrors: errors };
   } finally {
@@ -194,7 +255,11 @@ export async function runComparison(options: CompareOptions) {
   const serverFor = async (csp: string) => {
     if (!servers.has(csp)) {
       const server = (await startServer({ port: 0, csp, mounts })) as Server;
-      servers.set(csp, { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, tally: tallyRequests(server) });
+      servers.set(csp, {
+        server,
+        origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        tally: tallyRequests(server),
+      });
     }
     return servers.get(csp)!;
   };
@@ -205,8 +270,21 @@ export async function runComparison(options: CompareOptions) {
     for (const spec of SYSTEMS) {
       const { origin, tally } = await serverFor(spec.csp);
       log(`  ${spec.label}: wasm…`);
-      const base = { id: spec.id, label: spec.label, package: spec.package, version: packageVersion(spec.package), csp: spec.csp === STRICT_CSP ? 'strict' : 'strict + blob: workers/scripts', accuracy: accuracy[spec.adapter] };
-      const wasm = await runPage(browser, origin, tally, { system: spec.adapter, device: 'wasm', threads, detector: spec.detector, photos, warmup, runs, streamSeconds }, 180_000);
+      const base = {
+        id: spec.id,
+        label: spec.label,
+        package: spec.package,
+        version: packageVersion(spec.package),
+        csp: spec.csp === STRICT_CSP ? 'strict' : 'strict + blob: workers/scripts',
+        accuracy: accuracy[spec.adapter],
+      };
+      const wasm = await runPage(
+        browser,
+        origin,
+        tally,
+        { system: spec.adapter, device: 'wasm', threads, detector: spec.detector, photos, warmup, runs, streamSeconds },
+        180_000,
+      );
       const bytes = bytesOf(tally.stop());
       let webgpu: SystemResult['webgpu'];
       if (!options.webgpu) webgpu = { status: 'n/a', reason: 'skipped (--no-webgpu)' };
@@ -215,13 +293,34 @@ export async function runComparison(options: CompareOptions) {
         log(`  ${spec.label}: webgpu…`);
         const { warmup: w, runs: r, maxMs } = options.webgpu;
         try {
-          const result = await runPage(browser, origin, tally, { system: spec.adapter, device: 'webgpu', threads, detector: spec.detector, photos: { one: photos.one }, warmup: w, runs: r, maxMs, streamSeconds: 0 }, 150_000);
+          const result = await runPage(
+            browser,
+            origin,
+            tally,
+            {
+              system: spec.adapter,
+              device: 'webgpu',
+              threads,
+              detector: spec.detector,
+              photos: { one: photos.one },
+              warmup: w,
+              runs: r,
+              maxMs,
+              streamSeconds: 0,
+            },
+            150_000,
+          );
           tally.stop();
           const adapter = result.adapter!; // the page loads nothing when there is no adapter
-          webgpu = adapter.available ? { status: adapter.isFallbackAdapter ? 'software adapter' : 'hardware adapter', ...result } : { status: 'n/a', reason: `no adapter: ${adapter.reason}` };
+          webgpu = adapter.available
+            ? { status: adapter.isFallbackAdapter ? 'software adapter' : 'hardware adapter', ...result }
+            : { status: 'n/a', reason: `no adapter: ${adapter.reason}` };
         } catch (error) {
           tally.stop();
-          webgpu = { status: 'n/a', reason: `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+          webgpu = {
+            status: 'n/a',
+            reason: `failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+          };
         }
       }
       systems.push({ ...base, ...wasm, bytes, webgpu });
@@ -229,7 +328,15 @@ export async function runComparison(options: CompareOptions) {
   } finally {
     for (const { server } of servers.values()) server.close();
   }
-  return { threads, warmup, runs, streamSeconds, photos, frame: '640×480, photo letterboxed into an HTMLCanvasElement', systems };
+  return {
+    threads,
+    warmup,
+    runs,
+    streamSeconds,
+    photos,
+    frame: '640×480, photo letterboxed into an HTMLCanvasElement',
+    systems,
+  };
 }
 
 function system(comparison: Comparison, id: string): SystemResult {
@@ -242,7 +349,11 @@ const ms = (x: number) => x.toFixed(1);
 
 /** The issue's targets against the baselines, each with the numbers behind it. */
 export function targetsVsBaselines(comparison: Comparison) {
-  const [jadfer, human, faceapi] = [system(comparison, 'jadfer'), system(comparison, 'human'), system(comparison, 'faceapi')];
+  const [jadfer, human, faceapi] = [
+    system(comparison, 'jadfer'),
+    system(comparison, 'human'),
+    system(comparison, 'faceapi'),
+  ];
   const best = Math.max(human.accuracy.accuracy, faceapi.accuracy.accuracy);
   return [
     {
@@ -267,9 +378,15 @@ function webGpuCell(s: SystemResult): string {
 export function printComparison(comparison: Comparison, machine: { chromium: string; cpus: number; cpu?: string }) {
   const { threads, warmup, runs, streamSeconds } = comparison;
   const print = (line = '') => console.log(line);
-  print(`\njadfer vs browser baselines: Chromium ${machine.chromium}, ${machine.cpus} cores (${machine.cpu}), WASM, ${threads} threads each`);
-  print(`(${comparison.frame}; ${warmup} warm-up + ${runs} timed runs per frame; stream: ${streamSeconds} s on the 1-face photo repainted every animation frame)`);
-  print(`| system | faces found (1 / 5) | p50/p95 1 face ms | p50/p95 5 faces ms | cold start | bytes gzip (raw) | long tasks in ${streamSeconds} s | frames in ${streamSeconds} s | FERPlus valid acc | WebGPU p50 1 face |`);
+  print(
+    `\njadfer vs browser baselines: Chromium ${machine.chromium}, ${machine.cpus} cores (${machine.cpu}), WASM, ${threads} threads each`,
+  );
+  print(
+    `(${comparison.frame}; ${warmup} warm-up + ${runs} timed runs per frame; stream: ${streamSeconds} s on the 1-face photo repainted every animation frame)`,
+  );
+  print(
+    `| system | faces found (1 / 5) | p50/p95 1 face ms | p50/p95 5 faces ms | cold start | bytes gzip (raw) | long tasks in ${streamSeconds} s | frames in ${streamSeconds} s | FERPlus valid acc | WebGPU p50 1 face |`,
+  );
   print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of comparison.systems) {
     const five = s.fiveFaces!;

@@ -19,12 +19,23 @@ if (!fs.existsSync(wasmFile)) execFileSync(process.execPath, ['scripts/build-was
 const wasm = await createWasmKernels(fs.readFileSync(wasmFile));
 
 let seed = 42;
-const frame: RgbaImage = { data: Uint8Array.from({ length: 640 * 480 * 4 }, () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24)), width: 640, height: 480 };
+const frame: RgbaImage = {
+  data: Uint8Array.from({ length: 640 * 480 * 4 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24),
+  width: 640,
+  height: 480,
+};
 const rgb = channelAffine({ color: 'rgb', range: [-1, 1] });
 const faces: Detection[] = [0, 1, 2, 3, 4].map((k) => {
-  const cx = 80 + k * 120, cy = 240, s = 90, t = 0.1 * (k - 2);
+  const cx = 80 + k * 120,
+    cy = 240,
+    s = 90,
+    t = 0.1 * (k - 2);
   const eye = (dx: number) => ({ x: cx + dx * Math.cos(t), y: cy - 20 + dx * Math.sin(t) });
-  return { box: { x: cx - s / 2, y: cy - s / 2, width: s, height: s }, score: 1, landmarks: [eye(-20), eye(20), { x: cx, y: cy + 5 }, { x: cx, y: cy + 25 }] };
+  return {
+    box: { x: cx - s / 2, y: cy - s / 2, width: s, height: s },
+    score: 1,
+    landmarks: [eye(-20), eye(20), { x: cx, y: cy + 5 }, { x: cx, y: cy + 25 }],
+  };
 });
 const faceMatrices = faces.map((f) => alignmentMatrix(f, 112, 112));
 
@@ -45,7 +56,20 @@ function time(fn: () => void, targetMs = 400): number {
 const cases: Array<[string, (k: PixelKernels) => void]> = [
   ['letterbox 640×480→128×128 (1 sample)', (k) => letterboxImage(k, frame, 128, 128, rgb, { supersample: 1 })],
   ['letterbox 640×480→128×128 (auto 4×4)', (k) => letterboxImage(k, frame, 128, 128, rgb)],
-  ['warp 5 faces→112×112×3 NCHW', (k) => faceMatrices.forEach((m) => k.warpAffine(frame, m, { dstWidth: 112, dstHeight: 112, layout: 'nchw', norm: rgb, border: 'clamp', supersample: autoSupersample(m) }))],
+  [
+    'warp 5 faces→112×112×3 NCHW',
+    (k) =>
+      faceMatrices.forEach((m) =>
+        k.warpAffine(frame, m, {
+          dstWidth: 112,
+          dstHeight: 112,
+          layout: 'nchw',
+          norm: rgb,
+          border: 'clamp',
+          supersample: autoSupersample(m),
+        }),
+      ),
+  ],
   ['rgbaToPlanar 640×480 NCHW', (k) => k.rgbaToPlanar(frame, rgb)],
 ];
 

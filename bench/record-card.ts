@@ -25,7 +25,13 @@ export interface BenchMachine {
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export function performanceSection(sdk: MeasuredSdk, oneFace: MeasuredScenario | undefined, machine: BenchMachine, date: string, command: string) {
+export function performanceSection(
+  sdk: MeasuredSdk,
+  oneFace: MeasuredScenario | undefined,
+  machine: BenchMachine,
+  date: string,
+  command: string,
+) {
   const { classifier } = sdk;
   return {
     classifierP50Ms: round(classifier.p50),
@@ -41,9 +47,14 @@ export function performanceSection(sdk: MeasuredSdk, oneFace: MeasuredScenario |
 }
 
 /** Refuses a card whose model is not the one measured: the section would describe other bytes. */
-export function recordPerformance(cardPath: string, section: ReturnType<typeof performanceSection>, measuredModel: string): void {
+export function recordPerformance(
+  cardPath: string,
+  section: ReturnType<typeof performanceSection>,
+  measuredModel: string,
+): void {
   const card = JSON.parse(readFileSync(cardPath, 'utf8')) as { name: string; performance?: unknown };
-  if (card.name !== measuredModel) throw new Error(`${cardPath} is ${card.name}, but the bench measured ${measuredModel}`);
+  if (card.name !== measuredModel)
+    throw new Error(`${cardPath} is ${card.name}, but the bench measured ${measuredModel}`);
   card.performance = section;
   writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 }

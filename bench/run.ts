@@ -45,22 +45,34 @@ if (!existsSync(`${shared}fixtures/photos`)) {
 }
 const shippedDefault = existsSync('dist/models/jadfer-base.json');
 if (chosenModel !== undefined && !existsSync(`dist/models/${chosenModel}.json`)) {
-  console.error(`--model ${chosenModel}: no dist/models/${chosenModel}.json (shipped: ${readdirSync('dist/models').filter((f) => f.startsWith('jadfer-') && f.endsWith('.json')).map((f) => f.slice(0, -5)).join(', ')})`);
+  console.error(
+    `--model ${chosenModel}: no dist/models/${chosenModel}.json (shipped: ${readdirSync('dist/models')
+      .filter((f) => f.startsWith('jadfer-') && f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .join(', ')})`,
+  );
   process.exit(2);
 }
 if (record && (compareOnly || !shippedDefault)) {
   console.error('--record needs the SDK section and a shipped model');
   process.exit(2);
 }
-if (!shippedDefault) execFileSync(process.execPath, ['--import', 'tsx', 'test/fixtures/contract-model.ts', 'test-output/models']);
-const modelUrl = chosenModel ? `/dist/models/${chosenModel}.json` : shippedDefault ? undefined : '/test-output/models/contract-test.json';
+if (!shippedDefault)
+  execFileSync(process.execPath, ['--import', 'tsx', 'test/fixtures/contract-model.ts', 'test-output/models']);
+const modelUrl = chosenModel
+  ? `/dist/models/${chosenModel}.json`
+  : shippedDefault
+    ? undefined
+    : '/test-output/models/contract-test.json';
 
 const started = Date.now();
 const loadBefore = loadavg()[0]!; // this machine may be shared: the 1-minute load average, before and after
 let kernels: any;
 if (!compareOnly) {
   log('kernels: WASM SIMD vs TypeScript (Node)…');
-  const kernelsLine = execFileSync(process.execPath, ['--import', 'tsx', 'bench/kernels.ts'], { encoding: 'utf8' }).split('\n').find((line) => line.startsWith('{'));
+  const kernelsLine = execFileSync(process.execPath, ['--import', 'tsx', 'bench/kernels.ts'], { encoding: 'utf8' })
+    .split('\n')
+    .find((line) => line.startsWith('{'));
   kernels = kernelsLine ? JSON.parse(kernelsLine) : undefined;
 }
 
@@ -76,7 +88,12 @@ try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/bench/pages/sdk-bench.html`);
       await page.waitForFunction(() => (window as any).benchReady);
-      sdk = await page.evaluate((options) => (window as any).runBench(options), { modelUrl, device, runs, streamSeconds: 8 });
+      sdk = await page.evaluate((options) => (window as any).runBench(options), {
+        modelUrl,
+        device,
+        runs,
+        streamSeconds: 8,
+      });
       await page.close();
     } finally {
       server.close();
@@ -86,7 +103,9 @@ try {
     const compareRuns = numberArg('--compare-runs', 100);
     const warmup = numberArg('--compare-warmup', 30);
     const streamSeconds = numberArg('--stream-seconds', 10);
-    log(`jadfer vs browser baselines (wasm, ${threads} threads each, ${warmup} warm-up + ${compareRuns} timed runs per frame, ${streamSeconds} s stream)…`);
+    log(
+      `jadfer vs browser baselines (wasm, ${threads} threads each, ${warmup} warm-up + ${compareRuns} timed runs per frame, ${streamSeconds} s stream)…`,
+    );
     comparison = await runComparison({
       browser,
       shared,
@@ -112,9 +131,19 @@ const sdkTargets: Record<string, boolean> = sdk
   : {};
 const result = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, chromium, loadAverage1m: { before: loadBefore, after: loadavg()[0]! } },
+  machine: {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    chromium,
+    loadAverage1m: { before: loadBefore, after: loadavg()[0]! },
+  },
   command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
-  model: chosenModel ?? (shippedDefault ? 'shipped default' : 'contract-test (no trained model shipped yet: classifier numbers are not JADFER)'),
+  model:
+    chosenModel ??
+    (shippedDefault
+      ? 'shipped default'
+      : 'contract-test (no trained model shipped yet: classifier numbers are not JADFER)'),
   device,
   sdk,
   kernels,
@@ -128,18 +157,29 @@ const result = {
 console.log(JSON.stringify(result));
 if (record) {
   const measured = sdk.classifier.model as string;
-  recordPerformance(`models/${measured}.json`, performanceSection(sdk, oneFace, { ...result.machine, chromium }, result.date, result.command), measured);
+  recordPerformance(
+    `models/${measured}.json`,
+    performanceSection(sdk, oneFace, { ...result.machine, chromium }, result.date, result.command),
+    measured,
+  );
   log(`recorded the SDK numbers in models/${measured}.json (performance)`);
 }
 if (!jsonOnly) {
   const ms = (v: number) => v.toFixed(1);
   if (sdk) {
-    console.log(`\nSDK, Chromium ${chromium}, ${device}, ${sdk.scenarios[0].threads} thread(s), ${result.machine.cpus} cores (${result.machine.cpu})`);
+    console.log(
+      `\nSDK, Chromium ${chromium}, ${device}, ${sdk.scenarios[0].threads} thread(s), ${result.machine.cpus} cores (${result.machine.cpu})`,
+    );
     console.log('| scenario | detector | faces found | p50 ms | p95 ms | cold start ms |');
     console.log('| --- | --- | --- | --- | --- | --- |');
-    for (const s of sdk.scenarios) console.log(`| ${s.name} | ${s.detector} | ${s.faces} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.coldStartMs)} |`);
-    console.log(`| classifier only (${sdk.classifier.model}) | none | ${sdk.classifier.faces} | ${ms(sdk.classifier.p50)} | ${ms(sdk.classifier.p95)} | |`);
-    console.log(`\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped`);
+    for (const s of sdk.scenarios)
+      console.log(`| ${s.name} | ${s.detector} | ${s.faces} | ${ms(s.p50)} | ${ms(s.p95)} | ${ms(s.coldStartMs)} |`);
+    console.log(
+      `| classifier only (${sdk.classifier.model}) | none | ${sdk.classifier.faces} | ${ms(sdk.classifier.p50)} | ${ms(sdk.classifier.p95)} | |`,
+    );
+    console.log(
+      `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped`,
+    );
   }
   if (kernels) {
     console.log('\n| kernel | TypeScript ms | WASM SIMD ms | speed-up |');
@@ -151,5 +191,7 @@ if (!jsonOnly) {
     for (const [name, ok] of Object.entries(sdkTargets)) console.log(`  ${ok ? 'met ' : 'MISS'}  ${name}`);
   }
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
-  console.log(`\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`);
+  console.log(
+    `\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`,
+  );
 }

@@ -30,7 +30,9 @@ const jsonOnly = args.includes('--json');
 const seconds = Number(option('--seconds', '8'));
 const warmupSteps = Number(option('--warmup', '3'));
 
-const backend = await selectBackend(args.includes('--backend') ? (option('--backend', 'wasm') as BackendName) : undefined);
+const backend = await selectBackend(
+  args.includes('--backend') ? (option('--backend', 'wasm') as BackendName) : undefined,
+);
 const FEATURES = { h: 7, w: 7, c: 512 };
 const CLASSES = 8;
 
@@ -90,7 +92,16 @@ async function measure(config: JadferConfig, batch: number, tail?: ParamStore): 
   input.dispose();
   params.dispose();
   optimizer.dispose();
-  return { tailBlocks: config.tailBlocks, input: `${shape.h}×${shape.w}×${shape.c}`, batch, trainSamplesPerSecond: (batch / msPerStep) * 1000, msPerStep, steps, forwardSamplesPerSecond: (batch / forwardMs) * 1000, firstStepMs };
+  return {
+    tailBlocks: config.tailBlocks,
+    input: `${shape.h}×${shape.w}×${shape.c}`,
+    batch,
+    trainSamplesPerSecond: (batch / msPerStep) * 1000,
+    msPerStep,
+    steps,
+    forwardSamplesPerSecond: (batch / forwardMs) * 1000,
+    firstStepMs,
+  };
 }
 
 /** The whole trunk after the stem of `backbone`, as training from images builds it. */
@@ -99,23 +110,44 @@ function fromStem(backbone: string): { config: JadferConfig; tail: ParamStore } 
   // The stem is a SAME stride-2 conv; its width is the channel count of the first block's depthwise kernel.
   const side = Math.ceil(CANDIDATES[backbone]!.spec.inputSize / 2);
   const layout = { input: { h: side, w: side, c: weights.get(tailParamNames(0).dwKernel)!.shape[2]! }, blocks };
-  return { config: makeConfig(tailOutputShape(layout), CLASSES, { tailBlocks: blocks.length, tailLayout: layout }), tail: weights };
+  return {
+    config: makeConfig(tailOutputShape(layout), CLASSES, { tailBlocks: blocks.length, tailLayout: layout }),
+    tail: weights,
+  };
 }
 
 const rows: Row[] = [];
-const setups = args.includes('--from-stem') ? [fromStem(option('--from-stem', ''))] : numbers('--tail', '0,2').map((tailBlocks) => ({ config: makeConfig(FEATURES, CLASSES, { tailBlocks }), tail: undefined }));
+const setups = args.includes('--from-stem')
+  ? [fromStem(option('--from-stem', ''))]
+  : numbers('--tail', '0,2').map((tailBlocks) => ({
+      config: makeConfig(FEATURES, CLASSES, { tailBlocks }),
+      tail: undefined,
+    }));
 for (const { config, tail } of setups) {
   for (const batch of numbers('--batch', '128')) {
     rows.push(await measure(config, batch, tail));
-    if (!jsonOnly) console.error(`tail ${config.tailBlocks} from ${rows.at(-1)!.input}, batch ${batch}: ${rows.at(-1)!.trainSamplesPerSecond.toFixed(1)} samples/s`);
+    if (!jsonOnly)
+      console.error(
+        `tail ${config.tailBlocks} from ${rows.at(-1)!.input}, batch ${batch}: ${rows.at(-1)!.trainSamplesPerSecond.toFixed(1)} samples/s`,
+      );
   }
 }
-const result = { backend: backend.name, reason: backend.reason, cpu: thisMachine(), node: process.version, tfjs: tf.version.tfjs, seconds, rows };
+const result = {
+  backend: backend.name,
+  reason: backend.reason,
+  cpu: thisMachine(),
+  node: process.version,
+  tfjs: tf.version.tfjs,
+  seconds,
+  rows,
+};
 console.log(JSON.stringify(result));
 if (!jsonOnly) {
   console.log(`\nTraining step, ${result.backend} (${result.reason}), ${result.cpu}`);
   console.log('| tail blocks | input | batch | train samples/s | ms/step | forward samples/s | first step ms |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows)
-    console.log(`| ${r.tailBlocks} | ${r.input} | ${r.batch} | ${r.trainSamplesPerSecond.toFixed(1)} | ${r.msPerStep.toFixed(1)} | ${r.forwardSamplesPerSecond.toFixed(1)} | ${r.firstStepMs.toFixed(0)} |`);
+    console.log(
+      `| ${r.tailBlocks} | ${r.input} | ${r.batch} | ${r.trainSamplesPerSecond.toFixed(1)} | ${r.msPerStep.toFixed(1)} | ${r.forwardSamplesPerSecond.toFixed(1)} | ${r.firstStepMs.toFixed(0)} |`,
+    );
 }

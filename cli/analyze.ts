@@ -60,10 +60,18 @@ export const analyzeCommand: Command = {
             });
           const { width, height } = decoded.info;
           Object.assign(result, { width, height });
-          result.faces = await fer.analyze({ data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength), width, height });
+          result.faces = await fer.analyze({
+            data: new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength),
+            width,
+            height,
+          });
           if (annotateDir) {
             const out = join(annotateDir, `${basename(file, extname(file))}.png`);
-            await sharp(file).rotate().composite([{ input: Buffer.from(overlaySvg(width, height, result.faces)) }]).png().toFile(out);
+            await sharp(file)
+              .rotate()
+              .composite([{ input: Buffer.from(overlaySvg(width, height, result.faces)) }])
+              .png()
+              .toFile(out);
           }
         } catch (error) {
           result.error = { code: isJadferError(error) ? error.code : 'E_INTERNAL', message: (error as Error).message };
@@ -74,7 +82,14 @@ export const analyzeCommand: Command = {
     } finally {
       await fer.dispose();
     }
-    if (json) console.log(JSON.stringify({ model: fer.model.name, detector: fer.detector, backend: fer.backend, files: results }, null, 2));
+    if (json)
+      console.log(
+        JSON.stringify(
+          { model: fer.model.name, detector: fer.detector, backend: fer.backend, files: results },
+          null,
+          2,
+        ),
+      );
     return results.some((r) => r.error) ? 1 : 0;
   },
 };
@@ -85,7 +100,9 @@ function printHuman(result: AnalyzedFile): void {
     return;
   }
   const faces = result.faces!;
-  console.log(`${result.file} (${result.width}×${result.height}): ${faces.length} face${faces.length === 1 ? '' : 's'}`);
+  console.log(
+    `${result.file} (${result.width}×${result.height}): ${faces.length} face${faces.length === 1 ? '' : 's'}`,
+  );
   faces.forEach((face, i) => {
     const { x, y, width, height } = face.box;
     const top = Object.entries(face.expression.scores)

@@ -50,7 +50,11 @@ export const evalCommand: Command = {
 export async function evaluate(dataDir: string, modelPath: string | undefined, limit = Infinity): Promise<EvalReport> {
   const started = performance.now();
   const split = await loadFerPlusSplit(dataDir, { pixels: true, limit });
-  const fer = await create({ detector: 'none', device: 'wasm', ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}) });
+  const fer = await create({
+    detector: 'none',
+    device: 'wasm',
+    ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
+  });
   const labels = FER_EMOTIONS;
   const confusion = labels.map(() => labels.map(() => 0));
   const skipped: Record<string, number> = { ...(split.skipped as Record<string, number>) };
@@ -76,7 +80,18 @@ export async function evaluate(dataDir: string, modelPath: string | undefined, l
   );
   const n = confusion.flat().reduce((a, b) => a + b, 0);
   const correct = labels.reduce((sum, _, k) => sum + confusion[k]![k]!, 0);
-  return { model: fer.model.name, data: dataDir, n, correct, accuracy: n ? correct / n : 0, labels, perClass, confusion, skipped, ms: performance.now() - started };
+  return {
+    model: fer.model.name,
+    data: dataDir,
+    n,
+    correct,
+    accuracy: n ? correct / n : 0,
+    labels,
+    perClass,
+    confusion,
+    skipped,
+    ms: performance.now() - started,
+  };
 }
 
 function printReport(report: EvalReport): void {
@@ -84,11 +99,16 @@ function printReport(report: EvalReport): void {
   console.log(`model ${report.model} on ${report.data}`);
   console.log(`accuracy ${pct(report.accuracy)} (${report.correct}/${report.n}), ${(report.ms / 1000).toFixed(1)} s`);
   console.log('\nper class:');
-  for (const [label, c] of Object.entries(report.perClass)) console.log(`  ${label.padEnd(10)} ${pct(c.accuracy).padStart(7)}  (${c.correct}/${c.n})`);
+  for (const [label, c] of Object.entries(report.perClass))
+    console.log(`  ${label.padEnd(10)} ${pct(c.accuracy).padStart(7)}  (${c.correct}/${c.n})`);
   console.log('\nconfusion (rows: truth, columns: predicted):');
   const short = report.labels.map((l) => l.slice(0, 5));
   console.log(`  ${''.padEnd(10)}${short.map((l) => l.padStart(7)).join('')}`);
-  report.confusion.forEach((row, k) => console.log(`  ${report.labels[k]!.padEnd(10)}${row.map((v) => String(v).padStart(7)).join('')}`));
+  report.confusion.forEach((row, k) =>
+    console.log(`  ${report.labels[k]!.padEnd(10)}${row.map((v) => String(v).padStart(7)).join('')}`),
+  );
   const skipped = Object.entries(report.skipped).filter(([, v]) => v > 0);
-  console.log(`\nskipped: ${skipped.length ? skipped.map(([reason, count]) => `${reason} ${count}`).join(', ') : 'none'}`);
+  console.log(
+    `\nskipped: ${skipped.length ? skipped.map(([reason, count]) => `${reason} ${count}`).join(', ') : 'none'}`,
+  );
 }

@@ -5,7 +5,8 @@ import { DEFAULT_MODEL_CARD } from '../src/models.js';
 
 export const infoCommand: Command = {
   summary: 'show the shipped model card (or the one given)',
-  usage: 'Usage: jadfer info [model-card.json]\n\nPrints the model card: labels, input spec, training data and measured accuracy.',
+  usage:
+    'Usage: jadfer info [model-card.json]\n\nPrints the model card: labels, input spec, training data and measured accuracy.',
   async run(args) {
     const path = args[0] ?? fileURLToPath(new URL(DEFAULT_MODEL_CARD, new URL('./', import.meta.url)));
     try {

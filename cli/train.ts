@@ -20,7 +20,9 @@ published package ships the runtime only. Features come from training/backbone/c
 with --feature-node); --init-from starts the heads from a finished run.`,
   async run(args) {
     if (!existsSync(script)) {
-      console.error(`jadfer train: ${script} is missing. Training runs from a checkout of the repository (npm install there first).`);
+      console.error(
+        `jadfer train: ${script} is missing. Training runs from a checkout of the repository (npm install there first).`,
+      );
       return 1;
     }
     const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], { cwd: root, stdio: 'inherit' });

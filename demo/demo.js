@@ -104,13 +104,17 @@ function showVisit(event) {
   $('a-visitors').textContent = String(visits.length);
   $('a-dwell').textContent = `${(visits.reduce((sum, v) => sum + v.dwellMs, 0) / visits.length / 1000).toFixed(1)} s`;
   const attentive = visits.filter((v) => v.attentionRatio !== null);
-  if (attentive.length) $('a-attention').textContent = `${((100 * attentive.reduce((sum, v) => sum + v.attentionRatio, 0)) / attentive.length).toFixed(0)}%`;
+  if (attentive.length)
+    $('a-attention').textContent =
+      `${((100 * attentive.reduce((sum, v) => sum + v.attentionRatio, 0)) / attentive.length).toFixed(0)}%`;
   const counts = {};
   for (const v of visits) counts[v.dominantExpression] = (counts[v.dominantExpression] ?? 0) + 1;
   $('a-share').replaceChildren(
     ...Object.entries(counts)
       .sort((a, b) => b[1] - a[1])
-      .map(([label, n]) => Object.assign(document.createElement('li'), { textContent: `${label}: ${n} visitor${n > 1 ? 's' : ''}` })),
+      .map(([label, n]) =>
+        Object.assign(document.createElement('li'), { textContent: `${label}: ${n} visitor${n > 1 ? 's' : ''}` }),
+      ),
   );
 }
 
@@ -123,7 +127,8 @@ async function startCamera() {
     await runStream(video, 'the camera');
   } catch (error) {
     $('camera-note').hidden = false;
-    $('camera-note').textContent = `No camera available (${error.name}: ${error.message}). Open an image or a video file instead.`;
+    $('camera-note').textContent =
+      `No camera available (${error.name}: ${error.message}). Open an image or a video file instead.`;
   }
 }
 
@@ -149,7 +154,8 @@ async function main() {
     device: params.get('device') ?? 'auto',
     onProgress: ({ stage, loaded, total }) => {
       $('progress').value = total ? loaded / total : 0;
-      $('progress-label').textContent = `${stage}: ${(loaded / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
+      $('progress-label').textContent =
+        `${stage}: ${(loaded / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
     },
   };
   if (params.get('model')) options.modelUrl = params.get('model');
@@ -167,7 +173,8 @@ async function main() {
   fer.on('error', (error) => setStatus(`${error.code ?? 'error'}: ${error.message}`));
   $('model').textContent = fer.model.name;
   setStatus('ready');
-  $('progress-label').textContent = `ready (warm-up ${fer.warmupMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
+  $('progress-label').textContent =
+    `ready (warm-up ${fer.warmupMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
   $('camera').disabled = false;
   $('file').disabled = false;
   $('camera').addEventListener('click', startCamera);

@@ -13,13 +13,18 @@ try {
   report = undefined;
 }
 if (!report || report.error || !report.metadata) {
-  const why = report?.message ?? report?.error?.summary ?? run.stderr.split('\n').find((line) => line.includes('audit')) ?? 'no answer';
+  const why =
+    report?.message ??
+    report?.error?.summary ??
+    run.stderr.split('\n').find((line) => line.includes('audit')) ??
+    'no answer';
   console.warn(`npm audit: UNAVAILABLE (${why.trim()}); dependency advisories were NOT checked in this run.`);
   process.exit(0);
 }
 const counts = report.metadata?.vulnerabilities ?? {};
 console.log(`npm audit (production dependencies): ${JSON.stringify(counts)}`);
-for (const [name, finding] of Object.entries(report.vulnerabilities ?? {})) console.log(`  ${finding.severity.padEnd(9)} ${name}`);
+for (const [name, finding] of Object.entries(report.vulnerabilities ?? {}))
+  console.log(`  ${finding.severity.padEnd(9)} ${name}`);
 if ((counts.high ?? 0) + (counts.critical ?? 0) > 0) {
   console.error('npm audit: high or critical advisories in production dependencies: failing.');
   process.exit(1);

@@ -14,12 +14,31 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entry = path.join(root, 'wasm', 'assembly', 'kernels.ts');
 const outFile = path.join(root, 'wasm', 'build', 'jadfer-kernels.wasm');
-const ascBin = path.join(path.dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json')), 'bin', 'asc.js');
+const ascBin = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('assemblyscript/package.json')),
+  'bin',
+  'asc.js',
+);
 
 fs.mkdirSync(path.dirname(outFile), { recursive: true });
 execFileSync(
   process.execPath,
-  [ascBin, entry, '--outFile', outFile, '--textFile', outFile.replace(/\.wasm$/, '.wat'), '--enable', 'simd', '-O3', '--noAssert', '--runtime', 'stub', '--initialMemory', '2'],
+  [
+    ascBin,
+    entry,
+    '--outFile',
+    outFile,
+    '--textFile',
+    outFile.replace(/\.wasm$/, '.wat'),
+    '--enable',
+    'simd',
+    '-O3',
+    '--noAssert',
+    '--runtime',
+    'stub',
+    '--initialMemory',
+    '2',
+  ],
   { stdio: 'inherit', cwd: root },
 );
 console.log(`${path.relative(root, outFile)} (${fs.statSync(outFile).size} bytes)`);

@@ -17,7 +17,12 @@ run(bin('rollup'), ['-c', '--silent']);
 // Only the builds the engine imports: the WASM-only one and the WebGPU (asyncify) one.
 const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
 mkdirSync(join(dist, 'ort'), { recursive: true });
-for (const file of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) {
+for (const file of [
+  'ort-wasm-simd-threaded.mjs',
+  'ort-wasm-simd-threaded.wasm',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
+]) {
   cpSync(join(ortDist, file), join(dist, 'ort', file));
 }
 

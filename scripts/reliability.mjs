@@ -6,7 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
-const nodeTests = readdirSync('test/reliability').filter((f) => f.endsWith('.test.ts')).map((f) => `test/reliability/${f}`);
+const nodeTests = readdirSync('test/reliability')
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => `test/reliability/${f}`);
 const runs = [
   [process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...nodeTests]],
   [bin('web-test-runner'), ['--config', 'web-test-runner.config.mjs', '--files', 'test/browser/reliability/*.test.js']],

@@ -21,13 +21,21 @@ const TYPES = {
   '.y4m': 'video/x-raw',
 };
 
-export const STRICT_CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'";
+export const STRICT_CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'";
 
 /**
  * @param mounts extra folders served under a URL prefix, e.g. { '/shared/': '../shared' } for
  *   benchmarks and tests that read fixture photos (never used by the demo).
  */
-export function startServer({ root = fileURLToPath(new URL('..', import.meta.url)), port = 8080, host = '127.0.0.1', isolated = true, csp = STRICT_CSP, mounts = {} } = {}) {
+export function startServer({
+  root = fileURLToPath(new URL('..', import.meta.url)),
+  port = 8080,
+  host = '127.0.0.1',
+  isolated = true,
+  csp = STRICT_CSP,
+  mounts = {},
+} = {}) {
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/') {
@@ -45,8 +53,17 @@ export function startServer({ root = fileURLToPath(new URL('..', import.meta.url
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
       const { size } = statSync(file);
-      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' };
-      if (isolated) Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp', 'cross-origin-resource-policy': 'same-origin' });
+      const headers = {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-length': size,
+        'cache-control': 'no-cache',
+      };
+      if (isolated)
+        Object.assign(headers, {
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-embedder-policy': 'require-corp',
+          'cross-origin-resource-policy': 'same-origin',
+        });
       if (csp && file.endsWith('.html')) headers['content-security-policy'] = csp;
       response.writeHead(200, headers);
       createReadStream(file).pipe(response);

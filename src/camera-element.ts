@@ -27,8 +27,22 @@ function createCameraElementClass(): CustomElementConstructor {
       this.video.muted = true;
       this.video.playsInline = true;
       Object.assign(this.video.style, { width: '100%', height: '100%', objectFit: 'cover', display: 'block' });
-      Object.assign(this.overlay.style, { position: 'absolute', inset: '0', width: '100%', height: '100%', pointerEvents: 'none' });
-      Object.assign(this.message.style, { position: 'absolute', inset: 'auto 0 0 0', margin: '0', padding: '8px', font: '14px system-ui, sans-serif', color: '#fff', background: 'rgba(0,0,0,0.6)' });
+      Object.assign(this.overlay.style, {
+        position: 'absolute',
+        inset: '0',
+        width: '100%',
+        height: '100%',
+        pointerEvents: 'none',
+      });
+      Object.assign(this.message.style, {
+        position: 'absolute',
+        inset: 'auto 0 0 0',
+        margin: '0',
+        padding: '8px',
+        font: '14px system-ui, sans-serif',
+        color: '#fff',
+        background: 'rgba(0,0,0,0.6)',
+      });
       this.message.hidden = true;
       root.append(this.video, this.overlay, this.message);
     }
@@ -120,7 +134,11 @@ function createCameraElementClass(): CustomElementConstructor {
         const { x, y, width, height } = face.box;
         context.strokeRect(x, y, width, height);
         const score = face.expression.scores[face.expression.label] ?? 0;
-        context.fillText(`${face.trackId ?? ''} ${face.expression.label} ${(score * 100).toFixed(0)}%`.trim(), x + 2, Math.max(16, y - 6));
+        context.fillText(
+          `${face.trackId ?? ''} ${face.expression.label} ${(score * 100).toFixed(0)}%`.trim(),
+          x + 2,
+          Math.max(16, y - 6),
+        );
       }
     }
   };

@@ -56,8 +56,12 @@ export class Jadfer {
     const resolved = resolveOptions(options);
     const baseUrl = new URL(resolved.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
-    if (useWorker && !canUseWorker()) throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
-    const webGpuProblemFound = useWorker && resolved.device === 'auto' ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter) : undefined;
+    if (useWorker && !canUseWorker())
+      throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
+    const webGpuProblemFound =
+      useWorker && resolved.device === 'auto'
+        ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
+        : undefined;
     let instance: Jadfer | undefined;
     const pendingBackendEvents: JadferEvents['backend'][] = [];
     const { supervisor, info } = await EngineSupervisor.start({
@@ -157,7 +161,10 @@ export class Jadfer {
   stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
     this.assertAlive();
     if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
-      throw new JadferError('E_BAD_CONFIG', `stream options.fps: must be a positive number (got ${String(options.fps)})`);
+      throw new JadferError(
+        'E_BAD_CONFIG',
+        `stream options.fps: must be a positive number (got ${String(options.fps)})`,
+      );
     }
     const stream = ++streamCount;
     const iterator = streamResults(source, options, {
@@ -165,12 +172,16 @@ export class Jadfer {
       onResult: (result) => this.events.emit('result', result),
       onFrameError: (error) => this.events.emit('error', error),
       // A frame lost to a crash or a hang is skipped while the engine restarts; a bad frame too.
-      isFrameError: (error) => isJadferError(error, 'E_BAD_INPUT') || isJadferError(error, 'E_TIMEOUT') || (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
+      isFrameError: (error) =>
+        isJadferError(error, 'E_BAD_INPUT') ||
+        isJadferError(error, 'E_TIMEOUT') ||
+        (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
     });
     this.openStreams.add(iterator);
     const close = iterator.return!.bind(iterator);
     iterator.return = async (value?: unknown) => {
-      if (this.openStreams.delete(iterator) && !this.disposed) await (await this.engine.link()).endStream(stream).catch(() => undefined);
+      if (this.openStreams.delete(iterator) && !this.disposed)
+        await (await this.engine.link()).endStream(stream).catch(() => undefined);
       return close(value);
     };
     return iterator;
@@ -205,11 +216,19 @@ export class Jadfer {
     return this.dispose();
   }
 
-  private async analyzeFrame(image: ImageInput, owned: boolean, meta: FrameMeta): Promise<{ faces: FaceResult[]; backend: Backend }> {
+  private async analyzeFrame(
+    image: ImageInput,
+    owned: boolean,
+    meta: FrameMeta,
+  ): Promise<{ faces: FaceResult[]; backend: Backend }> {
     this.assertAlive();
     const { payload, transfer } = await prepareFrame(image, owned);
     const link = await this.engine.link();
-    const reply = await withTimeout(link.analyze(payload, meta, transfer), this.options.timeouts.analyzeMs, 'analyze').catch((error: unknown) => {
+    const reply = await withTimeout(
+      link.analyze(payload, meta, transfer),
+      this.options.timeouts.analyzeMs,
+      'analyze',
+    ).catch((error: unknown) => {
       // An engine that stopped answering is restarted like a crashed one.
       if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
       throw error;
@@ -236,7 +255,8 @@ function defaultThreads(): number {
   const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
   if (!isolated) {
     // Only browsers can fix this with headers; elsewhere one thread is simply the default.
-    if (typeof document !== 'undefined') warnOnce('not cross-origin isolated (no COOP/COEP headers): ONNX Runtime runs on 1 thread');
+    if (typeof document !== 'undefined')
+      warnOnce('not cross-origin isolated (no COOP/COEP headers): ONNX Runtime runs on 1 thread');
     return 1;
   }
   return Math.max(1, Math.min(4, cores));

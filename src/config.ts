@@ -30,12 +30,23 @@ export const DEFAULTS = {
 } as const;
 
 type Check = (value: unknown) => string | undefined;
-const oneOf = (...values: unknown[]): Check => (v) => (values.includes(v) ? undefined : `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`);
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v) ? undefined : `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
 const string: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string');
 const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
 const func: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function');
-const integer = (min: number, max: number): Check => (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `must be an integer in [${min}, ${max}]`);
-const number = (min: number): Check => (v) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? undefined : `must be a finite number ≥ ${min}`);
+const integer =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? undefined
+      : `must be an integer in [${min}, ${max}]`;
+const number =
+  (min: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min ? undefined : `must be a finite number ≥ ${min}`;
 
 const SCHEMA: Record<keyof CreateOptions, Check> = {
   device: oneOf('auto', 'webgpu', 'wasm'),
@@ -70,7 +81,9 @@ const TRACKING_SCHEMA: Record<string, Check> = {
   smoothing: (v) => {
     const kind = (v as { kind?: unknown } | null)?.kind;
     if (typeof kind !== 'string' || !SMOOTHING_KINDS[kind]) return "must be { kind: 'none' | 'ema' | 'one-euro', … }";
-    const missing = Object.keys(SMOOTHING_KINDS[kind]!).filter((key) => (v as Record<string, unknown>)[key] === undefined);
+    const missing = Object.keys(SMOOTHING_KINDS[kind]!).filter(
+      (key) => (v as Record<string, unknown>)[key] === undefined,
+    );
     return missing.length ? `${kind} needs ${missing.join(', ')}` : undefined;
   },
 };
@@ -91,18 +104,25 @@ export function checkOptions(options: unknown): ConfigReport {
   }
   checkObject(options as Record<string, unknown>, SCHEMA, 'options', report);
   const timeouts = (options as CreateOptions).timeouts;
-  if (typeof timeouts === 'object' && timeouts !== null) checkObject(timeouts as Record<string, unknown>, TIMEOUT_SCHEMA, 'options.timeouts', report);
+  if (typeof timeouts === 'object' && timeouts !== null)
+    checkObject(timeouts as Record<string, unknown>, TIMEOUT_SCHEMA, 'options.timeouts', report);
   const tracking = (options as CreateOptions).tracking;
   if (typeof tracking === 'object' && tracking !== null) {
     checkObject(tracking as Record<string, unknown>, TRACKING_SCHEMA, 'options.tracking', report);
     const smoothing = tracking.smoothing as Record<string, unknown> | undefined;
     const fields = SMOOTHING_KINDS[String(smoothing?.kind)];
-    if (smoothing && fields) checkObject(smoothing, { kind: () => undefined, ...fields }, 'options.tracking.smoothing', report);
+    if (smoothing && fields)
+      checkObject(smoothing, { kind: () => undefined, ...fields }, 'options.tracking.smoothing', report);
   }
   return report;
 }
 
-function checkObject(value: Record<string, unknown>, schema: Record<string, Check>, path: string, report: ConfigReport): void {
+function checkObject(
+  value: Record<string, unknown>,
+  schema: Record<string, Check>,
+  path: string,
+  report: ConfigReport,
+): void {
   for (const [key, v] of Object.entries(value)) {
     const check = schema[key];
     if (!check) report.unknown.push(`${path}.${key}: unknown option`);
@@ -140,7 +160,10 @@ export function resolveOptions(options: CreateOptions = {}): ResolvedOptions {
     minFaceSize: options.minFaceSize ?? DEFAULTS.minFaceSize,
     allowFallbackAdapter: options.allowFallbackAdapter ?? DEFAULTS.allowFallbackAdapter,
     tracking: options.tracking ?? {},
-    timeouts: { createMs: options.timeouts?.createMs ?? DEFAULTS.createMs, analyzeMs: options.timeouts?.analyzeMs ?? DEFAULTS.analyzeMs },
+    timeouts: {
+      createMs: options.timeouts?.createMs ?? DEFAULTS.createMs,
+      analyzeMs: options.timeouts?.analyzeMs ?? DEFAULTS.analyzeMs,
+    },
     strict,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };

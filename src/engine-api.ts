@@ -2,7 +2,16 @@
  * The contract between the main-thread client and the engine (in a worker or in-process).
  * Types only: the client must never pull onnxruntime in.
  */
-import type { Backend, BackendEvent, DetectorOption, DeviceOption, FaceResult, ModelInfo, ProgressEvent, TrackingOptions } from './types.js';
+import type {
+  Backend,
+  BackendEvent,
+  DetectorOption,
+  DeviceOption,
+  FaceResult,
+  ModelInfo,
+  ProgressEvent,
+  TrackingOptions,
+} from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }

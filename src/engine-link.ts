@@ -4,7 +4,15 @@
  */
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from './comlink-errors.js';
-import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FrameMeta, FramePayload } from './engine-api.js';
+import type {
+  AnalyzeReply,
+  EngineApi,
+  EngineCallbacks,
+  EngineInfo,
+  EngineInit,
+  FrameMeta,
+  FramePayload,
+} from './engine-api.js';
 import { JadferError } from './errors.js';
 import { isNode } from './platform.js';
 
@@ -40,9 +48,17 @@ function openWorkerEngine(baseUrl: string): EngineLink {
   crashed.catch(() => undefined);
   worker.addEventListener('error', (event) => {
     event.preventDefault?.();
-    crash(new JadferError('E_WORKER_CRASHED', `the engine worker failed: ${event.message || 'script error'} (${url.href})`, { details: { url: url.href } }));
+    crash(
+      new JadferError(
+        'E_WORKER_CRASHED',
+        `the engine worker failed: ${event.message || 'script error'} (${url.href})`,
+        { details: { url: url.href } },
+      ),
+    );
   });
-  worker.addEventListener('messageerror', () => crash(new JadferError('E_WORKER_CRASHED', 'a message from the engine worker could not be read')));
+  worker.addEventListener('messageerror', () =>
+    crash(new JadferError('E_WORKER_CRASHED', 'a message from the engine worker could not be read')),
+  );
   const remote = Comlink.wrap<EngineApi>(worker);
   const guard = <T>(promise: Promise<T>) => Promise.race([promise, crashed]);
   let closed = false;

@@ -65,7 +65,11 @@ export class EngineSupervisor {
   private async launch(): Promise<{ link: EngineLink; info: EngineInfo }> {
     const link = await openEngine(this.options.baseUrl, this.options.useWorker);
     try {
-      const info = await withTimeout(link.init(this.options.init, this.options.callbacks), this.options.createTimeoutMs, 'JADFER.create');
+      const info = await withTimeout(
+        link.init(this.options.init, this.options.callbacks),
+        this.options.createTimeoutMs,
+        'JADFER.create',
+      );
       return { link, info };
     } catch (error) {
       await link.close();
@@ -105,7 +109,11 @@ export class EngineSupervisor {
   }
 
   private giveUp(error: JadferError, crashes: number): void {
-    this.fatal = new JadferError('E_WORKER_CRASHED', `the engine crashed ${crashes + 1} times within ${RESTART_WINDOW_MS / 1000} s; giving up`, { cause: error });
+    this.fatal = new JadferError(
+      'E_WORKER_CRASHED',
+      `the engine crashed ${crashes + 1} times within ${RESTART_WINDOW_MS / 1000} s; giving up`,
+      { cause: error },
+    );
     this.options.onGaveUp(this.fatal);
   }
 }

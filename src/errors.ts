@@ -77,10 +77,14 @@ export function serializeError(error: unknown, depth = 0): SerializedError {
 }
 
 export function deserializeError(data: SerializedError): Error {
-  const cause = data.cause === undefined ? undefined : 'value' in data.cause ? data.cause.value : deserializeError(data.cause);
+  const cause =
+    data.cause === undefined ? undefined : 'value' in data.cause ? data.cause.value : deserializeError(data.cause);
   let error: Error;
   if (data.name === 'JadferError' && (ERROR_CODES as readonly string[]).includes(data.code ?? '')) {
-    error = new JadferError(data.code as ErrorCode, data.message, { cause, ...(data.details ? { details: data.details } : {}) });
+    error = new JadferError(data.code as ErrorCode, data.message, {
+      cause,
+      ...(data.details ? { details: data.details } : {}),
+    });
   } else {
     error = new Error(data.message, cause === undefined ? undefined : { cause });
     error.name = data.name;

@@ -15,7 +15,8 @@ export interface PreparedFrame {
 }
 
 const has = (name: string) => typeof (globalThis as Record<string, unknown>)[name] === 'function';
-const isInstance = (value: unknown, name: string) => has(name) && value instanceof ((globalThis as Record<string, unknown>)[name] as new () => unknown);
+const isInstance = (value: unknown, name: string) =>
+  has(name) && value instanceof ((globalThis as Record<string, unknown>)[name] as new () => unknown);
 
 /**
  * @param owned the SDK may consume the input (close a VideoFrame/ImageBitmap, detach a buffer);
@@ -27,12 +28,17 @@ export async function prepareFrame(input: ImageInput, owned = false): Promise<Pr
   } catch (error) {
     // The platform's own refusals (createImageBitmap on a canvas with no context, a detached
     // frame, …) are bad input too, and must carry our code.
-    throw toJadferError(error, 'E_BAD_INPUT', `cannot read the image: ${error instanceof Error ? error.message : String(error)}`);
+    throw toJadferError(
+      error,
+      'E_BAD_INPUT',
+      `cannot read the image: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
 async function toPayload(input: ImageInput, owned: boolean): Promise<PreparedFrame> {
-  if (input === null || typeof input !== 'object') throw badInput(`expected an image, got ${input === null ? 'null' : typeof input}`);
+  if (input === null || typeof input !== 'object')
+    throw badInput(`expected an image, got ${input === null ? 'null' : typeof input}`);
   if (isInstance(input, 'VideoFrame')) return fromVideoFrame(input as VideoFrame, owned);
   if (isInstance(input, 'ImageBitmap')) return fromBitmap(input as ImageBitmap, owned);
   if (isInstance(input, 'HTMLImageElement')) {
@@ -42,7 +48,8 @@ async function toPayload(input: ImageInput, owned: boolean): Promise<PreparedFra
   }
   if (isInstance(input, 'HTMLVideoElement')) {
     const video = input as HTMLVideoElement;
-    if (video.readyState < 2 || video.videoWidth === 0) throw badInput('the <video> has no current frame yet (readyState < HAVE_CURRENT_DATA)');
+    if (video.readyState < 2 || video.videoWidth === 0)
+      throw badInput('the <video> has no current frame yet (readyState < HAVE_CURRENT_DATA)');
     return fromBitmap(await createImageBitmap(video), true);
   }
   if (isInstance(input, 'HTMLCanvasElement') || isInstance(input, 'OffscreenCanvas')) {
@@ -80,11 +87,16 @@ function fromPixels(image: RawImage, owned: boolean): PreparedFrame {
   if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
     throw badInput(`pixel data must be a Uint8Array or Uint8ClampedArray, got ${describeType(data)}`);
   }
-  if (data.buffer.byteLength === 0 && width * height > 0) throw badInput('the pixel buffer is detached (it was transferred elsewhere)');
+  if (data.buffer.byteLength === 0 && width * height > 0)
+    throw badInput('the pixel buffer is detached (it was transferred elsewhere)');
   const pixels = width * height;
   const channels = data.length === pixels * 4 ? 4 : data.length === pixels * 3 ? 3 : data.length === pixels ? 1 : 0;
-  if (channels === 0) throw badInput(`pixel data has ${data.length} bytes; ${width}×${height} needs ${pixels * 4} (RGBA), ${pixels * 3} (RGB) or ${pixels} (gray)`);
-  const wholeBuffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  if (channels === 0)
+    throw badInput(
+      `pixel data has ${data.length} bytes; ${width}×${height} needs ${pixels * 4} (RGBA), ${pixels * 3} (RGB) or ${pixels} (gray)`,
+    );
+  const wholeBuffer =
+    data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
   const bytes = owned && wholeBuffer ? new Uint8Array(data.buffer) : new Uint8Array(data);
   return { payload: { kind: 'pixels', data: bytes, width, height, channels }, transfer: [bytes.buffer] };
 }
@@ -93,7 +105,8 @@ function checkSize(width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw badInput(`image size must be positive integers, got ${width}×${height}`);
   }
-  if (width > MAX_SIDE || height > MAX_SIDE) throw badInput(`image is ${width}×${height}; the largest side allowed is ${MAX_SIDE}`);
+  if (width > MAX_SIDE || height > MAX_SIDE)
+    throw badInput(`image is ${width}×${height}; the largest side allowed is ${MAX_SIDE}`);
 }
 
 function describeType(value: unknown): string {

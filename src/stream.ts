@@ -49,7 +49,10 @@ export class LatestFrameSlot {
   }
 }
 
-export type AnalyzeOwned = (image: ImageInput, timestamp: number) => Promise<{ faces: FrameResult['faces']; backend: FrameResult['backend'] }>;
+export type AnalyzeOwned = (
+  image: ImageInput,
+  timestamp: number,
+) => Promise<{ faces: FrameResult['faces']; backend: FrameResult['backend'] }>;
 
 export interface StreamHooks {
   analyze: AnalyzeOwned;
@@ -63,7 +66,11 @@ export interface StreamHooks {
 const macrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 const now = () => performance.now();
 
-export function streamResults(source: StreamSource, options: StreamOptions, hooks: StreamHooks): AsyncIterableIterator<FrameResult> {
+export function streamResults(
+  source: StreamSource,
+  options: StreamOptions,
+  hooks: StreamHooks,
+): AsyncIterableIterator<FrameResult> {
   const slot = new LatestFrameSlot();
   const stopPump = startPump(source, slot);
   const minIntervalMs = options.fps ? 1000 / options.fps : 0;
@@ -140,11 +147,16 @@ function startPump(source: StreamSource, slot: LatestFrameSlot): () => void {
     for (const cleanup of cleanups.splice(0)) cleanup();
   };
   const run = async () => {
-    if (isInstance(source, 'HTMLVideoElement')) return pumpVideo(source as HTMLVideoElement, slot, () => stopped, cleanups);
+    if (isInstance(source, 'HTMLVideoElement'))
+      return pumpVideo(source as HTMLVideoElement, slot, () => stopped, cleanups);
     if (isInstance(source, 'MediaStream')) return pumpMediaStream(source as MediaStream, slot, () => stopped, cleanups);
-    if (isInstance(source, 'ReadableStream')) return pumpReadable(source as ReadableStream<VideoFrame>, slot, () => stopped, cleanups);
-    if (source && (Symbol.asyncIterator in source || Symbol.iterator in source)) return pumpIterable(source as AsyncIterable<ImageInput>, slot, () => stopped);
-    throw new TypeError('stream source must be a video element, MediaStream, ReadableStream<VideoFrame> or an (async) iterable of images');
+    if (isInstance(source, 'ReadableStream'))
+      return pumpReadable(source as ReadableStream<VideoFrame>, slot, () => stopped, cleanups);
+    if (source && (Symbol.asyncIterator in source || Symbol.iterator in source))
+      return pumpIterable(source as AsyncIterable<ImageInput>, slot, () => stopped);
+    throw new TypeError(
+      'stream source must be a video element, MediaStream, ReadableStream<VideoFrame> or an (async) iterable of images',
+    );
   };
   run()
     .catch((error) => {
@@ -160,7 +172,11 @@ function isInstance(value: unknown, name: string): boolean {
   return typeof ctor === 'function' && value instanceof (ctor as new () => unknown);
 }
 
-async function pumpIterable(source: AsyncIterable<ImageInput> | Iterable<ImageInput>, slot: LatestFrameSlot, stopped: () => boolean): Promise<void> {
+async function pumpIterable(
+  source: AsyncIterable<ImageInput> | Iterable<ImageInput>,
+  slot: LatestFrameSlot,
+  stopped: () => boolean,
+): Promise<void> {
   for await (const image of source) {
     if (stopped()) {
       releaseFrame(image);
@@ -172,7 +188,12 @@ async function pumpIterable(source: AsyncIterable<ImageInput> | Iterable<ImageIn
   }
 }
 
-async function pumpReadable(stream: ReadableStream<VideoFrame>, slot: LatestFrameSlot, stopped: () => boolean, cleanups: (() => void)[]): Promise<void> {
+async function pumpReadable(
+  stream: ReadableStream<VideoFrame>,
+  slot: LatestFrameSlot,
+  stopped: () => boolean,
+  cleanups: (() => void)[],
+): Promise<void> {
   const reader = stream.getReader();
   cleanups.push(() => void reader.cancel().catch(() => undefined));
   while (!stopped()) {
@@ -184,10 +205,19 @@ async function pumpReadable(stream: ReadableStream<VideoFrame>, slot: LatestFram
   reader.releaseLock();
 }
 
-async function pumpMediaStream(stream: MediaStream, slot: LatestFrameSlot, stopped: () => boolean, cleanups: (() => void)[]): Promise<void> {
+async function pumpMediaStream(
+  stream: MediaStream,
+  slot: LatestFrameSlot,
+  stopped: () => boolean,
+  cleanups: (() => void)[],
+): Promise<void> {
   const [track] = stream.getVideoTracks();
   if (!track) throw new TypeError('the MediaStream has no video track');
-  const Processor = (globalThis as { MediaStreamTrackProcessor?: new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<VideoFrame> } }).MediaStreamTrackProcessor;
+  const Processor = (
+    globalThis as {
+      MediaStreamTrackProcessor?: new (init: { track: MediaStreamTrack }) => { readable: ReadableStream<VideoFrame> };
+    }
+  ).MediaStreamTrackProcessor;
   if (Processor) return pumpReadable(new Processor({ track }).readable, slot, stopped, cleanups);
   const video = document.createElement('video');
   video.muted = true;
@@ -202,7 +232,12 @@ async function pumpMediaStream(stream: MediaStream, slot: LatestFrameSlot, stopp
 }
 
 /** Frames are grabbed from the element only when they are analysed, so dropping costs nothing. */
-async function pumpVideo(video: HTMLVideoElement, slot: LatestFrameSlot, stopped: () => boolean, cleanups: (() => void)[]): Promise<void> {
+async function pumpVideo(
+  video: HTMLVideoElement,
+  slot: LatestFrameSlot,
+  stopped: () => boolean,
+  cleanups: (() => void)[],
+): Promise<void> {
   const grab = () => createImageBitmap(video);
   const put = (timestamp: number) => slot.put({ acquire: grab, release: () => undefined, timestamp });
   await new Promise<void>((resolve) => {

@@ -90,11 +90,7 @@ export type ImageInput =
   | RawImage;
 
 export type StreamSource =
-  | HTMLVideoElement
-  | MediaStream
-  | ReadableStream<VideoFrame>
-  | AsyncIterable<ImageInput>
-  | Iterable<ImageInput>;
+  HTMLVideoElement | MediaStream | ReadableStream<VideoFrame> | AsyncIterable<ImageInput> | Iterable<ImageInput>;
 
 export interface ProgressEvent {
   /** Which file: the classifier model, the detector model, or the ONNX Runtime wasm. */

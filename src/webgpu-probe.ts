@@ -15,7 +15,8 @@ export async function webGpuProblem(allowFallbackAdapter: boolean): Promise<stri
   }
   if (!adapter) return 'no WebGPU adapter was found';
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const isFallback = info?.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  const isFallback =
+    info?.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
   if (isFallback && !allowFallbackAdapter) {
     const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown';
     return `the WebGPU adapter is a software fallback (${name}), slower than WASM`;

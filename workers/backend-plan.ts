@@ -9,7 +9,11 @@ export interface BackendPlan {
 }
 
 /** `knownProblem`: the client already probed and found no usable adapter. */
-export async function planBackends(device: DeviceOption, allowFallbackAdapter: boolean, knownProblem?: string): Promise<BackendPlan> {
+export async function planBackends(
+  device: DeviceOption,
+  allowFallbackAdapter: boolean,
+  knownProblem?: string,
+): Promise<BackendPlan> {
   if (device === 'wasm') return { order: ['wasm'] };
   if (device === 'webgpu') return { order: ['webgpu'] };
   const problem = knownProblem ?? (await webGpuProblem(allowFallbackAdapter));

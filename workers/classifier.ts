@@ -44,7 +44,10 @@ export class Classifier {
     const classes = this.card.labels.length;
     try {
       if (values.length !== count * classes) {
-        throw new JadferError('E_MODEL_LOAD', `model ${this.card.name} returned ${values.length} values for ${count}×${classes} scores`);
+        throw new JadferError(
+          'E_MODEL_LOAD',
+          `model ${this.card.name} returned ${values.length} values for ${count}×${classes} scores`,
+        );
       }
       return Array.from({ length: count }, (_, i) => {
         const row = values.slice(i * classes, (i + 1) * classes);

@@ -3,7 +3,15 @@
  * ONNX Runtime sessions, and turns frames into face results:
  * detect → align (similarity warp, our SIMD kernels) → classify all faces in one batch → track.
  */
-import type { AnalyzeReply, EngineApi, EngineCallbacks, EngineInfo, EngineInit, FrameMeta, FramePayload } from '../src/engine-api.js';
+import type {
+  AnalyzeReply,
+  EngineApi,
+  EngineCallbacks,
+  EngineInfo,
+  EngineInit,
+  FrameMeta,
+  FramePayload,
+} from '../src/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../src/errors.js';
 import type { Backend, FaceResult } from '../src/types.js';
 import { planBackends } from './backend-plan.js';
@@ -44,10 +52,20 @@ export class Engine implements EngineApi {
     const progress = callbacks.progress.bind(callbacks);
     const kernelsKind = await this.loadKernels(options.baseUrl);
     const card = parseClassifierCard(await fetchJson(options.cardUrl), options.cardUrl);
-    this.modelBytes = await fetchVerifiedModel(new URL(card.file, options.cardUrl).href, card.sha256, 'model', progress);
+    this.modelBytes = await fetchVerifiedModel(
+      new URL(card.file, options.cardUrl).href,
+      card.sha256,
+      'model',
+      progress,
+    );
     this.card = card;
     if (options.detector !== 'none') {
-      this.detection = await DetectionStage.load(options.detector, options.baseUrl, { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize }, progress);
+      this.detection = await DetectionStage.load(
+        options.detector,
+        options.baseUrl,
+        { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
+        progress,
+      );
     }
 
     const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
@@ -62,7 +80,9 @@ export class Engine implements EngineApi {
       }
     }
     if (!this.classifier) {
-      throw new JadferError('E_BACKEND_UNAVAILABLE', `no backend could run the model (${failures.join('; ')})`, { details: { tried: plan.order, failures } });
+      throw new JadferError('E_BACKEND_UNAVAILABLE', `no backend could run the model (${failures.join('; ')})`, {
+        details: { tried: plan.order, failures },
+      });
     }
     const warmupMs = await this.warmUp();
     const backend = this.classifier.backend;
@@ -86,7 +106,11 @@ export class Engine implements EngineApi {
     try {
       image = await payloadToRgba(frame);
     } catch (error) {
-      throw toJadferError(error, 'E_BAD_INPUT', `cannot read the frame: ${error instanceof Error ? error.message : String(error)}`);
+      throw toJadferError(
+        error,
+        'E_BAD_INPUT',
+        `cannot read the frame: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     if (this.recovering) await this.recovering;
     try {
@@ -137,13 +161,19 @@ export class Engine implements EngineApi {
     const faces = detections.slice(0, this.options!.maxFaces);
     if (meta.stream === undefined) {
       const probabilities = await this.classifyFaces(image, faces);
-      return { faces: faces.map((face, i) => this.faceResult(face, probabilities[i]!)), backend: this.classifier!.backend };
+      return {
+        faces: faces.map((face, i) => this.faceResult(face, probabilities[i]!)),
+        backend: this.classifier!.backend,
+      };
     }
     const tracker = this.trackerFor(meta.stream);
     const update = tracker.update(faces, meta.timestamp);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
     const due = faces.flatMap((face, i) => (update.needsClassification.includes(update.trackIds[i]!) ? [i] : []));
-    const probabilities = await this.classifyFaces(image, due.map((i) => faces[i]!));
+    const probabilities = await this.classifyFaces(
+      image,
+      due.map((i) => faces[i]!),
+    );
     due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
       const trackId = update.trackIds[i]!;
@@ -158,7 +188,16 @@ export class Engine implements EngineApi {
     const perFace = classifier.elementsPerFace;
     const batch = new Float32Array(perFace * faces.length);
     const template = this.card!.crop?.template;
-    faces.forEach((face, i) => alignFace(this.kernels, image, face, this.card!.input, template ? { template } : {}, batch.subarray(i * perFace, (i + 1) * perFace)));
+    faces.forEach((face, i) =>
+      alignFace(
+        this.kernels,
+        image,
+        face,
+        this.card!.input,
+        template ? { template } : {},
+        batch.subarray(i * perFace, (i + 1) * perFace),
+      ),
+    );
     return classifier.classify(batch, faces.length);
   }
 
@@ -169,7 +208,10 @@ export class Engine implements EngineApi {
     const result: FaceResult = {
       box: face.box,
       score: face.score,
-      expression: { label: labels[best]!, scores: Object.fromEntries(labels.map((label, k) => [label, probabilities[k] ?? 0])) },
+      expression: {
+        label: labels[best]!,
+        scores: Object.fromEntries(labels.map((label, k) => [label, probabilities[k] ?? 0])),
+      },
     };
     if (face.landmarks.length > 0) result.landmarks = face.landmarks;
     return result;
@@ -193,7 +235,10 @@ export class Engine implements EngineApi {
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
   private async loadKernels(baseUrl: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const bytes = await fetchBytes(new URL(KERNELS_FILE, baseUrl).href, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_BACKEND_UNAVAILABLE' });
+    const bytes = await fetchBytes(new URL(KERNELS_FILE, baseUrl).href, {
+      timeoutMs: DOWNLOAD_TIMEOUT_MS,
+      errorCode: 'E_BACKEND_UNAVAILABLE',
+    });
     this.kernels = await createWasmKernels(bytes);
     return 'wasm-simd';
   }
@@ -222,7 +267,8 @@ export class Engine implements EngineApi {
   private async warmUp(): Promise<number> {
     const started = performance.now();
     const blank = new Float32Array(this.classifier!.elementsPerFace);
-    for (let run = 0; run < 10 && (run === 0 || performance.now() - started < 1000); run++) await this.classifier!.classify(blank, 1);
+    for (let run = 0; run < 10 && (run === 0 || performance.now() - started < 1000); run++)
+      await this.classifier!.classify(blank, 1);
     await this.detection?.warmUp(30, 1500);
     return performance.now() - started;
   }
@@ -242,7 +288,8 @@ export class Engine implements EngineApi {
     ort.env.webgpu.device = device;
     this.gpuDevice = device;
     void device.lost.then((info) => {
-      if (!this.disposed && this.gpuDevice === device) this.recovering = this.recoverOnWasm(`${info.reason}: ${info.message}`);
+      if (!this.disposed && this.gpuDevice === device)
+        this.recovering = this.recoverOnWasm(`${info.reason}: ${info.message}`);
     });
   }
 
@@ -250,7 +297,11 @@ export class Engine implements EngineApi {
     this.gpuDevice = undefined;
     try {
       await this.attachBackend('wasm');
-      this.callbacks?.backend({ backend: 'wasm', previous: 'webgpu', reason: `E_DEVICE_LOST: the WebGPU device was lost (${why})` });
+      this.callbacks?.backend({
+        backend: 'wasm',
+        previous: 'webgpu',
+        reason: `E_DEVICE_LOST: the WebGPU device was lost (${why})`,
+      });
     } finally {
       this.recovering = undefined;
     }

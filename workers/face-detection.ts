@@ -21,14 +21,18 @@ export interface DetectorContext {
 }
 
 /** What a custom detector module exports: `export function createDetector(card, context): FaceDetector`. */
-export type CreateDetector = (card: Record<string, unknown>, context: DetectorContext) => FaceDetector | Promise<FaceDetector>;
+export type CreateDetector = (
+  card: Record<string, unknown>,
+  context: DetectorContext,
+) => FaceDetector | Promise<FaceDetector>;
 
 const BUILT_IN: Record<'blazeface' | 'blazeface-back', string> = {
   blazeface: 'models/blazeface-front-128.json',
   'blazeface-back': 'models/blazeface-back-256.json',
 };
 
-const createBlazeFace: CreateDetector = (card, context) => new BlazeFaceDetector(card as unknown as BlazeFaceCard, context);
+const createBlazeFace: CreateDetector = (card, context) =>
+  new BlazeFaceDetector(card as unknown as BlazeFaceCard, context);
 
 export class DetectionStage {
   private session?: OrtTypes.InferenceSession;
@@ -40,23 +44,43 @@ export class DetectionStage {
     readonly name: string,
   ) {}
 
-  static async load(option: Exclude<DetectorOption, 'none'>, baseUrl: string, context: DetectorContext, progress: (event: ProgressEvent) => void): Promise<DetectionStage> {
+  static async load(
+    option: Exclude<DetectorOption, 'none'>,
+    baseUrl: string,
+    context: DetectorContext,
+    progress: (event: ProgressEvent) => void,
+  ): Promise<DetectionStage> {
     const custom = typeof option === 'object';
     const cardUrl = new URL(custom ? option.card : BUILT_IN[option], baseUrl).href;
     const card = (await fetchJson(cardUrl)) as Record<string, unknown>;
-    if (typeof card.file !== 'string') throw new JadferError('E_MODEL_LOAD', `detector card ${cardUrl} names no model file`, { details: { url: cardUrl } });
+    if (typeof card.file !== 'string')
+      throw new JadferError('E_MODEL_LOAD', `detector card ${cardUrl} names no model file`, {
+        details: { url: cardUrl },
+      });
     let factory = createBlazeFace;
     if (custom) {
-      const module = (await import(/* @vite-ignore */ new URL(option.module, baseUrl).href)) as { createDetector?: CreateDetector };
-      if (typeof module.createDetector !== 'function') throw new JadferError('E_BAD_CONFIG', `detector module ${option.module} does not export createDetector()`);
+      const module = (await import(/* @vite-ignore */ new URL(option.module, baseUrl).href)) as {
+        createDetector?: CreateDetector;
+      };
+      if (typeof module.createDetector !== 'function')
+        throw new JadferError('E_BAD_CONFIG', `detector module ${option.module} does not export createDetector()`);
       factory = module.createDetector;
     }
-    const model = await fetchVerifiedModel(new URL(card.file, cardUrl).href, card.sha256 as string | undefined, 'detector', progress);
+    const model = await fetchVerifiedModel(
+      new URL(card.file, cardUrl).href,
+      card.sha256 as string | undefined,
+      'detector',
+      progress,
+    );
     let detector: FaceDetector;
     try {
       detector = await factory(card, context);
     } catch (error) {
-      throw new JadferError('E_MODEL_LOAD', `detector card ${cardUrl} is not usable: ${error instanceof Error ? error.message : String(error)}`, { cause: error, details: { url: cardUrl } });
+      throw new JadferError(
+        'E_MODEL_LOAD',
+        `detector card ${cardUrl} is not usable: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, details: { url: cardUrl } },
+      );
     }
     return new DetectionStage(detector, model, String(card.name ?? cardUrl));
   }

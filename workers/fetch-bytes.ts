@@ -14,7 +14,10 @@ export interface FetchBytesOptions {
  */
 export async function fetchBytes(url: string, options: FetchBytesOptions): Promise<Uint8Array> {
   const fail = (message: string, cause?: unknown, status?: number) =>
-    new JadferError(options.errorCode, `${message}: ${url}`, { cause, details: { url, ...(status ? { status } : {}) } });
+    new JadferError(options.errorCode, `${message}: ${url}`, {
+      cause,
+      details: { url, ...(status ? { status } : {}) },
+    });
 
   if (isNode() && url.startsWith('file:')) {
     const { readFile } = await import('node:fs/promises');

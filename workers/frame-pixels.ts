@@ -31,9 +31,16 @@ export async function payloadToRgba(payload: FramePayload): Promise<RgbaImage> {
 }
 
 function drawToRgba(source: CanvasImageSource, width: number, height: number): RgbaImage {
-  if (!(width > 0 && height > 0)) throw new JadferError('E_BAD_INPUT', `frame has no pixels (${width}×${height}); a closed VideoFrame or ImageBitmap reads as 0×0`);
+  if (!(width > 0 && height > 0))
+    throw new JadferError(
+      'E_BAD_INPUT',
+      `frame has no pixels (${width}×${height}); a closed VideoFrame or ImageBitmap reads as 0×0`,
+    );
   if (typeof OffscreenCanvas === 'undefined') {
-    throw new JadferError('E_BAD_INPUT', 'this runtime cannot read ImageBitmap/VideoFrame pixels (no OffscreenCanvas); pass { data, width, height } instead');
+    throw new JadferError(
+      'E_BAD_INPUT',
+      'this runtime cannot read ImageBitmap/VideoFrame pixels (no OffscreenCanvas); pass { data, width, height } instead',
+    );
   }
   const scale = Math.min(1, MAX_DRAW_SIDE / Math.max(width, height));
   const w = Math.max(1, Math.round(width * scale));

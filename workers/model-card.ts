@@ -47,25 +47,51 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
   need(card.schema === 'jadfer.model-card/v1', 'schema', "must be 'jadfer.model-card/v1'");
   need(typeof card.file === 'string' && card.file.length > 0, 'file', 'must name the .onnx file');
   need(card.sha256 === undefined || /^[0-9a-f]{64}$/.test(card.sha256), 'sha256', 'must be 64 hex digits');
-  need(Array.isArray(card.labels) && card.labels.length > 0 && card.labels.every((l) => typeof l === 'string'), 'labels', 'must be a non-empty string array');
+  need(
+    Array.isArray(card.labels) && card.labels.length > 0 && card.labels.every((l) => typeof l === 'string'),
+    'labels',
+    'must be a non-empty string array',
+  );
   const input = card.input;
   need(typeof input === 'object' && input !== null, 'input', 'must be an object');
   if (input) {
     need(typeof input.name === 'string', 'input.name', 'must be a string');
     need(input.layout === 'NCHW', 'input.layout', "must be 'NCHW'");
-    need(Array.isArray(input.shape) && input.shape.length === 4 && input.shape.every((d) => Number.isInteger(d) && d > 0), 'input.shape', 'must be 4 positive integers');
+    need(
+      Array.isArray(input.shape) && input.shape.length === 4 && input.shape.every((d) => Number.isInteger(d) && d > 0),
+      'input.shape',
+      'must be 4 positive integers',
+    );
     need(input.color === 'rgb' || input.color === 'gray', 'input.color', "must be 'rgb' or 'gray'");
-    need(Array.isArray(input.range) && input.range.length === 2 && input.range.every(Number.isFinite), 'input.range', 'must be [min, max]');
+    need(
+      Array.isArray(input.range) && input.range.length === 2 && input.range.every(Number.isFinite),
+      'input.range',
+      'must be [min, max]',
+    );
     need(Array.isArray(input.mean) && input.mean.every(Number.isFinite), 'input.mean', 'must be numbers');
-    need(Array.isArray(input.std) && input.std.every((s) => Number.isFinite(s) && s !== 0), 'input.std', 'must be non-zero numbers');
+    need(
+      Array.isArray(input.std) && input.std.every((s) => Number.isFinite(s) && s !== 0),
+      'input.std',
+      'must be non-zero numbers',
+    );
   }
-  need(typeof card.output === 'object' && card.output !== null && typeof card.output.name === 'string', 'output.name', 'must be a string');
-  need(card.output?.kind === 'logits' || card.output?.kind === 'probabilities', 'output.kind', "must be 'logits' or 'probabilities'");
+  need(
+    typeof card.output === 'object' && card.output !== null && typeof card.output.name === 'string',
+    'output.name',
+    'must be a string',
+  );
+  need(
+    card.output?.kind === 'logits' || card.output?.kind === 'probabilities',
+    'output.kind',
+    "must be 'logits' or 'probabilities'",
+  );
   const template = card.crop?.template;
   if (template !== undefined) {
     const points = (template as Partial<LandmarkTemplate>).points;
     need(
-      Array.isArray(points) && points.length >= 2 && points.every((p) => Number.isInteger(p?.index) && Number.isFinite(p?.x) && Number.isFinite(p?.y)),
+      Array.isArray(points) &&
+        points.length >= 2 &&
+        points.every((p) => Number.isInteger(p?.index) && Number.isFinite(p?.x) && Number.isFinite(p?.y)),
       'crop.template',
       'needs ≥ 2 points { index, x, y }',
     );
@@ -73,14 +99,28 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
   if (problems.length === 0) {
     const channels = card.input!.shape[1];
     const expected = card.input!.color === 'gray' ? 1 : 3;
-    need(channels === expected, 'input.shape', `color '${card.input!.color}' needs ${expected} channel(s), the shape has ${channels}`);
-    need(card.input!.mean.length === 1 || card.input!.mean.length === channels, 'input.mean', `needs 1 or ${channels} values`);
-    need(card.input!.std.length === 1 || card.input!.std.length === channels, 'input.std', `needs 1 or ${channels} values`);
+    need(
+      channels === expected,
+      'input.shape',
+      `color '${card.input!.color}' needs ${expected} channel(s), the shape has ${channels}`,
+    );
+    need(
+      card.input!.mean.length === 1 || card.input!.mean.length === channels,
+      'input.mean',
+      `needs 1 or ${channels} values`,
+    );
+    need(
+      card.input!.std.length === 1 || card.input!.std.length === channels,
+      'input.std',
+      `needs 1 or ${channels} values`,
+    );
   }
   if (problems.length > 0) throw cardError(cardUrl, problems);
   return card as ClassifierCard;
 }
 
 function cardError(url: string, problems: string[]): JadferError {
-  return new JadferError('E_MODEL_LOAD', `invalid model card ${url}: ${problems.join('; ')}`, { details: { url, problems } });
+  return new JadferError('E_MODEL_LOAD', `invalid model card ${url}: ${problems.join('; ')}`, {
+    details: { url, problems },
+  });
 }

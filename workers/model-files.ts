@@ -29,7 +29,9 @@ export async function fetchVerifiedModel(
   if (sha256) {
     const actual = await sha256Hex(bytes);
     if (actual !== sha256) {
-      throw new JadferError('E_MODEL_INTEGRITY', `model ${url} has sha256 ${actual}, its card says ${sha256}`, { details: { url, expected: sha256, actual } });
+      throw new JadferError('E_MODEL_INTEGRITY', `model ${url} has sha256 ${actual}, its card says ${sha256}`, {
+        details: { url, expected: sha256, actual },
+      });
     }
   }
   return bytes;

@@ -48,9 +48,13 @@ async function instantiate(flavour: OrtFlavour, options: OrtLoadOptions): Promis
   });
   // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT.
   if (!WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>)) {
-    throw new JadferError('E_BACKEND_UNAVAILABLE', `the ONNX Runtime wasm is not a valid WebAssembly module (truncated or corrupted?): ${wasmUrl}`, {
-      details: { url: wasmUrl, bytes: wasmBinary.byteLength },
-    });
+    throw new JadferError(
+      'E_BACKEND_UNAVAILABLE',
+      `the ONNX Runtime wasm is not a valid WebAssembly module (truncated or corrupted?): ${wasmUrl}`,
+      {
+        details: { url: wasmUrl, bytes: wasmBinary.byteLength },
+      },
+    );
   }
   ort.env.wasm.wasmPaths = { mjs: glueUrl, wasm: wasmUrl };
   ort.env.wasm.wasmBinary = wasmBinary;

@@ -48,7 +48,10 @@ const require = createRequire(import.meta.url);
 /** Package root of an installed dependency (human's `exports` hides ./package.json, so walk up from its entry). */
 function pkgDir(name: string): string {
   let dir = dirname(require.resolve(name));
-  while (!existsSync(join(dir, 'package.json')) || (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== name) {
+  while (
+    !existsSync(join(dir, 'package.json')) ||
+    (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name !== name
+  ) {
     const up = dirname(dir);
     if (up === dir) throw new Error(`cannot find the package root of ${name}`);
     dir = up;
@@ -199,12 +202,20 @@ export function faceApiForward(w: W, x255: tf.Tensor4D): tf.Tensor2D {
     const normalized = tf.div(tf.sub(x255, tf.tensor1d([122.782, 117.001, 104.298])), 255) as tf.Tensor4D;
     const sep = (x: tf.Tensor4D, p: string, stride: 1 | 2): tf.Tensor4D =>
       tf.add(
-        tf.separableConv2d(x, w[`${p}/depthwise_filter`] as tf.Tensor4D, w[`${p}/pointwise_filter`] as tf.Tensor4D, stride, 'same'),
+        tf.separableConv2d(
+          x,
+          w[`${p}/depthwise_filter`] as tf.Tensor4D,
+          w[`${p}/pointwise_filter`] as tf.Tensor4D,
+          stride,
+          'same',
+        ),
         w[`${p}/bias`]!,
       );
     const block = (x: tf.Tensor4D, p: string, first: boolean): tf.Tensor4D => {
       const out1 = tf.relu(
-        first ? tf.add(tf.conv2d(x, w[`${p}/conv0/filters`] as tf.Tensor4D, 2, 'same'), w[`${p}/conv0/bias`]!) : sep(x, `${p}/conv0`, 2),
+        first
+          ? tf.add(tf.conv2d(x, w[`${p}/conv0/filters`] as tf.Tensor4D, 2, 'same'), w[`${p}/conv0/bias`]!)
+          : sep(x, `${p}/conv0`, 2),
       ) as tf.Tensor4D;
       const out2 = sep(out1, `${p}/conv1`, 1);
       const in3 = tf.relu(tf.add(out1, out2)) as tf.Tensor4D;
@@ -218,7 +229,10 @@ export function faceApiForward(w: W, x255: tf.Tensor4D): tf.Tensor2D {
     out = block(out, 'dense2', false);
     out = block(out, 'dense3', false);
     out = tf.avgPool(out, [7, 7], [2, 2], 'valid');
-    const logits = tf.add(tf.matMul(tf.reshape(out, [out.shape[0], -1]) as tf.Tensor2D, w['fc/weights'] as tf.Tensor2D), w['fc/bias']!);
+    const logits = tf.add(
+      tf.matMul(tf.reshape(out, [out.shape[0], -1]) as tf.Tensor2D, w['fc/weights'] as tf.Tensor2D),
+      w['fc/bias']!,
+    );
     return tf.softmax(logits) as tf.Tensor2D;
   });
 }
@@ -230,9 +244,14 @@ export function faceApiInput(gray: Uint8Array): tf.Tensor4D {
 
 export async function loadFaceApiExpression(): Promise<Baseline> {
   const dir = join(pkgDir('@vladmandic/face-api'), 'model');
-  const manifest = JSON.parse(readFileSync(join(dir, 'face_expression_model-weights_manifest.json'), 'utf8')) as ModelJson['weightsManifest'];
+  const manifest = JSON.parse(
+    readFileSync(join(dir, 'face_expression_model-weights_manifest.json'), 'utf8'),
+  ) as ModelJson['weightsManifest'];
   // tf.io.decodeWeights dequantises the uint8 entries, as face-api's loader (tf.io.loadWeights) does.
-  const weights = tf.io.decodeWeights(readWeightShards(dir, manifest), manifest.flatMap((g) => g.weights));
+  const weights = tf.io.decodeWeights(
+    readWeightShards(dir, manifest),
+    manifest.flatMap((g) => g.weights),
+  );
   return {
     id: 'faceapi',
     system: '@vladmandic/face-api 1.7.15 `face_expression_model`',
@@ -309,12 +328,19 @@ export function evaluate(b: Baseline, items: readonly FerPlusItem[], warmup = 5)
     meanClassAccuracy8: recallSum / FER_EMOTIONS.filter((_, c) => confusion[c]!.some((v) => v > 0)).length,
     perClass,
     confusion,
-    msPerImage: { mean: times.reduce((a, v) => a + v, 0) / times.length, median: quantile(sorted, 0.5), p90: quantile(sorted, 0.9) },
+    msPerImage: {
+      mean: times.reduce((a, v) => a + v, 0) / times.length,
+      median: quantile(sorted, 0.5),
+      p90: quantile(sorted, 0.9),
+    },
   };
 }
 
 function parseArgs(argv: string[]): { limit?: number; json: boolean; only?: string; dir: string } {
-  const out: { limit?: number; json: boolean; only?: string; dir: string } = { json: false, dir: join(FERPLUS_DIR, 'FER2013Valid') };
+  const out: { limit?: number; json: boolean; only?: string; dir: string } = {
+    json: false,
+    dir: join(FERPLUS_DIR, 'FER2013Valid'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = (): string => {
@@ -340,16 +366,28 @@ const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(2)
 
 function printText(r: Report): void {
   const log = (s = ''): void => void process.stdout.write(s + '\n');
-  log(`FERPlus ${r.split}: n=${r.n} (rows ${r.rows}, skipped ${JSON.stringify(r.skipped)})${r.limit ? `, limit ${r.limit}` : ''}`);
+  log(
+    `FERPlus ${r.split}: n=${r.n} (rows ${r.rows}, skipped ${JSON.stringify(r.skipped)})${r.limit ? `, limit ${r.limit}` : ''}`,
+  );
   log(`class counts: ${FER_EMOTIONS.map((e) => `${e} ${r.classCounts[e]}`).join(', ')}`);
   log(`tfjs ${r.backend} (${r.threads} thread), node ${r.node}`);
   for (const b of r.baselines) {
     log();
     log(`== ${b.system} (${b.modelFile}, input ${b.input})`);
-    log(`mapping: ${Object.entries(b.mapping).map(([k, v]) => `${k}→${v}`).join(', ')}; contempt → (none)`);
-    log(`accuracy 8-class: ${pct(b.accuracy8)} (${b.correct}/${b.n})   7-class (no contempt): ${pct(b.accuracy7)} (${b.correct7}/${b.n7})   mean class acc (8): ${pct(b.meanClassAccuracy8)}`);
-    log(`ms/image: mean ${b.msPerImage.mean.toFixed(2)}, median ${b.msPerImage.median.toFixed(2)}, p90 ${b.msPerImage.p90.toFixed(2)}`);
-    log(`per class: ${FER_EMOTIONS.map((e) => `${e} ${pct(b.perClass[e]!.accuracy)} (n=${b.perClass[e]!.n})`).join(', ')}`);
+    log(
+      `mapping: ${Object.entries(b.mapping)
+        .map(([k, v]) => `${k}→${v}`)
+        .join(', ')}; contempt → (none)`,
+    );
+    log(
+      `accuracy 8-class: ${pct(b.accuracy8)} (${b.correct}/${b.n})   7-class (no contempt): ${pct(b.accuracy7)} (${b.correct7}/${b.n7})   mean class acc (8): ${pct(b.meanClassAccuracy8)}`,
+    );
+    log(
+      `ms/image: mean ${b.msPerImage.mean.toFixed(2)}, median ${b.msPerImage.median.toFixed(2)}, p90 ${b.msPerImage.p90.toFixed(2)}`,
+    );
+    log(
+      `per class: ${FER_EMOTIONS.map((e) => `${e} ${pct(b.perClass[e]!.accuracy)} (n=${b.perClass[e]!.n})`).join(', ')}`,
+    );
     log('confusion (rows = FERPlus label, cols = prediction):');
     const w = 10;
     log(' '.repeat(w) + FER_EMOTIONS.map((e) => e.slice(0, 8).padStart(w)).join(''));
@@ -397,7 +435,7 @@ async function main(): Promise<void> {
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain) {
   main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
     process.exit(1);
   });
 }

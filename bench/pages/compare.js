@@ -5,16 +5,34 @@
 // An adapter exports load({ device, threads, detector }) resolving to
 //   { backend, threads, settings, detect(canvas) → [{ expression, score }], stream?(frames), dispose() }
 // where stream (jadfer only) maps an async iterable of frames to one [{ expression, score }] per result.
-import { canvasFrom, FRAME_HEIGHT, FRAME_WIDTH, loadBitmap, macrotask, observeLongTasks, paintEveryFrame, timeRuns } from './measure.js';
+import {
+  canvasFrom,
+  FRAME_HEIGHT,
+  FRAME_WIDTH,
+  loadBitmap,
+  macrotask,
+  observeLongTasks,
+  paintEveryFrame,
+  timeRuns,
+} from './measure.js';
 
 const cspViolations = [];
-document.addEventListener('securitypolicyviolation', (event) => cspViolations.push(`${event.effectiveDirective} ${event.blockedURI}`));
+document.addEventListener('securitypolicyviolation', (event) =>
+  cspViolations.push(`${event.effectiveDirective} ${event.blockedURI}`),
+);
 
 async function describeAdapter() {
   const adapter = await navigator.gpu?.requestAdapter();
-  if (!adapter) return { available: false, reason: navigator.gpu ? 'navigator.gpu gives no adapter' : 'no navigator.gpu' };
+  if (!adapter)
+    return { available: false, reason: navigator.gpu ? 'navigator.gpu gives no adapter' : 'no navigator.gpu' };
   const info = adapter.info ?? {};
-  return { available: true, isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false, vendor: info.vendor, architecture: info.architecture, description: info.description };
+  return {
+    available: true,
+    isFallbackAdapter: info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false,
+    vendor: info.vendor,
+    architecture: info.architecture,
+    description: info.description,
+  };
 }
 
 /** Each system's per-frame API as fast as it goes, on a source repainted every animation frame. */
@@ -44,11 +62,24 @@ async function streamLoop(system, bitmap, seconds) {
   const painted = source.painted;
   source.stop();
   canvas.remove();
-  return { seconds: elapsedMs / 1000, frames, fps: (frames * 1000) / elapsedMs, faces, animationFramesPainted: painted, longTasks: longTasks.stop() };
+  return {
+    seconds: elapsedMs / 1000,
+    frames,
+    fps: (frames * 1000) / elapsedMs,
+    faces,
+    animationFramesPainted: painted,
+    longTasks: longTasks.stop(),
+  };
 }
 
 window.runCompare = async ({ system: name, device, threads, detector, photos, warmup, runs, maxMs, streamSeconds }) => {
-  const out = { system: name, device, userAgent: navigator.userAgent, crossOriginIsolated, hardwareConcurrency: navigator.hardwareConcurrency };
+  const out = {
+    system: name,
+    device,
+    userAgent: navigator.userAgent,
+    crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+  };
   if (device === 'webgpu') {
     out.adapter = await describeAdapter();
     if (!out.adapter.available) return out;
@@ -65,11 +96,21 @@ window.runCompare = async ({ system: name, device, threads, detector, photos, wa
   const first = await system.detect(one);
   const done = performance.now();
   Object.assign(out, { backend: system.backend, threads: system.threads, settings: system.settings });
-  out.coldStart = { ms: done - t0, importMs: imported - t0, loadMs: loaded - imported, firstResultMs: done - loaded, faces: first.length };
+  out.coldStart = {
+    ms: done - t0,
+    importMs: imported - t0,
+    loadMs: loaded - imported,
+    firstResultMs: done - loaded,
+    faces: first.length,
+  };
 
   const time = async (canvas) => {
     const { last, ...stats } = await timeRuns(() => system.detect(canvas), { warmup, runs, maxMs });
-    return { ...stats, faces: last.length, found: last.map(({ expression, score }) => `${expression} ${score.toFixed(2)}`) };
+    return {
+      ...stats,
+      faces: last.length,
+      found: last.map(({ expression, score }) => `${expression} ${score.toFixed(2)}`),
+    };
   };
   out.oneFace = await time(one);
   if (five) out.fiveFaces = await time(five);

@@ -44,7 +44,12 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 
 export function summary(samples) {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { n: sorted.length, p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), mean: sorted.reduce((a, b) => a + b, 0) / sorted.length };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    mean: sorted.reduce((a, b) => a + b, 0) / sorted.length,
+  };
 }
 
 /**
@@ -74,7 +79,11 @@ export function observeLongTasks() {
       entries.push(...observer.takeRecords());
       observer.disconnect();
       const durations = entries.map((entry) => entry.duration);
-      return { count: durations.length, totalMs: durations.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...durations) };
+      return {
+        count: durations.length,
+        totalMs: durations.reduce((a, b) => a + b, 0),
+        maxMs: Math.max(0, ...durations),
+      };
     },
   };
 }

@@ -25,18 +25,34 @@ async function streamFps(fer, image, seconds) {
     if (performance.now() - started > seconds * 1000) break;
   }
   stop = true;
-  return { fps: (results * 1000) / (performance.now() - started), dropped: last?.droppedTotal ?? 0, faces: last?.faces.length ?? 0 };
+  return {
+    fps: (results * 1000) / (performance.now() - started),
+    dropped: last?.droppedTotal ?? 0,
+    faces: last?.faces.length ?? 0,
+  };
 }
 
 window.runBench = async ({ modelUrl, device, runs, streamSeconds }) => {
   const one = await frameFrom('/shared/fixtures/photos/portrait-a-1.jpg');
   const five = await frameFrom('/shared/fixtures/photos/group-3.jpg');
-  const out = { userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency, crossOriginIsolated, scenarios: [] };
+  const out = {
+    userAgent: navigator.userAgent,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    crossOriginIsolated,
+    scenarios: [],
+  };
   for (const detector of ['blazeface', 'blazeface-back']) {
     const t0 = performance.now();
     const fer = await create({ device, detector, ...(modelUrl ? { modelUrl } : {}) });
     const coldStartMs = performance.now() - t0;
-    const meta = { detector: fer.detector, backend: fer.backend, threads: fer.threads, kernels: fer.kernels, model: fer.model.name, coldStartMs };
+    const meta = {
+      detector: fer.detector,
+      backend: fer.backend,
+      threads: fer.threads,
+      kernels: fer.kernels,
+      model: fer.model.name,
+      coldStartMs,
+    };
     out.scenarios.push({ name: `1 face, ${detector}`, ...meta, ...(await timeAnalyze(fer, one, runs)) });
     out.scenarios.push({ name: `5 faces, ${detector}`, ...meta, ...(await timeAnalyze(fer, five, runs)) });
     if (detector === 'blazeface-back') out.stream5 = { ...meta, ...(await streamFps(fer, five, streamSeconds)) };
@@ -46,7 +62,12 @@ window.runBench = async ({ modelUrl, device, runs, streamSeconds }) => {
   const fer = await create({ device, detector: 'none', ...(modelUrl ? { modelUrl } : {}) });
   const [, , h, w] = fer.model.inputShape;
   const crop = await frameFrom('/shared/fixtures/photos/portrait-a-1.jpg', w, h);
-  out.classifier = { model: fer.model.name, backend: fer.backend, threads: fer.threads, ...(await timeAnalyze(fer, crop, runs)) };
+  out.classifier = {
+    model: fer.model.name,
+    backend: fer.backend,
+    threads: fer.threads,
+    ...(await timeAnalyze(fer, crop, runs)),
+  };
   await fer.dispose();
   return out;
 };

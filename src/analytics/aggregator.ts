@@ -67,7 +67,9 @@ export class Aggregator {
       activeTracks: this.open.size,
       meanDwellMs: visitors.length ? visitors.reduce((sum, v) => sum + v.dwellMs, 0) / visitors.length : 0,
       expressionShare: share,
-      meanAttentionRatio: attentive.length ? attentive.reduce((sum, v) => sum + v.attentionRatio!, 0) / attentive.length : null,
+      meanAttentionRatio: attentive.length
+        ? attentive.reduce((sum, v) => sum + v.attentionRatio!, 0) / attentive.length
+        : null,
     };
   }
 
@@ -81,10 +83,13 @@ export class Aggregator {
     const dt = Math.min(now - track.lastSeen, this.options.maxFrameGapMs);
     // The interval since the previous frame is credited to what was seen then.
     if (track.frames > 0 && dt > 0) {
-      if (track.lastLabel !== undefined) track.expressionMs[track.lastLabel] = (track.expressionMs[track.lastLabel] ?? 0) + dt;
-      if (track.lastAttentive !== undefined) track.attentionMs = (track.attentionMs ?? 0) + (track.lastAttentive ? dt : 0);
+      if (track.lastLabel !== undefined)
+        track.expressionMs[track.lastLabel] = (track.expressionMs[track.lastLabel] ?? 0) + dt;
+      if (track.lastAttentive !== undefined)
+        track.attentionMs = (track.attentionMs ?? 0) + (track.lastAttentive ? dt : 0);
     }
-    for (const [label, score] of Object.entries(face.expression.scores)) track.scoreSums[label] = (track.scoreSums[label] ?? 0) + score;
+    for (const [label, score] of Object.entries(face.expression.scores))
+      track.scoreSums[label] = (track.scoreSums[label] ?? 0) + score;
     track.frames++;
     track.lastSeen = now;
     track.lastLabel = face.expression.label;
@@ -93,7 +98,9 @@ export class Aggregator {
 
   private close(track: OpenTrack): TrackEvent {
     this.open.delete(track.trackId);
-    const meanScores = Object.fromEntries(Object.entries(track.scoreSums).map(([label, sum]) => [label, sum / track.frames]));
+    const meanScores = Object.fromEntries(
+      Object.entries(track.scoreSums).map(([label, sum]) => [label, sum / track.frames]),
+    );
     // Dominant: most time as the top label; a one-frame visit falls back to the mean scores.
     const byTime = Object.entries(track.expressionMs).sort((a, b) => b[1] - a[1])[0];
     const byMean = Object.entries(meanScores).sort((a, b) => b[1] - a[1])[0];

@@ -63,8 +63,14 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
   const send = options.fetch ?? globalThis.fetch?.bind(globalThis);
   const batchSize = options.batchSize ?? 20;
   const summaryEveryMs = options.summaryEveryMs ?? 60_000;
-  const newId = () => (globalThis.crypto?.randomUUID?.() ?? `${now().toString(36)}-${Math.random().toString(36).slice(2)}`);
-  const aggregator = new Aggregator({ trackTimeoutMs: options.trackTimeoutMs ?? 1500, maxFrameGapMs: 1000, sessionId: newId(), newId });
+  const newId = () =>
+    globalThis.crypto?.randomUUID?.() ?? `${now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+  const aggregator = new Aggregator({
+    trackTimeoutMs: options.trackTimeoutMs ?? 1500,
+    maxFrameGapMs: 1000,
+    sessionId: newId(),
+    newId,
+  });
   const endpoint = options.endpoint;
   const buffer: Promise<EventBuffer | undefined> = endpoint ? openBuffer(options) : Promise.resolve(undefined);
   const counts = { events: 0, sent: 0, failedSends: 0, lostToStorage: 0 };
@@ -81,14 +87,16 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     for (const event of events) options.onEvent?.(event);
     if (!endpoint) return;
     // Pushes are chained so a flush always sees every event emitted before it.
-    stored = stored.then(async () => {
-      const b = (await buffer)!;
-      await b.push(events);
-      if ((await b.size()) >= batchSize) void flush();
-    }).catch(() => {
-      // Storage refused the write (quota, blocked): the events are lost and counted; analysis goes on.
-      counts.lostToStorage += events.length;
-    });
+    stored = stored
+      .then(async () => {
+        const b = (await buffer)!;
+        await b.push(events);
+        if ((await b.size()) >= batchSize) void flush();
+      })
+      .catch(() => {
+        // Storage refused the write (quota, blocked): the events are lost and counted; analysis goes on.
+        counts.lostToStorage += events.length;
+      });
   };
 
   const flush = (): Promise<void> => {
@@ -144,7 +152,12 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
     async stats() {
       await stored;
       const b = await buffer;
-      return { ...counts, buffered: (await b?.size()) ?? 0, overflowed: b?.overflowed ?? 0, activeTracks: aggregator.activeTracks };
+      return {
+        ...counts,
+        buffered: (await b?.size()) ?? 0,
+        overflowed: b?.overflowed ?? 0,
+        activeTracks: aggregator.activeTracks,
+      };
     },
     async dispose() {
       if (disposed) return;

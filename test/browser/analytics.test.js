@@ -1,8 +1,21 @@
 import { expect } from 'chai';
 import { createAnalytics } from '/dist/jadfer.js';
 
-const face = (trackId) => ({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 1, expression: { label: 'neutral', scores: { neutral: 1 } }, trackId });
-const frame = (faces) => ({ faces, timestamp: 0, latencyMs: 1, backend: 'wasm', dropped: 0, droppedTotal: 0, index: 0 });
+const face = (trackId) => ({
+  box: { x: 0, y: 0, width: 10, height: 10 },
+  score: 1,
+  expression: { label: 'neutral', scores: { neutral: 1 } },
+  trackId,
+});
+const frame = (faces) => ({
+  faces,
+  timestamp: 0,
+  latencyMs: 1,
+  backend: 'wasm',
+  dropped: 0,
+  droppedTotal: 0,
+  index: 0,
+});
 
 describe('analytics offline buffer (IndexedDB)', () => {
   it('keeps unsent events across instances (a reload) and sends them when the endpoint works', async () => {
@@ -25,7 +38,10 @@ describe('analytics offline buffer (IndexedDB)', () => {
     await first.dispose();
 
     const received = [];
-    const up = async (_url, init) => (received.push(...JSON.parse(init.body).events), new Response(null, { status: 204 }));
+    const up = async (_url, init) => (
+      received.push(...JSON.parse(init.body).events),
+      new Response(null, { status: 204 })
+    );
     const second = createAnalytics({ endpoint: '/collect', fetch: up, trackTimeoutMs: 0, now });
     await second.flush();
     expect((await second.stats()).buffered).to.equal(0);

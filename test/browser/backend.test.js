@@ -10,7 +10,9 @@ describe('backend selection (WebGPU → WASM)', () => {
     const fer = await create({ device: 'auto', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' });
     try {
       expect(fer.backend).to.equal('wasm');
-      expect(fer.fallbackReason).to.match(adapter ? (fallback ? /software fallback/ : /./) : /no WebGPU adapter|not available/);
+      expect(fer.fallbackReason).to.match(
+        adapter ? (fallback ? /software fallback/ : /./) : /no WebGPU adapter|not available/,
+      );
     } finally {
       await fer.dispose();
     }

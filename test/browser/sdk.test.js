@@ -62,7 +62,16 @@ describe('JADFER in a Chromium page (module worker, onnxruntime-web)', () => {
   it('rejects bad frames with E_BAD_INPUT and keeps working', async () => {
     const closed = await createImageBitmap(grayImageData(10));
     closed.close();
-    const bad = [null, 42, 'frame', {}, { data: new Uint8Array(3), width: 2, height: 2 }, { data: new Uint8Array(0), width: 0, height: 0 }, closed, { data: [1, 2, 3, 4], width: 1, height: 1 }];
+    const bad = [
+      null,
+      42,
+      'frame',
+      {},
+      { data: new Uint8Array(3), width: 2, height: 2 },
+      { data: new Uint8Array(0), width: 0, height: 0 },
+      closed,
+      { data: [1, 2, 3, 4], width: 1, height: 1 },
+    ];
     for (const input of bad) {
       const error = await rejection(fer.analyze(input));
       expect(error).to.be.instanceOf(JadferError);

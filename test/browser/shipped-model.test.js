@@ -31,7 +31,8 @@ describe('the shipped JADFER model on WASM and WebGPU', () => {
       }
     }
     scores.wasm.forEach((wasm, i) => {
-      for (const [label, value] of Object.entries(wasm)) expect(scores.webgpu[i][label], `${label} #${i}`).to.be.closeTo(value, 1e-3);
+      for (const [label, value] of Object.entries(wasm))
+        expect(scores.webgpu[i][label], `${label} #${i}`).to.be.closeTo(value, 1e-3);
     });
   });
 });

@@ -6,7 +6,13 @@ describe('stream() and dispose()', () => {
   let fer;
   // Raw scores (no temporal smoothing), so each frame's label is the contract model's answer.
   beforeEach(async () => {
-    fer = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none', tracking: { smoothing: { kind: 'none' } } });
+    fer = await create({
+      device: 'wasm',
+      modelUrl: CONTRACT_MODEL,
+      baseUrl: BASE_URL,
+      detector: 'none',
+      tracking: { smoothing: { kind: 'none' } },
+    });
   });
   afterEach(() => fer?.dispose());
 
@@ -119,7 +125,9 @@ describe('stream() and dispose()', () => {
         for await (const r of other.stream(frames)) labels.push(r.faces[0].expression.label);
         return labels;
       })();
-      const direct = await Promise.all([0, 100, 200].map((b) => fer.analyze(grayImageData(b)).then((f) => f[0].expression.label)));
+      const direct = await Promise.all(
+        [0, 100, 200].map((b) => fer.analyze(grayImageData(b)).then((f) => f[0].expression.label)),
+      );
       expect(direct).to.deep.equal([0, 100, 200].map(expectedLabel));
       expect(new Set(await streamed)).to.deep.equal(new Set([expectedLabel(255)]));
     } finally {
@@ -128,7 +136,13 @@ describe('stream() and dispose()', () => {
   });
 
   it('tracks faces across stream frames and smooths their scores (EMA)', async () => {
-    const smoothed = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none', tracking: { smoothing: { kind: 'ema', alpha: 0.4 } } });
+    const smoothed = await create({
+      device: 'wasm',
+      modelUrl: CONTRACT_MODEL,
+      baseUrl: BASE_URL,
+      detector: 'none',
+      tracking: { smoothing: { kind: 'ema', alpha: 0.4 } },
+    });
     try {
       async function* frames() {
         yield grayImageData(0);
@@ -147,7 +161,10 @@ describe('stream() and dispose()', () => {
       for (const [label, raw] of Object.entries(dark.expression.scores)) {
         expect(first.expression.scores[label], label).to.be.closeTo(raw, 1e-5);
         // s = 0.4 · new + 0.6 · old: the jump to 'contempt' is damped, not instant.
-        expect(second.expression.scores[label], label).to.be.closeTo(0.4 * bright.expression.scores[label] + 0.6 * raw, 1e-5);
+        expect(second.expression.scores[label], label).to.be.closeTo(
+          0.4 * bright.expression.scores[label] + 0.6 * raw,
+          1e-5,
+        );
       }
       expect(second.expression.label).to.equal('neutral');
       // Single images are never tracked.

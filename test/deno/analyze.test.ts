@@ -5,7 +5,8 @@ const models = new URL('../../test-output/models/', import.meta.url);
 const LABELS = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt'];
 
 function assertEquals(actual: unknown, expected: unknown, message = '') {
-  if (JSON.stringify(actual) !== JSON.stringify(expected)) throw new Error(`${message} expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+  if (JSON.stringify(actual) !== JSON.stringify(expected))
+    throw new Error(`${message} expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
 }
 
 Deno.test('analyze in Deno, in a Worker', async () => {

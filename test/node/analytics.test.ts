@@ -13,14 +13,33 @@ function face(trackId: number, label: string, frontal: boolean): FaceResult {
   const scores = Object.fromEntries(LABELS.map((l) => [l, l === label ? 0.8 : 0.1]));
   // Eyes 40 px apart; a turned head moves the nose tip sideways.
   const nose = { x: frontal ? 120 : 140, y: 130 };
-  return { box: { x: 80, y: 80, width: 80, height: 80 }, score: 0.9, landmarks: [{ x: 100, y: 110 }, { x: 140, y: 110 }, nose, { x: 120, y: 150 }], expression: { label, scores }, trackId };
+  return {
+    box: { x: 80, y: 80, width: 80, height: 80 },
+    score: 0.9,
+    landmarks: [{ x: 100, y: 110 }, { x: 140, y: 110 }, nose, { x: 120, y: 150 }],
+    expression: { label, scores },
+    trackId,
+  };
 }
-const frame = (faces: FaceResult[], index: number): FrameResult => ({ faces, timestamp: index, latencyMs: 5, backend: 'wasm', dropped: 0, droppedTotal: 0, index });
+const frame = (faces: FaceResult[], index: number): FrameResult => ({
+  faces,
+  timestamp: index,
+  latencyMs: 5,
+  backend: 'wasm',
+  dropped: 0,
+  droppedTotal: 0,
+  index,
+});
 
 test('a visit becomes one track event with dwell, dominant expression, histogram and attention', () => {
   let clock = 0;
   const events: AnalyticsEvent[] = [];
-  const analytics = createAnalytics({ onEvent: (e) => events.push(e), now: () => clock, trackTimeoutMs: 1000, summaryEveryMs: 60_000 });
+  const analytics = createAnalytics({
+    onEvent: (e) => events.push(e),
+    now: () => clock,
+    trackTimeoutMs: 1000,
+    summaryEveryMs: 60_000,
+  });
   // 30 frames at 10 fps: happy and frontal for 2 s, then neutral and turned away for 1 s.
   for (let i = 0; i < 30; i++) {
     clock = i * 100;
@@ -48,7 +67,12 @@ test('a visit becomes one track event with dwell, dominant expression, histogram
 test('summaries and disposal emit schema-valid events', async () => {
   let clock = 0;
   const events: AnalyticsEvent[] = [];
-  const analytics = createAnalytics({ onEvent: (e) => events.push(e), now: () => clock, trackTimeoutMs: 500, summaryEveryMs: 2000 });
+  const analytics = createAnalytics({
+    onEvent: (e) => events.push(e),
+    now: () => clock,
+    trackTimeoutMs: 500,
+    summaryEveryMs: 2000,
+  });
   for (let i = 0; i < 10; i++) {
     clock = i * 100;
     analytics.observe(frame([face(1, 'surprise', true), face(2, 'neutral', false)], i));
@@ -60,13 +84,20 @@ test('summaries and disposal emit schema-valid events', async () => {
   assert.equal(summary.visitors, 2);
   assert.deepEqual(summary.expressionShare, { surprise: 0.5, neutral: 0.5 });
   await analytics.dispose();
-  assert.ok(events.filter((e) => e.type === 'track').some((e) => (e as TrackEvent).trackId === 3), 'open tracks close on dispose');
+  assert.ok(
+    events.filter((e) => e.type === 'track').some((e) => (e as TrackEvent).trackId === 3),
+    'open tracks close on dispose',
+  );
   for (const event of events) assert.ok(validate(event), `${event.type}: ${JSON.stringify(validate.errors)}`);
 });
 
 test('nothing is sent without an endpoint', async () => {
   let calls = 0;
-  const analytics = createAnalytics({ fetch: (async () => (calls++, new Response())) as typeof fetch, storage: 'memory', trackTimeoutMs: 0 });
+  const analytics = createAnalytics({
+    fetch: (async () => (calls++, new Response())) as typeof fetch,
+    storage: 'memory',
+    trackTimeoutMs: 0,
+  });
   analytics.observe(frame([face(1, 'neutral', true)], 0));
   await analytics.dispose();
   assert.equal(calls, 0);
@@ -81,7 +112,17 @@ test('the endpoint gets batches; failures are buffered (bounded) and retried wit
     received.push(JSON.parse(String(init.body)).events);
     return new Response(null, { status: 204 });
   }) as typeof fetch;
-  const analytics = createAnalytics({ endpoint: 'https://collector.invalid/e', fetch: fakeFetch, storage: 'memory', batchSize: 2, maxBuffered: 3, retryBaseMs: 20, trackTimeoutMs: 0, now: () => clock, summaryEveryMs: 1e9 });
+  const analytics = createAnalytics({
+    endpoint: 'https://collector.invalid/e',
+    fetch: fakeFetch,
+    storage: 'memory',
+    batchSize: 2,
+    maxBuffered: 3,
+    retryBaseMs: 20,
+    trackTimeoutMs: 0,
+    now: () => clock,
+    summaryEveryMs: 1e9,
+  });
   for (let id = 1; id <= 5; id++) {
     clock += 10;
     analytics.observe(frame([face(id, 'neutral', true)], id));
@@ -98,7 +139,10 @@ test('the endpoint gets batches; failures are buffered (bounded) and retried wit
   await new Promise((resolve) => setTimeout(resolve, 200));
   stats = await analytics.stats();
   assert.equal(stats.buffered, 0, 'the retry delivered everything');
-  assert.deepEqual(received.flat().map((e) => (e as TrackEvent).trackId), [3, 4, 5]);
+  assert.deepEqual(
+    received.flat().map((e) => (e as TrackEvent).trackId),
+    [3, 4, 5],
+  );
   assert.ok(received.every((batch) => batch.length <= 2));
   await analytics.dispose();
 });

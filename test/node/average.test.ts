@@ -18,7 +18,19 @@ const tiny = { dim: 16, heads: 2, pathHidden: 4 };
 
 async function run(name: string, extra: Partial<TrainOptions>): Promise<string> {
   const out = join(root, name);
-  await train({ ...DEFAULT_TRAIN, features, out, epochs: 1, batchSize: 16, model: tiny, backend: 'cpu', plots: false, log: () => {}, command: `train ${name}`, ...extra });
+  await train({
+    ...DEFAULT_TRAIN,
+    features,
+    out,
+    epochs: 1,
+    batchSize: 16,
+    model: tiny,
+    backend: 'cpu',
+    plots: false,
+    log: () => {},
+    command: `train ${name}`,
+    ...extra,
+  });
   return out;
 }
 const best = (dir: string) => ParamStore.load(join(dir, 'best', 'params'));
@@ -46,7 +58,13 @@ test("runStart rebuilds a run's exact starting params from its config", async ()
 
 test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in the run folder', async () => {
   const out = join(root, 'soup');
-  const { average, validation } = await averageRuns({ runs: [a, b], out, startWeight: 0.2, evalBatch: 16, command: 'average a b' });
+  const { average, validation } = await averageRuns({
+    runs: [a, b],
+    out,
+    startWeight: 0.2,
+    evalBatch: 16,
+    command: 'average a b',
+  });
   const [pa, pb, ps, avg] = [best(a), best(b), best(start), best(out)];
   let moved = 0;
   for (const name of avg.names) {
@@ -58,13 +76,24 @@ test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in 
     if (pa.get(name)!.data.some((v, i) => v !== pb.get(name)!.data[i])) moved++;
   }
   assert.ok(moved > 0, 'the two runs should differ, or the test proves nothing');
-  assert.deepEqual(average.runs.map((r) => [r.dir, r.weight, r.command]), [[a, 0.4, 'train a'], [b, 0.4, 'train b']]);
+  assert.deepEqual(
+    average.runs.map((r) => [r.dir, r.weight, r.command]),
+    [
+      [a, 0.4, 'train a'],
+      [b, 0.4, 'train b'],
+    ],
+  );
   assert.deepEqual(average.start, { initFrom: join(root, 'start', 'best', 'params'), weight: 0.2 });
   assert.ok(validation.validAccuracy >= 0 && validation.validAccuracy <= 1);
-  assert.equal(validation.confusion.flat().reduce((s, v) => s + v, 0), 32);
+  assert.equal(
+    validation.confusion.flat().reduce((s, v) => s + v, 0),
+    32,
+  );
   assert.deepEqual(config(out).average, average);
 
-  const card = (await exportRun({ run: out, variant: 'soup', outDir: join(root, 'models') })).card as { training: { protocol: string; time: { epochs: number }; average: unknown } };
+  const card = (await exportRun({ run: out, variant: 'soup', outDir: join(root, 'models') })).card as {
+    training: { protocol: string; time: { epochs: number }; average: unknown };
+  };
   assert.match(card.training.protocol, /final weights the average of 2 such runs .* and their common start ×0\.2/);
   assert.equal(card.training.time.epochs, 2);
   assert.deepEqual(card.training.average, average);
@@ -72,8 +101,20 @@ test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in 
 
 test('runs that are not one network, or have no common start for a start weight, are refused', async () => {
   const wider = await run('wider', { seed: 7, model: { ...tiny, dim: 32 } });
-  await assert.rejects(averageRuns({ runs: [a, wider], out: join(root, 'bad'), startWeight: 0, evalBatch: 16, command: '' }), /is not the same network/);
-  await assert.rejects(averageRuns({ runs: [a, start], out: join(root, 'bad'), startWeight: 0.3, evalBatch: 16, command: '' }), /needs one common start/);
-  await assert.rejects(averageRuns({ runs: [a], out: join(root, 'bad'), startWeight: 0, evalBatch: 16, command: '' }), /nothing to average/);
-  await assert.rejects(averageRuns({ runs: [a, b], out: join(root, 'bad'), startWeight: 1, evalBatch: 16, command: '' }), /must be in \[0, 1\)/);
+  await assert.rejects(
+    averageRuns({ runs: [a, wider], out: join(root, 'bad'), startWeight: 0, evalBatch: 16, command: '' }),
+    /is not the same network/,
+  );
+  await assert.rejects(
+    averageRuns({ runs: [a, start], out: join(root, 'bad'), startWeight: 0.3, evalBatch: 16, command: '' }),
+    /needs one common start/,
+  );
+  await assert.rejects(
+    averageRuns({ runs: [a], out: join(root, 'bad'), startWeight: 0, evalBatch: 16, command: '' }),
+    /nothing to average/,
+  );
+  await assert.rejects(
+    averageRuns({ runs: [a, b], out: join(root, 'bad'), startWeight: 1, evalBatch: 16, command: '' }),
+    /must be in \[0, 1\)/,
+  );
 });

@@ -18,48 +18,70 @@ const available = ferplusAvailable();
 const skip = !available && `FERPlus data not found at ${FERPLUS_DIR} (set FERPLUS_DIR): baseline accuracy NOT checked`;
 if (skip) console.warn(`SKIP baselines.test.ts: ${skip}`);
 
-test('baseline evaluator --limit 50 --json: report shape and plausible accuracy', { skip, timeout: 60_000 }, async () => {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/baselines/accuracy.ts', '--limit', '50', '--json'], {
-    maxBuffer: 16 << 20,
-  });
-  const r = JSON.parse(stdout) as Report;
-  assert.equal(r.n, 50);
-  assert.equal(r.limit, 50);
-  assert.equal(r.backend, 'wasm');
-  assert.deepEqual([...r.labels], [...FER_EMOTIONS]);
-  assert.equal(Object.values(r.classCounts).reduce((a, b) => a + b, 0), 50);
-  assert.deepEqual(
-    r.baselines.map((b) => b.id),
-    ['human', 'faceapi'],
-  );
-  for (const b of r.baselines) {
-    assert.equal(b.n, 50);
-    assert.equal(b.confusion.length, 8);
-    for (const row of b.confusion) assert.equal(row.length, 8);
-    const rowSums = b.confusion.map((row) => row.reduce((a, v) => a + v, 0));
-    assert.deepEqual(rowSums, FER_EMOTIONS.map((e) => r.classCounts[e]));
-    // Nothing can ever be predicted as contempt (no such output class).
-    assert.equal(b.confusion.reduce((a, row) => a + row[7]!, 0), 0);
-    const diag = b.confusion.reduce((a, row, i) => a + row[i]!, 0);
-    assert.equal(b.correct, diag);
-    assert.equal(b.accuracy8, diag / 50);
-    assert.equal(b.n7, 50 - r.classCounts.contempt!);
-    assert.ok(b.accuracy7 >= b.accuracy8);
-    assert.ok(b.accuracy8 > 0.3 && b.accuracy8 <= 1, `${b.id} accuracy ${b.accuracy8} out of the plausible range`);
-    assert.deepEqual(Object.keys(b.perClass), [...FER_EMOTIONS]);
-    assert.equal(Object.keys(b.mapping).length, 7);
-    assert.equal(new Set(Object.values(b.mapping)).size, 7);
-    assert.ok(!Object.values(b.mapping).includes('contempt'));
-    assert.ok(b.msPerImage.mean > 0);
-  }
-});
+test(
+  'baseline evaluator --limit 50 --json: report shape and plausible accuracy',
+  { skip, timeout: 60_000 },
+  async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'bench/baselines/accuracy.ts', '--limit', '50', '--json'],
+      {
+        maxBuffer: 16 << 20,
+      },
+    );
+    const r = JSON.parse(stdout) as Report;
+    assert.equal(r.n, 50);
+    assert.equal(r.limit, 50);
+    assert.equal(r.backend, 'wasm');
+    assert.deepEqual([...r.labels], [...FER_EMOTIONS]);
+    assert.equal(
+      Object.values(r.classCounts).reduce((a, b) => a + b, 0),
+      50,
+    );
+    assert.deepEqual(
+      r.baselines.map((b) => b.id),
+      ['human', 'faceapi'],
+    );
+    for (const b of r.baselines) {
+      assert.equal(b.n, 50);
+      assert.equal(b.confusion.length, 8);
+      for (const row of b.confusion) assert.equal(row.length, 8);
+      const rowSums = b.confusion.map((row) => row.reduce((a, v) => a + v, 0));
+      assert.deepEqual(
+        rowSums,
+        FER_EMOTIONS.map((e) => r.classCounts[e]),
+      );
+      // Nothing can ever be predicted as contempt (no such output class).
+      assert.equal(
+        b.confusion.reduce((a, row) => a + row[7]!, 0),
+        0,
+      );
+      const diag = b.confusion.reduce((a, row, i) => a + row[i]!, 0);
+      assert.equal(b.correct, diag);
+      assert.equal(b.accuracy8, diag / 50);
+      assert.equal(b.n7, 50 - r.classCounts.contempt!);
+      assert.ok(b.accuracy7 >= b.accuracy8);
+      assert.ok(b.accuracy8 > 0.3 && b.accuracy8 <= 1, `${b.id} accuracy ${b.accuracy8} out of the plausible range`);
+      assert.deepEqual(Object.keys(b.perClass), [...FER_EMOTIONS]);
+      assert.equal(Object.keys(b.mapping).length, 7);
+      assert.equal(new Set(Object.values(b.mapping)).size, 7);
+      assert.ok(!Object.values(b.mapping).includes('contempt'));
+      assert.ok(b.msPerImage.mean > 0);
+    }
+  },
+);
 
 test('face-api re-implementation equals face-api’s own FaceExpressionNet', { skip, timeout: 60_000 }, async () => {
   const require = createRequire(import.meta.url);
   // face-api's Node/wasm build uses the same @tensorflow/tfjs + tfjs-backend-wasm as the evaluator.
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js') as {
     tf: typeof import('@tensorflow/tfjs');
-    nets: { faceExpressionNet: { loadFromDisk(dir: string): Promise<void>; predictExpressions(t: unknown): Promise<Record<string, number>> } };
+    nets: {
+      faceExpressionNet: {
+        loadFromDisk(dir: string): Promise<void>;
+        predictExpressions(t: unknown): Promise<Record<string, number>>;
+      };
+    };
     FACE_EXPRESSION_LABELS: readonly string[];
   };
   const acc = await import('../../bench/baselines/accuracy.js');

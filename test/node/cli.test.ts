@@ -12,7 +12,13 @@ const built = existsSync('dist/cli.js');
 const photos = '../shared/fixtures/photos';
 
 // Counted by eye (faces turned to the camera; people seen from behind are not faces to the detector).
-const GROUP_FACES: Record<string, number> = { 'group-1.jpg': 4, 'group-2.jpg': 3, 'group-3.jpg': 5, 'group-4.jpg': 6, 'group-5.jpg': 5 };
+const GROUP_FACES: Record<string, number> = {
+  'group-1.jpg': 4,
+  'group-2.jpg': 3,
+  'group-3.jpg': 5,
+  'group-4.jpg': 6,
+  'group-5.jpg': 5,
+};
 
 test('--help lists the commands; an unknown command exits 2', { skip: !built && 'run npm run build first' }, () => {
   const help = jadfer('--help');
@@ -23,39 +29,90 @@ test('--help lists the commands; an unknown command exits 2', { skip: !built && 
   assert.equal(jadfer('no-such-command').status, 2);
 });
 
-test('analyze: one face per portrait, the right count per group photo, a clear error for a corrupt file', { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'jadfer-cli-'));
-  writeContractModel(join(dir, 'models'));
-  const corrupt = join(dir, 'corrupt.jpg');
-  writeFileSync(corrupt, 'not a jpeg');
-  const files = readdirSync(photos).filter((f) => f.endsWith('.jpg')).sort();
-  const run = jadfer('analyze', '--json', '--annotate', join(dir, 'out'), '--model', join(dir, 'models', 'contract-test.json'), ...files.map((f) => join(photos, f)), corrupt);
-  assert.equal(run.status, 1, 'exit 1 because one file failed');
-  const report = JSON.parse(run.stdout);
-  const byName = new Map(report.files.map((f: { file: string }) => [f.file.split('/').pop(), f]));
-  for (const file of files) {
-    const result = byName.get(file) as { faces: unknown[]; error?: unknown };
-    assert.equal(result.error, undefined, file);
-    if (file.startsWith('portrait-a-')) assert.equal(result.faces.length, 1, file);
-    else assert.ok(Math.abs(result.faces.length - GROUP_FACES[file]!) <= 1, `${file}: ${result.faces.length} faces, expected ${GROUP_FACES[file]} ± 1`);
-  }
-  assert.equal((byName.get('corrupt.jpg') as { error: { code: string } }).error.code, 'E_BAD_INPUT');
-  const annotated = await sharp(join(dir, 'out', 'group-4.png')).metadata();
-  assert.equal(annotated.format, 'png');
-  assert.ok(annotated.width! > 100);
-});
+test(
+  'analyze: one face per portrait, the right count per group photo, a clear error for a corrupt file',
+  { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jadfer-cli-'));
+    writeContractModel(join(dir, 'models'));
+    const corrupt = join(dir, 'corrupt.jpg');
+    writeFileSync(corrupt, 'not a jpeg');
+    const files = readdirSync(photos)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort();
+    const run = jadfer(
+      'analyze',
+      '--json',
+      '--annotate',
+      join(dir, 'out'),
+      '--model',
+      join(dir, 'models', 'contract-test.json'),
+      ...files.map((f) => join(photos, f)),
+      corrupt,
+    );
+    assert.equal(run.status, 1, 'exit 1 because one file failed');
+    const report = JSON.parse(run.stdout);
+    const byName = new Map(report.files.map((f: { file: string }) => [f.file.split('/').pop(), f]));
+    for (const file of files) {
+      const result = byName.get(file) as { faces: unknown[]; error?: unknown };
+      assert.equal(result.error, undefined, file);
+      if (file.startsWith('portrait-a-')) assert.equal(result.faces.length, 1, file);
+      else
+        assert.ok(
+          Math.abs(result.faces.length - GROUP_FACES[file]!) <= 1,
+          `${file}: ${result.faces.length} faces, expected ${GROUP_FACES[file]} ± 1`,
+        );
+    }
+    assert.equal((byName.get('corrupt.jpg') as { error: { code: string } }).error.code, 'E_BAD_INPUT');
+    const annotated = await sharp(join(dir, 'out', 'group-4.png')).metadata();
+    assert.equal(annotated.format, 'png');
+    assert.ok(annotated.width! > 100);
+  },
+);
 
-test('eval --json scores a model on a FERPlus split with the majority-vote protocol', { skip: (!built && 'run npm run build first') || (!existsSync('../shared/data/ferplus/FER2013Valid') && '../shared/data/ferplus is absent') }, () => {
-  const dir = mkdtempSync(join(tmpdir(), 'jadfer-eval-'));
-  writeContractModel(dir);
-  const run = jadfer('eval', '--json', '--limit', '40', '--data', '../shared/data/ferplus/FER2013Valid', '--model', join(dir, 'contract-test.json'));
-  assert.equal(run.status, 0, run.stderr);
-  const report = JSON.parse(run.stdout);
-  assert.equal(report.n, 40);
-  assert.equal(report.model, 'contract-test');
-  assert.deepEqual(Object.keys(report.perClass), ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt']);
-  assert.equal(report.confusion.flat().reduce((a: number, b: number) => a + b, 0), 40);
-  assert.equal(report.correct, report.confusion.reduce((sum: number, row: number[], k: number) => sum + row[k]!, 0));
-  assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
-  assert.ok(report.skipped['tied-majority'] > 0 && report.skipped['unknown-or-nf'] > 0, 'protocol skips are counted');
-});
+test(
+  'eval --json scores a model on a FERPlus split with the majority-vote protocol',
+  {
+    skip:
+      (!built && 'run npm run build first') ||
+      (!existsSync('../shared/data/ferplus/FER2013Valid') && '../shared/data/ferplus is absent'),
+  },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jadfer-eval-'));
+    writeContractModel(dir);
+    const run = jadfer(
+      'eval',
+      '--json',
+      '--limit',
+      '40',
+      '--data',
+      '../shared/data/ferplus/FER2013Valid',
+      '--model',
+      join(dir, 'contract-test.json'),
+    );
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.n, 40);
+    assert.equal(report.model, 'contract-test');
+    assert.deepEqual(Object.keys(report.perClass), [
+      'neutral',
+      'happiness',
+      'surprise',
+      'sadness',
+      'anger',
+      'disgust',
+      'fear',
+      'contempt',
+    ]);
+    assert.equal(
+      report.confusion.flat().reduce((a: number, b: number) => a + b, 0),
+      40,
+    );
+    assert.equal(
+      report.correct,
+      report.confusion.reduce((sum: number, row: number[], k: number) => sum + row[k]!, 0),
+    );
+    assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
+    assert.ok(report.skipped['tied-majority'] > 0 && report.skipped['unknown-or-nf'] > 0, 'protocol skips are counted');
+  },
+);

@@ -4,13 +4,25 @@ import { checkOptions, resolveOptions } from '../../src/config.js';
 import { JadferError } from '../../src/errors.js';
 
 test('every wrong option is listed with its path', () => {
-  const report = checkOptions({ device: 'cuda', maxFaces: 0, timeouts: { analyzeMs: -5, typo: 1 }, onProgress: 3, colour: 'x' });
-  assert.deepEqual(report.errors.map((e) => e.split(':')[0]), ['options.device', 'options.maxFaces', 'options.onProgress', 'options.timeouts.analyzeMs']);
+  const report = checkOptions({
+    device: 'cuda',
+    maxFaces: 0,
+    timeouts: { analyzeMs: -5, typo: 1 },
+    onProgress: 3,
+    colour: 'x',
+  });
+  assert.deepEqual(
+    report.errors.map((e) => e.split(':')[0]),
+    ['options.device', 'options.maxFaces', 'options.onProgress', 'options.timeouts.analyzeMs'],
+  );
   assert.deepEqual(report.unknown, ['options.colour: unknown option', 'options.timeouts.typo: unknown option']);
 });
 
 test('wrong types always throw E_BAD_CONFIG; unknown keys only in strict mode', () => {
-  assert.throws(() => resolveOptions({ device: 'gpu' as never }), (e: unknown) => e instanceof JadferError && e.code === 'E_BAD_CONFIG');
+  assert.throws(
+    () => resolveOptions({ device: 'gpu' as never }),
+    (e: unknown) => e instanceof JadferError && e.code === 'E_BAD_CONFIG',
+  );
   const warn = console.warn;
   const warnings: unknown[] = [];
   console.warn = (...args: unknown[]) => warnings.push(args);
@@ -22,7 +34,8 @@ test('wrong types always throw E_BAD_CONFIG; unknown keys only in strict mode', 
   }
   assert.throws(
     () => resolveOptions({ devcie: 'wasm', strict: true } as never),
-    (e: unknown) => e instanceof JadferError && (e.details?.problems as string[])[0] === 'options.devcie: unknown option',
+    (e: unknown) =>
+      e instanceof JadferError && (e.details?.problems as string[])[0] === 'options.devcie: unknown option',
   );
 });
 

@@ -11,7 +11,13 @@ import { photoToY4m } from '../fixtures/y4m.js';
 
 const photo = new URL('../../../shared/fixtures/photos/portrait-a-1.jpg', import.meta.url).pathname;
 const out = 'test-output';
-const missing = !existsSync('dist/jadfer.iife.js') ? 'dist/ is missing' : !existsSync(photo) ? '../shared/fixtures/photos is absent' : !existsSync('/usr/bin/chromium') ? 'no /usr/bin/chromium' : false;
+const missing = !existsSync('dist/jadfer.iife.js')
+  ? 'dist/ is missing'
+  : !existsSync(photo)
+    ? '../shared/fixtures/photos is absent'
+    : !existsSync('/usr/bin/chromium')
+      ? 'no /usr/bin/chromium'
+      : false;
 if (missing) console.warn(`*** SKIPPING demo tests: ${missing} ***`);
 
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -25,7 +31,11 @@ before(async () => {
   await photoToY4m(photo, video);
   server = await startServer({ port: 0 });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await launchChromium(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`]);
+  browser = await launchChromium([
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`,
+  ]);
 });
 after(async () => {
   await browser?.close();
@@ -37,13 +47,17 @@ test('the demo shows the camera with a face box, the backend, FPS and expression
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${origin}/demo/?autostart=camera&device=wasm`);
-  await page.waitForFunction(() => document.querySelectorAll('#faces .face').length > 0 && document.getElementById('fps')!.textContent !== '—', undefined, { timeout: 90_000 });
+  await page.waitForFunction(
+    () => document.querySelectorAll('#faces .face').length > 0 && document.getElementById('fps')!.textContent !== '—',
+    undefined,
+    { timeout: 90_000 },
+  );
   await page.screenshot({ path: join(out, 'demo.png') });
   assert.equal(await page.textContent('#backend'), 'wasm');
   assert.match((await page.textContent('#model')) ?? '', /\S/);
   assert.ok(Number(await page.textContent('#fps')) > 0);
   assert.equal(await page.locator('#faces .face').count(), 1, 'the portrait has one face');
-  assert.equal(await page.locator('#faces .face .bar').count() > 0, true);
+  assert.equal((await page.locator('#faces .face .bar').count()) > 0, true);
   assert.equal(await page.textContent('#a-active'), '1');
   assert.deepEqual(errors, []);
   await page.close();
@@ -52,12 +66,16 @@ test('the demo shows the camera with a face box, the backend, FPS and expression
 test('without a camera the demo says so and offers a file instead', { skip: missing }, async () => {
   const context = await browser.newContext();
   await context.addInitScript(() => {
-    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    navigator.mediaDevices.getUserMedia = () =>
+      Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
   });
   const page = await context.newPage();
   await page.goto(`${origin}/demo/?autostart=camera&device=wasm`);
   await page.waitForFunction(() => !document.getElementById('camera-note')!.hidden, undefined, { timeout: 90_000 });
-  assert.match((await page.textContent('#camera-note')) ?? '', /No camera available.*NotAllowedError.*image or a video file/s);
+  assert.match(
+    (await page.textContent('#camera-note')) ?? '',
+    /No camera available.*NotAllowedError.*image or a video file/s,
+  );
   assert.equal(await page.isEnabled('#file'), true);
   await context.close();
 });
@@ -69,7 +87,10 @@ test('<jadfer-camera> dispatches result events (no JS written by the integrator)
   const events = await page.evaluate(() => (window as any).__events);
   assert.equal(events.ready, 1);
   assert.deepEqual(events.errors, []);
-  assert.ok(events.results.every((n: number) => n === 1), `faces per frame: ${events.results}`);
+  assert.ok(
+    events.results.every((n: number) => n === 1),
+    `faces per frame: ${events.results}`,
+  );
   await page.screenshot({ path: join(out, 'camera-element.png') });
   await page.close();
 });

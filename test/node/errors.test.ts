@@ -8,7 +8,10 @@ import { JadferError, deserializeError, isJadferError, serializeError, toJadferE
 
 test('serialize/deserialize keeps code, details and the cause chain', () => {
   const root = new TypeError('socket closed');
-  const error = new JadferError('E_MODEL_LOAD', 'cannot fetch model', { cause: root, details: { url: 'http://x/m.onnx', status: 404 } });
+  const error = new JadferError('E_MODEL_LOAD', 'cannot fetch model', {
+    cause: root,
+    details: { url: 'http://x/m.onnx', status: 404 },
+  });
   const back = deserializeError(structuredClone(serializeError(error)));
   assert.ok(back instanceof JadferError);
   assert.equal(back.code, 'E_MODEL_LOAD');

@@ -17,7 +17,10 @@ import {
 import { FERPLUS_DIR, ferplusAvailable } from '../../training/data/paths.js';
 
 const gray = (seed: number, size = 48) => Uint8Array.from({ length: size * size }, (_, i) => (i * 7 + seed * 31) & 255);
-const png = (px: Uint8Array, size = 48) => sharp(Buffer.from(px), { raw: { width: size, height: size, channels: 1 } }).png().toBuffer();
+const png = (px: Uint8Array, size = 48) =>
+  sharp(Buffer.from(px), { raw: { width: size, height: size, channels: 1 } })
+    .png()
+    .toBuffer();
 
 test('CSV parsing keeps the quoted box column together and rejects malformed rows', () => {
   assert.deepEqual(splitCsvLine('a.png,"(0, 0, 48, 48)",1,2'), ['a.png', '(0, 0, 48, 48)', '1', '2']);
@@ -121,7 +124,10 @@ test('real FERPlus valid split (label.csv + a few images)', async (t) => {
   assert.ok(split.items.length > 3300 && split.items.length < 3579, `accepted ${split.items.length}`);
   assert.equal(split.skipped['malformed-row'] ?? 0, 0);
   const counts = classCounts(split.items);
-  assert.ok(counts.every((c) => c > 0), `every class present: ${counts}`);
+  assert.ok(
+    counts.every((c) => c > 0),
+    `every class present: ${counts}`,
+  );
   assert.ok(counts[0]! > counts[7]!, 'neutral outnumbers contempt');
   const px = await loadFerPlusSplit(join(FERPLUS_DIR, 'FER2013Valid'), { limit: 16, pixels: true });
   assert.equal(px.items.length, 16);

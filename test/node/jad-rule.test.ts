@@ -49,7 +49,8 @@ test('JAD drops the jointly-highest keys in all heads and renormalises (hand-com
   const out = jointAttentionDrop(weights(), 0.4).arraySync()[0]!;
   for (let h = 0; h < 2; h++) {
     for (let q = 0; q < 2; q++) {
-      for (let k = 0; k < 5; k++) assert.ok(Math.abs(out[h]![q]![k]! - expected[h]![q]![k]!) < 1e-6, `h${h} q${q} k${k}: ${out[h]![q]![k]}`);
+      for (let k = 0; k < 5; k++)
+        assert.ok(Math.abs(out[h]![q]![k]! - expected[h]![q]![k]!) < 1e-6, `h${h} q${q} k${k}: ${out[h]![q]![k]}`);
     }
   }
 });
@@ -73,7 +74,9 @@ test('JAD is the identity at inference and active in training (prob 1)', () => {
 
 test('gradient flows through the kept weights only', () => {
   const w = weights();
-  const grad = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(jointAttentionDrop(x as tf.Tensor4D, 0.4), tf.range(0, 5).reshape([1, 1, 1, 5]))))(w);
+  const grad = tf.grad((x: tf.Tensor) =>
+    tf.sum(tf.mul(jointAttentionDrop(x as tf.Tensor4D, 0.4), tf.range(0, 5).reshape([1, 1, 1, 5]))),
+  )(w);
   const g = grad.arraySync() as number[][][][];
   assert.equal(g[0]![0]![0]![0], 0); // dropped key: no gradient
   assert.notEqual(g[0]![0]![0]![2], 0);

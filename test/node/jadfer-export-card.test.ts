@@ -30,7 +30,16 @@ const [H, W, C] = [3, 3, 8];
 before(async () => {
   await tf.setBackend('cpu');
   writeSyntheticFeatures(join(root, 'features'), { h: H, w: W, c: C, classes: 8, train: 64, valid: 32, seed: 4 });
-  await train({ ...DEFAULT_TRAIN, features: join(root, 'features'), out: runDir, epochs: 1, batchSize: 32, plots: false, model: { dim: 16, heads: 2, pathHidden: 4 }, log: () => {} });
+  await train({
+    ...DEFAULT_TRAIN,
+    features: join(root, 'features'),
+    out: runDir,
+    epochs: 1,
+    batchSize: 32,
+    plots: false,
+    model: { dim: 16, heads: 2, pathHidden: 4 },
+    log: () => {},
+  });
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -38,7 +47,21 @@ test('heads-only export writes ONNX + a card with the runtime keys, sha256 and c
   const { onnxPath, cardPath, card } = await exportRun({ run: runDir, variant: 'test', outDir: join(root, 'models') });
   const saved = JSON.parse(readFileSync(cardPath, 'utf8')) as SavedCard;
   assert.deepEqual({ ...saved }, card);
-  for (const key of ['schema', 'name', 'file', 'sha256', 'task', 'input', 'output', 'labels', 'crop', 'architecture', 'training', 'metrics']) assert.ok(key in saved, key);
+  for (const key of [
+    'schema',
+    'name',
+    'file',
+    'sha256',
+    'task',
+    'input',
+    'output',
+    'labels',
+    'crop',
+    'architecture',
+    'training',
+    'metrics',
+  ])
+    assert.ok(key in saved, key);
   assert.equal(saved.schema, 'jadfer.model-card/v1');
   assert.equal(saved.sha256, sha256(readFileSync(onnxPath)));
   assert.equal(saved.input.name, HEADS_INPUT);
@@ -58,7 +81,11 @@ test('parity CLI core: TF.js vs both ORT runtimes on a heads-only export', async
 });
 
 /** A "backbone" that returns its input: full model on x must equal the heads on x's tokens. */
-const identity = { name: 'identity', inputShape: [C, H, W] as [number, number, number], emit: (_g: unknown, input: string) => ({ output: input, shape: { c: C, h: H, w: W } }) };
+const identity = {
+  name: 'identity',
+  inputShape: [C, H, W] as [number, number, number],
+  emit: (_g: unknown, input: string) => ({ output: input, shape: { c: C, h: H, w: W } }),
+};
 
 test('a backbone emitter is wired NCHW → NHWC: identity backbone on NCHW == heads on NHWC', async () => {
   // The "backbone" returns its input, so the full model fed x (NCHW) must equal heads fed xᵀ (NHWC).
@@ -66,7 +93,11 @@ test('a backbone emitter is wired NCHW → NHWC: identity backbone on NCHW == he
     run: runDir,
     variant: 'identity',
     outDir: join(root, 'models'),
-    backbone: { emitter: identity, input: { color: 'rgb', range: [0, 255], mean: [0, 0, 0], std: [1, 1, 1] }, info: { name: 'identity', provenance: 'test', licence: 'n/a' } },
+    backbone: {
+      emitter: identity,
+      input: { color: 'rgb', range: [0, 255], mean: [0, 0, 0], std: [1, 1, 1] },
+      info: { name: 'identity', provenance: 'test', licence: 'n/a' },
+    },
   });
   assert.equal((full.card.input as { name: string }).name, IMAGE_INPUT);
   const heads = await exportRun({ run: runDir, variant: 'heads', outDir: join(root, 'models') });
@@ -74,7 +105,11 @@ test('a backbone emitter is wired NCHW → NHWC: identity backbone on NCHW == he
   const nhwc = tf.tidy(() => tf.transpose(tf.tensor4d(nchw, [2, C, H, W]), [0, 2, 3, 1]).dataSync() as Float32Array);
   const a = await loadOrtModel('node', full.bytes);
   const b = await loadOrtModel('node', heads.bytes);
-  const agreement = compareLogits(await b.run(HEADS_INPUT, nhwc, [2, H, W, C], LOGITS_OUTPUT), await a.run(IMAGE_INPUT, nchw, [2, C, H, W], LOGITS_OUTPUT), 8);
+  const agreement = compareLogits(
+    await b.run(HEADS_INPUT, nhwc, [2, H, W, C], LOGITS_OUTPUT),
+    await a.run(IMAGE_INPUT, nchw, [2, C, H, W], LOGITS_OUTPUT),
+    8,
+  );
   assert.ok(agreement.maxAbsDiff < 1e-5, `${agreement.maxAbsDiff}`);
 });
 
@@ -83,7 +118,11 @@ test('a gray model takes one channel and replicates it for the trunk, as in trai
     run: runDir,
     variant: 'gray',
     outDir: join(root, 'models'),
-    backbone: { emitter: identity, input: { color: 'gray', range: [0, 255], mean: [0], std: [1] }, info: { name: 'identity', provenance: 'test', licence: 'n/a' } },
+    backbone: {
+      emitter: identity,
+      input: { color: 'gray', range: [0, 255], mean: [0], std: [1] },
+      info: { name: 'identity', provenance: 'test', licence: 'n/a' },
+    },
   });
   assert.deepEqual((gray.card.input as { shape: number[] }).shape, [1, 1, H, W]);
   const plane = Float32Array.from({ length: 2 * H * W }, (_, i) => Math.sin(i * 0.3) * 2);
@@ -92,6 +131,10 @@ test('a gray model takes one channel and replicates it for the trunk, as in trai
   const heads = await exportRun({ run: runDir, variant: 'heads', outDir: join(root, 'models') });
   const a = await loadOrtModel('node', gray.bytes);
   const b = await loadOrtModel('node', heads.bytes);
-  const agreement = compareLogits(await b.run(HEADS_INPUT, replicated, [2, H, W, C], LOGITS_OUTPUT), await a.run(IMAGE_INPUT, plane, [2, 1, H, W], LOGITS_OUTPUT), 8);
+  const agreement = compareLogits(
+    await b.run(HEADS_INPUT, replicated, [2, H, W, C], LOGITS_OUTPUT),
+    await a.run(IMAGE_INPUT, plane, [2, 1, H, W], LOGITS_OUTPUT),
+    8,
+  );
   assert.ok(agreement.maxAbsDiff < 1e-5, `${agreement.maxAbsDiff}`);
 });

@@ -20,7 +20,18 @@ const variants = [
   // As when training from pixels: strided blocks (even and odd sizes) that widen the map.
   {
     name: 'heads + a tail that halves the resolution twice and widens 16 → 48',
-    config: { ...heads, tailBlocks: 3, tailLayout: { input: { h: 26, w: 26, c: 16 }, blocks: [{ stride: 2, channels: 32 }, { stride: 1, channels: 32 }, { stride: 2, channels: 48 }] } },
+    config: {
+      ...heads,
+      tailBlocks: 3,
+      tailLayout: {
+        input: { h: 26, w: 26, c: 16 },
+        blocks: [
+          { stride: 2, channels: 32 },
+          { stride: 1, channels: 32 },
+          { stride: 2, channels: 48 },
+        ],
+      },
+    },
   },
 ] satisfies { name: string; config: JadferConfig }[];
 
@@ -40,8 +51,17 @@ for (const { name, config } of variants) {
       v.assign(tf.add(v, tf.tensor(noise, v.shape)));
     }
     // ReLU6 inputs of the tail: non-negative, some above 6 so the clip is exercised.
-    features = Float32Array.from({ length: batch * h * w * c }, () => (config.tailBlocks ? Math.abs(4 * rng.normal()) : rng.normal()));
-    tfLogits = tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), config, tf.tensor4d(features, [batch, h, w, c])).logits.dataSync() as Float32Array);
+    features = Float32Array.from({ length: batch * h * w * c }, () =>
+      config.tailBlocks ? Math.abs(4 * rng.normal()) : rng.normal(),
+    );
+    tfLogits = tf.tidy(
+      () =>
+        buildJadfer(
+          new TfOps(params, { training: false }),
+          config,
+          tf.tensor4d(features, [batch, h, w, c]),
+        ).logits.dataSync() as Float32Array,
+    );
     onnx = exportJadferOnnx(await params.toStore(), config);
   });
 

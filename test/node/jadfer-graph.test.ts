@@ -10,17 +10,45 @@ import { TfOps, type TfParams } from '../../training/model/tf-ops.js';
 import { exportJadferOnnx } from '../../training/export/onnx-model.js';
 import { initParams } from '../../training/train/trainer.js';
 
-const config = makeConfig({ h: 5, w: 5, c: 16 }, 8, { dim: 16, heads: 2, pathHidden: 4, jadRatio: 0.3, jadProb: 1, dropout: 0 });
+const config = makeConfig({ h: 5, w: 5, c: 16 }, 8, {
+  dim: 16,
+  heads: 2,
+  pathHidden: 4,
+  jadRatio: 0.3,
+  jadProb: 1,
+  dropout: 0,
+});
 let params: TfParams;
 let input: tf.Tensor4D;
 
 /** Ops that onnxruntime-web runs on both WASM and WebGPU (opset 17). */
-const WEB_SAFE_OPS = new Set(['MatMul', 'Gemm', 'Add', 'Sub', 'Mul', 'Div', 'Softmax', 'Reshape', 'Transpose', 'ReduceMean', 'ReduceSum', 'Concat', 'LayerNormalization', 'Erf', 'Sigmoid', 'Relu', 'Identity']);
+const WEB_SAFE_OPS = new Set([
+  'MatMul',
+  'Gemm',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Softmax',
+  'Reshape',
+  'Transpose',
+  'ReduceMean',
+  'ReduceSum',
+  'Concat',
+  'LayerNormalization',
+  'Erf',
+  'Sigmoid',
+  'Relu',
+  'Identity',
+]);
 
 before(async () => {
   await tf.setBackend('cpu');
   params = initParams(config, 5);
-  input = tf.tensor4d(Float32Array.from({ length: 3 * 5 * 5 * 16 }, (_, i) => Math.sin(i * 0.37) * 2), [3, 5, 5, 16]);
+  input = tf.tensor4d(
+    Float32Array.from({ length: 3 * 5 * 5 * 16 }, (_, i) => Math.sin(i * 0.37) * 2),
+    [3, 5, 5, 16],
+  );
 });
 
 const logits = (ops: TfOps) => tf.tidy(() => buildJadfer(ops, config, input).logits.arraySync() as number[][]);
@@ -40,7 +68,9 @@ test('exported graph uses only web-safe, non-random ops at opset 17', async () =
 test('JAD and dropout are the identity at inference: JAD settings do not change the output', () => {
   const base = logits(new TfOps(params, { training: false }));
   const noJad = makeConfig(config.featureShape, 8, { ...config, jadRatio: 0, jadProb: 0 });
-  const withoutJad = tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), noJad, input).logits.arraySync());
+  const withoutJad = tf.tidy(() =>
+    buildJadfer(new TfOps(params, { training: false }), noJad, input).logits.arraySync(),
+  );
   assert.deepEqual(base, withoutJad);
   assert.deepEqual(logits(new TfOps(params, { training: false })), base); // repeatable
 });

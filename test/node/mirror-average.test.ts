@@ -7,7 +7,12 @@ import { makeConfig } from '../../training/model/config.js';
 import { Rng } from '../../training/model/rng.js';
 import type { ParamStore } from '../../training/model/params.js';
 import { ints } from '../../training/onnx/builder.js';
-import { exportJadferOnnx, IMAGE_INPUT, LOGITS_OUTPUT, type BackboneEmitter } from '../../training/export/onnx-model.js';
+import {
+  exportJadferOnnx,
+  IMAGE_INPUT,
+  LOGITS_OUTPUT,
+  type BackboneEmitter,
+} from '../../training/export/onnx-model.js';
 import { loadOrtModel } from '../../training/export/ort-run.js';
 import { initParams } from '../../training/train/trainer.js';
 
@@ -20,7 +25,15 @@ const kernels = Float32Array.from({ length: channels * 3 * 9 }, () => rng.normal
 const trunk: BackboneEmitter = {
   name: 'one-conv',
   inputShape: [3, size, size],
-  emit: (g, input) => ({ output: g.op('Relu', [g.op('Conv', [input, g.initializer('w', kernels, [channels, 3, 3, 3])], { pads: ints([1, 1, 1, 1]), kernel_shape: ints([3, 3]) })]), shape: { c: channels, h: size, w: size } }),
+  emit: (g, input) => ({
+    output: g.op('Relu', [
+      g.op('Conv', [input, g.initializer('w', kernels, [channels, 3, 3, 3])], {
+        pads: ints([1, 1, 1, 1]),
+        kernel_shape: ints([3, 3]),
+      }),
+    ]),
+    shape: { c: channels, h: size, w: size },
+  }),
 };
 
 const batch = 3;
@@ -29,7 +42,11 @@ const mirrored = faces.map((_, i) => faces[i - (i % size) + (size - 1 - (i % siz
 let store: ParamStore;
 
 async function logits(mirrorAverage: boolean, input: Float32Array): Promise<Float32Array> {
-  const model = await loadOrtModel('node', exportJadferOnnx(store, config, trunk, { grayInput: true, mirrorAverage }), 1);
+  const model = await loadOrtModel(
+    'node',
+    exportJadferOnnx(store, config, trunk, { grayInput: true, mirrorAverage }),
+    1,
+  );
   try {
     return await model.run(IMAGE_INPUT, input, [batch, 1, size, size], LOGITS_OUTPUT);
   } finally {
@@ -44,10 +61,19 @@ before(async () => {
 });
 
 test('mirror-averaged logits = the mean of the plain logits of a face and of its mirror image', async () => {
-  const [plain, plainOfMirror, averaged] = [await logits(false, faces), await logits(false, mirrored), await logits(true, faces)];
+  const [plain, plainOfMirror, averaged] = [
+    await logits(false, faces),
+    await logits(false, mirrored),
+    await logits(true, faces),
+  ];
   assert.equal(averaged.length, batch * 8);
   assert.ok(maxDiff(plain, plainOfMirror) > 1e-3, 'the trunk must see the mirror, or this test proves nothing');
-  assert.ok(maxDiff(averaged, plain.map((v, i) => (v + plainOfMirror[i]!) / 2)) < 1e-5);
+  assert.ok(
+    maxDiff(
+      averaged,
+      plain.map((v, i) => (v + plainOfMirror[i]!) / 2),
+    ) < 1e-5,
+  );
 });
 
 test('with mirror averaging, a face and its mirror image get the same logits', async () => {

@@ -16,14 +16,18 @@ test('colour and channel count must agree', () => {
   const card = contractCard();
   assert.throws(
     () => parseClassifierCard({ ...card, input: { ...card.input, color: 'rgb' } }, 'x'),
-    (e: unknown) => e instanceof JadferError && (e.details!.problems as string[]).some((p) => p.startsWith('input.shape')),
+    (e: unknown) =>
+      e instanceof JadferError && (e.details!.problems as string[]).some((p) => p.startsWith('input.shape')),
   );
 });
 
 test('a broken card lists all of its problems', () => {
   const card = contractCard();
   try {
-    parseClassifierCard({ ...card, labels: [], sha256: 'abc', input: { ...card.input, std: [0], layout: 'CHW' } }, 'file:///m.json');
+    parseClassifierCard(
+      { ...card, labels: [], sha256: 'abc', input: { ...card.input, std: [0], layout: 'CHW' } },
+      'file:///m.json',
+    );
     assert.fail('should throw');
   } catch (error) {
     assert.ok(error instanceof JadferError);
@@ -35,7 +39,20 @@ test('a broken card lists all of its problems', () => {
 
 test('a crop template in the card must be usable points', () => {
   const card = contractCard();
-  const ok = parseClassifierCard({ ...card, crop: { template: { points: [{ index: 0, x: 0.3, y: 0.4 }, { index: 1, x: 0.7, y: 0.4 }] } } }, 'x');
+  const ok = parseClassifierCard(
+    {
+      ...card,
+      crop: {
+        template: {
+          points: [
+            { index: 0, x: 0.3, y: 0.4 },
+            { index: 1, x: 0.7, y: 0.4 },
+          ],
+        },
+      },
+    },
+    'x',
+  );
   assert.equal(ok.crop?.template?.points.length, 2);
   assert.throws(
     () => parseClassifierCard({ ...card, crop: { template: { points: [{ index: 0, x: 0.3 }] } } }, 'x'),

@@ -1,7 +1,15 @@
 /** Alignment: similarity fit, template mapping, card-driven crop, borders. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alignFace, alignmentMatrix, applyAffine, fitSimilarity, FERPLUS_TEMPLATE, invertAffine, type ClassifierInputSpec } from '../../workers/pipeline/align.js';
+import {
+  alignFace,
+  alignmentMatrix,
+  applyAffine,
+  fitSimilarity,
+  FERPLUS_TEMPLATE,
+  invertAffine,
+  type ClassifierInputSpec,
+} from '../../workers/pipeline/align.js';
 import { refKernels } from '../../workers/pipeline/kernels-ref.js';
 import type { Affine, Detection, Point } from '../../workers/pipeline/types.js';
 
@@ -17,24 +25,61 @@ function faceFrom(m: Affine, size: number): Detection {
 
 describe('alignment', () => {
   it('fitSimilarity recovers a known rotation, scale and translation exactly', () => {
-    const angle = 0.3, scale = 2.5;
-    const truth: Affine = [scale * Math.cos(angle), -scale * Math.sin(angle), 40, scale * Math.sin(angle), scale * Math.cos(angle), -7];
-    const from = [{ x: 1, y: 2 }, { x: 5, y: -1 }, { x: -3, y: 4 }];
-    const m = fitSimilarity(from, from.map((p) => applyAffine(truth, p)));
+    const angle = 0.3,
+      scale = 2.5;
+    const truth: Affine = [
+      scale * Math.cos(angle),
+      -scale * Math.sin(angle),
+      40,
+      scale * Math.sin(angle),
+      scale * Math.cos(angle),
+      -7,
+    ];
+    const from = [
+      { x: 1, y: 2 },
+      { x: 5, y: -1 },
+      { x: -3, y: 4 },
+    ];
+    const m = fitSimilarity(
+      from,
+      from.map((p) => applyAffine(truth, p)),
+    );
     m.forEach((v, i) => close(v, truth[i]!));
   });
 
   it('fitSimilarity is the least-squares answer for noisy points (residual orthogonal to the model)', () => {
-    const from = [{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 0, y: 1 }, { x: 1, y: 1 }];
-    const to = [{ x: 0.1, y: 0 }, { x: 2, y: 0.1 }, { x: -0.1, y: 2 }, { x: 2.1, y: 1.9 }];
+    const from = [
+      { x: 0, y: 0 },
+      { x: 1, y: 0 },
+      { x: 0, y: 1 },
+      { x: 1, y: 1 },
+    ];
+    const to = [
+      { x: 0.1, y: 0 },
+      { x: 2, y: 0.1 },
+      { x: -0.1, y: 2 },
+      { x: 2.1, y: 1.9 },
+    ];
     const m = fitSimilarity(from, to);
     // Perturbing any parameter must not reduce the squared error.
-    const err = (q: Affine) => from.reduce((s, p, i) => { const r = applyAffine(q, p); return s + (r.x - to[i]!.x) ** 2 + (r.y - to[i]!.y) ** 2; }, 0);
+    const err = (q: Affine) =>
+      from.reduce((s, p, i) => {
+        const r = applyAffine(q, p);
+        return s + (r.x - to[i]!.x) ** 2 + (r.y - to[i]!.y) ** 2;
+      }, 0);
     const base = err(m);
-    for (const [da, db] of [[1e-4, 0], [-1e-4, 0], [0, 1e-4], [0, -1e-4]]) {
+    for (const [da, db] of [
+      [1e-4, 0],
+      [-1e-4, 0],
+      [0, 1e-4],
+      [0, -1e-4],
+    ]) {
       assert.ok(err([m[0] + da!, m[1] - db!, m[2], m[3] + db!, m[4] + da!, m[5]]) >= base);
     }
-    assert.ok(m[0] > 0 && Math.abs(m[1] + m[3]) < 1e-12 && Math.abs(m[0] - m[4]) < 1e-12, 'a similarity, no reflection');
+    assert.ok(
+      m[0] > 0 && Math.abs(m[1] + m[3]) < 1e-12 && Math.abs(m[0] - m[4]) < 1e-12,
+      'a similarity, no reflection',
+    );
   });
 
   it('alignmentMatrix maps template points onto the detected landmarks (crop → frame)', () => {
@@ -63,7 +108,8 @@ describe('alignment', () => {
   });
 
   it('faces at the border: clamp repeats edge pixels, constant fills with the border value', () => {
-    const w = 40, h = 40;
+    const w = 40,
+      h = 40;
     const data = new Uint8Array(w * h * 4);
     for (let i = 0; i < w * h; i++) data.set([100, 100, 100, 255], i * 4);
     const frame = { data, width: w, height: h };

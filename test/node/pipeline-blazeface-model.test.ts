@@ -17,7 +17,10 @@ for (const name of models) {
   const card = JSON.parse(fs.readFileSync(modelUrl(`${name}.json`), 'utf8'));
   const upstream = upstreamUrl(card.provenance.upstreamFile);
   const haveUpstream = fs.existsSync(upstream);
-  if (!haveUpstream) console.warn(`\n*** SKIPPING ${name} equivalence: run node scripts/fetch-blazeface.mjs to fetch the upstream ONNX ***\n`);
+  if (!haveUpstream)
+    console.warn(
+      `\n*** SKIPPING ${name} equivalence: run node scripts/fetch-blazeface.mjs to fetch the upstream ONNX ***\n`,
+    );
 
   describe(name, () => {
     it('card sha256, schema and licence file match the shipped files', () => {
@@ -28,24 +31,32 @@ for (const name of models) {
       assert.match(fs.readFileSync(modelUrl(card.provenance.licenceFile), 'utf8'), /Apache License\s+Version 2\.0/);
     });
 
-    it('rewritten graph has no ConstantOfShape and outputs what the upstream graph outputs', { skip: !haveUpstream && 'upstream ONNX not fetched' }, async () => {
-      const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
-      const ours = await ortNode.InferenceSession.create(fs.readFileSync(modelUrl(card.file)), opts);
-      const theirs = await ortNode.InferenceSession.create(fs.readFileSync(upstream), opts);
-      assert.deepEqual(ours.outputNames, theirs.outputNames);
-      assert.ok(!fs.readFileSync(modelUrl(card.file)).includes('ConstantOfShape'));
-      const size = card.input.shape[1];
-      const data = new Float32Array(size * size * 3);
-      for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 0.99;
-      const feed = { [card.input.name]: new ortNode.Tensor('float32', data, card.input.shape) };
-      const [a, b] = [await ours.run(feed), await theirs.run(feed)];
-      for (const key of theirs.outputNames) {
-        const x = a[key]!.data as Float32Array, y = b[key]!.data as Float32Array;
-        assert.deepEqual(a[key]!.dims, card.outputs.scores.concat(card.outputs.regressors).find((o: { name: string }) => o.name === key).shape);
-        let max = 0;
-        for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
-        assert.ok(max <= 1e-5, `${key}: max diff ${max}`);
-      }
-    });
+    it(
+      'rewritten graph has no ConstantOfShape and outputs what the upstream graph outputs',
+      { skip: !haveUpstream && 'upstream ONNX not fetched' },
+      async () => {
+        const opts = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 3 as const };
+        const ours = await ortNode.InferenceSession.create(fs.readFileSync(modelUrl(card.file)), opts);
+        const theirs = await ortNode.InferenceSession.create(fs.readFileSync(upstream), opts);
+        assert.deepEqual(ours.outputNames, theirs.outputNames);
+        assert.ok(!fs.readFileSync(modelUrl(card.file)).includes('ConstantOfShape'));
+        const size = card.input.shape[1];
+        const data = new Float32Array(size * size * 3);
+        for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 0.99;
+        const feed = { [card.input.name]: new ortNode.Tensor('float32', data, card.input.shape) };
+        const [a, b] = [await ours.run(feed), await theirs.run(feed)];
+        for (const key of theirs.outputNames) {
+          const x = a[key]!.data as Float32Array,
+            y = b[key]!.data as Float32Array;
+          assert.deepEqual(
+            a[key]!.dims,
+            card.outputs.scores.concat(card.outputs.regressors).find((o: { name: string }) => o.name === key).shape,
+          );
+          let max = 0;
+          for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
+          assert.ok(max <= 1e-5, `${key}: max diff ${max}`);
+        }
+      },
+    );
   });
 }

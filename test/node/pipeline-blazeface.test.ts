@@ -9,7 +9,8 @@ import { computeLetterbox, unletterbox } from '../../workers/pipeline/letterbox.
 import { iou, weightedNms } from '../../workers/pipeline/nms.js';
 import type { Detection } from '../../workers/pipeline/types.js';
 
-const readCard = (name: string): BlazeFaceCard => JSON.parse(fs.readFileSync(new URL(`../../models/${name}.json`, import.meta.url), 'utf8'));
+const readCard = (name: string): BlazeFaceCard =>
+  JSON.parse(fs.readFileSync(new URL(`../../models/${name}.json`, import.meta.url), 'utf8'));
 const front = readCard('blazeface-front-128');
 const back = readCard('blazeface-back-256');
 
@@ -38,13 +39,17 @@ describe('SSD anchors', () => {
 
   it('back model: 256×256 with strides [16, 32, 32, 32] also gives 512 + 384 anchors', () => {
     const anchors = generateSsdAnchors(back.anchors);
-    assert.equal(anchors.length, back.outputs.scores.reduce((n, s) => n + s.shape[1]!, 0));
+    assert.equal(
+      anchors.length,
+      back.outputs.scores.reduce((n, s) => n + s.shape[1]!, 0),
+    );
     assert.deepEqual(anchors[511], { x: 15.5 / 16, y: 15.5 / 16, w: 1, h: 1 });
   });
 
   it('without fixed anchor size the interpolated anchor is sqrt(s_i·s_i+1) wide', () => {
     const anchors = generateSsdAnchors({ ...front.anchors, fixedAnchorSize: false });
-    const s0 = 0.1484375, s1 = 0.1484375 + (0.75 - 0.1484375) / 3;
+    const s0 = 0.1484375,
+      s1 = 0.1484375 + (0.75 - 0.1484375) / 3;
     assert.ok(Math.abs(anchors[0]!.w - s0) < 1e-12);
     assert.ok(Math.abs(anchors[1]!.w - Math.sqrt(s0 * s1)) < 1e-12);
   });
@@ -76,13 +81,28 @@ describe('BlazeFace decode', () => {
     const out = emptyOutputs(front);
     const r = out['Identity_2:0']!;
     // Three separate faces on the fine grid: sizes 10, 20, 30 px, scores 0.9, 0.8, 0.7; one at 0.4.
-    [[0, 10, 2.2], [100, 20, 1.39], [300, 30, 0.85], [400, 30, -0.4]].forEach(([anchor, size, logit]) => {
+    [
+      [0, 10, 2.2],
+      [100, 20, 1.39],
+      [300, 30, 0.85],
+      [400, 30, -0.4],
+    ].forEach(([anchor, size, logit]) => {
       out['Identity:0']![anchor!] = logit!;
       r.set([0, 0, size!, size!], anchor! * 16);
     });
     assert.equal(detector.decode(out, frameInfo).length, 3);
-    assert.deepEqual(new BlazeFaceDetector(front, { kernels: refKernels, maxFaces: 2 }).decode(out, frameInfo).map((d) => Math.round(d.box.width)), [10, 20]);
-    assert.deepEqual(new BlazeFaceDetector(front, { kernels: refKernels, minFaceSize: 15 }).decode(out, frameInfo).map((d) => Math.round(d.box.width)), [20, 30]);
+    assert.deepEqual(
+      new BlazeFaceDetector(front, { kernels: refKernels, maxFaces: 2 })
+        .decode(out, frameInfo)
+        .map((d) => Math.round(d.box.width)),
+      [10, 20],
+    );
+    assert.deepEqual(
+      new BlazeFaceDetector(front, { kernels: refKernels, minFaceSize: 15 })
+        .decode(out, frameInfo)
+        .map((d) => Math.round(d.box.width)),
+      [20, 30],
+    );
     assert.equal(new BlazeFaceDetector(front, { kernels: refKernels, minScore: 0.3 }).decode(out, frameInfo).length, 4);
   });
 
@@ -96,7 +116,7 @@ describe('BlazeFace decode', () => {
     out['Identity_3:0']!.set([0, 0, 20, 20], (a - 512) * 16); // centre (56, 56), 20×20 px
     const [face] = detector.decode(out, { width: 640, height: 480, letterbox: lb });
     assert.ok(face);
-    assert.ok(Math.abs(face.box.x - (46 / 0.2)) < 1e-9, `x ${face.box.x}`);
+    assert.ok(Math.abs(face.box.x - 46 / 0.2) < 1e-9, `x ${face.box.x}`);
     assert.ok(Math.abs(face.box.y - (46 - 16) / 0.2) < 1e-9, `y ${face.box.y}`);
     assert.ok(Math.abs(face.box.width - 100) < 1e-9);
     const p = unletterbox(lb, { x: 64, y: 64 });
@@ -114,7 +134,11 @@ describe('BlazeFace decode', () => {
 });
 
 describe('weighted NMS', () => {
-  const det = (x: number, score: number, lx = x): Detection => ({ box: { x, y: 0, width: 10, height: 10 }, score, landmarks: [{ x: lx, y: 5 }] });
+  const det = (x: number, score: number, lx = x): Detection => ({
+    box: { x, y: 0, width: 10, height: 10 },
+    score,
+    landmarks: [{ x: lx, y: 5 }],
+  });
 
   it('iou of identical, disjoint and half-overlapping boxes', () => {
     assert.equal(iou(det(0, 1).box, det(0, 1).box), 1);

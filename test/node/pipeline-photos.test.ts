@@ -27,7 +27,13 @@ import type { Detection, RgbaImage } from '../../workers/pipeline/types.js';
 
 const PHOTOS = '/work/shared/fixtures/photos';
 const OUT_DIR = new URL('../../test-output/', import.meta.url);
-const EXPECTED_GROUP_FACES: Record<string, number> = { 'group-1.jpg': 4, 'group-2.jpg': 3, 'group-3.jpg': 5, 'group-4.jpg': 6, 'group-5.jpg': 5 };
+const EXPECTED_GROUP_FACES: Record<string, number> = {
+  'group-1.jpg': 4,
+  'group-2.jpg': 3,
+  'group-3.jpg': 5,
+  'group-4.jpg': 6,
+  'group-5.jpg': 5,
+};
 const havePhotos = fs.existsSync(PHOTOS);
 if (!havePhotos) console.warn(`\n*** SKIPPING pipeline-photos: ${PHOTOS} is absent ***\n`);
 
@@ -37,12 +43,19 @@ async function loadRgba(file: string): Promise<RgbaImage> {
 }
 
 async function loadDetector(name: string) {
-  const card: BlazeFaceCard = JSON.parse(fs.readFileSync(new URL(`../../models/${name}.json`, import.meta.url), 'utf8'));
-  const session = await ort.InferenceSession.create(fs.readFileSync(new URL(`../../models/${name}.onnx`, import.meta.url)), { executionProviders: ['wasm'] });
+  const card: BlazeFaceCard = JSON.parse(
+    fs.readFileSync(new URL(`../../models/${name}.json`, import.meta.url), 'utf8'),
+  );
+  const session = await ort.InferenceSession.create(
+    fs.readFileSync(new URL(`../../models/${name}.onnx`, import.meta.url)),
+    { executionProviders: ['wasm'] },
+  );
   const detector = new BlazeFaceDetector(card, { kernels: refKernels });
   return async (frame: RgbaImage): Promise<Detection[]> => {
     const { data, frameInfo } = detector.preprocess(frame);
-    const outputs = await session.run({ [detector.inputSpec.name]: new ort.Tensor('float32', data, detector.inputSpec.shape) });
+    const outputs = await session.run({
+      [detector.inputSpec.name]: new ort.Tensor('float32', data, detector.inputSpec.shape),
+    });
     return detector.decode(outputs, frameInfo);
   };
 }
@@ -57,7 +70,12 @@ describe('BlazeFace on real photos (onnxruntime-web WASM)', { skip: !havePhotos 
     detectBack = await loadDetector('blazeface-back-256');
   });
 
-  const portraits = havePhotos ? fs.readdirSync(PHOTOS).filter((f) => f.startsWith('portrait-a-')).sort() : [];
+  const portraits = havePhotos
+    ? fs
+        .readdirSync(PHOTOS)
+        .filter((f) => f.startsWith('portrait-a-'))
+        .sort()
+    : [];
   for (const file of portraits) {
     it(`${file}: exactly one face (front 128), eyes above the mouth, right eye on the image left`, async () => {
       const faces = await detectFront(await loadRgba(`${PHOTOS}/${file}`));
@@ -91,13 +109,20 @@ describe('BlazeFace on real photos (onnxruntime-web WASM)', { skip: !havePhotos 
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${frame.width}" height="${frame.height}">${marks.join('')}</svg>`;
     fs.mkdirSync(OUT_DIR, { recursive: true });
     const annotated = new URL('pipeline-group-4.png', OUT_DIR);
-    await sharp(`${PHOTOS}/group-4.jpg`).composite([{ input: Buffer.from(svg) }]).png().toFile(annotated.pathname);
+    await sharp(`${PHOTOS}/group-4.jpg`)
+      .composite([{ input: Buffer.from(svg) }])
+      .png()
+      .toFile(annotated.pathname);
     assert.ok(fs.statSync(annotated).size > 10_000);
 
     // Aligned crops as the FERPlus-style classifier would see them (gray, 48×48), side by side.
-    const crops = faces.map((f) => alignFace(refKernels, frame, f, { shape: [1, 1, 48, 48], color: 'gray', range: [0, 255] }).data);
+    const crops = faces.map(
+      (f) => alignFace(refKernels, frame, f, { shape: [1, 1, 48, 48], color: 'gray', range: [0, 255] }).data,
+    );
     const strip = new Uint8Array(48 * 48 * crops.length);
-    crops.forEach((c, k) => c.forEach((v, p) => (strip[(Math.floor(p / 48) * crops.length + k) * 48 + (p % 48)] = Math.round(v))));
+    crops.forEach((c, k) =>
+      c.forEach((v, p) => (strip[(Math.floor(p / 48) * crops.length + k) * 48 + (p % 48)] = Math.round(v))),
+    );
     await sharp(strip, { raw: { width: 48 * crops.length, height: 48, channels: 1 } })
       .resize({ width: 48 * crops.length * 3, kernel: 'nearest' })
       .png()

@@ -5,7 +5,11 @@ import { EmaSmoother, OneEuroSmoother, oneEuroAlpha } from '../../workers/pipeli
 import { FaceTracker } from '../../workers/pipeline/tracker.js';
 import type { Detection } from '../../workers/pipeline/types.js';
 
-const face = (x: number, y: number, size = 50): Detection => ({ box: { x, y, width: size, height: size }, score: 0.9, landmarks: [] });
+const face = (x: number, y: number, size = 50): Detection => ({
+  box: { x, y, width: size, height: size },
+  score: 0.9,
+  landmarks: [],
+});
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 
 describe('FaceTracker', () => {
@@ -35,7 +39,8 @@ describe('FaceTracker', () => {
     // A moves right, B moves left, on the same row; they overlap around frame 10.
     let ids: number[] = [];
     for (let f = 0; f <= 20; f++) {
-      const a = face(0 + f * 20, 100), b = face(400 - f * 20, 104);
+      const a = face(0 + f * 20, 100),
+        b = face(400 - f * 20, 104);
       const u = tracker.update([a, b], f * 33);
       if (f === 0) ids = u.trackIds;
       assert.deepEqual(u.trackIds, ids, `frame ${f}`);
@@ -121,9 +126,11 @@ describe('smoothing', () => {
   });
 
   it('One-Euro: steady input stays put, a fast change is followed faster than with beta = 0', () => {
-    const fast = new OneEuroSmoother(1, 5, 1), slow = new OneEuroSmoother(1, 0, 1);
+    const fast = new OneEuroSmoother(1, 5, 1),
+      slow = new OneEuroSmoother(1, 0, 1);
     for (const s of [fast, slow]) for (let i = 0; i < 10; i++) close(s.next([0.3], i * 33)[0]!, 0.3);
-    let f = 0, g = 0;
+    let f = 0,
+      g = 0;
     for (let i = 10; i < 14; i++) {
       f = fast.next([1], i * 33)[0]!;
       g = slow.next([1], i * 33)[0]!;

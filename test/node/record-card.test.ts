@@ -19,7 +19,10 @@ test('performance section: rounded classifier and one-face numbers, and the cond
   assert.equal(section.classifierP95Ms, 15.1);
   assert.equal(section.oneFaceP50Ms, 20);
   assert.equal(section.oneFaceP95Ms, 26.6);
-  assert.match(section.note, /Chromium 156\.0 headless, onnxruntime-web wasm, 2 thread\(s\) \(cross-origin isolated\), 2-core AMD EPYC, 2026-11-27 12:34 UTC/);
+  assert.match(
+    section.note,
+    /Chromium 156\.0 headless, onnxruntime-web wasm, 2 thread\(s\) \(cross-origin isolated\), 2-core AMD EPYC, 2026-11-27 12:34 UTC/,
+  );
   assert.match(section.note, /load average 0\.50 before, 1\.25 after/);
   assert.equal(section.command, 'npm run bench -- --record');
 });

@@ -8,60 +8,84 @@ import { CONTRACT_SIZE, expectedLabel, writeContractModel } from '../fixtures/co
 const dist = new URL('../../dist/jadfer.js', import.meta.url);
 const models = new URL('../../test-output/models/', import.meta.url);
 
-test('the built package runs analyze in Node', { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' }, async () => {
-  writeContractModel(models.pathname);
-  const { create, JadferError } = await import(dist.href);
-  const progress: string[] = [];
-  const fer = await create({ detector: 'none', modelUrl: new URL('contract-test.json', models).href, onProgress: (e: { stage: string }) => progress.push(e.stage) });
-  try {
-    assert.equal(fer.backend, 'wasm');
-    assert.match(fer.fallbackReason, /WebGPU/);
-    assert.ok(progress.includes('model') && progress.includes('wasm'), `progress stages: ${progress}`);
-    for (const byte of [0, 90, 255]) {
-      const gray = new Uint8Array(CONTRACT_SIZE * CONTRACT_SIZE).fill(byte);
-      const [face] = await fer.analyze({ data: gray, width: CONTRACT_SIZE, height: CONTRACT_SIZE });
-      assert.equal(face.expression.label, expectedLabel(byte));
+test(
+  'the built package runs analyze in Node',
+  { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' },
+  async () => {
+    writeContractModel(models.pathname);
+    const { create, JadferError } = await import(dist.href);
+    const progress: string[] = [];
+    const fer = await create({
+      detector: 'none',
+      modelUrl: new URL('contract-test.json', models).href,
+      onProgress: (e: { stage: string }) => progress.push(e.stage),
+    });
+    try {
+      assert.equal(fer.backend, 'wasm');
+      assert.match(fer.fallbackReason, /WebGPU/);
+      assert.ok(progress.includes('model') && progress.includes('wasm'), `progress stages: ${progress}`);
+      for (const byte of [0, 90, 255]) {
+        const gray = new Uint8Array(CONTRACT_SIZE * CONTRACT_SIZE).fill(byte);
+        const [face] = await fer.analyze({ data: gray, width: CONTRACT_SIZE, height: CONTRACT_SIZE });
+        assert.equal(face.expression.label, expectedLabel(byte));
+      }
+      // RGB input is converted to the model's gray.
+      const rgb = new Uint8Array(10 * 10 * 3).fill(255);
+      assert.equal((await fer.analyze({ data: rgb, width: 10, height: 10 }))[0].expression.label, expectedLabel(255));
+      await assert.rejects(
+        fer.analyze({ data: new Uint8Array(5), width: 2, height: 2 }),
+        (e: any) => e instanceof JadferError && e.code === 'E_BAD_INPUT',
+      );
+    } finally {
+      await fer.dispose();
     }
-    // RGB input is converted to the model's gray.
-    const rgb = new Uint8Array(10 * 10 * 3).fill(255);
-    assert.equal((await fer.analyze({ data: rgb, width: 10, height: 10 }))[0].expression.label, expectedLabel(255));
-    await assert.rejects(fer.analyze({ data: new Uint8Array(5), width: 2, height: 2 }), (e: any) => e instanceof JadferError && e.code === 'E_BAD_INPUT');
-  } finally {
-    await fer.dispose();
-  }
-  await assert.rejects(fer.analyze({ data: new Uint8Array(4), width: 1, height: 1 }), (e: any) => e.code === 'E_DISPOSED');
-});
+    await assert.rejects(
+      fer.analyze({ data: new Uint8Array(4), width: 1, height: 1 }),
+      (e: any) => e.code === 'E_DISPOSED',
+    );
+  },
+);
 
 test('the package.json exports resolve to built files', async () => {
   const pkg = (await import(pathToFileURL('package.json').href, { with: { type: 'json' } })).default;
-  for (const condition of ['types', 'browser', 'deno', 'worker', 'default']) assert.ok(pkg.exports['.'][condition], condition);
+  for (const condition of ['types', 'browser', 'deno', 'worker', 'default'])
+    assert.ok(pkg.exports['.'][condition], condition);
   assert.equal(pkg.exports['./iife'], './dist/jadfer.iife.js');
   assert.equal(pkg.sideEffects, false);
   if (existsSync(dist)) {
-    for (const file of [pkg.exports['.'].default, pkg.exports['./iife'], pkg.exports['.'].types]) assert.ok(existsSync(file), file);
+    for (const file of [pkg.exports['.'].default, pkg.exports['./iife'], pkg.exports['.'].types])
+      assert.ok(existsSync(file), file);
   }
 });
 
-test('reclassifyEveryMs: a confirmed track reuses its scores until it is due', { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' }, async () => {
-  writeContractModel(models.pathname);
-  const { create } = await import(dist.href);
-  const fer = await create({
-    detector: 'none',
-    modelUrl: new URL('contract-test.json', models).href,
-    tracking: { confirmHits: 1, reclassifyEveryMs: 60_000, smoothing: { kind: 'none' } },
-  });
-  try {
-    const gray = (byte: number) => ({ data: new Uint8Array(CONTRACT_SIZE * CONTRACT_SIZE).fill(byte), width: CONTRACT_SIZE, height: CONTRACT_SIZE });
-    async function* frames() {
-      yield gray(0);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      yield gray(255);
+test(
+  'reclassifyEveryMs: a confirmed track reuses its scores until it is due',
+  { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' },
+  async () => {
+    writeContractModel(models.pathname);
+    const { create } = await import(dist.href);
+    const fer = await create({
+      detector: 'none',
+      modelUrl: new URL('contract-test.json', models).href,
+      tracking: { confirmHits: 1, reclassifyEveryMs: 60_000, smoothing: { kind: 'none' } },
+    });
+    try {
+      const gray = (byte: number) => ({
+        data: new Uint8Array(CONTRACT_SIZE * CONTRACT_SIZE).fill(byte),
+        width: CONTRACT_SIZE,
+        height: CONTRACT_SIZE,
+      });
+      async function* frames() {
+        yield gray(0);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield gray(255);
+      }
+      const labels: string[] = [];
+      for await (const result of fer.stream(frames())) labels.push(result.faces[0].expression.label);
+      // The second frame is bright, but the stable track is not due for reclassification.
+      assert.deepEqual(labels, [expectedLabel(0), expectedLabel(0)]);
+    } finally {
+      await fer.dispose();
     }
-    const labels: string[] = [];
-    for await (const result of fer.stream(frames())) labels.push(result.faces[0].expression.label);
-    // The second frame is bright, but the stable track is not due for reclassification.
-    assert.deepEqual(labels, [expectedLabel(0), expectedLabel(0)]);
-  } finally {
-    await fer.dispose();
-  }
-});
+  },
+);

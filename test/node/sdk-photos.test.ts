@@ -8,12 +8,23 @@ import { writeContractModel } from '../fixtures/contract-model.js';
 const photos = new URL('../../../shared/fixtures/photos/', import.meta.url);
 const dist = new URL('../../dist/jadfer.js', import.meta.url);
 const models = new URL('../../test-output/models/', import.meta.url);
-const missing = !existsSync(photos) ? '../shared/fixtures/photos is absent' : !existsSync(dist) ? 'dist/ is missing: run npm run build' : false;
+const missing = !existsSync(photos)
+  ? '../shared/fixtures/photos is absent'
+  : !existsSync(dist)
+    ? 'dist/ is missing: run npm run build'
+    : false;
 if (missing) console.warn(`*** SKIPPING SDK photo tests: ${missing} ***`);
 
 async function rgba(name: string) {
-  const { data, info } = await sharp(new URL(name, photos).pathname).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+  const { data, info } = await sharp(new URL(name, photos).pathname)
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  };
 }
 
 let fer: any;
@@ -21,7 +32,11 @@ before(async () => {
   if (missing) return;
   writeContractModel(models.pathname);
   const { create } = await import(dist.href);
-  fer = await create({ detector: 'blazeface-back', modelUrl: new URL('contract-test.json', models).href, tracking: { confirmHits: 2 } });
+  fer = await create({
+    detector: 'blazeface-back',
+    modelUrl: new URL('contract-test.json', models).href,
+    tracking: { confirmHits: 2 },
+  });
 });
 after(() => fer?.dispose());
 
@@ -56,7 +71,8 @@ test('a stream of the same photo keeps its track ids', { skip: missing }, async 
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
   }
-  for await (const result of fer.stream(paced())) ids.push(result.faces.map((f: { trackId: number }) => f.trackId).sort((a: number, b: number) => a - b));
+  for await (const result of fer.stream(paced()))
+    ids.push(result.faces.map((f: { trackId: number }) => f.trackId).sort((a: number, b: number) => a - b));
   assert.ok(ids.length >= 3, `got ${ids.length} results`);
   assert.ok(ids[0]!.length >= 5);
   for (const frameIds of ids.slice(1)) assert.deepEqual(frameIds, ids[0]);
@@ -68,8 +84,19 @@ test('a frame with no face returns faces: []', { skip: missing }, async () => {
 });
 
 test('an 8K frame is analysed (downscaled for detection), an oversized one is refused', { skip: missing }, async () => {
-  const { data, info } = await sharp(new URL('portrait-a-2.jpg', photos).pathname).resize({ width: 7680, height: 4320, fit: 'contain' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const faces = await fer.analyze({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height });
+  const { data, info } = await sharp(new URL('portrait-a-2.jpg', photos).pathname)
+    .resize({ width: 7680, height: 4320, fit: 'contain' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const faces = await fer.analyze({
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    width: info.width,
+    height: info.height,
+  });
   assert.equal(faces.length, 1);
-  await assert.rejects(fer.analyze({ data: new Uint8Array(20_000 * 2 * 4), width: 20_000, height: 2 }), (e: any) => e.code === 'E_BAD_INPUT' && /largest side/.test(e.message));
+  await assert.rejects(
+    fer.analyze({ data: new Uint8Array(20_000 * 2 * 4), width: 20_000, height: 2 }),
+    (e: any) => e.code === 'E_BAD_INPUT' && /largest side/.test(e.message),
+  );
 });

@@ -29,11 +29,25 @@ for (const file of cards) {
     assert.ok(card.metrics.validationAccuracy > 0.8, 'the card records the SDK evaluation');
   });
 
-  test(`${file}: npx jadfer eval scores it well above chance on 300 FERPlus valid faces`, { skip: (!existsSync('dist/cli.js') && 'run npm run build first') || (!existsSync(VALID) && `${VALID} is absent`) }, () => {
-    const run = jadferWithin(180_000, 'eval', '--json', '--limit', '300', '--data', VALID, '--model', join(MODELS, file));
-    assert.equal(run.status, 0, run.stderr);
-    const report = JSON.parse(run.stdout);
-    assert.equal(report.n, 300);
-    assert.ok(report.accuracy > 0.7, `accuracy ${report.accuracy}`);
-  });
+  test(
+    `${file}: npx jadfer eval scores it well above chance on 300 FERPlus valid faces`,
+    { skip: (!existsSync('dist/cli.js') && 'run npm run build first') || (!existsSync(VALID) && `${VALID} is absent`) },
+    () => {
+      const run = jadferWithin(
+        180_000,
+        'eval',
+        '--json',
+        '--limit',
+        '300',
+        '--data',
+        VALID,
+        '--model',
+        join(MODELS, file),
+      );
+      assert.equal(run.status, 0, run.stderr);
+      const report = JSON.parse(run.stdout);
+      assert.equal(report.n, 300);
+      assert.ok(report.accuracy > 0.7, `accuracy ${report.accuracy}`);
+    },
+  );
 }

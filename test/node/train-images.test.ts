@@ -36,8 +36,23 @@ function facePackDir(perSplit: number): string {
   const root = mkdtempSync(join(tmpdir(), 'jadfer-images-'));
   for (const split of ['train', 'valid']) {
     const labels = Array.from({ length: perSplit }, (_, i) => i % 8);
-    const faces = labels.map((label, k) => Uint8Array.from({ length: 48 * 48 }, (_, i) => (((i % 48) - 24 + label * 3) ** 2 / 4 + ((i / 48) | 0) * (2 + label) + k * 17) & 255));
-    writeFacePack(join(root, `${split}.facepack`), { source: 'test', files: labels.map((_, k) => `${split}${k}.png`), labels, votes: labels.map((l) => Array.from({ length: 10 }, (_, c) => (c === l ? 10 : 0))), skipped: {} }, faces);
+    const faces = labels.map((label, k) =>
+      Uint8Array.from(
+        { length: 48 * 48 },
+        (_, i) => (((i % 48) - 24 + label * 3) ** 2 / 4 + ((i / 48) | 0) * (2 + label) + k * 17) & 255,
+      ),
+    );
+    writeFacePack(
+      join(root, `${split}.facepack`),
+      {
+        source: 'test',
+        files: labels.map((_, k) => `${split}${k}.png`),
+        labels,
+        votes: labels.map((l) => Array.from({ length: 10 }, (_, c) => (c === l ? 10 : 0))),
+        skipped: {},
+      },
+      faces,
+    );
   }
   return root;
 }
@@ -51,9 +66,15 @@ test('the trunk after its stem, as 11 tail blocks (3 of them strided, widening 3
   const candidate = CANDIDATES[BACKBONE]!;
   const { model } = await loadGraphModelFromDisk(candidatePath(candidate), candidate.spec.inputSize);
   const { weights, blocks } = trunkTailWeights(BACKBONE, TRUNK_STEM, blocksBetween(TRUNK_STEM, BACKBONE));
-  assert.deepEqual(blocks.map((b) => b.stride), [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1]);
+  assert.deepEqual(
+    blocks.map((b) => b.stride),
+    [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1],
+  );
   const rng = new Rng(3);
-  const images = tf.tensor4d(Float32Array.from({ length: 2 * 112 * 112 * 3 }, () => rng.int(256)), [2, 112, 112, 3]);
+  const images = tf.tensor4d(
+    Float32Array.from({ length: 2 * 112 * 112 * 3 }, () => rng.int(256)),
+    [2, 112, 112, 3],
+  );
   const stem = model.execute(images, TRUNK_STEM) as tf.Tensor4D;
   const expected = model.execute(images, PW11) as tf.Tensor4D;
   const layout = { input: { h: stem.shape[1], w: stem.shape[2], c: stem.shape[3] }, blocks };
@@ -69,7 +90,10 @@ test('the trunk after its stem, as 11 tail blocks (3 of them strided, widening 3
 
 test('online augmentation: the same seed gives the same batch, no rng gives the original faces, and views differ', async (t) => {
   if (skipUnlessFetched(t)) return;
-  const split = await ImageSplit.open({ dataset: `pack=${facePackDir(4)}`, backbone: BACKBONE, featureNode: TRUNK_STEM }, 'train');
+  const split = await ImageSplit.open(
+    { dataset: `pack=${facePackDir(4)}`, backbone: BACKBONE, featureNode: TRUNK_STEM },
+    'train',
+  );
   assert.deepEqual([split.meta.n, split.meta.h, split.meta.w, split.meta.c], [4, 56, 56, 32]);
   const a = split.pixels([0, 1, 2, 3], new Rng(9));
   const b = split.pixels([0, 1, 2, 3], new Rng(9));
@@ -101,12 +125,23 @@ test('a run from images trains the whole trunk, exports one ONNX, and onnxruntim
   });
   assert.equal(result.config.tailLayout?.blocks.length, 11);
   assert.deepEqual(result.config.featureShape, { h: 7, w: 7, c: 512 });
-  assert.match(lines.join('\n'), /training from images: 6 train \/ 6 valid faces, trunk frozen up to conv1_relu\/clip_by_value \[56×56×32\], 11 blocks trained after it/);
+  assert.match(
+    lines.join('\n'),
+    /training from images: 6 train \/ 6 valid faces, trunk frozen up to conv1_relu\/clip_by_value \[56×56×32\], 11 blocks trained after it/,
+  );
   const first = (await result.params.toStore()).get('tail.0.dw.kernel')!.data;
   const pretrained = trunkTailWeights(BACKBONE, TRUNK_STEM, 1).weights.get('tail.0.dw.kernel')!.data;
-  assert.ok(first.some((v, i) => v !== pretrained[i]), 'the first block after the stem moved');
+  assert.ok(
+    first.some((v, i) => v !== pretrained[i]),
+    'the first block after the stem moved',
+  );
 
-  const exported = await exportRun({ run: out, variant: 'images-test', outDir: out, backbone: await loadBackboneForExport(BACKBONE, TRUNK_STEM) });
+  const exported = await exportRun({
+    run: out,
+    variant: 'images-test',
+    outDir: out,
+    backbone: await loadBackboneForExport(BACKBONE, TRUNK_STEM),
+  });
   const parity = await runParity(out, exported.onnxPath, 4, 0);
   assert.equal(parity.kind, 'full');
   assert.equal(parity.top1Agreement, 1);

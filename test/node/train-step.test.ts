@@ -19,9 +19,24 @@ before(async () => {
 });
 
 test('Variety loss: identical maps → 1, disjoint maps → 0, half overlap → known value', () => {
-  const same = tf.tensor3d([[[0.5, 0.5, 0, 0], [0.5, 0.5, 0, 0]]]);
-  const disjoint = tf.tensor3d([[[0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5]]]);
-  const half = tf.tensor3d([[[0.5, 0.5, 0, 0], [0, 0.5, 0.5, 0]]]); // cos = 0.25 / 0.5 = 0.5
+  const same = tf.tensor3d([
+    [
+      [0.5, 0.5, 0, 0],
+      [0.5, 0.5, 0, 0],
+    ],
+  ]);
+  const disjoint = tf.tensor3d([
+    [
+      [0.5, 0.5, 0, 0],
+      [0, 0, 0.5, 0.5],
+    ],
+  ]);
+  const half = tf.tensor3d([
+    [
+      [0.5, 0.5, 0, 0],
+      [0, 0.5, 0.5, 0],
+    ],
+  ]); // cos = 0.25 / 0.5 = 0.5
   assert.ok(Math.abs(varietyLoss(same).dataSync()[0]! - 1) < 1e-6);
   assert.ok(Math.abs(varietyLoss(disjoint).dataSync()[0]!) < 1e-6);
   assert.ok(Math.abs(varietyLoss(half).dataSync()[0]! - 0.5) < 1e-6);
@@ -46,7 +61,11 @@ test('a few training steps lower the loss on the batch and change every param', 
   labels.forEach((label, i) => (y[i * 8 + label] = 1));
   const lossNow = () =>
     tf.tidy(() => {
-      const logits = buildJadfer(new TfOps(params, { training: false }), config, tf.tensor4d(x, [batch, 4, 4, 16])).logits;
+      const logits = buildJadfer(
+        new TfOps(params, { training: false }),
+        config,
+        tf.tensor4d(x, [batch, 4, 4, 16]),
+      ).logits;
       return tf.mean(tf.neg(tf.sum(tf.mul(tf.tensor2d(y, [batch, 8]), tf.logSoftmax(logits)), -1))).dataSync()[0]!;
     });
   const initial = lossNow();
@@ -58,7 +77,10 @@ test('a few training steps lower the loss on the batch and change every param', 
   for (const name of before.names) {
     const a = before.get(name)!.data;
     const b = after.get(name)!.data;
-    assert.ok(a.some((v, i) => v !== b[i]), `param ${name} did not change`);
+    assert.ok(
+      a.some((v, i) => v !== b[i]),
+      `param ${name} did not change`,
+    );
   }
 });
 
@@ -74,7 +96,17 @@ test('a whole run reads tensors only asynchronously, as WebGPU in Node requires 
   tf.Tensor.prototype.arraySync = refuse('arraySync');
   try {
     const out = join(root, 'run');
-    const result = await train({ ...DEFAULT_TRAIN, features: join(root, 'features'), out, epochs: 1, batchSize: 16, model: { dim: 16, heads: 2, pathHidden: 4 }, backend: 'cpu', plots: false, log: () => {} });
+    const result = await train({
+      ...DEFAULT_TRAIN,
+      features: join(root, 'features'),
+      out,
+      epochs: 1,
+      batchSize: 16,
+      model: { dim: 16, heads: 2, pathHidden: 4 },
+      backend: 'cpu',
+      plots: false,
+      log: () => {},
+    });
     assert.equal(result.state.epoch, 1);
     assert.ok(existsSync(join(out, 'best', 'params.bin')) && existsSync(join(out, 'checkpoint', 'optimizer.bin')));
   } finally {
@@ -96,7 +128,18 @@ test('the GPU adapter that trained is recorded with the machine (for the card), 
   const root = mkdtempSync(join(tmpdir(), 'jadfer-device-'));
   writeSyntheticFeatures(join(root, 'features'), { h: 3, w: 3, c: 16, classes: 8, train: 32, valid: 16, seed: 6 });
   const out = join(root, 'run');
-  await train({ ...DEFAULT_TRAIN, features: join(root, 'features'), out, epochs: 1, batchSize: 16, model: { dim: 16, heads: 2, pathHidden: 4 }, backend: 'webgpu', device: 'WebGPU adapter: nvidia hopper NVIDIA H200', plots: false, log: () => {} });
+  await train({
+    ...DEFAULT_TRAIN,
+    features: join(root, 'features'),
+    out,
+    epochs: 1,
+    batchSize: 16,
+    model: { dim: 16, heads: 2, pathHidden: 4 },
+    backend: 'webgpu',
+    device: 'WebGPU adapter: nvidia hopper NVIDIA H200',
+    plots: false,
+    log: () => {},
+  });
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
   assert.match(config.machine, /×\d+, WebGPU adapter: nvidia hopper NVIDIA H200$/);
   assert.equal(config.train.device, undefined);

@@ -22,15 +22,27 @@ for (const { stride, h, w } of [
 ] as const) {
   test(`depthwiseConv3x3 at stride ${stride} on ${h}×${w}: forward and hand-written gradients equal TF.js's own depthwise kernels (CPU backend)`, () => {
     const rng = new Rng(5);
-    const x = tf.tensor4d(Float32Array.from({ length: 2 * h * w * 3 }, () => rng.normal()), [2, h, w, 3]);
-    const kernel = tf.tensor4d(Float32Array.from({ length: 27 }, () => rng.normal()), [3, 3, 3, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: 2 * h * w * 3 }, () => rng.normal()),
+      [2, h, w, 3],
+    );
+    const kernel = tf.tensor4d(
+      Float32Array.from({ length: 27 }, () => rng.normal()),
+      [3, 3, 3, 1],
+    );
     const [oh, ow] = [Math.ceil(h / stride), Math.ceil(w / stride)];
     // A random projection of the output, so every output element weighs differently in the gradient.
-    const probe = tf.tensor4d(Float32Array.from({ length: 2 * oh * ow * 3 }, () => rng.normal()), [2, oh, ow, 3]);
+    const probe = tf.tensor4d(
+      Float32Array.from({ length: 2 * oh * ow * 3 }, () => rng.normal()),
+      [2, oh, ow, 3],
+    );
     const ops = new TfOps(new TfParams(), { training: false });
-    const conv = (a: tf.Tensor, k: tf.Tensor) => (stride === 1 ? ops.depthwiseConv3x3(a, k) : ops.depthwiseConv3x3Stride2(a, k, [h, w]));
+    const conv = (a: tf.Tensor, k: tf.Tensor) =>
+      stride === 1 ? ops.depthwiseConv3x3(a, k) : ops.depthwiseConv3x3Stride2(a, k, [h, w]);
     const ours = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(conv(a, k), probe)))([x, kernel]);
-    const reference = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, k as tf.Tensor4D, stride, 'same'), probe)))([x, kernel]);
+    const reference = tf.grads((a: tf.Tensor, k: tf.Tensor) =>
+      tf.sum(tf.mul(tf.depthwiseConv2d(a as tf.Tensor4D, k as tf.Tensor4D, stride, 'same'), probe)),
+    )([x, kernel]);
     const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
     const forward = conv(x, kernel);
     assert.deepEqual(forward.shape, [2, oh, ow, 3]);
@@ -42,12 +54,30 @@ for (const { stride, h, w } of [
 }
 
 test('a tail that changes resolution and width must end at the shape the heads read', () => {
-  const tailLayout = { input: { h: 8, w: 8, c: 4 }, blocks: [{ stride: 2 as const, channels: 8 }, { stride: 1 as const, channels: 16 }] };
+  const tailLayout = {
+    input: { h: 8, w: 8, c: 4 },
+    blocks: [
+      { stride: 2 as const, channels: 8 },
+      { stride: 1 as const, channels: 16 },
+    ],
+  };
   const config = makeConfig({ h: 4, w: 4, c: 16 }, 8, { tailBlocks: 2, tailLayout });
-  assert.deepEqual(tailBlocks(config).map((b) => [b.input.h, b.input.c, b.output.h, b.output.c]), [[8, 4, 4, 8], [4, 8, 4, 16]]);
+  assert.deepEqual(
+    tailBlocks(config).map((b) => [b.input.h, b.input.c, b.output.h, b.output.c]),
+    [
+      [8, 4, 4, 8],
+      [4, 8, 4, 16],
+    ],
+  );
   assert.deepEqual(tailInputShape(config), { h: 8, w: 8, c: 4 });
-  assert.throws(() => tailBlocks(makeConfig({ h: 8, w: 8, c: 16 }, 8, { tailBlocks: 2, tailLayout })), /ends at \[4,4,16\] but the heads read \[8,8,16\]/);
-  assert.throws(() => tailBlocks(makeConfig({ h: 4, w: 4, c: 16 }, 8, { tailBlocks: 1, tailLayout })), /lists 2 blocks but tailBlocks is 1/);
+  assert.throws(
+    () => tailBlocks(makeConfig({ h: 8, w: 8, c: 16 }, 8, { tailBlocks: 2, tailLayout })),
+    /ends at \[4,4,16\] but the heads read \[8,8,16\]/,
+  );
+  assert.throws(
+    () => tailBlocks(makeConfig({ h: 4, w: 4, c: 16 }, 8, { tailBlocks: 1, tailLayout })),
+    /lists 2 blocks but tailBlocks is 1/,
+  );
 });
 
 test('a tail param that was not loaded is an error, not a silent random init', () => {
@@ -61,12 +91,29 @@ test('training steps move the tail params, at the tail learning-rate scale', asy
   const moved = async (lrScale: number) => {
     const params = initParams(config, 2, randomTail(config, new Rng(1)));
     const before = await params.toStore();
-    const optimizer = new AdamW(params, { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, lrScale: (name) => (isTailParam(name) ? lrScale : 1) });
+    const optimizer = new AdamW(params, {
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0,
+      lrScale: (name) => (isTailParam(name) ? lrScale : 1),
+    });
     const x = Float32Array.from({ length: 8 * 3 * 3 * 8 }, () => Math.abs(rng.normal()));
     const y = new Float32Array(8 * 8).map((_, i) => (i % 9 === 0 ? 1 : 0));
-    await trainStep(params, optimizer, config, x, y, Int32Array.from({ length: 8 }, (_, i) => i), new Rng(3), 1e-2, 0.1);
+    await trainStep(
+      params,
+      optimizer,
+      config,
+      x,
+      y,
+      Int32Array.from({ length: 8 }, (_, i) => i),
+      new Rng(3),
+      1e-2,
+      0.1,
+    );
     const after = await params.toStore();
-    const delta = (name: string) => Math.max(...Array.from(before.get(name)!.data, (v, i) => Math.abs(v - after.get(name)!.data[i]!)));
+    const delta = (name: string) =>
+      Math.max(...Array.from(before.get(name)!.data, (v, i) => Math.abs(v - after.get(name)!.data[i]!)));
     return { tail: delta('tail.0.pw.weight'), heads: delta('head.cls.weight') };
   };
   const full = await moved(1);
@@ -81,7 +128,13 @@ test('--init-from a run with fewer tail blocks puts its blocks last, where they 
   const store = randomTail(twoBlocks, new Rng(5));
   store.set('head.cls.weight', [2], Float32Array.of(1, 2));
   const deeper = alignTail(store, 5);
-  assert.deepEqual([...deeper.names].filter(isTailParam).map((n) => n.split('.')[1]).sort(), ['3', '3', '3', '3', '4', '4', '4', '4']);
+  assert.deepEqual(
+    [...deeper.names]
+      .filter(isTailParam)
+      .map((n) => n.split('.')[1])
+      .sort(),
+    ['3', '3', '3', '3', '4', '4', '4', '4'],
+  );
   assert.deepEqual(deeper.get('tail.3.pw.weight')!.data, store.get('tail.0.pw.weight')!.data);
   assert.deepEqual(deeper.get('tail.4.dw.bias')!.data, store.get('tail.1.dw.bias')!.data);
   assert.deepEqual(deeper.get('head.cls.weight')!.data, Float32Array.of(1, 2));

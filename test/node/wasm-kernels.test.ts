@@ -34,13 +34,18 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 
 const rgbNorm = channelAffine({ color: 'rgb', range: [-1, 1] });
 const grayNorm = channelAffine({ color: 'gray', range: [0, 1], mean: [0.5], std: [0.25] });
-const imagenetNorm = channelAffine({ color: 'rgb', range: [0, 1], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+const imagenetNorm = channelAffine({
+  color: 'rgb',
+  range: [0, 1],
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+});
 
 /** Rotation by `angle` and scaling by `scale` about the destination centre, landing on (cx, cy). */
 function similarity(angle: number, scale: number, cx: number, cy: number, dw: number, dh: number): Affine {
   const c = Math.cos(angle) * scale;
   const s = Math.sin(angle) * scale;
-  return [c, -s, cx - c * dw / 2 + s * dh / 2, s, c, cy - s * dw / 2 - c * dh / 2];
+  return [c, -s, cx - (c * dw) / 2 + (s * dh) / 2, s, c, cy - (s * dw) / 2 - (c * dh) / 2];
 }
 
 describe('wasm kernels', () => {
@@ -57,12 +62,24 @@ describe('wasm kernels', () => {
   it('channelAffine maps 0 and 255 to the range ends', () => {
     assert.ok(Math.abs(0 * rgbNorm.gain[0]! + rgbNorm.bias[0]! - -1) < 1e-12);
     assert.ok(Math.abs(255 * rgbNorm.gain[2]! + rgbNorm.bias[2]! - 1) < 1e-12);
-    assert.ok(Math.abs(127.5 * grayNorm.gain[0]! + grayNorm.bias[0]!) < 1e-12, 'gray mid-level is 0 after (x - 0.5) / 0.25');
+    assert.ok(
+      Math.abs(127.5 * grayNorm.gain[0]! + grayNorm.bias[0]!) < 1e-12,
+      'gray mid-level is 0 after (x - 0.5) / 0.25',
+    );
   });
 
-  for (const [label, norm] of [['rgb', rgbNorm], ['gray', grayNorm], ['imagenet', imagenetNorm]] as const) {
+  for (const [label, norm] of [
+    ['rgb', rgbNorm],
+    ['gray', grayNorm],
+    ['imagenet', imagenetNorm],
+  ] as const) {
     it(`rgbaToPlanar matches the reference (${label}, odd sizes)`, () => {
-      for (const [w, h, seed] of [[1, 1, 1], [3, 5, 2], [17, 9, 3], [101, 67, 4]] as const) {
+      for (const [w, h, seed] of [
+        [1, 1, 1],
+        [3, 5, 2],
+        [17, 9, 3],
+        [101, 67, 4],
+      ] as const) {
         const src = randomImage(w, h, seed);
         const d = maxAbsDiff(refKernels.rgbaToPlanar(src, norm), wasm.rgbaToPlanar(src, norm));
         assert.ok(d <= TOLERANCE, `${w}×${h}: ${d}`);
@@ -71,16 +88,54 @@ describe('wasm kernels', () => {
   }
 
   const cases: Array<[string, RgbaImage, Affine, Omit<WarpOptions, 'norm'>]> = [
-    ['1×1 source, clamp', randomImage(1, 1, 5), [0.1, 0, -0.3, 0, 0.1, 0.2], { dstWidth: 7, dstHeight: 5, layout: 'nchw', border: 'clamp' }],
-    ['1×1 source, constant', randomImage(1, 1, 6), [0.5, 0, -1, 0, 0.5, -1], { dstWidth: 5, dstHeight: 5, layout: 'nhwc', border: 'constant', borderValue: 17 }],
-    ['rotated crop across the left/top border', randomImage(63, 41, 7), similarity(0.4, 1.7, 3, 2, 23, 19), { dstWidth: 23, dstHeight: 19, layout: 'nchw', border: 'clamp' }],
-    ['rotated crop across the right/bottom border, constant', randomImage(63, 41, 8), similarity(-0.7, 2.3, 60, 39, 13, 11), { dstWidth: 13, dstHeight: 11, layout: 'nchw', border: 'constant', borderValue: 128 }],
-    ['crop entirely outside', randomImage(9, 9, 9), [1, 0, 500, 0, 1, -500], { dstWidth: 4, dstHeight: 3, layout: 'nhwc', border: 'constant' }],
-    ['supersampled 3×3 shrink', randomImage(131, 97, 10), similarity(0.1, 4.2, 65, 48, 29, 21), { dstWidth: 29, dstHeight: 21, layout: 'nchw', border: 'clamp', supersample: 3 }],
-    ['enlarging warp', randomImage(15, 11, 11), similarity(1.2, 0.23, 7, 5, 37, 33), { dstWidth: 37, dstHeight: 33, layout: 'nhwc', border: 'clamp' }],
+    [
+      '1×1 source, clamp',
+      randomImage(1, 1, 5),
+      [0.1, 0, -0.3, 0, 0.1, 0.2],
+      { dstWidth: 7, dstHeight: 5, layout: 'nchw', border: 'clamp' },
+    ],
+    [
+      '1×1 source, constant',
+      randomImage(1, 1, 6),
+      [0.5, 0, -1, 0, 0.5, -1],
+      { dstWidth: 5, dstHeight: 5, layout: 'nhwc', border: 'constant', borderValue: 17 },
+    ],
+    [
+      'rotated crop across the left/top border',
+      randomImage(63, 41, 7),
+      similarity(0.4, 1.7, 3, 2, 23, 19),
+      { dstWidth: 23, dstHeight: 19, layout: 'nchw', border: 'clamp' },
+    ],
+    [
+      'rotated crop across the right/bottom border, constant',
+      randomImage(63, 41, 8),
+      similarity(-0.7, 2.3, 60, 39, 13, 11),
+      { dstWidth: 13, dstHeight: 11, layout: 'nchw', border: 'constant', borderValue: 128 },
+    ],
+    [
+      'crop entirely outside',
+      randomImage(9, 9, 9),
+      [1, 0, 500, 0, 1, -500],
+      { dstWidth: 4, dstHeight: 3, layout: 'nhwc', border: 'constant' },
+    ],
+    [
+      'supersampled 3×3 shrink',
+      randomImage(131, 97, 10),
+      similarity(0.1, 4.2, 65, 48, 29, 21),
+      { dstWidth: 29, dstHeight: 21, layout: 'nchw', border: 'clamp', supersample: 3 },
+    ],
+    [
+      'enlarging warp',
+      randomImage(15, 11, 11),
+      similarity(1.2, 0.23, 7, 5, 37, 33),
+      { dstWidth: 37, dstHeight: 33, layout: 'nhwc', border: 'clamp' },
+    ],
   ];
   for (const [label, src, m, options] of cases) {
-    for (const [normLabel, norm] of [['rgb', rgbNorm], ['gray', grayNorm]] as const) {
+    for (const [normLabel, norm] of [
+      ['rgb', rgbNorm],
+      ['gray', grayNorm],
+    ] as const) {
       it(`warpAffine matches the reference: ${label} (${normLabel})`, () => {
         const full = { ...options, norm };
         const expected = refKernels.warpAffine(src, m, full);
@@ -102,7 +157,13 @@ describe('wasm kernels', () => {
 
   it('identity warp reproduces pixels exactly', () => {
     const src = randomImage(5, 4, 13);
-    const out = wasm.warpAffine(src, [1, 0, 0, 0, 1, 0], { dstWidth: 5, dstHeight: 4, layout: 'nchw', norm: channelAffine({ color: 'rgb', range: [0, 255] }), border: 'clamp' });
+    const out = wasm.warpAffine(src, [1, 0, 0, 0, 1, 0], {
+      dstWidth: 5,
+      dstHeight: 4,
+      layout: 'nchw',
+      norm: channelAffine({ color: 'rgb', range: [0, 255] }),
+      border: 'clamp',
+    });
     for (let p = 0; p < 20; p++) assert.ok(Math.abs(out[p]! - src.data[p * 4]!) < 1e-4, `pixel ${p}`);
   });
 

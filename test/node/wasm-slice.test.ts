@@ -24,10 +24,22 @@ test('on the wasm backend, slice and split equal the CPU backend', async () => {
   const rng = new Rng(4);
   const data = Float32Array.from({ length: 3 * 7 * 6 * 5 }, () => rng.normal());
   const cases: [number[], number[]][] = [
-    [[0, 1, 2, 0], [3, 5, 3, 5]],
-    [[1, 0, 0, 0], [2, 7, 6, 5]],
-    [[2, 6, 5, 4], [1, 1, 1, 1]],
-    [[0, 0, 1, 2], [3, 7, 4, 2]],
+    [
+      [0, 1, 2, 0],
+      [3, 5, 3, 5],
+    ],
+    [
+      [1, 0, 0, 0],
+      [2, 7, 6, 5],
+    ],
+    [
+      [2, 6, 5, 4],
+      [1, 1, 1, 1],
+    ],
+    [
+      [0, 0, 1, 2],
+      [3, 7, 4, 2],
+    ],
   ];
   const run = () => {
     const x = tf.tensor4d(data, [3, 7, 6, 5]);
@@ -40,6 +52,9 @@ test('on the wasm backend, slice and split equal the CPU backend', async () => {
   const expected = run();
   const backend = await selectBackend('wasm');
   assert.equal(backend.name, 'wasm');
-  assert.ok((tf.getKernel('Slice', 'wasm')!.kernelFunc as { jadfer?: boolean }).jadfer, 'our Slice is the registered one');
+  assert.ok(
+    (tf.getKernel('Slice', 'wasm')!.kernelFunc as { jadfer?: boolean }).jadfer,
+    'our Slice is the registered one',
+  );
   assert.deepEqual(run(), expected);
 });

@@ -3,7 +3,13 @@ import { create } from '/dist/jadfer.js';
 
 self.onmessage = async ({ data: { worker } }) => {
   try {
-    const fer = await create({ device: 'wasm', detector: 'none', worker, baseUrl: '/dist/', modelUrl: '/test-output/models/contract-test.json' });
+    const fer = await create({
+      device: 'wasm',
+      detector: 'none',
+      worker,
+      baseUrl: '/dist/',
+      modelUrl: '/test-output/models/contract-test.json',
+    });
     const image = { data: new Uint8Array(48 * 48).fill(255), width: 48, height: 48 };
     const [face] = await fer.analyze(image);
     await fer.dispose();

@@ -38,7 +38,16 @@ async function soak() {
   }
   const end = await measure();
   await fer.dispose();
-  return { produced, results, dropped: last.droppedTotal, faces: last.faces.length, maxLive, baseline, end, growth: (end - baseline) / baseline };
+  return {
+    produced,
+    results,
+    dropped: last.droppedTotal,
+    faces: last.faces.length,
+    maxLive,
+    baseline,
+    end,
+    growth: (end - baseline) / baseline,
+  };
 }
 
 soak().then(

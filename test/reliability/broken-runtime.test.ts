@@ -16,22 +16,31 @@ async function createFrom(dist: string) {
   const models = join(dist, 'test-models');
   writeContractModel(models);
   const { create } = await import(pathToFileURL(join(dist, 'jadfer.js')).href);
-  return create({ device: 'wasm', detector: 'none', baseUrl: pathToFileURL(`${dist}/`).href, modelUrl: pathToFileURL(join(models, 'contract-test.json')).href });
+  return create({
+    device: 'wasm',
+    detector: 'none',
+    baseUrl: pathToFileURL(`${dist}/`).href,
+    modelUrl: pathToFileURL(join(models, 'contract-test.json')).href,
+  });
 }
 
 for (const [name, breakIt] of [
   ['truncated', (file: string) => truncateSync(file, 4096)],
   ['missing', (file: string) => rmSync(file)],
 ] as const) {
-  test(`a ${name} ORT wasm: E_BACKEND_UNAVAILABLE naming the file`, { skip: !built && 'run npm run build first' }, async () => {
-    const dist = mkdtempSync(join(tmpdir(), 'jadfer-dist-'));
-    cpSync('dist', dist, { recursive: true });
-    breakIt(join(dist, WASM));
-    record({ faults: 1 });
-    await assert.rejects(createFrom(dist), (error: any) => {
-      assert.equal(error.code, 'E_BACKEND_UNAVAILABLE', error.message);
-      assert.match(JSON.stringify(error.details) + error.message, /ort-wasm-simd-threaded\.wasm/);
-      return true;
-    });
-  });
+  test(
+    `a ${name} ORT wasm: E_BACKEND_UNAVAILABLE naming the file`,
+    { skip: !built && 'run npm run build first' },
+    async () => {
+      const dist = mkdtempSync(join(tmpdir(), 'jadfer-dist-'));
+      cpSync('dist', dist, { recursive: true });
+      breakIt(join(dist, WASM));
+      record({ faults: 1 });
+      await assert.rejects(createFrom(dist), (error: any) => {
+        assert.equal(error.code, 'E_BACKEND_UNAVAILABLE', error.message);
+        assert.match(JSON.stringify(error.details) + error.message, /ort-wasm-simd-threaded\.wasm/);
+        return true;
+      });
+    },
+  );
 }

@@ -12,17 +12,25 @@ const KNOWN_THIRD_PARTY = new Map([['ort/ort-wasm-simd-threaded.asyncify.mjs', 1
 
 function scripts(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? scripts(join(dir, entry.name), `${prefix}${entry.name}/`) : /\.(m?js)$/.test(entry.name) ? [`${prefix}${entry.name}`] : [],
+    entry.isDirectory()
+      ? scripts(join(dir, entry.name), `${prefix}${entry.name}/`)
+      : /\.(m?js)$/.test(entry.name)
+        ? [`${prefix}${entry.name}`]
+        : [],
   );
 }
 
-test('no eval / new Function in dist/ beyond the one known ORT glue site', { skip: !existsSync(DIST) && 'run npm run build first' }, () => {
-  const found = new Map<string, number>();
-  const files = scripts(DIST);
-  assert.ok(files.includes('jadfer.js') && files.includes('jadfer.worker.js') && files.includes('jadfer.iife.js'));
-  for (const file of files) {
-    const count = readFileSync(join(DIST, file), 'utf8').match(EVAL)?.length ?? 0;
-    if (count > 0) found.set(file, count);
-  }
-  assert.deepEqual(found, KNOWN_THIRD_PARTY);
-});
+test(
+  'no eval / new Function in dist/ beyond the one known ORT glue site',
+  { skip: !existsSync(DIST) && 'run npm run build first' },
+  () => {
+    const found = new Map<string, number>();
+    const files = scripts(DIST);
+    assert.ok(files.includes('jadfer.js') && files.includes('jadfer.worker.js') && files.includes('jadfer.iife.js'));
+    for (const file of files) {
+      const count = readFileSync(join(DIST, file), 'utf8').match(EVAL)?.length ?? 0;
+      if (count > 0) found.set(file, count);
+    }
+    assert.deepEqual(found, KNOWN_THIRD_PARTY);
+  },
+);

@@ -52,13 +52,28 @@ test('resume after a kill reproduces the uninterrupted run exactly', async () =>
 
 test('the run folder has config, metrics, figures and the best checkpoint', () => {
   const dir = join(root, 'full');
-  for (const file of ['config.json', 'metrics.json', 'confusion-matrix.png', 'curves.png', 'best/params.json', 'best/params.bin', 'checkpoint/state.json', 'checkpoint/optimizer.bin']) {
+  for (const file of [
+    'config.json',
+    'metrics.json',
+    'confusion-matrix.png',
+    'curves.png',
+    'best/params.json',
+    'best/params.bin',
+    'checkpoint/state.json',
+    'checkpoint/optimizer.bin',
+  ]) {
     assert.ok(existsSync(join(dir, file)), `missing ${file}`);
   }
-  const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { validAccuracy: number; trainLoss: number }[];
+  const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as {
+    validAccuracy: number;
+    trainLoss: number;
+  }[];
   assert.equal(metrics.length, 3);
   // The synthetic task is easy: the heads must learn it (chance is 1/8).
-  assert.ok(Math.max(...metrics.map((m) => m.validAccuracy)) > 0.5, JSON.stringify(metrics.map((m) => m.validAccuracy)));
+  assert.ok(
+    Math.max(...metrics.map((m) => m.validAccuracy)) > 0.5,
+    JSON.stringify(metrics.map((m) => m.validAccuracy)),
+  );
   assert.ok(metrics[2]!.trainLoss < metrics[0]!.trainLoss);
   const png = readFileSync(join(dir, 'curves.png'));
   assert.equal(png.subarray(1, 4).toString(), 'PNG');

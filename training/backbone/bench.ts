@@ -39,9 +39,18 @@ async function main() {
   }
   const { bytes, shape } = backboneToOnnx(model);
   const x = Float32Array.from({ length: 3 * size * size }, (_, i) => Math.sin(i));
-  const res: Record<string, unknown> = { backbone: name, inputSize: size, featureShape: shape, onnxBytes: bytes.length, threads };
+  const res: Record<string, unknown> = {
+    backbone: name,
+    inputSize: size,
+    featureShape: shape,
+    onnxBytes: bytes.length,
+    threads,
+  };
 
-  for (const [runtime, key] of [['node', 'ortNodeMs'], ['web-wasm', 'ortWebWasmMs']] as const) {
+  for (const [runtime, key] of [
+    ['node', 'ortNodeMs'],
+    ['web-wasm', 'ortWebWasmMs'],
+  ] as const) {
     const session = await loadOrtModel(runtime, bytes, threads);
     res[key] = await timeIt(() => session.run('input', x, [1, 3, size, size], 'features'), secs);
   }

@@ -62,7 +62,11 @@ export interface FeatureSplitMeta {
 
 type Runner = (batch: Float32Array, n: number) => Promise<Float32Array>; // NCHW in → NHWC out
 
-async function ortRunner(name: string, threads: number, featureNode?: string): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
+async function ortRunner(
+  name: string,
+  threads: number,
+  featureNode?: string,
+): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
   const model = loadBackbone(name, { featureNode });
   const { bytes, shape } = backboneToOnnx(model);
   const ort = await import('onnxruntime-node'); // native: loaded only for this engine
@@ -85,7 +89,12 @@ async function ortRunner(name: string, threads: number, featureNode?: string): P
 }
 
 /** TF.js on `backend` (wasm by default; webgpu where a GPU is, e.g. a lent machine without onnxruntime-node). */
-async function tfjsRunner(name: string, threads: number, backend: BackendName, featureNode?: string): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
+async function tfjsRunner(
+  name: string,
+  threads: number,
+  backend: BackendName,
+  featureNode?: string,
+): Promise<{ run: Runner; shape: { c: number; h: number; w: number }; featureNode: string }> {
   const { initTf, loadGraphModelFromDisk, tf } = await import('./tfjs-env.js');
   if (backend === 'wasm' || backend === 'cpu') await initTf(backend, threads);
   else await (await import('../train/backend.js')).selectBackend(backend);
@@ -93,7 +102,9 @@ async function tfjsRunner(name: string, threads: number, backend: BackendName, f
   const { model } = await loadGraphModelFromDisk(candidatePath(cand), cand.spec.inputSize);
   const node = featureNode ?? cand.features[0]!.node;
   const s = cand.spec.inputSize;
-  const [, h, w, c] = tf.tidy(() => (model.execute(tf.zeros([1, s, s, 3]), node) as import('@tensorflow/tfjs').Tensor).shape) as [number, number, number, number];
+  const [, h, w, c] = tf.tidy(
+    () => (model.execute(tf.zeros([1, s, s, 3]), node) as import('@tensorflow/tfjs').Tensor).shape,
+  ) as [number, number, number, number];
   return {
     shape: { c, h, w },
     featureNode: node,
@@ -108,7 +119,15 @@ async function tfjsRunner(name: string, threads: number, backend: BackendName, f
   };
 }
 
-async function cacheSplit(split: string, name: string, engine: string, runner: Awaited<ReturnType<typeof ortRunner>>, outDir: string, batch: number, limit: number) {
+async function cacheSplit(
+  split: string,
+  name: string,
+  engine: string,
+  runner: Awaited<ReturnType<typeof ortRunner>>,
+  outDir: string,
+  batch: number,
+  limit: number,
+) {
   const loaded = await loadDataset(arg('dataset', 'ferplus'), split, limit);
   if (Number.isFinite(limit)) loaded.items.splice(limit);
   const skipped = loaded.skipped;
@@ -142,7 +161,9 @@ async function cacheSplit(split: string, name: string, engine: string, runner: A
       const secs = (performance.now() - t0) / 1000;
       const rate = (done * views.length) / secs;
       const eta = ((loaded.items.length - i - chunk.length) * views.length) / rate;
-      console.log(`${split}: ${done}/${loaded.items.length} images × ${views.length} views, ${rate.toFixed(1)} img/s, ETA ${(eta / 60).toFixed(1)} min`);
+      console.log(
+        `${split}: ${done}/${loaded.items.length} images × ${views.length} views, ${rate.toFixed(1)} img/s, ETA ${(eta / 60).toFixed(1)} min`,
+      );
     }
   }
   for (const v of views) {
@@ -185,9 +206,14 @@ async function main() {
   mkdirSync(outDir, { recursive: true });
   const featureNode = process.argv.includes('--feature-node') ? arg('feature-node', '') : undefined;
   const backend = arg('backend', 'wasm') as BackendName;
-  const runner = engine === 'tfjs' ? await tfjsRunner(name, threads, backend, featureNode) : await ortRunner(name, threads, featureNode);
+  const runner =
+    engine === 'tfjs'
+      ? await tfjsRunner(name, threads, backend, featureNode)
+      : await ortRunner(name, threads, featureNode);
   const on = engine === 'tfjs' ? ` (${backend})` : '';
-  console.log(`backbone ${name} → ${runner.featureNode} [h=${runner.shape.h}, w=${runner.shape.w}, c=${runner.shape.c}], engine ${engine}${on}, ${threads} thread(s), out ${outDir}`);
+  console.log(
+    `backbone ${name} → ${runner.featureNode} [h=${runner.shape.h}, w=${runner.shape.w}, c=${runner.shape.c}], engine ${engine}${on}, ${threads} thread(s), out ${outDir}`,
+  );
   for (const split of arg('splits', 'valid,train').split(',')) {
     if (!SPLIT_DIRS[split]) throw new Error(`unknown split ${split}`);
     if (existsSync(join(outDir, `${split}.json`)) && !process.argv.includes('--force')) {

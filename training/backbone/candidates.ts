@@ -53,7 +53,8 @@ export const CANDIDATES: Record<string, BackboneCandidate> = {
       { node: 'MobileFaceNet/MobileFaceNet/Conv2d_7/add', shape: [7, 7, 512] },
       { node: 'MobileFaceNet/MobileFaceNet/Conv2d_5_InvResBlock_0/Conv/add', shape: [14, 14, 512] },
     ],
-    upstream: 'MobileFaceNet (Chen et al. 2018), TF implementation sirius-ai/MobileFaceNet_TF, trained on MS1M (insightface); converted to TF.js by vladmandic',
+    upstream:
+      'MobileFaceNet (Chen et al. 2018), TF implementation sirius-ai/MobileFaceNet_TF, trained on MS1M (insightface); converted to TF.js by vladmandic',
     notes: '1.0M params, 192-d embedding head (dropped); PReLU expressed as Relu/Abs/Sub/Mul/Add in the graph',
   },
   mobileface: {
@@ -77,7 +78,8 @@ export const CANDIDATES: Record<string, BackboneCandidate> = {
       { node: 'conv_pw_13_relu/clip_by_value', shape: [7, 7, 1024] },
       { node: 'conv_pw_11_relu/clip_by_value', shape: [14, 14, 512] },
     ],
-    upstream: 'HSE-asavchenko/HSE_FaceRec_tf (MobileNet v1, VGGFace2 identity pretraining, age/gender fine-tuning), weights float16-quantised by vladmandic',
+    upstream:
+      'HSE-asavchenko/HSE_FaceRec_tf (MobileNet v1, VGGFace2 identity pretraining, age/gender fine-tuning), weights float16-quantised by vladmandic',
     notes: '3.2M params in the conv trunk; heads (1024-d descriptor, age, gender) dropped',
   },
   // The same FaceRes trunk at smaller inputs: FERPlus faces are 48×48, so 224 mostly adds
@@ -94,8 +96,10 @@ export const CANDIDATES: Record<string, BackboneCandidate> = {
       { node: 'StatefulPartitionedCall/model_1/add_2/add', shape: [8, 8, 256] },
       { node: 'StatefulPartitionedCall/model_1/add_1/add', shape: [15, 15, 128] },
     ],
-    upstream: 'oarriaga/face_classification mini-Xception (MIT), trained on FER2013 Training rows (7 classes); model selection on PublicTest+PrivateTest',
-    notes: 'REFERENCE ONLY: the baseline classifier itself, trained on FER2013 images/labels; selection used FERPlus valid/test images',
+    upstream:
+      'oarriaga/face_classification mini-Xception (MIT), trained on FER2013 Training rows (7 classes); model selection on PublicTest+PrivateTest',
+    notes:
+      'REFERENCE ONLY: the baseline classifier itself, trained on FER2013 images/labels; selection used FERPlus valid/test images',
   },
 };
 

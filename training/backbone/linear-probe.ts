@@ -32,14 +32,31 @@ function applyStd(x: Float32Array, n: number, d: number, s: { mean: Float32Array
 }
 
 /** Fits W,b and returns a predictor. Deterministic (zero init, full batch). */
-export function fitLogReg(x: Float32Array, y: Int32Array, n: number, d: number, classes: number, l2: number, iters = 300, lr = 0.01) {
+export function fitLogReg(
+  x: Float32Array,
+  y: Int32Array,
+  n: number,
+  d: number,
+  classes: number,
+  l2: number,
+  iters = 300,
+  lr = 0.01,
+) {
   const W = tf.variable(tf.zeros([d, classes]));
   const b = tf.variable(tf.zeros([classes]));
   const X = tf.tensor2d(x, [n, d]);
   const Y = tf.oneHot(tf.tensor1d(y, 'int32'), classes).toFloat();
   const opt = tf.train.adam(lr);
   for (let it = 0; it < iters; it++) {
-    const cost = opt.minimize(() => tf.add(tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, W), b)), tf.mul(l2, tf.sum(tf.square(W)))) as tf.Scalar, true, [W, b]);
+    const cost = opt.minimize(
+      () =>
+        tf.add(
+          tf.losses.softmaxCrossEntropy(Y, tf.add(tf.matMul(X, W), b)),
+          tf.mul(l2, tf.sum(tf.square(W))),
+        ) as tf.Scalar,
+      true,
+      [W, b],
+    );
     cost?.dispose();
   }
   tf.dispose([X, Y]);

@@ -12,13 +12,20 @@ import { grayBatch, type PreprocessSpec } from './preprocess.js';
 import { loadFerPlusSplit } from '../data/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
 
-const variants: Record<string, [number, number]> = { 'raw 0..255': [0, 1], '0..1': [0, 255], '-1..1 (127.5/127.5)': [127.5, 127.5], '(x-127.5)/128': [127.5, 128] };
+const variants: Record<string, [number, number]> = {
+  'raw 0..255': [0, 1],
+  '0..1': [0, 255],
+  '-1..1 (127.5/127.5)': [127.5, 127.5],
+  '(x-127.5)/128': [127.5, 128],
+};
 const only = process.argv[2];
-const tests: [string, string][] = ([
-  ['mobilefacenet', 'embeddings'],
-  ['faceres', 'global_pooling/Mean'],
-  ['mobileface', 'batchnorm0/add_1'],
-] as [string, string][]).filter(([n]) => !only || n === only);
+const tests: [string, string][] = (
+  [
+    ['mobilefacenet', 'embeddings'],
+    ['faceres', 'global_pooling/Mean'],
+    ['mobileface', 'batchnorm0/add_1'],
+  ] as [string, string][]
+).filter(([n]) => !only || n === only);
 
 async function main() {
   await initTf('wasm');
@@ -41,8 +48,12 @@ async function main() {
       const a = emb(false);
       const b = emb(true);
       const same = tf.mean(tf.sum(tf.mul(a, b), 1)).dataSync()[0]!;
-      const other = tf.mean(tf.sum(tf.mul(a, tf.concat([a.slice([1, 0]), a.slice([0, 0], [1, -1])])), 1)).dataSync()[0]!;
-      console.log(`${name.padEnd(14)} ${label.padEnd(22)} cos(flip)=${same.toFixed(3)} cos(other)=${other.toFixed(3)} gap=${(same - other).toFixed(3)}`);
+      const other = tf
+        .mean(tf.sum(tf.mul(a, tf.concat([a.slice([1, 0]), a.slice([0, 0], [1, -1])])), 1))
+        .dataSync()[0]!;
+      console.log(
+        `${name.padEnd(14)} ${label.padEnd(22)} cos(flip)=${same.toFixed(3)} cos(other)=${other.toFixed(3)} gap=${(same - other).toFixed(3)}`,
+      );
       tf.dispose([a, b]);
     }
   }

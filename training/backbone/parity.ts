@@ -25,7 +25,14 @@ export interface ParityStats {
 }
 
 /** Compares NHWC reference features with NCHW candidate features. */
-export function compareNhwcNchw(ref: Float32Array, cand: Float32Array, n: number, c: number, h: number, w: number): ParityStats {
+export function compareNhwcNchw(
+  ref: Float32Array,
+  cand: Float32Array,
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+): ParityStats {
   let maxAbs = 0;
   let scale = 0;
   let sumAbs = 0;
@@ -48,10 +55,19 @@ export function compareNhwcNchw(ref: Float32Array, cand: Float32Array, n: number
     const am = (v: Float64Array) => v.reduce((bi, x, i) => (x > v[bi]! ? i : bi), 0);
     if (am(pr) === am(pc)) agree++;
   }
-  return { maxAbsDiff: maxAbs, featureScale: scale, relDiff: maxAbs / (scale || 1), meanAbsDiff: sumAbs / ref.length, top1Agreement: agree / n };
+  return {
+    maxAbsDiff: maxAbs,
+    featureScale: scale,
+    relDiff: maxAbs / (scale || 1),
+    meanAbsDiff: sumAbs / ref.length,
+    top1Agreement: agree / n,
+  };
 }
 
-export async function runParity(name = DEFAULT_BACKBONE, nEach = 4): Promise<Record<string, ParityStats & { ms?: number }>> {
+export async function runParity(
+  name = DEFAULT_BACKBONE,
+  nEach = 4,
+): Promise<Record<string, ParityStats & { ms?: number }>> {
   await initTf('wasm');
   const model: TfBackbone = loadBackbone(name);
   const cand = CANDIDATES[name]!;
@@ -84,7 +100,10 @@ export async function runParity(name = DEFAULT_BACKBONE, nEach = 4): Promise<Rec
     const session = await loadOrtModel(runtime, bytes, 1);
     const t0 = performance.now();
     const features = await session.run('input', nchw, [n, 3, s, s], 'features');
-    out[labels[runtime]] = { ...compareNhwcNchw(ref, features, n, shape.c, shape.h, shape.w), ms: (performance.now() - t0) / n };
+    out[labels[runtime]] = {
+      ...compareNhwcNchw(ref, features, n, shape.c, shape.h, shape.w),
+      ms: (performance.now() - t0) / n,
+    };
     await session.release();
   }
   return out;

@@ -35,7 +35,14 @@ export function grayToRgba(gray: Uint8Array, width: number, height: number): Rgb
  * Bilinear resize of a gray image (half-pixel centres, edge clamp), optionally mirrored,
  * through the runtime's own warp kernel: training sees exactly what the SDK computes.
  */
-export function resizeBilinearGray(src: Uint8Array, sw: number, sh: number, dw: number, dh: number, flip = false): Float32Array {
+export function resizeBilinearGray(
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  dw: number,
+  dh: number,
+  flip = false,
+): Float32Array {
   const kx = sw / dw;
   const ky = sh / dh;
   return refKernels.warpAffine(grayToRgba(src, sw, sh), flip ? [-kx, 0, sw, 0, ky, 0] : [kx, 0, 0, 0, ky, 0], {
@@ -77,7 +84,13 @@ export function writeGrayFace(
 }
 
 /** A batch of grayscale faces as one Float32Array ([n,s,s,3] or [n,3,s,s]). */
-export function grayBatch(faces: readonly Uint8Array[], srcSize: number, spec: PreprocessSpec, layout: 'nhwc' | 'nchw', flip = false): Float32Array {
+export function grayBatch(
+  faces: readonly Uint8Array[],
+  srcSize: number,
+  spec: PreprocessSpec,
+  layout: 'nhwc' | 'nchw',
+  flip = false,
+): Float32Array {
   const s = spec.inputSize;
   const out = new Float32Array(faces.length * 3 * s * s);
   faces.forEach((f, i) => writeGrayFace(out, i, f, srcSize, spec, layout, flip));

@@ -24,7 +24,9 @@ const rows = readFileSync(process.argv[2] ?? '.cache/probe/results.jsonl', 'utf8
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l) as Row);
-console.log('| backbone | feature node | map h×w×c | input | norm (x−m)/s | train/valid | val acc | hold-out acc | l2 | engine, ms/img (batch, 1 thread, shared CPU) |');
+console.log(
+  '| backbone | feature node | map h×w×c | input | norm (x−m)/s | train/valid | val acc | hold-out acc | l2 | engine, ms/img (batch, 1 thread, shared CPU) |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows)
   console.log(

@@ -51,7 +51,8 @@ export function shuffled<T>(xs: readonly T[], seed = 1): T[] {
 
 async function pixelsOf(items: FerPlusItem[]): Promise<Uint8Array[]> {
   const out: Uint8Array[] = [];
-  for (let i = 0; i < items.length; i += 64) out.push(...(await Promise.all(items.slice(i, i + 64).map((it) => readFerImage(it.path)))));
+  for (let i = 0; i < items.length; i += 64)
+    out.push(...(await Promise.all(items.slice(i, i + 64).map((it) => readFerImage(it.path)))));
   return out;
 }
 
@@ -61,7 +62,12 @@ async function pooledFeaturesOrt(cand: BackboneCandidate, faces: Uint8Array[], b
   const g = new OnnxGraphBuilder('probe');
   const s = cand.spec.inputSize;
   const input = g.input('input', ['batch', 3, s, s]);
-  const outs = emitBackboneMulti(g, input, tfModel, cand.features.map((f) => f.node));
+  const outs = emitBackboneMulti(
+    g,
+    input,
+    tfModel,
+    cand.features.map((f) => f.node),
+  );
   outs.forEach((o, k) => {
     const p = g.op('GlobalAveragePool', [o.output]);
     g.alias(g.op('Flatten', [p], { axis: int(1) }), `pooled${k}`);
@@ -73,7 +79,9 @@ async function pooledFeaturesOrt(cand: BackboneCandidate, faces: Uint8Array[], b
   const t0 = performance.now();
   for (let i = 0; i < faces.length; i += batch) {
     const chunk = faces.slice(i, i + batch);
-    const r = await sess.run({ input: new ort.Tensor('float32', grayBatch(chunk, 48, cand.spec, 'nchw'), [chunk.length, 3, s, s]) });
+    const r = await sess.run({
+      input: new ort.Tensor('float32', grayBatch(chunk, 48, cand.spec, 'nchw'), [chunk.length, 3, s, s]),
+    });
     dims.forEach((d, k) => feats[k]!.set(r[`pooled${k}`]!.data as Float32Array, i * d));
     if ((i / batch) % 25 === 0) process.stdout.write(`  ${cand.name}: ${i + chunk.length}/${faces.length}\r`);
   }
@@ -135,14 +143,18 @@ async function main() {
   const validFaces = await pixelsOf(validItems);
   const trainY = Int32Array.from(trainItems.map((i) => i.label));
   const validY = Int32Array.from(validItems.map((i) => i.label));
-  console.log(`train subset ${trainItems.length}/${train.items.length}, valid ${validItems.length}/${valid.items.length}; engine ${engine} (tfjs ${tf.getBackend()} threads=${threads}); ${cpus().length} cpus (${cpus()[0]?.model})`);
+  console.log(
+    `train subset ${trainItems.length}/${train.items.length}, valid ${validItems.length}/${valid.items.length}; engine ${engine} (tfjs ${tf.getBackend()} threads=${threads}); ${cpus().length} cpus (${cpus()[0]?.model})`,
+  );
   mkdirSync('.cache/probe', { recursive: true });
 
   for (const name of names) {
     const base = CANDIDATES[name];
     if (!base) throw new Error(`unknown backbone ${name}`);
     const o = normOverrides[name];
-    const cand: BackboneCandidate = o ? { ...base, spec: { ...base.spec, mean: [o[0], o[0], o[0]], std: [o[1], o[1], o[1]] } } : base;
+    const cand: BackboneCandidate = o
+      ? { ...base, spec: { ...base.spec, mean: [o[0], o[0], o[0]], std: [o[1], o[1], o[1]] } }
+      : base;
     const label = `${name}${o ? `[norm ${o[0]},${o[1]}]` : ''}${tag}`;
     const tr = await pooledFeatures(cand, trainFaces);
     const va = await pooledFeatures(cand, validFaces);

@@ -19,9 +19,16 @@ export function blockIndex(node: string): number | undefined {
   return match ? Number(match[1] ?? 0) : undefined;
 }
 
-export function trunkTailWeights(backbone: string, featureNode: string, blocks: number): { weights: ParamStore; blocks: TailBlock[] } {
+export function trunkTailWeights(
+  backbone: string,
+  featureNode: string,
+  blocks: number,
+): { weights: ParamStore; blocks: TailBlock[] } {
   const first = blockIndex(featureNode);
-  if (first === undefined) throw new Error(`a trunk tail needs a MobileNet block output as feature node (conv_pw_<k>_relu/clip_by_value or conv1_relu/clip_by_value), got ${featureNode}`);
+  if (first === undefined)
+    throw new Error(
+      `a trunk tail needs a MobileNet block output as feature node (conv_pw_<k>_relu/clip_by_value or conv1_relu/clip_by_value), got ${featureNode}`,
+    );
   const { weights, json } = loadBackbone(backbone, { featureNode });
   const weight = (name: string): TfTensor => {
     const t = weights.get(name);
@@ -41,9 +48,11 @@ export function trunkTailWeights(backbone: string, featureNode: string, blocks: 
     const strides = attrInts(depthwise.attr?.strides);
     const padding = attrString(depthwise.attr?.padding);
     const stride = strides[1];
-    if ((stride !== 1 && stride !== 2) || strides[2] !== stride || padding !== 'SAME') throw new Error(`${backbone}: conv_dw_${k} is not a SAME 3×3 at stride 1 or 2`);
+    if ((stride !== 1 && stride !== 2) || strides[2] !== stride || padding !== 'SAME')
+      throw new Error(`${backbone}: conv_dw_${k} is not a SAME 3×3 at stride 1 or 2`);
     for (const relu of [`conv_dw_${k}_relu`, `conv_pw_${k}_relu`]) {
-      if (weight(`${relu}/Cast`).data[0] !== 6 || weight(`${relu}/Const_1`).data[0] !== 0) throw new Error(`${backbone}: ${relu} is not ReLU6`);
+      if (weight(`${relu}/Cast`).data[0] !== 6 || weight(`${relu}/Const_1`).data[0] !== 0)
+        throw new Error(`${backbone}: ${relu} is not ReLU6`);
     }
     const kernel = weight(`conv_dw_${k}/depthwise_kernel`); // [3,3,C,1]
     const scale = weight(`conv_dw_${k}_bn/batchnorm_1/mul`).data;

@@ -39,7 +39,10 @@ export { readModelFiles, type ModelJson, type TfNode, type TfAttr } from './tfjs
 import { readModelFiles, type ModelJson } from './tfjs-graph.js';
 
 /** Loads a TF.js graph model from disk through `tf.io.fromMemory`. */
-export async function loadGraphModelFromDisk(jsonPath: string, inputSize?: number): Promise<{ model: GraphModel; json: ModelJson; weightData: ArrayBuffer }> {
+export async function loadGraphModelFromDisk(
+  jsonPath: string,
+  inputSize?: number,
+): Promise<{ model: GraphModel; json: ModelJson; weightData: ArrayBuffer }> {
   const { json, weightData } = readModelFiles(jsonPath);
   if (inputSize) overrideInputSize(json, inputSize);
   const weightSpecs = json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[];
@@ -81,7 +84,10 @@ export function overrideInputSize(json: ModelJson, size: number): void {
  * Decodes every weight tensor of a model.json into Float32Array (dequantising float16 and
  * uint8/uint16 affine quantisation) keyed by node name.
  */
-export function decodeWeights(json: ModelJson, weightData: ArrayBuffer): Map<string, { shape: number[]; dtype: string; data: Float32Array | Int32Array }> {
+export function decodeWeights(
+  json: ModelJson,
+  weightData: ArrayBuffer,
+): Map<string, { shape: number[]; dtype: string; data: Float32Array | Int32Array }> {
   const out = new Map<string, { shape: number[]; dtype: string; data: Float32Array | Int32Array }>();
   const specs = json.weightsManifest.flatMap((g) => g.weights);
   const named = tf.io.decodeWeights(weightData, specs as tf.io.WeightsManifestEntry[]);

@@ -91,13 +91,31 @@ export function decodeWeightsPure(json: ModelJson, weightData: ArrayBuffer): Map
         else data[i] = dv.getUint8(i) * q.scale! + q.min!;
       }
       off += n * bytes;
-      out.set(spec.name, { shape: spec.shape, dtype: spec.dtype, data: spec.dtype === 'int32' ? Int32Array.from(data, Math.round) : data });
+      out.set(spec.name, {
+        shape: spec.shape,
+        dtype: spec.dtype,
+        data: spec.dtype === 'int32' ? Int32Array.from(data, Math.round) : data,
+      });
       continue;
     }
-    if (spec.dtype === 'float32') out.set(spec.name, { shape: spec.shape, dtype: 'float32', data: new Float32Array(weightData.slice(off, off + n * 4)) });
-    else if (spec.dtype === 'int32') out.set(spec.name, { shape: spec.shape, dtype: 'int32', data: new Int32Array(weightData.slice(off, off + n * 4)) });
+    if (spec.dtype === 'float32')
+      out.set(spec.name, {
+        shape: spec.shape,
+        dtype: 'float32',
+        data: new Float32Array(weightData.slice(off, off + n * 4)),
+      });
+    else if (spec.dtype === 'int32')
+      out.set(spec.name, {
+        shape: spec.shape,
+        dtype: 'int32',
+        data: new Int32Array(weightData.slice(off, off + n * 4)),
+      });
     else if (spec.dtype === 'bool') {
-      out.set(spec.name, { shape: spec.shape, dtype: 'bool', data: Int32Array.from(new Uint8Array(weightData, off, n)) });
+      out.set(spec.name, {
+        shape: spec.shape,
+        dtype: 'bool',
+        data: Int32Array.from(new Uint8Array(weightData, off, n)),
+      });
       off += n;
       continue;
     } else throw new Error(`weight ${spec.name}: unsupported dtype ${spec.dtype}`);
@@ -108,8 +126,10 @@ export function decodeWeightsPure(json: ModelJson, weightData: ArrayBuffer): Map
 }
 
 /** Attribute helpers (TF.js stores ints as strings and strings base64-encoded). */
-export const attrString = (a?: TfAttr): string | undefined => (a?.s !== undefined ? Buffer.from(a.s, 'base64').toString('utf8') : undefined);
-export const attrStrings = (a?: TfAttr): string[] => (a?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString('utf8'));
+export const attrString = (a?: TfAttr): string | undefined =>
+  a?.s !== undefined ? Buffer.from(a.s, 'base64').toString('utf8') : undefined;
+export const attrStrings = (a?: TfAttr): string[] =>
+  (a?.list?.s ?? []).map((s) => Buffer.from(s, 'base64').toString('utf8'));
 export const attrInts = (a?: TfAttr): number[] => (a?.list?.i ?? []).map(Number);
 export const attrFloat = (a?: TfAttr): number | undefined => (a?.f !== undefined ? Number(a.f) : undefined);
 export const attrBool = (a?: TfAttr): boolean | undefined => a?.b;

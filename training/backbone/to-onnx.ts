@@ -50,12 +50,21 @@ export interface TfBackbone {
 }
 
 /** Loads a fetched candidate (see fetch.ts) with its preprocessing spec and feature node. */
-export function loadBackbone(name = DEFAULT_BACKBONE, opts: { modelsDir?: string; featureNode?: string } = {}): TfBackbone {
+export function loadBackbone(
+  name = DEFAULT_BACKBONE,
+  opts: { modelsDir?: string; featureNode?: string } = {},
+): TfBackbone {
   const cand: BackboneCandidate | undefined = CANDIDATES[name];
   if (!cand) throw new Error(`unknown backbone ${name}; known: ${Object.keys(CANDIDATES).join(', ')}`);
   const { json, weightData } = readModelFiles(candidatePath(cand, opts.modelsDir));
   setInputSize(json, cand.spec.inputSize);
-  return { name, json, weights: decodeWeightsPure(json, weightData), featureNode: opts.featureNode ?? cand.features[0]!.node, spec: cand.spec };
+  return {
+    name,
+    json,
+    weights: decodeWeightsPure(json, weightData),
+    featureNode: opts.featureNode ?? cand.features[0]!.node,
+    spec: cand.spec,
+  };
 }
 
 /** Rewrites the H,W of NHWC placeholders (the trunks are fully convolutional). */
@@ -167,7 +176,8 @@ function samePads(inH: number, inW: number, kh: number, kw: number, s: [number, 
   return [t, l, b, r];
 }
 
-const convOut = (n: number, k: number, s: number, d: number, p0: number, p1: number) => Math.floor((n + p0 + p1 - d * (k - 1) - 1) / s) + 1;
+const convOut = (n: number, k: number, s: number, d: number, p0: number, p1: number) =>
+  Math.floor((n + p0 + p1 - d * (k - 1) - 1) / s) + 1;
 
 function stripPort(name: string): string {
   // TF.js inputs may be "node:1" (second output) or "^node" (control dependency)
@@ -219,8 +229,11 @@ class TfToIr {
     const n = t.data.length;
     const nonUnit = t.shape.filter((d) => d !== 1);
     if (n === 1) return Float32Array.from(t.data);
-    if (n === channels && nonUnit.length === 1 && t.shape[t.shape.length - 1] === channels) return Float32Array.from(t.data);
-    throw new Error(`${ctx}: constant of shape [${t.shape}] does not broadcast as scalar or per-channel (C=${channels})`);
+    if (n === channels && nonUnit.length === 1 && t.shape[t.shape.length - 1] === channels)
+      return Float32Array.from(t.data);
+    throw new Error(
+      `${ctx}: constant of shape [${t.shape}] does not broadcast as scalar or per-channel (C=${channels})`,
+    );
   }
 
   private convert(name: string): Val {
@@ -236,8 +249,11 @@ class TfToIr {
         return { kind: 'const', t };
       }
       case 'Placeholder': {
-        const dims = ((a.shape?.shape as { dim?: { size: string | number }[] } | undefined)?.dim ?? []).map((d) => Number(d.size));
-        if (dims.length !== 4 || !(dims[1]! > 0 && dims[2]! > 0 && dims[3]! > 0)) throw new Error(`${ctx}: expected NHWC input with static H,W,C, got [${dims}]`);
+        const dims = ((a.shape?.shape as { dim?: { size: string | number }[] } | undefined)?.dim ?? []).map((d) =>
+          Number(d.size),
+        );
+        if (dims.length !== 4 || !(dims[1]! > 0 && dims[2]! > 0 && dims[3]! > 0))
+          throw new Error(`${ctx}: expected NHWC input with static H,W,C, got [${dims}]`);
         if (dims[3] !== 3 && dims[3] !== 1) throw new Error(`${ctx}: expected 1 or 3 input channels, got ${dims[3]}`);
         // A 1-channel (grayscale) model still gets a 3-channel input: its first conv averages the
         // three channels (weights / 3 on each), exact for gray-replicated input.
@@ -269,11 +285,28 @@ class TfToIr {
         if (attrBool(a.is_training)) throw new Error(`${ctx}: training-mode batch norm is not supported`);
         const x = this.tensor(ins[0]!, ctx);
         const [c] = this.shape4(x, ctx);
-        const [scale, offset, mean, variance] = ins.slice(1, 5).map((i) => this.channelConst(this.constant(i, ctx), c, ctx));
+        const [scale, offset, mean, variance] = ins
+          .slice(1, 5)
+          .map((i) => this.channelConst(this.constant(i, ctx), c, ctx));
         const eps = attrFloat(a.epsilon) ?? 1e-3;
         const { mul, add } = bnAffine(scale!, offset!, mean!, variance!, eps, c);
-        const m = this.ir.add(`${node.name}/mul`, [...this.shape4(x, ctx)], { op: 'binc', kind: 'Mul', x, c: mul, constFirst: false });
-        return { kind: 'ir', id: this.ir.add(node.name, [...this.shape4(x, ctx)], { op: 'binc', kind: 'Add', x: m, c: add, constFirst: false }) };
+        const m = this.ir.add(`${node.name}/mul`, [...this.shape4(x, ctx)], {
+          op: 'binc',
+          kind: 'Mul',
+          x,
+          c: mul,
+          constFirst: false,
+        });
+        return {
+          kind: 'ir',
+          id: this.ir.add(node.name, [...this.shape4(x, ctx)], {
+            op: 'binc',
+            kind: 'Add',
+            x: m,
+            c: add,
+            constFirst: false,
+          }),
+        };
       }
       case 'Relu':
       case 'Relu6':
@@ -282,34 +315,58 @@ class TfToIr {
         const x = this.tensor(ins[0]!, ctx);
         const shape = this.ir.get(x).shape;
         const def: IrOp =
-          node.op === 'Relu' ? { op: 'relu', x } : node.op === 'Relu6' ? { op: 'clip', x, min: 0, max: 6 } : { op: 'unary', kind: node.op as 'Abs' | 'Sigmoid', x };
+          node.op === 'Relu'
+            ? { op: 'relu', x }
+            : node.op === 'Relu6'
+              ? { op: 'clip', x, min: 0, max: 6 }
+              : { op: 'unary', kind: node.op as 'Abs' | 'Sigmoid', x };
         return { kind: 'ir', id: this.ir.add(node.name, [...shape] as IrNode['shape'], def) };
       }
       case 'Prelu': {
         const x = this.tensor(ins[0]!, ctx);
         const s = this.shape4(x, ctx);
-        return { kind: 'ir', id: this.ir.add(node.name, [...s], { op: 'prelu', x, slope: expandChannels(this.channelConst(this.constant(ins[1]!, ctx), s[0], ctx), s[0]) }) };
+        return {
+          kind: 'ir',
+          id: this.ir.add(node.name, [...s], {
+            op: 'prelu',
+            x,
+            slope: expandChannels(this.channelConst(this.constant(ins[1]!, ctx), s[0], ctx), s[0]),
+          }),
+        };
       }
       case 'LeakyRelu': {
         const x = this.tensor(ins[0]!, ctx);
-        return { kind: 'ir', id: this.ir.add(node.name, [...this.shape4(x, ctx)], { op: 'leakyrelu', x, alpha: attrFloat(a.alpha) ?? 0.2 }) };
+        return {
+          kind: 'ir',
+          id: this.ir.add(node.name, [...this.shape4(x, ctx)], {
+            op: 'leakyrelu',
+            x,
+            alpha: attrFloat(a.alpha) ?? 0.2,
+          }),
+        };
       }
       case 'Pad':
       case 'PadV2': {
         const x = this.tensor(ins[0]!, ctx);
         const p = this.constant(ins[1]!, ctx).data;
-        if (node.op === 'PadV2' && this.constant(ins[2]!, ctx).data[0] !== 0) throw new Error(`${ctx}: only zero padding is supported`);
-        if (p.length !== 8 || p[0] || p[1] || p[6] || p[7]) throw new Error(`${ctx}: only spatial padding of NHWC maps is supported`);
+        if (node.op === 'PadV2' && this.constant(ins[2]!, ctx).data[0] !== 0)
+          throw new Error(`${ctx}: only zero padding is supported`);
+        if (p.length !== 8 || p[0] || p[1] || p[6] || p[7])
+          throw new Error(`${ctx}: only spatial padding of NHWC maps is supported`);
         const [c, h, w] = this.shape4(x, ctx);
         const pads: Pads = [p[2]!, p[4]!, p[3]!, p[5]!];
-        return { kind: 'ir', id: this.ir.add(node.name, [c, h + pads[0] + pads[2], w + pads[1] + pads[3]], { op: 'pad', x, pads }) };
+        return {
+          kind: 'ir',
+          id: this.ir.add(node.name, [c, h + pads[0] + pads[2], w + pads[1] + pads[3]], { op: 'pad', x, pads }),
+        };
       }
       case 'MaxPool': {
         const x = this.tensor(ins[0]!, ctx);
         const [c, h, w] = this.shape4(x, ctx);
         const k = attrInts(a.ksize);
         const st = attrInts(a.strides);
-        if ((attrString(a.data_format) ?? 'NHWC') !== 'NHWC' || k.length !== 4 || k[0] !== 1 || k[3] !== 1) throw new Error(`${ctx}: only spatial NHWC max pooling is supported`);
+        if ((attrString(a.data_format) ?? 'NHWC') !== 'NHWC' || k.length !== 4 || k[0] !== 1 || k[3] !== 1)
+          throw new Error(`${ctx}: only spatial NHWC max pooling is supported`);
         const kk: [number, number] = [k[1]!, k[2]!];
         const ss: [number, number] = [st[1] ?? 1, st[2] ?? 1];
         const padding = attrString(a.padding) ?? 'VALID';
@@ -323,7 +380,8 @@ class TfToIr {
         const axes = Array.from(this.constant(ins[1]!, ctx).data)
           .map((v) => (v < 0 ? v + 4 : v))
           .sort();
-        if (axes.join() !== '1,2') throw new Error(`${ctx}: only the spatial mean (axes 1,2) is supported, got [${axes}]`);
+        if (axes.join() !== '1,2')
+          throw new Error(`${ctx}: only the spatial mean (axes 1,2) is supported, got [${axes}]`);
         const keepDims = !!(attrBool(a.keep_dims) ?? attrBool(a.keepDims));
         const [c] = this.shape4(x, ctx);
         return { kind: 'ir', id: this.ir.add(node.name, keepDims ? [c, 1, 1] : [c], { op: 'gap', x, keepDims }) };
@@ -348,7 +406,8 @@ class TfToIr {
       if (depthwise || kci !== 1) throw new Error(`${ctx}: a grayscale-input model must start with a regular conv`);
       // [kh,kw,1,co] → [kh,kw,3,co] with w/3 per channel
       const rep = new Float32Array(kh * kw * 3 * km);
-      for (let p = 0; p < kh * kw; p++) for (let c = 0; c < 3; c++) for (let o = 0; o < km; o++) rep[(p * 3 + c) * km + o] = src[p * km + o]! / 3;
+      for (let p = 0; p < kh * kw; p++)
+        for (let c = 0; c < 3; c++) for (let o = 0; o < km; o++) rep[(p * 3 + c) * km + o] = src[p * km + o]! / 3;
       src = rep;
       kci = 3;
     }
@@ -379,7 +438,8 @@ class TfToIr {
       for (let y = 0; y < kh; y++)
         for (let xx = 0; xx < kw; xx++)
           for (let c = 0; c < kci; c++)
-            for (let m = 0; m < km; m++) weights[((c * km + m) * kh + y) * kw + xx] = src[((y * kw + xx) * kci + c) * km + m]!;
+            for (let m = 0; m < km; m++)
+              weights[((c * km + m) * kh + y) * kw + xx] = src[((y * kw + xx) * kci + c) * km + m]!;
     } else {
       // TF [kh, kw, ci, co] → ONNX [co, ci, kh, kw]
       if (kci !== cin) throw new Error(`${ctx}: kernel expects ${kci} input channels, input has ${cin}`);
@@ -389,12 +449,23 @@ class TfToIr {
       for (let y = 0; y < kh; y++)
         for (let xx = 0; xx < kw; xx++)
           for (let c = 0; c < kci; c++)
-            for (let o = 0; o < cout; o++) weights[((o * kci + c) * kh + y) * kw + xx] = src[((y * kw + xx) * kci + c) * cout + o]!;
+            for (let o = 0; o < cout; o++)
+              weights[((o * kci + c) * kh + y) * kw + xx] = src[((y * kw + xx) * kci + c) * cout + o]!;
     }
     const oh = convOut(h, kh, strides[0], dil[0], pads[0], pads[2]);
     const ow = convOut(w, kw, strides[1], dil[1], pads[1], pads[3]);
     const outShape: Shape = [cout, oh, ow];
-    let id = this.ir.add(node.name, outShape, { op: 'conv', x, w: weights, wShape, b: null, strides, dil, pads, group });
+    let id = this.ir.add(node.name, outShape, {
+      op: 'conv',
+      x,
+      w: weights,
+      wShape,
+      b: null,
+      strides,
+      dil,
+      pads,
+      group,
+    });
 
     const fused = node.op.startsWith('_Fused') || node.op.startsWith('Fused') ? attrStrings(a.fused_ops) : [];
     let arg = 2;
@@ -402,14 +473,32 @@ class TfToIr {
     for (const f of fused) {
       switch (f) {
         case 'BiasAdd': {
-          id = this.ir.add(`${node.name}/bias`, [...outShape], { op: 'binc', kind: 'Add', x: id, c: expandChannels(nextConst(), cout), constFirst: false });
+          id = this.ir.add(`${node.name}/bias`, [...outShape], {
+            op: 'binc',
+            kind: 'Add',
+            x: id,
+            c: expandChannels(nextConst(), cout),
+            constFirst: false,
+          });
           break;
         }
         case 'FusedBatchNorm': {
           const [scale, offset, mean, variance] = [nextConst(), nextConst(), nextConst(), nextConst()];
           const { mul, add } = bnAffine(scale, offset, mean, variance, attrFloat(a.epsilon) ?? 1e-3, cout);
-          id = this.ir.add(`${node.name}/bn_mul`, [...outShape], { op: 'binc', kind: 'Mul', x: id, c: mul, constFirst: false });
-          id = this.ir.add(`${node.name}/bn_add`, [...outShape], { op: 'binc', kind: 'Add', x: id, c: add, constFirst: false });
+          id = this.ir.add(`${node.name}/bn_mul`, [...outShape], {
+            op: 'binc',
+            kind: 'Mul',
+            x: id,
+            c: mul,
+            constFirst: false,
+          });
+          id = this.ir.add(`${node.name}/bn_add`, [...outShape], {
+            op: 'binc',
+            kind: 'Add',
+            x: id,
+            c: add,
+            constFirst: false,
+          });
           break;
         }
         case 'Relu':
@@ -419,10 +508,18 @@ class TfToIr {
           id = this.ir.add(`${node.name}/relu6`, [...outShape], { op: 'clip', x: id, min: 0, max: 6 });
           break;
         case 'Prelu':
-          id = this.ir.add(`${node.name}/prelu`, [...outShape], { op: 'prelu', x: id, slope: expandChannels(nextConst(), cout) });
+          id = this.ir.add(`${node.name}/prelu`, [...outShape], {
+            op: 'prelu',
+            x: id,
+            slope: expandChannels(nextConst(), cout),
+          });
           break;
         case 'LeakyRelu':
-          id = this.ir.add(`${node.name}/leakyrelu`, [...outShape], { op: 'leakyrelu', x: id, alpha: attrFloat(a.leakyrelu_alpha) ?? 0.2 });
+          id = this.ir.add(`${node.name}/leakyrelu`, [...outShape], {
+            op: 'leakyrelu',
+            x: id,
+            alpha: attrFloat(a.leakyrelu_alpha) ?? 0.2,
+          });
           break;
         default:
           throw new Error(`unsupported fused op ${f} in ${ctx}`);
@@ -432,17 +529,31 @@ class TfToIr {
   }
 
   private convertBinary(node: TfNode, ins: string[], ctx: string): Val {
-    const kindOf: Record<string, BinKind> = { BiasAdd: 'Add', Add: 'Add', AddV2: 'Add', Sub: 'Sub', Mul: 'Mul', RealDiv: 'Mul', Maximum: 'Max', Minimum: 'Min' };
+    const kindOf: Record<string, BinKind> = {
+      BiasAdd: 'Add',
+      Add: 'Add',
+      AddV2: 'Add',
+      Sub: 'Sub',
+      Mul: 'Mul',
+      RealDiv: 'Mul',
+      Maximum: 'Max',
+      Minimum: 'Min',
+    };
     const kind = kindOf[node.op]!;
     const va = this.value(ins[0]!);
     const vb = this.value(ins[1]!);
-    if (va.kind === 'const' && vb.kind === 'const') throw new Error(`${ctx}: constant folding of two constants is not supported`);
+    if (va.kind === 'const' && vb.kind === 'const')
+      throw new Error(`${ctx}: constant folding of two constants is not supported`);
     if (va.kind === 'ir' && vb.kind === 'ir') {
       if (node.op === 'RealDiv') throw new Error(`${ctx}: division of two tensors is not supported`);
       const sa = this.ir.get(va.id).shape;
       const sb = this.ir.get(vb.id).shape;
-      if (sa.join() !== sb.join()) throw new Error(`${ctx}: broadcasting between tensors [${sa}] and [${sb}] is not supported`);
-      return { kind: 'ir', id: this.ir.add(node.name, [...sa] as IrNode['shape'], { op: 'bin', kind, a: va.id, b: vb.id }) };
+      if (sa.join() !== sb.join())
+        throw new Error(`${ctx}: broadcasting between tensors [${sa}] and [${sb}] is not supported`);
+      return {
+        kind: 'ir',
+        id: this.ir.add(node.name, [...sa] as IrNode['shape'], { op: 'bin', kind, a: va.id, b: vb.id }),
+      };
     }
     const constFirst = va.kind === 'const';
     const x = (constFirst ? vb : va) as { kind: 'ir'; id: number };
@@ -453,11 +564,21 @@ class TfToIr {
       if (constFirst) throw new Error(`${ctx}: constant divided by a tensor is not supported`);
       c = c.map((v) => 1 / v);
     }
-    return { kind: 'ir', id: this.ir.add(node.name, [...shape] as IrNode['shape'], { op: 'binc', kind, x: x.id, c, constFirst }) };
+    return {
+      kind: 'ir',
+      id: this.ir.add(node.name, [...shape] as IrNode['shape'], { op: 'binc', kind, x: x.id, c, constFirst }),
+    };
   }
 }
 
-function bnAffine(scale: Float32Array, offset: Float32Array, mean: Float32Array, variance: Float32Array, eps: number, c: number) {
+function bnAffine(
+  scale: Float32Array,
+  offset: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  eps: number,
+  c: number,
+) {
   const mul = new Float32Array(c);
   const add = new Float32Array(c);
   const at = (v: Float32Array, i: number) => (v.length === 1 ? v[0]! : v[i]!);
@@ -487,7 +608,12 @@ function rewriteUses(ir: Ir, from: number, to: number) {
   }
 }
 
-type Rule = (ir: Ir, id: number, single: (id: number) => boolean, replace: (from: number, to: number) => void) => boolean;
+type Rule = (
+  ir: Ir,
+  id: number,
+  single: (id: number) => boolean,
+  replace: (from: number, to: number) => void,
+) => boolean;
 
 /** Structural folds and idiom matching (run first, while Max/Min/Relu are still explicit). */
 const phase1: Rule[] = [
@@ -533,7 +659,10 @@ const phase1: Rule[] = [
     const d = n.def;
     if (d.op !== 'bin' || d.kind !== 'Add') return false;
     const m =
-      matchPreluMaxMin(ir, d.a, d.b, single) ?? matchPreluMaxMin(ir, d.b, d.a, single) ?? matchPreluAbs(ir, d.a, d.b, single) ?? matchPreluAbs(ir, d.b, d.a, single);
+      matchPreluMaxMin(ir, d.a, d.b, single) ??
+      matchPreluMaxMin(ir, d.b, d.a, single) ??
+      matchPreluAbs(ir, d.a, d.b, single) ??
+      matchPreluAbs(ir, d.b, d.a, single);
     if (!m) return false;
     n.def = { op: 'prelu', x: m.x, slope: m.slope };
     return true;
@@ -554,7 +683,10 @@ const phase2: Rule[] = [
     const n = ir.get(id);
     const d = n.def;
     if (d.op !== 'binc' || !(d.kind === 'Max' || d.kind === 'Min') || d.c.length !== 1) return false;
-    n.def = d.kind === 'Max' ? { op: 'clip', x: d.x, min: d.c[0]!, max: Infinity } : { op: 'clip', x: d.x, min: -Infinity, max: d.c[0]! };
+    n.def =
+      d.kind === 'Max'
+        ? { op: 'clip', x: d.x, min: d.c[0]!, max: Infinity }
+        : { op: 'clip', x: d.x, min: -Infinity, max: d.c[0]! };
     return true;
   },
   // Clip ∘ (Relu | Clip) → one Clip; Clip(0, ∞) → Relu
@@ -609,14 +741,21 @@ function isNonNegative(d: IrOp): boolean {
 }
 
 /** a = Max(x, 0) [or Clip(x, 0, ∞)], b = Mul(Min(x, 0), g) → PRelu(x, g). */
-function matchPreluMaxMin(ir: Ir, a: number, b: number, single: (id: number) => boolean): { x: number; slope: Float32Array } | null {
+function matchPreluMaxMin(
+  ir: Ir,
+  a: number,
+  b: number,
+  single: (id: number) => boolean,
+): { x: number; slope: Float32Array } | null {
   const da = ir.get(a).def;
   const db = ir.get(b).def;
-  const maxX = da.op === 'binc' && da.kind === 'Max' && da.c.length === 1 && da.c[0] === 0 ? da.x : da.op === 'relu' ? da.x : null;
+  const maxX =
+    da.op === 'binc' && da.kind === 'Max' && da.c.length === 1 && da.c[0] === 0 ? da.x : da.op === 'relu' ? da.x : null;
   if (maxX === null || !single(a) || !single(b)) return null;
   if (db.op !== 'binc' || db.kind !== 'Mul') return null;
   const dm = ir.get(db.x).def;
-  if (dm.op !== 'binc' || dm.kind !== 'Min' || dm.c.length !== 1 || dm.c[0] !== 0 || dm.x !== maxX || !single(db.x)) return null;
+  if (dm.op !== 'binc' || dm.kind !== 'Min' || dm.c.length !== 1 || dm.c[0] !== 0 || dm.x !== maxX || !single(db.x))
+    return null;
   const shape = ir.get(maxX).shape;
   return { x: maxX, slope: expandChannels(Float32Array.from(db.c), shape[0]) };
 }
@@ -625,7 +764,12 @@ function matchPreluMaxMin(ir: Ir, a: number, b: number, single: (id: number) => 
  * TF-slim PReLU as the TF.js converter leaves it: a + m * (x - |x|) with a = Relu(x) → PRelu(x, 2m),
  * or a = x → PRelu(x, 1 + 2m).
  */
-function matchPreluAbs(ir: Ir, a: number, b: number, single: (id: number) => boolean): { x: number; slope: Float32Array } | null {
+function matchPreluAbs(
+  ir: Ir,
+  a: number,
+  b: number,
+  single: (id: number) => boolean,
+): { x: number; slope: Float32Array } | null {
   const db = ir.get(b).def;
   if (db.op !== 'binc' || db.kind !== 'Mul' || !single(b)) return null;
   const ds = ir.get(db.x).def;
@@ -665,12 +809,23 @@ export interface EmitResult {
  * Emits the backbone up to its feature node. `inputName` must be an NCHW float tensor
  * [batch, 3, H, W] already preprocessed per `model.spec` (or raw 0..255 with `normalize`).
  */
-export function emitBackbone(g: OnnxGraphBuilder, inputName: string, model: TfBackbone, opts: EmitOptions = {}): EmitResult {
+export function emitBackbone(
+  g: OnnxGraphBuilder,
+  inputName: string,
+  model: TfBackbone,
+  opts: EmitOptions = {},
+): EmitResult {
   return emitBackboneMulti(g, inputName, model, [opts.featureNode ?? model.featureNode], opts)[0]!;
 }
 
 /** Emits several feature maps of the same backbone (shared trunk), one result per node. */
-export function emitBackboneMulti(g: OnnxGraphBuilder, inputName: string, model: TfBackbone, featureNodes: string[], opts: EmitOptions = {}): EmitResult[] {
+export function emitBackboneMulti(
+  g: OnnxGraphBuilder,
+  inputName: string,
+  model: TfBackbone,
+  featureNodes: string[],
+  opts: EmitOptions = {},
+): EmitResult[] {
   const conv = new TfToIr(model);
   const ids = featureNodes.map((f) => {
     const v = conv.value(f);
@@ -683,7 +838,9 @@ export function emitBackboneMulti(g: OnnxGraphBuilder, inputName: string, model:
   if (conv.grayInput)
     for (const id of live)
       if (inputsOf(ir.get(id).def).includes(conv.inputId) && ir.get(id).def.op !== 'conv')
-        throw new Error(`grayscale-input model: the input feeds a ${ir.get(id).def.op}, only convs can absorb the channel average`);
+        throw new Error(
+          `grayscale-input model: the input feeds a ${ir.get(id).def.op}, only convs can absorb the channel average`,
+        );
   const inputs = live.filter((id) => ir.get(id).def.op === 'input');
   if (inputs.length !== 1) throw new Error(`expected exactly one graph input, found ${inputs.length}`);
   const pre = opts.prefix ?? 'backbone';
@@ -694,7 +851,9 @@ export function emitBackboneMulti(g: OnnxGraphBuilder, inputName: string, model:
     return g.op(op, ins, attrs, `${pre}_${op.toLowerCase()}`);
   };
   const chan = (c: Float32Array, shapeC: number, tag: string) =>
-    c.length === 1 ? g.initializer(`${pre}_${tag}`, c, []) : g.initializer(`${pre}_${tag}`, expandChannels(c, shapeC), [shapeC, 1, 1]);
+    c.length === 1
+      ? g.initializer(`${pre}_${tag}`, c, [])
+      : g.initializer(`${pre}_${tag}`, expandChannels(c, shapeC), [shapeC, 1, 1]);
 
   for (const id of live) {
     const n = ir.get(id);
@@ -731,7 +890,11 @@ export function emitBackboneMulti(g: OnnxGraphBuilder, inputName: string, model:
         name = emit('Relu', [x]);
         break;
       case 'clip': {
-        const ins = [x, d.min === -Infinity ? '' : g.initializer(`${pre}_min`, [d.min], []), d.max === Infinity ? '' : g.initializer(`${pre}_max`, [d.max], [])];
+        const ins = [
+          x,
+          d.min === -Infinity ? '' : g.initializer(`${pre}_min`, [d.min], []),
+          d.max === Infinity ? '' : g.initializer(`${pre}_max`, [d.max], []),
+        ];
         while (ins[ins.length - 1] === '') ins.pop();
         name = emit('Clip', ins);
         break;
@@ -773,14 +936,22 @@ export function emitBackboneMulti(g: OnnxGraphBuilder, inputName: string, model:
 }
 
 /** A standalone ONNX model: input `input` [batch,3,H,W] → output `features` [batch,C,h,w]. */
-export function backboneToOnnx(model: TfBackbone, opts: EmitOptions = {}): { bytes: Uint8Array; shape: EmitResult['shape']; ops: Record<string, number>; inputSize: number } {
+export function backboneToOnnx(
+  model: TfBackbone,
+  opts: EmitOptions = {},
+): { bytes: Uint8Array; shape: EmitResult['shape']; ops: Record<string, number>; inputSize: number } {
   const g = new OnnxGraphBuilder(`${model.name}_backbone`);
   const inputSize = model.spec.inputSize;
   const input = g.input('input', ['batch', 3, inputSize, inputSize]);
   const r = emitBackbone(g, input, model, opts);
   g.alias(r.output, 'features');
   g.output('features', ['batch', r.shape.c, r.shape.h, r.shape.w]);
-  const doc = JSON.stringify({ backbone: model.name, featureNode: opts.featureNode ?? model.featureNode, spec: model.spec, normalize: !!opts.normalize });
+  const doc = JSON.stringify({
+    backbone: model.name,
+    featureNode: opts.featureNode ?? model.featureNode,
+    spec: model.spec,
+    normalize: !!opts.normalize,
+  });
   return { bytes: g.toBytes(doc), shape: r.shape, ops: r.ops, inputSize };
 }
 
@@ -796,5 +967,14 @@ if (process.argv[1]?.endsWith('to-onnx.ts')) {
   const out = arg('out') ?? `.cache/onnx/${name}-backbone.onnx`;
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, r.bytes);
-  console.log(JSON.stringify({ out, bytes: r.bytes.length, featureNode: model.featureNode, shape: r.shape, ops: r.ops, spec: model.spec }));
+  console.log(
+    JSON.stringify({
+      out,
+      bytes: r.bytes.length,
+      featureNode: model.featureNode,
+      shape: r.shape,
+      ops: r.ops,
+      spec: model.spec,
+    }),
+  );
 }

@@ -28,14 +28,27 @@ export interface Dataset {
 }
 
 /** FER2013's own label order (emotion column) onto FERPlus's. */
-const FER2013_TO_FERPLUS = ['anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise', 'neutral'].map((l) => FER_EMOTIONS.indexOf(l as never));
+const FER2013_TO_FERPLUS = ['anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise', 'neutral'].map((l) =>
+  FER_EMOTIONS.indexOf(l as never),
+);
 const USAGE: Record<string, string> = { train: 'Training', valid: 'PublicTest', test: 'PrivateTest' };
 
 /** Folder names people use for each class, onto FERPlus labels. */
 const CLASS_ALIASES: Record<string, string> = {
-  neutral: 'neutral', happy: 'happiness', happiness: 'happiness', surprise: 'surprise', surprised: 'surprise',
-  sad: 'sadness', sadness: 'sadness', angry: 'anger', anger: 'anger', disgust: 'disgust', disgusted: 'disgust',
-  fear: 'fear', fearful: 'fear', contempt: 'contempt',
+  neutral: 'neutral',
+  happy: 'happiness',
+  happiness: 'happiness',
+  surprise: 'surprise',
+  surprised: 'surprise',
+  sad: 'sadness',
+  sadness: 'sadness',
+  angry: 'anger',
+  anger: 'anger',
+  disgust: 'disgust',
+  disgusted: 'disgust',
+  fear: 'fear',
+  fearful: 'fear',
+  contempt: 'contempt',
 };
 
 /** FERPlus folder of each split name. */
@@ -50,10 +63,16 @@ export async function loadDataset(spec: string, split: string, limit = Infinity)
   if (kind === 'fer2013-csv' && location) return loadFer2013Csv(location, split as 'train' | 'valid' | 'test');
   if (kind === 'folder' && location) return loadClassFolders(location, split);
   if (kind === 'pack' && location) return readFacePack(join(location, `${split}.facepack`));
-  if (kind !== 'ferplus') throw new Error(`--dataset ${spec}: expected ferplus, fer2013-csv=<file>, folder=<dir> or pack=<dir>`);
+  if (kind !== 'ferplus')
+    throw new Error(`--dataset ${spec}: expected ferplus, fer2013-csv=<file>, folder=<dir> or pack=<dir>`);
   const loaded = await loadFerPlusSplit(join(FERPLUS_DIR, SPLIT_DIRS[split]!), { verifyImages: false, limit });
   return {
-    items: loaded.items.map((it) => ({ file: it.file, label: it.label, votes: it.votes, read: () => readFerImage(it.path) })),
+    items: loaded.items.map((it) => ({
+      file: it.file,
+      label: it.label,
+      votes: it.votes,
+      read: () => readFerImage(it.path),
+    })),
     skipped: { ...loaded.skipped } as Record<string, number>,
   };
 }
@@ -80,9 +99,14 @@ export function loadFer2013Csv(csvPath: string, split: 'train' | 'valid' | 'test
   const skipped: Record<string, number> = {};
   const bump = (reason: string) => (skipped[reason] = (skipped[reason] ?? 0) + 1);
   const lines = readFileSync(csvPath, 'utf8').split(/\r?\n/);
-  const header = lines.shift()?.split(',').map((h) => h.trim()) ?? [];
+  const header =
+    lines
+      .shift()
+      ?.split(',')
+      .map((h) => h.trim()) ?? [];
   const [emotionCol, pixelsCol, usageCol] = ['emotion', 'pixels', 'Usage'].map((name) => header.indexOf(name));
-  if (emotionCol! < 0 || pixelsCol! < 0 || usageCol! < 0) throw new Error(`${csvPath}: expected the header emotion,pixels,Usage`);
+  if (emotionCol! < 0 || pixelsCol! < 0 || usageCol! < 0)
+    throw new Error(`${csvPath}: expected the header emotion,pixels,Usage`);
   const items: DatasetItem[] = [];
   lines.forEach((line, row) => {
     if (line.trim() === '') return;
@@ -91,7 +115,8 @@ export function loadFer2013Csv(csvPath: string, split: 'train' | 'valid' | 'test
     const emotion = Number(cells[emotionCol!]);
     const pixels = cells[pixelsCol!]?.trim().split(/\s+/).map(Number) ?? [];
     if (!Number.isInteger(emotion) || FER2013_TO_FERPLUS[emotion] === undefined) return void bump('bad-label');
-    if (pixels.length !== FER_SIZE * FER_SIZE || pixels.some((p) => !(p >= 0 && p <= 255))) return void bump('bad-pixels');
+    if (pixels.length !== FER_SIZE * FER_SIZE || pixels.some((p) => !(p >= 0 && p <= 255)))
+      return void bump('bad-pixels');
     const face = Uint8Array.from(pixels);
     const label = FER2013_TO_FERPLUS[emotion]!;
     items.push({ file: `${csvPath}#${row + 2}`, label, votes: hardVotes(label), read: async () => face });
@@ -109,7 +134,9 @@ export function loadClassFolders(root: string, split: string): Dataset {
   for (const name of readdirSync(dir).sort()) {
     if (!statSync(join(dir, name)).isDirectory()) continue;
     const label = FER_EMOTIONS.indexOf((CLASS_ALIASES[name.toLowerCase()] ?? '') as never);
-    const files = readdirSync(join(dir, name)).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).sort();
+    const files = readdirSync(join(dir, name))
+      .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
+      .sort();
     if (label < 0) {
       skipped[`unknown-class:${name}`] = files.length;
       continue;
@@ -127,7 +154,11 @@ export function loadClassFolders(root: string, split: string): Dataset {
 export async function readFace(path: string): Promise<Uint8Array> {
   const sharp = await loadSharp();
   try {
-    const { data } = await sharp(path, { failOn: 'error' }).greyscale().resize(FER_SIZE, FER_SIZE, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(path, { failOn: 'error' })
+      .greyscale()
+      .resize(FER_SIZE, FER_SIZE, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     return new Uint8Array(data.buffer, data.byteOffset, FER_SIZE * FER_SIZE).slice();
   } catch (e) {
     throw new FerImageError('corrupt-image', path, e);

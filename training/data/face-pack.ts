@@ -47,17 +47,23 @@ export interface FacePackHeader {
 }
 
 export function encodeFacePack(header: Omit<FacePackHeader, 'format'>, faces: Uint8Array[]): Buffer {
-  if (faces.length !== header.files.length) throw new Error(`face pack: ${faces.length} faces for ${header.files.length} files`);
+  if (faces.length !== header.files.length)
+    throw new Error(`face pack: ${faces.length} faces for ${header.files.length} files`);
   const json = Buffer.from(JSON.stringify({ format: FACE_PACK_FORMAT, ...header }));
   const raw = Buffer.alloc(4 + json.length + faces.length * FACE_BYTES);
   raw.writeUInt32LE(json.length, 0);
   json.copy(raw, 4);
   faces.forEach((face, i) => {
-    if (face.length !== FACE_BYTES) throw new Error(`face pack: ${header.files[i]} has ${face.length} bytes, not 48×48`);
+    if (face.length !== FACE_BYTES)
+      throw new Error(`face pack: ${header.files[i]} has ${face.length} bytes, not 48×48`);
     toResiduals(face, raw.subarray(4 + json.length + i * FACE_BYTES, 4 + json.length + (i + 1) * FACE_BYTES));
   });
   return brotliCompressSync(raw, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: 11,
+      [constants.BROTLI_PARAM_LGWIN]: 24,
+      [constants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+    },
   });
 }
 
@@ -65,16 +71,24 @@ export function decodeFacePack(bytes: Uint8Array, name = 'face pack'): Dataset {
   const raw = brotliDecompressSync(bytes);
   const length = raw.readUInt32LE(0);
   const header = JSON.parse(raw.subarray(4, 4 + length).toString('utf8')) as FacePackHeader;
-  if (header.format !== FACE_PACK_FORMAT) throw new Error(`${name}: format ${String(header.format)}, expected ${FACE_PACK_FORMAT}`);
+  if (header.format !== FACE_PACK_FORMAT)
+    throw new Error(`${name}: format ${String(header.format)}, expected ${FACE_PACK_FORMAT}`);
   const n = header.files.length;
-  if (raw.length !== 4 + length + n * FACE_BYTES) throw new Error(`${name}: ${raw.length} bytes for ${n} faces (truncated?)`);
+  if (raw.length !== 4 + length + n * FACE_BYTES)
+    throw new Error(`${name}: ${raw.length} bytes for ${n} faces (truncated?)`);
   const faces = (i: number) => new Uint8Array(raw.buffer, raw.byteOffset + 4 + length + i * FACE_BYTES, FACE_BYTES);
   for (let i = 0; i < n; i++) fromResiduals(faces(i));
   return {
-    items: header.files.map((file, i) => ({ file, label: header.labels[i]!, votes: header.votes[i]!, read: async () => faces(i) })),
+    items: header.files.map((file, i) => ({
+      file,
+      label: header.labels[i]!,
+      votes: header.votes[i]!,
+      read: async () => faces(i),
+    })),
     skipped: header.skipped,
   };
 }
 
-export const writeFacePack = (path: string, header: Omit<FacePackHeader, 'format'>, faces: Uint8Array[]) => writeFileSync(path, encodeFacePack(header, faces));
+export const writeFacePack = (path: string, header: Omit<FacePackHeader, 'format'>, faces: Uint8Array[]) =>
+  writeFileSync(path, encodeFacePack(header, faces));
 export const readFacePack = (path: string): Dataset => decodeFacePack(readFileSync(path), path);

@@ -17,7 +17,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSharp } from './sharp.js';
 
-export const FER_EMOTIONS = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt'] as const;
+export const FER_EMOTIONS = [
+  'neutral',
+  'happiness',
+  'surprise',
+  'sadness',
+  'anger',
+  'disgust',
+  'fear',
+  'contempt',
+] as const;
 export type FerEmotion = (typeof FER_EMOTIONS)[number];
 export const FER_VOTE_COLUMNS = [...FER_EMOTIONS, 'unknown', 'NF'] as const;
 export const FER_SIZE = 48;
@@ -115,7 +124,9 @@ export function parseLabelRow(line: string): ParsedRow {
 }
 
 /** Majority-vote label (index into FER_EMOTIONS) or the reason the row is dropped. */
-export function majorityLabel(votes: readonly number[]): { label: number } | { reason: 'no-votes' | 'unknown-or-nf' | 'tied-majority' } {
+export function majorityLabel(
+  votes: readonly number[],
+): { label: number } | { reason: 'no-votes' | 'unknown-or-nf' | 'tied-majority' } {
   if (votes.length !== 10) throw new Error(`expected 10 votes, got ${votes.length}`);
   const emo = votes.slice(0, 8);
   const emoMax = Math.max(...emo);
@@ -193,7 +204,13 @@ export async function loadFerPlusSplit(dir: string, opts: LoadOptions = {}): Pro
       bump(m.reason);
       continue;
     }
-    candidates.push({ file: row.file, path: join(dir, row.file), label: m.label, votes: row.votes, ...(soft ? { soft: softLabel(row.votes) } : {}) });
+    candidates.push({
+      file: row.file,
+      path: join(dir, row.file),
+      label: m.label,
+      votes: row.votes,
+      ...(soft ? { soft: softLabel(row.votes) } : {}),
+    });
   }
 
   const items: FerPlusItem[] = [];

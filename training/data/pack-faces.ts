@@ -10,10 +10,16 @@ import { loadDataset, readOrSkip } from './datasets.js';
 import { writeFacePack } from './face-pack.js';
 
 const { values } = parseArgs({
-  options: { out: { type: 'string' }, splits: { type: 'string', default: 'train,valid' }, dataset: { type: 'string', default: 'ferplus' } },
+  options: {
+    out: { type: 'string' },
+    splits: { type: 'string', default: 'train,valid' },
+    dataset: { type: 'string', default: 'ferplus' },
+  },
 });
 if (!values.out) {
-  console.error('usage: pack-faces.ts --out <dir> [--splits train,valid] [--dataset ferplus|fer2013-csv=<file>|folder=<root>]');
+  console.error(
+    'usage: pack-faces.ts --out <dir> [--splits train,valid] [--dataset ferplus|fer2013-csv=<file>|folder=<root>]',
+  );
   process.exit(2);
 }
 mkdirSync(values.out, { recursive: true });
@@ -30,6 +36,18 @@ for (const split of values.splits.split(',')) {
   }
   const path = join(values.out, `${split}.facepack`);
   const source = `${values.dataset}:${split}`;
-  writeFacePack(path, { source, files: kept.map((i) => i.file), labels: kept.map((i) => i.label), votes: kept.map((i) => i.votes), skipped }, faces);
-  console.log(`${path}: ${kept.length} faces, ${(statSync(path).size / 1e6).toFixed(1)} MB, skipped ${JSON.stringify(skipped)}`);
+  writeFacePack(
+    path,
+    {
+      source,
+      files: kept.map((i) => i.file),
+      labels: kept.map((i) => i.label),
+      votes: kept.map((i) => i.votes),
+      skipped,
+    },
+    faces,
+  );
+  console.log(
+    `${path}: ${kept.length} faces, ${(statSync(path).size / 1e6).toFixed(1)} MB, skipped ${JSON.stringify(skipped)}`,
+  );
 }

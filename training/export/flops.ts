@@ -33,7 +33,24 @@ export interface GraphCost {
   byOp: Record<string, OpCost>;
 }
 
-const DATA_MOVEMENT = new Set(['Reshape', 'Transpose', 'Identity', 'Concat', 'Flatten', 'Squeeze', 'Unsqueeze', 'Shape', 'Gather', 'Slice', 'Cast', 'Split', 'Pad', 'Constant', 'ConstantOfShape', 'Expand']);
+const DATA_MOVEMENT = new Set([
+  'Reshape',
+  'Transpose',
+  'Identity',
+  'Concat',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Shape',
+  'Gather',
+  'Slice',
+  'Cast',
+  'Split',
+  'Pad',
+  'Constant',
+  'ConstantOfShape',
+  'Expand',
+]);
 const FLOAT = 1;
 
 export async function graphCost(bytes: Uint8Array): Promise<GraphCost> {
@@ -89,9 +106,12 @@ async function observedShapes(model: InstanceType<typeof onnx.ModelProto>): Prom
   const graph = probe.graph!;
   const existing = new Set((graph.output ?? []).map((o) => o.name!));
   for (const node of graph.node ?? []) {
-    for (const name of node.output ?? []) if (!existing.has(name)) graph.output!.push(onnx.ValueInfoProto.create({ name }));
+    for (const name of node.output ?? [])
+      if (!existing.has(name)) graph.output!.push(onnx.ValueInfoProto.create({ name }));
   }
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish(), { graphOptimizationLevel: 'disabled' });
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(probe).finish(), {
+    graphOptimizationLevel: 'disabled',
+  });
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of graph.input ?? []) {
     const dims = input.type!.tensorType!.shape!.dim!.map((d) => (d.dimValue ? Number(d.dimValue) : 1));

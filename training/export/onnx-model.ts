@@ -37,9 +37,15 @@ export interface ImageGraphOptions {
   mirrorAverage?: boolean;
 }
 
-export function exportJadferOnnx(store: ParamStore, config: JadferConfig, backbone?: BackboneEmitter, options: ImageGraphOptions = {}): Uint8Array {
+export function exportJadferOnnx(
+  store: ParamStore,
+  config: JadferConfig,
+  backbone?: BackboneEmitter,
+  options: ImageGraphOptions = {},
+): Uint8Array {
   const { grayInput = false, mirrorAverage = false } = options;
-  if (mirrorAverage && !backbone) throw new Error('mirror averaging needs the image input: a heads-only graph takes feature maps');
+  if (mirrorAverage && !backbone)
+    throw new Error('mirror averaging needs the image input: a heads-only graph takes feature maps');
   const g = new OnnxGraphBuilder(backbone ? `jadfer_${backbone.name}` : 'jadfer_heads', 17);
   const { h, w, c } = tailInputShape(config);
   let featureMap: string;
@@ -47,7 +53,26 @@ export function exportJadferOnnx(store: ParamStore, config: JadferConfig, backbo
     const [channels, height, width] = backbone.inputShape;
     const input = g.input(IMAGE_INPUT, ['batch', grayInput ? 1 : channels, height, width]);
     // [face; mirrored face] along the batch: the mirror reverses the width axis (NCHW axis 3).
-    const views = mirrorAverage ? g.op('Concat', [input, g.op('Gather', [input, g.int64('mirror_columns', Array.from({ length: width }, (_, i) => width - 1 - i))], { axis: int(3) })], { axis: int(0) }) : input;
+    const views = mirrorAverage
+      ? g.op(
+          'Concat',
+          [
+            input,
+            g.op(
+              'Gather',
+              [
+                input,
+                g.int64(
+                  'mirror_columns',
+                  Array.from({ length: width }, (_, i) => width - 1 - i),
+                ),
+              ],
+              { axis: int(3) },
+            ),
+          ],
+          { axis: int(0) },
+        )
+      : input;
     const trunkInput = grayInput ? g.op('Concat', Array(channels).fill(views), { axis: int(1) }) : views;
     const { output, shape } = backbone.emit(g, trunkInput);
     if (shape.c !== c || shape.h !== h || shape.w !== w) {

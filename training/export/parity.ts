@@ -45,7 +45,13 @@ interface Batch {
 }
 
 /** `mirrorAverage`: the model averages each face with its mirror image (export --mirror-average); the reference does the same. */
-export async function runParity(runDir: string, modelPath: string, nRandom: number, nReal: number, mirrorAverage = false): Promise<ParityReport> {
+export async function runParity(
+  runDir: string,
+  modelPath: string,
+  nRandom: number,
+  nReal: number,
+  mirrorAverage = false,
+): Promise<ParityReport> {
   const run = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as RunConfig;
   const params = TfParams.fromStore(ParamStore.load(join(runDir, 'best', 'params')));
   const bytes = readFileSync(modelPath);
@@ -61,7 +67,8 @@ export async function runParity(runDir: string, modelPath: string, nRandom: numb
   // The trunk is loaded once; the mirrored faces (NHWC width axis) take a second pass, not a batch twice
   // as large: at 160×160 one pass of 144 faces through the whole trunk exhausts the TF.js wasm heap.
   const trunk = kind === 'full' ? await loadBackboneFeatures(run) : (images: tf.Tensor4D) => images;
-  const logitsOf = (images: tf.Tensor4D) => tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), run.model, trunk(images)).logits);
+  const logitsOf = (images: tf.Tensor4D) =>
+    tf.tidy(() => buildJadfer(new TfOps(params, { training: false }), run.model, trunk(images)).logits);
   const mirrored = mirrorAverage ? [tf.reverse(batch.tfInput, 2)] : [];
   const views = [batch.tfInput, ...mirrored].map(logitsOf);
   const reference = tf.tidy(() => tf.mean(tf.stack(views), 0).dataSync() as Float32Array);
@@ -70,7 +77,11 @@ export async function runParity(runDir: string, modelPath: string, nRandom: numb
   const runtimes: Record<string, Agreement> = {};
   for (const runtime of ORT_RUNTIMES) {
     const model = await loadOrtModel(runtime, bytes, 1);
-    runtimes[runtime] = compareLogits(reference, await model.run(inputName, batch.onnxInput, batch.onnxDims, LOGITS_OUTPUT), run.model.numClasses);
+    runtimes[runtime] = compareLogits(
+      reference,
+      await model.run(inputName, batch.onnxInput, batch.onnxDims, LOGITS_OUTPUT),
+      run.model.numClasses,
+    );
     await model.release();
   }
   const all = Object.values(runtimes);
@@ -94,7 +105,12 @@ function featureBatch(run: RunConfig, nRandom: number, nReal: number): Batch {
   if (nReal > 0 && existsSync(join(run.features.dir, 'valid.json'))) {
     const valid = FeatureSplit.open(run.features.dir, 'valid', ['orig']);
     real = Math.min(nReal, valid.meta.n);
-    parts.push(valid.gather(Array.from({ length: real }, (_, i) => i), []));
+    parts.push(
+      valid.gather(
+        Array.from({ length: real }, (_, i) => i),
+        [],
+      ),
+    );
     valid.close();
   }
   // Random maps in the range the trunk produces (ReLU6-like: non-negative).
@@ -129,7 +145,9 @@ async function imageBatch(run: RunConfig, nRandom: number, nReal: number, grayIn
   const plane = s * s;
   return {
     tfInput: tf.tensor4d(grayBatch(faces, 48, spec, 'nhwc'), [n, s, s, 3]),
-    onnxInput: grayInput ? Float32Array.from({ length: n * plane }, (_, i) => planar[Math.floor(i / plane) * 3 * plane + (i % plane)]!) : planar,
+    onnxInput: grayInput
+      ? Float32Array.from({ length: n * plane }, (_, i) => planar[Math.floor(i / plane) * 3 * plane + (i % plane)]!)
+      : planar,
     onnxDims: [n, grayInput ? 1 : 3, s, s],
     random: nRandom,
     real,
@@ -161,10 +179,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   if (!values.run || !values.model) {
-    console.error('usage: parity.ts --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64] [--mirror-average]');
+    console.error(
+      'usage: parity.ts --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64] [--mirror-average]',
+    );
     process.exit(2);
   }
-  const report = await runParity(values.run, values.model, Number(values.random), Number(values.faces), values['mirror-average']);
+  const report = await runParity(
+    values.run,
+    values.model,
+    Number(values.random),
+    Number(values.faces),
+    values['mirror-average'],
+  );
   console.log(JSON.stringify(report, null, 2));
   if (report.top1Agreement < 1 || report.maxAbsDiff > Number(values.tolerance)) process.exit(1);
 }

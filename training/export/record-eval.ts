@@ -19,21 +19,28 @@ const dataIndex = rest.indexOf('--data');
 const data = dataIndex >= 0 ? rest[dataIndex + 1]! : `${FERPLUS_DIR}/FER2013Valid`;
 const args = ['eval', '--data', relative(process.cwd(), data), '--model', cardPath];
 execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
-const report = JSON.parse(execFileSync(process.execPath, ['bin/jadfer.mjs', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+const report = JSON.parse(
+  execFileSync(process.execPath, ['bin/jadfer.mjs', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }),
+);
 const card = JSON.parse(readFileSync(cardPath, 'utf8'));
 const trainingTime = card.metrics?.validationAccuracy;
 card.metrics = {
   ...card.metrics,
   validationAccuracy: report.accuracy,
   n: report.n,
-  perClass: Object.fromEntries(Object.entries(report.perClass as Record<string, { accuracy: number }>).map(([label, c]) => [label, c.accuracy])),
+  perClass: Object.fromEntries(
+    Object.entries(report.perClass as Record<string, { accuracy: number }>).map(([label, c]) => [label, c.accuracy]),
+  ),
   confusion: report.confusion,
   skipped: report.skipped,
   split: 'FER2013Valid, majority vote, 8 classes',
   command: `npx jadfer ${args.join(' ')}`,
   measuredOn: `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, onnxruntime-web WASM`,
   trainingPipelineValidationAccuracy: card.metrics?.trainingPipelineValidationAccuracy ?? trainingTime,
-  trainingPipelineNote: 'the same split scored by the training pipeline (TF.js preprocessing, one view per face), used to pick the best epoch',
+  trainingPipelineNote:
+    'the same split scored by the training pipeline (TF.js preprocessing, one view per face), used to pick the best epoch',
 };
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
-console.log(`${cardPath}: validation accuracy ${(100 * report.accuracy).toFixed(2)}% (n=${report.n}) by \`${card.metrics.command}\``);
+console.log(
+  `${cardPath}: validation accuracy ${(100 * report.accuracy).toFixed(2)}% (n=${report.n}) by \`${card.metrics.command}\``,
+);

@@ -19,7 +19,13 @@ import { runParity } from './parity.js';
 
 /** What the feature cache the run trained on was made of, from its own metadata. */
 function featureCaching(dir: string): string {
-  const meta = JSON.parse(readFileSync(join(dir, 'train.json'), 'utf8')) as { n: number; views: string[]; featureNode: string; engine: string; imgsPerSec: number };
+  const meta = JSON.parse(readFileSync(join(dir, 'train.json'), 'utf8')) as {
+    n: number;
+    views: string[];
+    featureNode: string;
+    engine: string;
+    imgsPerSec: number;
+  };
   const minutes = (meta.n * meta.views.length) / meta.imgsPerSec / 60;
   return `FERPlus train (${meta.n.toLocaleString('en')} images × ${meta.views.join(' + ')}) and valid through the converted trunk up to ${meta.featureNode} on ${meta.engine === 'ort' ? 'onnxruntime-node' : meta.engine}, ${Math.round(meta.imgsPerSec)} images/s, ~${Math.round(minutes)} min (training/backbone/cache-features.ts)`;
 }
@@ -27,7 +33,14 @@ function featureCaching(dir: string): string {
 const RUN_FILES = ['config.json', 'metrics.json', 'curves.png', 'confusion-matrix.png'];
 const KEPT_TRAINING_SECTIONS = ['backboneSelection', 'design'];
 
-const { values } = parseArgs({ options: { run: { type: 'string' }, variant: { type: 'string', default: 'base' }, 'out-dir': { type: 'string', default: 'models' }, 'mirror-average': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    run: { type: 'string' },
+    variant: { type: 'string', default: 'base' },
+    'out-dir': { type: 'string', default: 'models' },
+    'mirror-average': { type: 'boolean', default: false },
+  },
+});
 if (!values.run) {
   console.error('usage: ship.ts --run runs/<name> [--variant base] [--out-dir models] [--mirror-average]');
   process.exit(2);
@@ -35,7 +48,9 @@ if (!values.run) {
 const runDir = values.run;
 const outDir = values['out-dir']!;
 const cardPath = join(outDir, `jadfer-${values.variant}.json`);
-const previous = existsSync(cardPath) ? (JSON.parse(readFileSync(cardPath, 'utf8')) as { training?: Record<string, unknown> }) : undefined;
+const previous = existsSync(cardPath)
+  ? (JSON.parse(readFileSync(cardPath, 'utf8')) as { training?: Record<string, unknown> })
+  : undefined;
 
 const run = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as RunConfig;
 const backbone = await loadBackboneForExport(run.features.backbone, run.features.featureNode);
@@ -45,10 +60,12 @@ console.log(`exported ${exported.onnxPath} (${(exported.bytes.length / 1e6).toFi
 
 const parity = await runParity(runDir, exported.onnxPath, 8, 64, mirrorAverage);
 console.log(`parity: maxAbsDiff ${parity.maxAbsDiff.toExponential(2)}, top-1 agreement ${parity.top1Agreement}`);
-if (parity.top1Agreement < 1 || parity.maxAbsDiff > 1e-4) throw new Error('parity failed: the exported model does not compute what was trained');
+if (parity.top1Agreement < 1 || parity.maxAbsDiff > 1e-4)
+  throw new Error('parity failed: the exported model does not compute what was trained');
 
 const card = JSON.parse(readFileSync(cardPath, 'utf8')) as Record<string, Record<string, unknown>>;
-for (const section of KEPT_TRAINING_SECTIONS) if (previous?.training?.[section] !== undefined) card.training![section] = previous.training[section];
+for (const section of KEPT_TRAINING_SECTIONS)
+  if (previous?.training?.[section] !== undefined) card.training![section] = previous.training[section];
 card.training!.featureCaching = run.features.online
   ? `none: trained from the faces (${run.features.dir}, ${run.features.trainN.toLocaleString('en')} train images), each augmented afresh every step and run through the frozen trunk up to ${run.features.featureNode} (training/train/images.ts)`
   : featureCaching(run.features.dir);
@@ -71,4 +88,6 @@ rmSync(figures, { recursive: true, force: true });
 mkdirSync(figures, { recursive: true });
 for (const file of RUN_FILES) if (existsSync(join(runDir, file))) copyFileSync(join(runDir, file), join(figures, file));
 console.log(`shipped ${cardPath}; run files in ${figures}`);
-console.log(`next: npm run build && npm run bench -- --model jadfer-${values.variant} --record --no-compare (its card's performance section)`);
+console.log(
+  `next: npm run build && npm run bench -- --model jadfer-${values.variant} --record --no-compare (its card's performance section)`,
+);

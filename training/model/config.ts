@@ -62,7 +62,11 @@ export const DEFAULT_CONFIG: Omit<JadferConfig, 'featureShape' | 'numClasses'> =
   tailBlocks: 0,
 };
 
-export function makeConfig(featureShape: FeatureShape, numClasses: number, overrides: Partial<JadferConfig> = {}): JadferConfig {
+export function makeConfig(
+  featureShape: FeatureShape,
+  numClasses: number,
+  overrides: Partial<JadferConfig> = {},
+): JadferConfig {
   // Runs recorded before the trunk tail existed have no tailBlocks: they had none.
   const config: JadferConfig = { ...DEFAULT_CONFIG, featureShape, numClasses, ...overrides };
   if (config.dim % config.heads !== 0) throw new Error(`dim ${config.dim} not divisible by heads ${config.heads}`);
@@ -70,4 +74,13 @@ export function makeConfig(featureShape: FeatureShape, numClasses: number, overr
 }
 
 /** FERPlus label order (the column order of label.csv). */
-export const FERPLUS_LABELS = ['neutral', 'happiness', 'surprise', 'sadness', 'anger', 'disgust', 'fear', 'contempt'] as const;
+export const FERPLUS_LABELS = [
+  'neutral',
+  'happiness',
+  'surprise',
+  'sadness',
+  'anger',
+  'disgust',
+  'fear',
+  'contempt',
+] as const;

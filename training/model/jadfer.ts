@@ -87,7 +87,15 @@ function interaction<T>(ops: Ops<T>, config: JadferConfig, queries: T, context: 
 }
 
 /** Multi-head attention with JAD on the softmaxed weights. */
-function attention<T>(ops: Ops<T>, config: JadferConfig, name: string, queryIn: T, keyValueIn: T, Lq: number, Lk: number): T {
+function attention<T>(
+  ops: Ops<T>,
+  config: JadferConfig,
+  name: string,
+  queryIn: T,
+  keyValueIn: T,
+  Lq: number,
+  Lk: number,
+): T {
   const D = config.dim;
   const H = config.heads;
   const dh = D / H;

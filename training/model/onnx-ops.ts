@@ -70,7 +70,12 @@ export class OnnxOps implements Ops<string> {
     const weightShape = this.paramShapes.get(kernel);
     if (!weightShape) throw new Error('depthwiseConv3x3: the kernel must be a param');
     const nchw = this.g.op('Transpose', [x], { perm: ints([0, 3, 1, 2]) });
-    const conv = this.g.op('Conv', [nchw, weight], { group: int(weightShape[2]!), kernel_shape: ints([3, 3]), pads: ints(pads), strides: ints([stride, stride]) });
+    const conv = this.g.op('Conv', [nchw, weight], {
+      group: int(weightShape[2]!),
+      kernel_shape: ints([3, 3]),
+      pads: ints(pads),
+      strides: ints([stride, stride]),
+    });
     return this.g.op('Transpose', [conv], { perm: ints([0, 2, 3, 1]) });
   }
 

@@ -44,7 +44,10 @@ export function fitPositions(store: ParamStore, shape: FeatureShape): ParamStore
   if (!positions || positions.shape[0] === shape.h * shape.w) return store;
   const [tokens, dim] = positions.shape as [number, number];
   const side = Math.round(Math.sqrt(tokens));
-  if (side * side !== tokens) throw new Error(`${POSITIONS_PARAM} holds ${tokens} positions, not a square grid: cannot resample to ${shape.h}×${shape.w}`);
+  if (side * side !== tokens)
+    throw new Error(
+      `${POSITIONS_PARAM} holds ${tokens} positions, not a square grid: cannot resample to ${shape.h}×${shape.w}`,
+    );
   const fitted = new ParamStore();
   for (const [name, entry] of store.entries) fitted.set(name, entry.shape, entry.data);
   fitted.set(POSITIONS_PARAM, [shape.h * shape.w, dim], resamplePositions(positions.data, side, shape, dim));

@@ -16,7 +16,8 @@ export class TfParams {
   getOrCreate(name: string, shape: number[], init: Init, initRng: Rng | undefined): tf.Variable {
     const existing = this.variables.get(name);
     if (existing) {
-      if (existing.shape.join(',') !== shape.join(',')) throw new Error(`param ${name}: [${existing.shape}] vs [${shape}]`);
+      if (existing.shape.join(',') !== shape.join(','))
+        throw new Error(`param ${name}: [${existing.shape}] vs [${shape}]`);
       return existing;
     }
     if (!initRng) throw new Error(`param ${name} is missing and no init RNG was given`);
@@ -108,7 +109,11 @@ export class TfOps implements Ops<tf.Tensor> {
     const [batch, , , c] = full.shape;
     const rows = everySecond(full, 1 - sameStride2Pads(h)[0], Math.ceil(h / 2));
     const rowsFirst = tf.reshape(rows, [batch, Math.ceil(h / 2), w, c]);
-    const cols = everySecond(tf.transpose(rowsFirst, [0, 2, 1, 3]) as tf.Tensor4D, 1 - sameStride2Pads(w)[0], Math.ceil(w / 2));
+    const cols = everySecond(
+      tf.transpose(rowsFirst, [0, 2, 1, 3]) as tf.Tensor4D,
+      1 - sameStride2Pads(w)[0],
+      Math.ceil(w / 2),
+    );
     return tf.transpose(tf.reshape(cols, [batch, Math.ceil(w / 2), Math.ceil(h / 2), c]), [0, 2, 1, 3]);
   }
 
@@ -135,7 +140,9 @@ export class TfOps implements Ops<tf.Tensor> {
   jad(attn: tf.Tensor, ratio: number, prob: number): tf.Tensor {
     if (!this.training || ratio <= 0 || prob <= 0) return attn;
     const batch = attn.shape[0]!;
-    const gate = tf.less(tf.randomUniform([batch], 0, 1, 'float32', this.options.rng!.seed()), prob).toFloat() as tf.Tensor1D;
+    const gate = tf
+      .less(tf.randomUniform([batch], 0, 1, 'float32', this.options.rng!.seed()), prob)
+      .toFloat() as tf.Tensor1D;
     return jointAttentionDrop(attn as tf.Tensor4D, ratio, gate);
   }
 
@@ -149,13 +156,25 @@ export class TfOps implements Ops<tf.Tensor> {
 function everySecond(x: tf.Tensor4D, start: number, count: number): tf.Tensor {
   const [batch, h, w, c] = x.shape;
   const missing = Math.max(start + 2 * count - h, 0);
-  const padded = missing > 0 ? tf.pad(x, [[0, 0], [0, missing], [0, 0], [0, 0]]) : x;
+  const padded =
+    missing > 0
+      ? tf.pad(x, [
+          [0, 0],
+          [0, missing],
+          [0, 0],
+          [0, 0],
+        ])
+      : x;
   const pairs = tf.reshape(tf.slice(padded, [0, start, 0, 0], [batch, 2 * count, w, c]), [batch * count, 2, w, c]);
   return tf.slice(pairs, [0, 0, 0, 0], [batch * count, 1, w, c]);
 }
 
 /** Swaps the last two axes. */
-const swapLast = (x: tf.Tensor) => tf.transpose(x, [...x.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)));
+const swapLast = (x: tf.Tensor) =>
+  tf.transpose(
+    x,
+    [...x.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)),
+  );
 
 /**
  * matMul whose gradient uses explicit transposes + plain matMul instead of TF.js's
@@ -167,7 +186,10 @@ const matMulExplicitGrad = (a: tf.Tensor, b: tf.Tensor): tf.Tensor =>
     save([x, y]);
     return {
       value: tf.matMul(x, y),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(dy, swapLast(saved[1]!)), tf.matMul(swapLast(saved[0]!), dy)],
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        tf.matMul(dy, swapLast(saved[1]!)),
+        tf.matMul(swapLast(saved[0]!), dy),
+      ],
     };
   }) as unknown as CustomGradientFunc)(a, b);
 
@@ -185,10 +207,16 @@ const depthwiseConv3x3ExplicitGrad = (x: tf.Tensor, kernel: tf.Tensor): tf.Tenso
         const [xs, ks] = saved as [tf.Tensor4D, tf.Tensor4D];
         const [batch, h, w, c] = xs.shape;
         const dx = tf.depthwiseConv2d(dy, tf.reverse(ks, [0, 1]), 1, 'same');
-        const padded = tf.pad(xs, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+        const padded = tf.pad(xs, [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ]);
         const taps: tf.Tensor[] = [];
         for (let i = 0; i < 3; i++) {
-          for (let j = 0; j < 3; j++) taps.push(tf.sum(tf.mul(tf.slice(padded, [0, i, j, 0], [batch, h, w, c]), dy), [0, 1, 2]));
+          for (let j = 0; j < 3; j++)
+            taps.push(tf.sum(tf.mul(tf.slice(padded, [0, i, j, 0], [batch, h, w, c]), dy), [0, 1, 2]));
         }
         return [dx, tf.reshape(tf.stack(taps), [3, 3, c, 1])];
       },

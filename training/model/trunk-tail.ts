@@ -24,7 +24,8 @@ export const tailParamNames = (i: number) => ({
 export const isTailParam = (name: string) => name.startsWith('tail.');
 
 /** The map the tail reads: what the trainer feeds and the frozen part of the export emits. */
-export const tailInputShape = (config: JadferConfig): FeatureShape => (config.tailBlocks > 0 && config.tailLayout?.input) || config.featureShape;
+export const tailInputShape = (config: JadferConfig): FeatureShape =>
+  (config.tailBlocks > 0 && config.tailLayout?.input) || config.featureShape;
 
 export interface ResolvedBlock extends TailBlock {
   input: FeatureShape;
@@ -34,24 +35,35 @@ export interface ResolvedBlock extends TailBlock {
 function resolve(input: FeatureShape, layout: TailBlock[]): ResolvedBlock[] {
   return layout.map(({ stride, channels }) => {
     // TF SAME: the output is ceil(size / stride).
-    const block = { stride, channels, input, output: { h: Math.ceil(input.h / stride), w: Math.ceil(input.w / stride), c: channels } };
+    const block = {
+      stride,
+      channels,
+      input,
+      output: { h: Math.ceil(input.h / stride), w: Math.ceil(input.w / stride), c: channels },
+    };
     input = block.output;
     return block;
   });
 }
 
 /** The map a tail with this layout hands the heads. */
-export const tailOutputShape = (layout: TailLayout): FeatureShape => resolve(layout.input, layout.blocks).at(-1)?.output ?? layout.input;
+export const tailOutputShape = (layout: TailLayout): FeatureShape =>
+  resolve(layout.input, layout.blocks).at(-1)?.output ?? layout.input;
 
 /** Each block with its input and output shapes; checks that the last one gives the heads' featureShape. */
 export function tailBlocks(config: JadferConfig): ResolvedBlock[] {
   const layout = config.tailLayout;
-  if (layout && layout.blocks.length !== config.tailBlocks) throw new Error(`tailLayout lists ${layout.blocks.length} blocks but tailBlocks is ${config.tailBlocks}`);
+  if (layout && layout.blocks.length !== config.tailBlocks)
+    throw new Error(`tailLayout lists ${layout.blocks.length} blocks but tailBlocks is ${config.tailBlocks}`);
   const input = tailInputShape(config);
-  const blocks = resolve(input, layout?.blocks ?? Array.from({ length: config.tailBlocks }, () => ({ stride: 1 as const, channels: input.c })));
+  const blocks = resolve(
+    input,
+    layout?.blocks ?? Array.from({ length: config.tailBlocks }, () => ({ stride: 1 as const, channels: input.c })),
+  );
   const end = blocks.at(-1)?.output ?? input;
   const { h, w, c } = config.featureShape;
-  if (end.h !== h || end.w !== w || end.c !== c) throw new Error(`the trunk tail ends at [${end.h},${end.w},${end.c}] but the heads read [${h},${w},${c}]`);
+  if (end.h !== h || end.w !== w || end.c !== c)
+    throw new Error(`the trunk tail ends at [${end.h},${end.w},${end.c}] but the heads read [${h},${w},${c}]`);
   return blocks;
 }
 
@@ -61,10 +73,16 @@ export function trunkTail<T>(ops: Ops<T>, config: JadferConfig, featureMap: T): 
   tailBlocks(config).forEach(({ stride, input, output }, i) => {
     const names = tailParamNames(i);
     const kernel = ops.param(names.dwKernel, [3, 3, input.c, 1], pretrained);
-    const dw = stride === 1 ? ops.depthwiseConv3x3(x, kernel) : ops.depthwiseConv3x3Stride2(x, kernel, [input.h, input.w]);
+    const dw =
+      stride === 1 ? ops.depthwiseConv3x3(x, kernel) : ops.depthwiseConv3x3Stride2(x, kernel, [input.h, input.w]);
     x = ops.relu6(ops.add(dw, ops.param(names.dwBias, [input.c], pretrained)));
     const rows = ops.matMul(ops.reshape(x, [-1, input.c]), ops.param(names.pwWeight, [input.c, output.c], pretrained));
-    x = ops.reshape(ops.relu6(ops.add(rows, ops.param(names.pwBias, [output.c], pretrained))), [-1, output.h, output.w, output.c]);
+    x = ops.reshape(ops.relu6(ops.add(rows, ops.param(names.pwBias, [output.c], pretrained))), [
+      -1,
+      output.h,
+      output.w,
+      output.c,
+    ]);
   });
   return x;
 }

@@ -91,7 +91,13 @@ export class OnnxGraphBuilder {
   }
 
   /** Adds a node and returns its output names (one per `outputCount`). */
-  node(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, outputCount = 1, prefix = opType.toLowerCase()): string[] {
+  node(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, Attr> = {},
+    outputCount = 1,
+    prefix = opType.toLowerCase(),
+  ): string[] {
     const outputs = Array.from({ length: outputCount }, () => this.uniqueName(prefix));
     this.nodes.push(
       onnx.NodeProto.create({
@@ -113,7 +119,14 @@ export class OnnxGraphBuilder {
   /** Renames the tensor produced last under `from` to a fixed graph-output name via Identity. */
   alias(from: string, to: string): string {
     this.usedNames.add(to);
-    this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: this.uniqueName('identity_node'), input: [from], output: [to] }));
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType: 'Identity',
+        name: this.uniqueName('identity_node'),
+        input: [from],
+        output: [to],
+      }),
+    );
     return to;
   }
 
@@ -160,10 +173,16 @@ function encodeAttribute(name: string, value: Attr) {
   if (value instanceof Int) return onnx.AttributeProto.create({ name, type: T.INT, i: value.value });
   if (value instanceof Ints) return onnx.AttributeProto.create({ name, type: T.INTS, ints: value.values });
   if (typeof value === 'number') return onnx.AttributeProto.create({ name, type: T.FLOAT, f: value });
-  if (typeof value === 'string') return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value) });
-  if (value instanceof Float32Array) return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: Array.from(value) });
+  if (typeof value === 'string')
+    return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value) });
+  if (value instanceof Float32Array)
+    return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: Array.from(value) });
   if (value.length > 0 && typeof value[0] === 'string') {
-    return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: (value as string[]).map((s) => new TextEncoder().encode(s)) });
+    return onnx.AttributeProto.create({
+      name,
+      type: T.STRINGS,
+      strings: (value as string[]).map((s) => new TextEncoder().encode(s)),
+    });
   }
   return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: value as number[] });
 }

@@ -29,17 +29,35 @@ interface FinishedRun {
 
 function readRun(dir: string): FinishedRun {
   const json = <T>(file: string) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as T;
-  return { dir, config: json<RunConfig>('config.json'), params: ParamStore.load(join(dir, 'best', 'params')), best: json<EpochMetrics>('best/metrics.json'), history: json<EpochMetrics[]>('metrics.json') };
+  return {
+    dir,
+    config: json<RunConfig>('config.json'),
+    params: ParamStore.load(join(dir, 'best', 'params')),
+    best: json<EpochMetrics>('best/metrics.json'),
+    history: json<EpochMetrics[]>('metrics.json'),
+  };
 }
 
 /** Runs average only if they are one network on one input: same model config, trunk and feature node. */
 function assertAverageable(runs: FinishedRun[], withStart: boolean): void {
-  const shape = (r: FinishedRun) => JSON.stringify({ model: r.config.model, labels: r.config.labels, backbone: r.config.features.backbone, node: r.config.features.featureNode });
+  const shape = (r: FinishedRun) =>
+    JSON.stringify({
+      model: r.config.model,
+      labels: r.config.labels,
+      backbone: r.config.features.backbone,
+      node: r.config.features.featureNode,
+    });
   // A run without --init-from starts from its seed.
   const start = (r: FinishedRun) => r.config.train.initFrom ?? `its seed ${r.config.train.seed}`;
   for (const r of runs.slice(1)) {
-    if (shape(r) !== shape(runs[0]!)) throw new Error(`${r.dir} is not the same network as ${runs[0]!.dir} (model config, labels, trunk or feature node differ): their weights cannot be averaged`);
-    if (withStart && start(r) !== start(runs[0]!)) throw new Error(`--start-weight needs one common start, but ${r.dir} started from ${start(r)} and ${runs[0]!.dir} from ${start(runs[0]!)}`);
+    if (shape(r) !== shape(runs[0]!))
+      throw new Error(
+        `${r.dir} is not the same network as ${runs[0]!.dir} (model config, labels, trunk or feature node differ): their weights cannot be averaged`,
+      );
+    if (withStart && start(r) !== start(runs[0]!))
+      throw new Error(
+        `--start-weight needs one common start, but ${r.dir} started from ${start(r)} and ${runs[0]!.dir} from ${start(runs[0]!)}`,
+      );
   }
 }
 
@@ -68,8 +86,10 @@ export interface AverageOptions {
 
 /** Averages the runs' best weights, scores them on the validation split, and writes a run folder. */
 export async function averageRuns(o: AverageOptions): Promise<{ average: WeightAverage; validation: EpochMetrics }> {
-  if (!(o.startWeight >= 0 && o.startWeight < 1)) throw new Error(`the start's weight must be in [0, 1), got ${o.startWeight}`);
-  if (o.runs.length === 0 || (o.runs.length === 1 && o.startWeight === 0)) throw new Error('nothing to average: give two runs or more, or one run with a start weight above 0');
+  if (!(o.startWeight >= 0 && o.startWeight < 1))
+    throw new Error(`the start's weight must be in [0, 1), got ${o.startWeight}`);
+  if (o.runs.length === 0 || (o.runs.length === 1 && o.startWeight === 0))
+    throw new Error('nothing to average: give two runs or more, or one run with a start weight above 0');
   const runs = o.runs.map(readRun);
   assertAverageable(runs, o.startWeight > 0);
   const first = runs[0]!;
@@ -90,7 +110,14 @@ export async function averageRuns(o: AverageOptions): Promise<{ average: WeightA
   });
 
   const average: WeightAverage = {
-    runs: runs.map((r, i) => ({ dir: r.dir, weight: weights[i]!, validAccuracy: r.best.validAccuracy, seconds: Math.round(r.history.reduce((a, m) => a + m.seconds, 0)), epochs: r.history.length, command: r.config.train.command ?? null })),
+    runs: runs.map((r, i) => ({
+      dir: r.dir,
+      weight: weights[i]!,
+      validAccuracy: r.best.validAccuracy,
+      seconds: Math.round(r.history.reduce((a, m) => a + m.seconds, 0)),
+      epochs: r.history.length,
+      command: r.config.train.command ?? null,
+    })),
     ...(o.startWeight > 0 ? { start: { initFrom: first.config.train.initFrom ?? null, weight: o.startWeight } } : {}),
     command: o.command,
   };
@@ -114,16 +141,31 @@ export async function averageRuns(o: AverageOptions): Promise<{ average: WeightA
   writeFileSync(join(o.out, 'best', 'metrics.json'), JSON.stringify(validation, null, 2));
   writeFileSync(join(o.out, 'metrics.json'), JSON.stringify([validation], null, 2));
   writeFileSync(join(o.out, 'config.json'), JSON.stringify({ ...first.config, average } satisfies RunConfig, null, 2));
-  await writePng(confusionSvg(scored.confusion, first.config.labels, `validation, averaged weights, acc ${(scored.accuracy * 100).toFixed(2)}%`), join(o.out, 'confusion-matrix.png'));
+  await writePng(
+    confusionSvg(
+      scored.confusion,
+      first.config.labels,
+      `validation, averaged weights, acc ${(scored.accuracy * 100).toFixed(2)}%`,
+    ),
+    join(o.out, 'confusion-matrix.png'),
+  );
   return { average, validation };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { runs: { type: 'string' }, out: { type: 'string' }, 'start-weight': { type: 'string', default: '0' }, 'eval-batch': { type: 'string', default: '16' }, backend: { type: 'string' } },
+    options: {
+      runs: { type: 'string' },
+      out: { type: 'string' },
+      'start-weight': { type: 'string', default: '0' },
+      'eval-batch': { type: 'string', default: '16' },
+      backend: { type: 'string' },
+    },
   });
   if (!values.runs || !values.out || (values.backend && !BACKENDS.includes(values.backend as BackendName))) {
-    console.error(`usage: average.ts --runs runs/a,runs/b[,…] --out runs/<name> [--start-weight w in [0,1)] [--eval-batch 16] [--backend ${BACKENDS.join('|')}]`);
+    console.error(
+      `usage: average.ts --runs runs/a,runs/b[,…] --out runs/<name> [--start-weight w in [0,1)] [--eval-batch 16] [--backend ${BACKENDS.join('|')}]`,
+    );
     process.exit(2);
   }
   const backend = await selectBackend(values.backend as BackendName | undefined);
@@ -135,9 +177,13 @@ async function main(): Promise<void> {
     evalBatch: Number(values['eval-batch']),
     command: ['node --import tsx training/train/average.ts', ...process.argv.slice(2)].join(' '),
   });
-  for (const r of average.runs) console.log(`  ${r.dir} ×${r.weight.toFixed(3)}: ${(100 * r.validAccuracy).toFixed(2)} %`);
-  if (average.start) console.log(`  its start (${average.start.initFrom ?? 'the seed'}) ×${average.start.weight.toFixed(3)}`);
-  console.log(`averaged: valid acc ${(100 * validation.validAccuracy).toFixed(2)} %, loss ${validation.validLoss.toFixed(4)}; weights in ${values.out}/best/params.{json,bin}`);
+  for (const r of average.runs)
+    console.log(`  ${r.dir} ×${r.weight.toFixed(3)}: ${(100 * r.validAccuracy).toFixed(2)} %`);
+  if (average.start)
+    console.log(`  its start (${average.start.initFrom ?? 'the seed'}) ×${average.start.weight.toFixed(3)}`);
+  console.log(
+    `averaged: valid acc ${(100 * validation.validAccuracy).toFixed(2)} %, loss ${validation.validLoss.toFixed(4)}; weights in ${values.out}/best/params.{json,bin}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

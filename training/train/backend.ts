@@ -28,7 +28,8 @@ export async function selectBackend(requested?: BackendName): Promise<BackendCho
   const skipped: string[] = [];
   for (const name of candidates) {
     const attempt = await tryBackend(name, requested === name);
-    if (attempt.ok) return { name, reason: attempt.reason, skipped, ...(attempt.device ? { device: attempt.device } : {}) };
+    if (attempt.ok)
+      return { name, reason: attempt.reason, skipped, ...(attempt.device ? { device: attempt.device } : {}) };
     if (requested) throw new Error(`backend ${name} unavailable: ${attempt.reason}`);
     skipped.push(`${name}: ${attempt.reason}`);
   }
@@ -80,9 +81,11 @@ async function tryWebgpu(explicit: boolean): Promise<Attempt> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) return { ok: false, reason: 'no WebGPU adapter (no Vulkan driver?)' };
   const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
-  const fallback = info.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
+  const fallback =
+    info.isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false;
   const described = `${info.vendor} ${info.architecture} ${info.description}`.trim();
-  if (fallback && !explicit) return { ok: false, reason: `only a fallback adapter (${described}): too slow, use --backend webgpu to force` };
+  if (fallback && !explicit)
+    return { ok: false, reason: `only a fallback adapter (${described}): too slow, use --backend webgpu to force` };
   // The backend registers itself only when navigator.gpu exists at import time.
   const nav = ((globalThis as { navigator?: object }).navigator ??= {}) as { gpu?: GPU };
   Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });

@@ -79,7 +79,13 @@ export interface TrainingSplit {
 }
 
 /** Targets [batch, classes]: majority one-hot with label smoothing, or the vote distribution. */
-export function targets(meta: SplitMeta, indices: number[], classes: number, soft: boolean, smoothing: number): Float32Array {
+export function targets(
+  meta: SplitMeta,
+  indices: number[],
+  classes: number,
+  soft: boolean,
+  smoothing: number,
+): Float32Array {
   const out = new Float32Array(indices.length * classes);
   indices.forEach((index, i) => {
     const votes = meta.votes[index]?.slice(0, EMOTION_VOTES);
@@ -109,7 +115,9 @@ export class FeatureSplit implements TrainingSplit {
     const meta = JSON.parse(readFileSync(join(dir, `${split}.json`), 'utf8')) as SplitMeta & { views?: string[] };
     wantViews ??= meta.views ?? ['orig', 'flip'];
     if (meta.labels.length !== meta.n) throw new Error(`${split}.json: ${meta.labels.length} labels for n=${meta.n}`);
-    const views = wantViews.filter((v) => existsSync(join(dir, `${split}-${v}.f32`))).map((v) => new FeatureView(join(dir, `${split}-${v}.f32`), meta));
+    const views = wantViews
+      .filter((v) => existsSync(join(dir, `${split}-${v}.f32`)))
+      .map((v) => new FeatureView(join(dir, `${split}-${v}.f32`), meta));
     if (views.length === 0) throw new Error(`${dir}: no ${split}-<view>.f32 files`);
     return new FeatureSplit(meta, views);
   }

@@ -37,7 +37,8 @@ export function blocksBetween(node: string, backbone: string): number {
   if (!candidate) throw new Error(`unknown backbone ${backbone} (training/backbone/candidates.ts)`);
   const heads = candidate.features[0]!.node;
   const [from, to] = [blockIndex(node), blockIndex(heads)];
-  if (from === undefined || to === undefined || to < from) throw new Error(`${node} is not a MobileNet block output before ${heads}`);
+  if (from === undefined || to === undefined || to < from)
+    throw new Error(`${node} is not a MobileNet block output before ${heads}`);
   return to - from;
 }
 
@@ -65,9 +66,12 @@ export class ImageSplit implements TrainingSplit {
       kept.push(item);
     }
     if (faces.length === 0) throw new Error(`${source.dataset} ${split}: no readable images`);
-    const model = trunkStart ?? (await loadGraphModelFromDisk(candidatePath(candidate), candidate.spec.inputSize)).model;
+    const model =
+      trunkStart ?? (await loadGraphModelFromDisk(candidatePath(candidate), candidate.spec.inputSize)).model;
     const size = candidate.spec.inputSize;
-    const [, h, w, c] = tf.tidy(() => (model.execute(tf.zeros([1, size, size, 3]), source.featureNode) as tf.Tensor).shape) as number[];
+    const [, h, w, c] = tf.tidy(
+      () => (model.execute(tf.zeros([1, size, size, 3]), source.featureNode) as tf.Tensor).shape,
+    ) as number[];
     const meta: SplitMeta = {
       backbone: source.backbone,
       featureNode: source.featureNode,

@@ -119,7 +119,13 @@ export class AdamW {
 }
 
 /** Linear warm-up then cosine decay to `minRatio`·peak. */
-export function learningRate(step: number, totalSteps: number, warmupSteps: number, peak: number, minRatio = 0.01): number {
+export function learningRate(
+  step: number,
+  totalSteps: number,
+  warmupSteps: number,
+  peak: number,
+  minRatio = 0.01,
+): number {
   if (step < warmupSteps) return (peak * (step + 1)) / warmupSteps;
   const progress = Math.min(1, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
   return peak * (minRatio + (1 - minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress)));

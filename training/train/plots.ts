@@ -30,17 +30,23 @@ export function confusionSvg(confusion: number[][], labels: readonly string[], t
   const size = left + k * cell + 20;
   const parts: string[] = [];
   parts.push(`<text x="${size / 2}" y="24" ${FONT} font-size="15" text-anchor="middle">${escapeXml(title)}</text>`);
-  parts.push(`<text x="${left + (k * cell) / 2}" y="${top + k * cell + 70}" ${FONT} font-size="12" text-anchor="middle">predicted</text>`);
+  parts.push(
+    `<text x="${left + (k * cell) / 2}" y="${top + k * cell + 70}" ${FONT} font-size="12" text-anchor="middle">predicted</text>`,
+  );
   for (let r = 0; r < k; r++) {
     const row = confusion[r] ?? [];
     const total = row.reduce((a, b) => a + b, 0) || 1;
-    parts.push(`<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" ${FONT} font-size="11" text-anchor="end">${labels[r]}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" ${FONT} font-size="11" text-anchor="end">${labels[r]}</text>`,
+    );
     for (let c = 0; c < k; c++) {
       const share = (row[c] ?? 0) / total;
       const shade = Math.round(255 * (1 - share));
       const x = left + c * cell;
       const y = top + r * cell;
-      parts.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#888"/>`);
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#888"/>`,
+      );
       parts.push(
         `<text x="${x + cell / 2}" y="${y + cell / 2 + 4}" ${FONT} font-size="11" text-anchor="middle" fill="${share > 0.5 ? 'white' : 'black'}">${row[c] ?? 0}</text>`,
       );
@@ -49,7 +55,9 @@ export function confusionSvg(confusion: number[][], labels: readonly string[], t
   for (let c = 0; c < k; c++) {
     const x = left + c * cell + cell / 2;
     const y = top + k * cell + 10;
-    parts.push(`<text x="${x}" y="${y}" ${FONT} font-size="11" text-anchor="end" transform="rotate(-45 ${x} ${y})">${labels[c]}</text>`);
+    parts.push(
+      `<text x="${x}" y="${y}" ${FONT} font-size="11" text-anchor="end" transform="rotate(-45 ${x} ${y})">${labels[c]}</text>`,
+    );
   }
   const height = top + k * cell + 85;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${height}"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>`;
@@ -74,14 +82,20 @@ export function curvesSvg(history: EpochMetrics[]): string {
     for (let t = 0; t <= 4; t++) {
       const v = lo + ((hi - lo) * t) / 4;
       out.push(`<line x1="${x0}" x2="${x0 + w}" y1="${py(v).toFixed(1)}" y2="${py(v).toFixed(1)}" stroke="#ddd"/>`);
-      out.push(`<text x="${x0 - 4}" y="${(py(v) + 4).toFixed(1)}" ${FONT} font-size="10" text-anchor="end">${v.toFixed(3)}</text>`);
+      out.push(
+        `<text x="${x0 - 4}" y="${(py(v) + 4).toFixed(1)}" ${FONT} font-size="10" text-anchor="end">${v.toFixed(3)}</text>`,
+      );
     }
     series.forEach((s, k) => {
       const points = s.values.map((v, i) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(' ');
       out.push(`<polyline points="${points}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
       // A dot per epoch: a one-epoch run has no line to draw.
-      s.values.forEach((v, i) => out.push(`<circle cx="${px(i).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3.5" fill="${s.color}"/>`));
-      out.push(`<text x="${x0 + 60 * k}" y="${y0 + h + 40}" ${FONT} font-size="11" fill="${s.color}">— ${s.name}</text>`);
+      s.values.forEach((v, i) =>
+        out.push(`<circle cx="${px(i).toFixed(1)}" cy="${py(v).toFixed(1)}" r="3.5" fill="${s.color}"/>`),
+      );
+      out.push(
+        `<text x="${x0 + 60 * k}" y="${y0 + h + 40}" ${FONT} font-size="11" fill="${s.color}">— ${s.name}</text>`,
+      );
     });
     return out.join('');
   };

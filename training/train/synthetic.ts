@@ -36,7 +36,8 @@ export function writeSyntheticFeatures(dir: string, spec: SyntheticSpec): void {
     const orig = new Float32Array(n * spec.h * spec.w * spec.c);
     labels.forEach((label, i) => fillSample(orig, i, label, spec, rng));
     writeFileSync(join(dir, `${split}-orig.f32`), new Uint8Array(orig.buffer));
-    if (views.includes('flip' as never)) writeFileSync(join(dir, `${split}-flip.f32`), new Uint8Array(flipW(orig, n, spec).buffer));
+    if (views.includes('flip' as never))
+      writeFileSync(join(dir, `${split}-flip.f32`), new Uint8Array(flipW(orig, n, spec).buffer));
     const meta: SplitMeta = {
       backbone: 'synthetic',
       n,

@@ -61,10 +61,19 @@ const { values } = parseArgs({
 });
 
 if (!(values.features || (values.images && values.backbone)) || !values.out) {
-  console.error('usage: train.ts (--features <cache dir> | --images <dataset> --backbone <name>) --out runs/<name> [--epochs E] [--seed S] [--resume] [--backend ...] [--soft-labels]');
+  console.error(
+    'usage: train.ts (--features <cache dir> | --images <dataset> --backbone <name>) --out runs/<name> [--epochs E] [--seed S] [--resume] [--backend ...] [--soft-labels]',
+  );
   process.exit(2);
 }
-const images = values.images ? { dataset: values.images, backbone: values.backbone!, featureNode: values['from-node'], ...(values.limit ? { limit: Number(values.limit) } : {}) } : undefined;
+const images = values.images
+  ? {
+      dataset: values.images,
+      backbone: values.backbone!,
+      featureNode: values['from-node'],
+      ...(values.limit ? { limit: Number(values.limit) } : {}),
+    }
+  : undefined;
 if (values.backend && !BACKENDS.includes(values.backend as BackendName)) {
   console.error(`--backend must be one of ${BACKENDS.join(', ')}`);
   process.exit(2);
@@ -90,7 +99,9 @@ if (values.synthetic && values.features && !existsSync(`${values.features}/train
 }
 
 const backend = await selectBackend(values.backend as BackendName | undefined);
-console.log(`backend: ${backend.name} (${backend.reason})${backend.skipped.length ? `; skipped ${backend.skipped.join('; ')}` : ''}`);
+console.log(
+  `backend: ${backend.name} (${backend.reason})${backend.skipped.length ? `; skipped ${backend.skipped.join('; ')}` : ''}`,
+);
 
 // The wasm backend's Emscripten glue rethrows unhandled rejections and Node then prints its whole
 // minified source line; report failures ourselves instead (the stack, without that line).
@@ -121,4 +132,6 @@ const result = await train({
   console.error(`train: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });
-console.log(`done: best valid accuracy ${result.state.bestValidAccuracy.toFixed(4)} at epoch ${result.state.bestEpoch}; weights in ${values.out}/best/params.{json,bin}`);
+console.log(
+  `done: best valid accuracy ${result.state.bestValidAccuracy.toFixed(4)} at epoch ${result.state.bestEpoch}; weights in ${values.out}/best/params.{json,bin}`,
+);

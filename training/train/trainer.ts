@@ -92,7 +92,15 @@ export interface RunConfig {
   labels: string[];
   train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model' | 'device'>;
   /** `dir` is the dataset spec when `online` (trained from images, trainViews 0). */
-  features: { dir: string; backbone: string; featureNode?: string; trainN: number; validN: number; trainViews: number; online?: boolean };
+  features: {
+    dir: string;
+    backbone: string;
+    featureNode?: string;
+    trainN: number;
+    validN: number;
+    trainViews: number;
+    online?: boolean;
+  };
   /** The machine that trained (CPU model × cores, and the GPU adapter if one trained): the card must not name the one that ships. */
   machine?: string;
   /** Set when these weights are an average of finished runs (average.ts), not trained by this config's command. */
@@ -100,7 +108,14 @@ export interface RunConfig {
 }
 
 export interface WeightAverage {
-  runs: { dir: string; weight: number; validAccuracy: number; seconds: number; epochs: number; command: string | null }[];
+  runs: {
+    dir: string;
+    weight: number;
+    validAccuracy: number;
+    seconds: number;
+    epochs: number;
+    command: string | null;
+  }[];
   /** The runs' common start mixed in (WiSE-FT): what it was, and its weight. */
   start?: { initFrom: string | null; weight: number };
   command: string;
@@ -112,28 +127,46 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const meta = trainSplit.meta;
   const labels = [...((meta as { labelNames?: string[] }).labelNames ?? FERPLUS_LABELS)];
   const trunk = tailFromTrunk(options, meta);
-  const config = makeConfig(trunk?.layout ? tailOutputShape(trunk.layout) : { h: meta.h, w: meta.w, c: meta.c }, labels.length, {
-    ...options.model,
-    ...(trunk?.layout ? { tailLayout: trunk.layout } : {}),
-  });
+  const config = makeConfig(
+    trunk?.layout ? tailOutputShape(trunk.layout) : { h: meta.h, w: meta.w, c: meta.c },
+    labels.length,
+    {
+      ...options.model,
+      ...(trunk?.layout ? { tailLayout: trunk.layout } : {}),
+    },
+  );
   mkdirSync(options.out, { recursive: true });
-  if (options.images) log(`training from images: ${meta.n} train / ${validSplit.meta.n} valid faces, trunk frozen up to ${meta.featureNode} [${meta.h}×${meta.w}×${meta.c}], ${config.tailBlocks} blocks trained after it`);
+  if (options.images)
+    log(
+      `training from images: ${meta.n} train / ${validSplit.meta.n} valid faces, trunk frozen up to ${meta.featureNode} [${meta.h}×${meta.w}×${meta.c}], ${config.tailBlocks} blocks trained after it`,
+    );
 
   const { log: _log, stopAfterEpochs: _stop, resume: _resume, model: _model, device, ...recorded } = options;
   const runConfig: RunConfig = {
     model: config,
     labels,
     train: recorded,
-    features: { dir: source, backbone: meta.backbone, featureNode: meta.featureNode, trainN: meta.n, validN: validSplit.meta.n, trainViews: trainSplit.viewCount, ...(options.images ? { online: true } : {}) },
+    features: {
+      dir: source,
+      backbone: meta.backbone,
+      featureNode: meta.featureNode,
+      trainN: meta.n,
+      validN: validSplit.meta.n,
+      trainViews: trainSplit.viewCount,
+      ...(options.images ? { online: true } : {}),
+    },
     machine: device ? `${thisMachine()}, ${device}` : thisMachine(),
   };
   const configPath = join(options.out, 'config.json');
   const checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
-  if (checkpoint && existsSync(configPath)) assertSameRun(JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig, runConfig);
+  if (checkpoint && existsSync(configPath))
+    assertSameRun(JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig, runConfig);
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
 
   // Params: init from the seed (one inference build creates them), or restore.
-  const params = checkpoint ? TfParams.fromStore(checkpoint.params) : initParams(config, options.seed, startingParams(options.initFrom, config, trunk?.weights));
+  const params = checkpoint
+    ? TfParams.fromStore(checkpoint.params)
+    : initParams(config, options.seed, startingParams(options.initFrom, config, trunk?.weights));
   const lrScale = (name: string) => (isTailParam(name) ? options.tailLrScale : 1);
   const optimizer = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: options.weightDecay, lrScale });
   let state: TrainState = {
@@ -236,24 +269,33 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
 type DataSource = Pick<TrainOptions, 'features' | 'images'>;
 
-async function openSplits(options: TrainOptions): Promise<{ train: TrainingSplit; valid: TrainingSplit; source: string }> {
+async function openSplits(
+  options: TrainOptions,
+): Promise<{ train: TrainingSplit; valid: TrainingSplit; source: string }> {
   assertOneSource(options);
   if (options.images) {
     const train = await ImageSplit.open(options.images, 'train');
     return { train, valid: await train.openSibling('valid'), source: options.images.dataset };
   }
-  return { train: FeatureSplit.open(options.features!, 'train'), valid: await openValidation(options), source: options.features! };
+  return {
+    train: FeatureSplit.open(options.features!, 'train'),
+    valid: await openValidation(options),
+    source: options.features!,
+  };
 }
 
 /** The split a run selects on (its unaugmented validation faces or features). */
 export async function openValidation(source: DataSource): Promise<TrainingSplit> {
   assertOneSource(source);
-  return source.images ? ImageSplit.open(source.images, 'valid') : FeatureSplit.open(source.features!, 'valid', ['orig']);
+  return source.images
+    ? ImageSplit.open(source.images, 'valid')
+    : FeatureSplit.open(source.features!, 'valid', ['orig']);
 }
 
 function assertOneSource(source: DataSource): void {
   if (source.images && source.features) throw new Error('train from cached features or from images, not both');
-  if (!source.images && !source.features) throw new Error('nothing to train on: give a feature cache (--features) or images (--images)');
+  if (!source.images && !source.features)
+    throw new Error('nothing to train on: give a feature cache (--features) or images (--images)');
 }
 
 /**
@@ -261,27 +303,37 @@ function assertOneSource(source: DataSource): void {
  * change resolution or width (a tail from the stem does; one from conv_pw_9 does not, and its runs
  * keep the config they always had).
  */
-function tailFromTrunk(options: TrainOptions, meta: SplitMeta): { weights: ParamStore; layout?: TailLayout } | undefined {
+function tailFromTrunk(
+  options: TrainOptions,
+  meta: SplitMeta,
+): { weights: ParamStore; layout?: TailLayout } | undefined {
   const blocks = options.model.tailBlocks ?? 0;
   if (blocks === 0) return undefined;
-  if (!meta.featureNode) throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
+  if (!meta.featureNode)
+    throw new Error(`${options.features}: no featureNode recorded, so no trunk blocks to fine-tune`);
   const { weights, blocks: layout } = trunkTailWeights(meta.backbone, meta.featureNode, blocks);
   const uniform = layout.every((b) => b.stride === 1 && b.channels === meta.c);
   return { weights, ...(uniform ? {} : { layout: { input: { h: meta.h, w: meta.w, c: meta.c }, blocks: layout } }) };
 }
 
 /** Params that do not start from the seed: the trunk tail's pretrained weights, and `initFrom`. */
-function startingParams(initFrom: string | undefined, config: JadferConfig, tail: ParamStore | undefined): ParamStore | undefined {
+function startingParams(
+  initFrom: string | undefined,
+  config: JadferConfig,
+  tail: ParamStore | undefined,
+): ParamStore | undefined {
   if (!initFrom) return tail;
   const start = fitPositions(alignTail(ParamStore.load(initFrom), config.tailBlocks), config.featureShape);
-  for (const [name, entry] of tail?.entries ?? []) if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
+  for (const [name, entry] of tail?.entries ?? [])
+    if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
   return start;
 }
 
 /** The exact params a finished run started from: its `initFrom`, the trunk's own tail weights, and its seed for the rest. */
 export async function runStart(run: RunConfig): Promise<ParamStore> {
   const blocks = run.model.tailBlocks ?? 0;
-  const tail = blocks > 0 ? trunkTailWeights(run.features.backbone, run.features.featureNode!, blocks).weights : undefined;
+  const tail =
+    blocks > 0 ? trunkTailWeights(run.features.backbone, run.features.featureNode!, blocks).weights : undefined;
   const params = initParams(run.model, run.train.seed, startingParams(run.train.initFrom, run.model, tail));
   try {
     return await params.toStore();
@@ -299,10 +351,15 @@ export function alignTail(store: ParamStore, tailBlocks: number): ParamStore {
   const held = new Set([...store.entries.keys()].filter(isTailParam).map((name) => name.split('.')[1]));
   const shift = tailBlocks - held.size;
   if (held.size === 0 || shift === 0) return store;
-  if (shift < 0) throw new Error(`--init-from holds ${held.size} trunk-tail blocks, more than --tail-blocks ${tailBlocks}`);
+  if (shift < 0)
+    throw new Error(`--init-from holds ${held.size} trunk-tail blocks, more than --tail-blocks ${tailBlocks}`);
   const aligned = new ParamStore();
   for (const [name, entry] of store.entries) {
-    aligned.set(isTailParam(name) ? name.replace(/^tail\.(\d+)\./, (_, i: string) => `tail.${Number(i) + shift}.`) : name, entry.shape, entry.data);
+    aligned.set(
+      isTailParam(name) ? name.replace(/^tail\.(\d+)\./, (_, i: string) => `tail.${Number(i) + shift}.`) : name,
+      entry.shape,
+      entry.data,
+    );
   }
   return aligned;
 }
@@ -312,7 +369,11 @@ export function initParams(config: JadferConfig, seed: number, pretrained?: Para
   const params = pretrained ? TfParams.fromStore(pretrained) : new TfParams();
   const { h, w, c } = tailInputShape(config);
   tf.tidy(() => {
-    buildJadfer(new TfOps(params, { training: false, initRng: new Rng(seed ^ 0x5eed5eed) }), config, tf.zeros([1, h, w, c]));
+    buildJadfer(
+      new TfOps(params, { training: false, initRng: new Rng(seed ^ 0x5eed5eed) }),
+      config,
+      tf.zeros([1, h, w, c]),
+    );
   });
   return params;
 }
@@ -383,7 +444,12 @@ export interface Evaluation {
 }
 
 /** Inference-mode pass over a split (view orig), majority-vote labels. */
-export async function evaluate(params: TfParams, config: JadferConfig, split: TrainingSplit, batchSize: number): Promise<Evaluation> {
+export async function evaluate(
+  params: TfParams,
+  config: JadferConfig,
+  split: TrainingSplit,
+  batchSize: number,
+): Promise<Evaluation> {
   const K = config.numClasses;
   const n = split.meta.n;
   const logits = new Float32Array(n * K);
@@ -419,13 +485,28 @@ export async function evaluate(params: TfParams, config: JadferConfig, split: Tr
 
 async function writeFigures(out: string, state: TrainState, labels: string[]): Promise<void> {
   const best = state.history.find((m) => m.epoch === state.bestEpoch) ?? state.history[state.history.length - 1]!;
-  await writePng(confusionSvg(best.confusion, labels, `validation, epoch ${best.epoch}, acc ${(best.validAccuracy * 100).toFixed(2)}%`), join(out, 'confusion-matrix.png'));
+  await writePng(
+    confusionSvg(
+      best.confusion,
+      labels,
+      `validation, epoch ${best.epoch}, acc ${(best.validAccuracy * 100).toFixed(2)}%`,
+    ),
+    join(out, 'confusion-matrix.png'),
+  );
   await writePng(curvesSvg(state.history), join(out, 'curves.png'));
 }
 
 function assertSameRun(previous: RunConfig, current: RunConfig): void {
   // The command line differs by --resume itself; what must match is what shapes the weights.
-  const keys = (r: RunConfig) => JSON.stringify({ model: r.model, ...r.train, backend: undefined, logEvery: undefined, plots: undefined, command: undefined });
+  const keys = (r: RunConfig) =>
+    JSON.stringify({
+      model: r.model,
+      ...r.train,
+      backend: undefined,
+      logEvery: undefined,
+      plots: undefined,
+      command: undefined,
+    });
   if (keys(previous) !== keys(current)) {
     throw new Error('--resume with different settings than the run folder was started with (compare config.json)');
   }

@@ -14,7 +14,13 @@ interface WasmBackend {
 }
 
 /** Copies `size` elements from `begin` of a row-major `shape` source into a dense destination. */
-export function copySlice(src: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, shape: number[], begin: number[], size: number[], dst: { set(a: ArrayLike<number>, at: number): void }): void {
+export function copySlice(
+  src: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> },
+  shape: number[],
+  begin: number[],
+  size: number[],
+  dst: { set(a: ArrayLike<number>, at: number): void },
+): void {
   const rank = shape.length;
   const strides = new Array<number>(rank);
   for (let d = rank - 1, s = 1; d >= 0; d--) {
@@ -44,7 +50,11 @@ export function registerWasmSlice(): void {
   const kernelFunc = (({ inputs, attrs, backend }) => {
     const x = inputs.x!;
     if (x.dtype === 'string') return stock.kernelFunc({ inputs, attrs, backend });
-    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs!.begin as number[], attrs!.size as number[]) as [number[], number[]];
+    const [begin, size] = tf.slice_util.parseSliceParams(
+      x as tf.Tensor,
+      attrs!.begin as number[],
+      attrs!.size as number[],
+    ) as [number[], number[]];
     const wasm = backend as unknown as WasmBackend;
     const out = wasm.makeOutput(size, x.dtype);
     // Views only after makeOutput: growing the heap for the output detaches earlier views.

@@ -47,7 +47,11 @@ export const FERPLUS_TEMPLATE: LandmarkTemplate = {
  */
 export function fitSimilarity(from: Point[], to: Point[], weights?: number[]): Affine {
   if (from.length !== to.length || from.length < 2) throw new Error('fitSimilarity needs ≥ 2 point pairs');
-  let sw = 0, fx = 0, fy = 0, tx = 0, ty = 0;
+  let sw = 0,
+    fx = 0,
+    fy = 0,
+    tx = 0,
+    ty = 0;
   from.forEach((p, i) => {
     const w = weights?.[i] ?? 1;
     sw += w;
@@ -56,12 +60,19 @@ export function fitSimilarity(from: Point[], to: Point[], weights?: number[]): A
     tx += w * to[i]!.x;
     ty += w * to[i]!.y;
   });
-  fx /= sw; fy /= sw; tx /= sw; ty /= sw;
-  let norm = 0, dot = 0, cross = 0;
+  fx /= sw;
+  fy /= sw;
+  tx /= sw;
+  ty /= sw;
+  let norm = 0,
+    dot = 0,
+    cross = 0;
   from.forEach((p, i) => {
     const w = weights?.[i] ?? 1;
-    const ax = p.x - fx, ay = p.y - fy;
-    const bx = to[i]!.x - tx, by = to[i]!.y - ty;
+    const ax = p.x - fx,
+      ay = p.y - fy;
+    const bx = to[i]!.x - tx,
+      by = to[i]!.y - ty;
     norm += w * (ax * ax + ay * ay);
     dot += w * (ax * bx + ay * by);
     cross += w * (ax * by - ay * bx);
@@ -79,7 +90,10 @@ export function applyAffine(m: Affine, p: Point): Point {
 export function invertAffine(m: Affine): Affine {
   const det = m[0] * m[4] - m[1] * m[3];
   if (det === 0) throw new Error('singular affine matrix');
-  const a = m[4] / det, b = -m[1] / det, d = -m[3] / det, e = m[0] / det;
+  const a = m[4] / det,
+    b = -m[1] / det,
+    d = -m[3] / det,
+    e = m[0] / det;
   return [a, b, -(a * m[2] + b * m[5]), d, e, -(d * m[2] + e * m[5])];
 }
 
@@ -97,12 +111,24 @@ export interface AlignOptions {
 }
 
 /** Crop → frame matrix (the warp's dst→src) for one detection. */
-export function alignmentMatrix(detection: Detection, cropWidth: number, cropHeight: number, template: LandmarkTemplate = FERPLUS_TEMPLATE): Affine {
+export function alignmentMatrix(
+  detection: Detection,
+  cropWidth: number,
+  cropHeight: number,
+  template: LandmarkTemplate = FERPLUS_TEMPLATE,
+): Affine {
   const usable = template.points.filter((t) => detection.landmarks[t.index] !== undefined);
   if (usable.length < 2) {
     // No usable landmarks: fall back to the box, stretched uniformly into the crop.
     const s = Math.max(detection.box.width / cropWidth, detection.box.height / cropHeight);
-    return [s, 0, detection.box.x + detection.box.width / 2 - (s * cropWidth) / 2, 0, s, detection.box.y + detection.box.height / 2 - (s * cropHeight) / 2];
+    return [
+      s,
+      0,
+      detection.box.x + detection.box.width / 2 - (s * cropWidth) / 2,
+      0,
+      s,
+      detection.box.y + detection.box.height / 2 - (s * cropHeight) / 2,
+    ];
   }
   return fitSimilarity(
     usable.map((t) => ({ x: t.x * cropWidth, y: t.y * cropHeight })),
@@ -122,13 +148,23 @@ export function alignFace(
 ): { data: Float32Array; matrix: Affine } {
   const [, channels, height, width] = input.shape;
   const norm = channelAffine(input);
-  if (norm.channels !== channels) throw new Error(`classifier card: color '${input.color}' does not match ${channels} channels`);
+  if (norm.channels !== channels)
+    throw new Error(`classifier card: color '${input.color}' does not match ${channels} channels`);
   const matrix = alignmentMatrix(detection, width, height, options.template);
-  const supersample = options.supersample === undefined || options.supersample === 'auto' ? autoSupersample(matrix) : options.supersample;
+  const supersample =
+    options.supersample === undefined || options.supersample === 'auto' ? autoSupersample(matrix) : options.supersample;
   const data = kernels.warpAffine(
     frame,
     matrix,
-    { dstWidth: width, dstHeight: height, layout: 'nchw', norm, border: options.border ?? 'clamp', borderValue: options.borderValue ?? 0, supersample },
+    {
+      dstWidth: width,
+      dstHeight: height,
+      layout: 'nchw',
+      norm,
+      border: options.border ?? 'clamp',
+      borderValue: options.borderValue ?? 0,
+      supersample,
+    },
     out,
   );
   return { data, matrix };

@@ -5,7 +5,13 @@
  * (models/blazeface-*.json, written by scripts/fetch-blazeface.mjs).
  */
 import { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchors.js';
-import { outputData, type DetectorInputSpec, type DetectorOutputs, type FaceDetector, type FrameInfo } from './detector.js';
+import {
+  outputData,
+  type DetectorInputSpec,
+  type DetectorOutputs,
+  type FaceDetector,
+  type FrameInfo,
+} from './detector.js';
 import { channelAffine, type PixelKernels } from './kernels.js';
 import { letterboxImage, unletterbox } from './letterbox.js';
 import { weightedNms } from './nms.js';
@@ -53,24 +59,42 @@ export interface BlazeFaceOptions {
   supersample?: number | 'auto';
 }
 
-export const BLAZEFACE_KEYPOINTS = ['rightEye', 'leftEye', 'noseTip', 'mouthCenter', 'rightEarTragion', 'leftEarTragion'] as const;
+export const BLAZEFACE_KEYPOINTS = [
+  'rightEye',
+  'leftEye',
+  'noseTip',
+  'mouthCenter',
+  'rightEarTragion',
+  'leftEarTragion',
+] as const;
 
 export class BlazeFaceDetector implements FaceDetector {
   readonly inputSpec: DetectorInputSpec;
   readonly outputNames: readonly string[];
   readonly landmarkNames: readonly string[];
   readonly anchors: readonly Anchor[];
-  private readonly options: Required<Omit<BlazeFaceOptions, 'maxFaces' | 'minFaceSize'>> & { maxFaces: number; minFaceSize: number };
+  private readonly options: Required<Omit<BlazeFaceOptions, 'maxFaces' | 'minFaceSize'>> & {
+    maxFaces: number;
+    minFaceSize: number;
+  };
 
   constructor(
     readonly card: BlazeFaceCard,
     options: BlazeFaceOptions,
   ) {
     const [, height, width] = card.input.shape as [number, number, number, number];
-    this.inputSpec = { name: card.input.name, shape: card.input.shape, layout: 'NHWC', width, height, norm: channelAffine({ color: 'rgb', range: card.input.range }) };
+    this.inputSpec = {
+      name: card.input.name,
+      shape: card.input.shape,
+      layout: 'NHWC',
+      width,
+      height,
+      norm: channelAffine({ color: 'rgb', range: card.input.range }),
+    };
     this.anchors = generateSsdAnchors(card.anchors);
     const anchorRows = card.outputs.scores.reduce((n, s) => n + s.shape[1]!, 0);
-    if (anchorRows !== this.anchors.length) throw new Error(`${card.name}: ${this.anchors.length} anchors but the model outputs ${anchorRows} scores`);
+    if (anchorRows !== this.anchors.length)
+      throw new Error(`${card.name}: ${this.anchors.length} anchors but the model outputs ${anchorRows} scores`);
     this.outputNames = [...card.outputs.scores.map((s) => s.name), ...card.outputs.regressors.map((r) => r.name)];
     this.landmarkNames = card.outputs.keypoints;
     this.options = {
@@ -85,7 +109,15 @@ export class BlazeFaceDetector implements FaceDetector {
 
   preprocess(frame: RgbaImage, out?: Float32Array): { data: Float32Array; frameInfo: FrameInfo } {
     const { width, height, norm } = this.inputSpec;
-    const { data, letterbox } = letterboxImage(this.options.kernels, frame, width, height, norm, { layout: 'nhwc', padValue: 0 /* black, MediaPipe's BORDER_ZERO */, supersample: this.options.supersample }, out);
+    const { data, letterbox } = letterboxImage(
+      this.options.kernels,
+      frame,
+      width,
+      height,
+      norm,
+      { layout: 'nhwc', padValue: 0 /* black, MediaPipe's BORDER_ZERO */, supersample: this.options.supersample },
+      out,
+    );
     return { data, frameInfo: { width: frame.width, height: frame.height, letterbox } };
   }
 
@@ -111,9 +143,16 @@ export class BlazeFaceDetector implements FaceDetector {
         const h = (boxes[r + 3]! / decode.hScale) * a.h;
         const landmarks: Point[] = [];
         for (let k = 0; k < decode.numKeypoints; k++) {
-          landmarks.push({ x: (boxes[r + 4 + 2 * k]! / decode.xScale) * a.w + a.x, y: (boxes[r + 5 + 2 * k]! / decode.yScale) * a.h + a.y });
+          landmarks.push({
+            x: (boxes[r + 4 + 2 * k]! / decode.xScale) * a.w + a.x,
+            y: (boxes[r + 5 + 2 * k]! / decode.yScale) * a.h + a.y,
+          });
         }
-        candidates.push({ box: { x: cx - w / 2, y: cy - h / 2, width: w, height: h }, score: 1 / (1 + Math.exp(-logit)), landmarks });
+        candidates.push({
+          box: { x: cx - w / 2, y: cy - h / 2, width: w, height: h },
+          score: 1 / (1 + Math.exp(-logit)),
+          landmarks,
+        });
       }
     });
     return candidates;
@@ -136,6 +175,10 @@ export class BlazeFaceDetector implements FaceDetector {
     const map = (p: Point) => unletterbox(lb, { x: p.x * lb.dstWidth, y: p.y * lb.dstHeight });
     const p0 = map({ x: d.box.x, y: d.box.y });
     const p1 = map({ x: d.box.x + d.box.width, y: d.box.y + d.box.height });
-    return { box: { x: p0.x, y: p0.y, width: p1.x - p0.x, height: p1.y - p0.y }, score: d.score, landmarks: d.landmarks.map(map) };
+    return {
+      box: { x: p0.x, y: p0.y, width: p1.x - p0.x, height: p1.y - p0.y },
+      score: d.score,
+      landmarks: d.landmarks.map(map),
+    };
   }
 }

@@ -72,7 +72,16 @@ export function rgbaToPlanar(src: RgbaImage, norm: PixelNorm, out?: Float32Array
   return result;
 }
 
-function writePixel(out: Float32Array, norm: PixelNorm, layout: 'nhwc' | 'nchw', plane: number, p: number, r: number, g: number, b: number): void {
+function writePixel(
+  out: Float32Array,
+  norm: PixelNorm,
+  layout: 'nhwc' | 'nchw',
+  plane: number,
+  p: number,
+  r: number,
+  g: number,
+  b: number,
+): void {
   if (norm.channels === 1) {
     out[p] = (LUMA[0] * r + LUMA[1] * g + LUMA[2] * b) * norm.gain[0]! + norm.bias[0]!;
     return;

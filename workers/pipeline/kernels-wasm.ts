@@ -14,12 +14,42 @@ interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   warpAffine(
-    src: number, sw: number, sh: number, dst: number, dw: number, dh: number,
-    m0: number, m1: number, m2: number, m3: number, m4: number, m5: number,
-    planar: number, channels: number, g0: number, g1: number, g2: number, b0: number, b1: number, b2: number,
-    constant: number, borderValue: number, n: number,
+    src: number,
+    sw: number,
+    sh: number,
+    dst: number,
+    dw: number,
+    dh: number,
+    m0: number,
+    m1: number,
+    m2: number,
+    m3: number,
+    m4: number,
+    m5: number,
+    planar: number,
+    channels: number,
+    g0: number,
+    g1: number,
+    g2: number,
+    b0: number,
+    b1: number,
+    b2: number,
+    constant: number,
+    borderValue: number,
+    n: number,
   ): void;
-  rgbaToPlanar(src: number, count: number, dst: number, channels: number, g0: number, g1: number, g2: number, b0: number, b1: number, b2: number): void;
+  rgbaToPlanar(
+    src: number,
+    count: number,
+    dst: number,
+    channels: number,
+    g0: number,
+    g1: number,
+    g2: number,
+    b0: number,
+    b1: number,
+    b2: number,
+  ): void;
 }
 
 export type WasmSource = BufferSource | WebAssembly.Module | URL | string;
@@ -35,7 +65,9 @@ const align16 = (n: number) => (n + 15) & ~15;
 /** True when this runtime validates a module using WebAssembly SIMD. */
 export function wasmSimdSupported(): boolean {
   // (module (func (result v128) i32.const 0 i8x16.splat))
-  const probe = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+  const probe = new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+  ]);
   try {
     return WebAssembly.validate(probe);
   } catch {
@@ -48,7 +80,10 @@ async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
   if (typeof source === 'string' || source instanceof URL) {
     const response = await fetch(source);
     if (!response.ok) throw new Error(`cannot fetch ${String(source)}: ${response.status}`);
-    if (typeof WebAssembly.instantiateStreaming === 'function' && response.headers.get('content-type') === 'application/wasm') {
+    if (
+      typeof WebAssembly.instantiateStreaming === 'function' &&
+      response.headers.get('content-type') === 'application/wasm'
+    ) {
       return (await WebAssembly.instantiateStreaming(response, {})).instance;
     }
     return (await WebAssembly.instantiate(await response.arrayBuffer(), {})).instance;
@@ -73,7 +108,9 @@ export async function createWasmKernels(source: WasmSource): Promise<WasmKernels
     checkImage(src);
     const srcBytes = align16(src.width * src.height * 4);
     const srcPtr = reserve(srcBytes + outFloats * 4 + 16);
-    new Uint8Array(exports.memory.buffer, srcPtr, src.width * src.height * 4).set(src.data.subarray(0, src.width * src.height * 4));
+    new Uint8Array(exports.memory.buffer, srcPtr, src.width * src.height * 4).set(
+      src.data.subarray(0, src.width * src.height * 4),
+    );
     return { srcPtr, dstPtr: srcPtr + srcBytes };
   };
 
@@ -84,7 +121,8 @@ export async function createWasmKernels(source: WasmSource): Promise<WasmKernels
     return out;
   };
 
-  const gains = (norm: PixelNorm) => [norm.gain[0]!, norm.gain[1] ?? 0, norm.gain[2] ?? 0, norm.bias[0]!, norm.bias[1] ?? 0, norm.bias[2] ?? 0] as const;
+  const gains = (norm: PixelNorm) =>
+    [norm.gain[0]!, norm.gain[1] ?? 0, norm.gain[2] ?? 0, norm.bias[0]!, norm.bias[1] ?? 0, norm.bias[2] ?? 0] as const;
 
   return {
     get memoryBytes() {
@@ -97,10 +135,29 @@ export async function createWasmKernels(source: WasmSource): Promise<WasmKernels
       const n = Math.max(1, Math.floor(options.supersample ?? 1));
       const [g0, g1, g2, b0, b1, b2] = gains(norm);
       exports.warpAffine(
-        srcPtr, src.width, src.height, dstPtr, dw, dh,
-        m[0], m[1], m[2], m[3], m[4], m[5],
-        options.layout === 'nchw' ? 1 : 0, norm.channels, g0, g1, g2, b0, b1, b2,
-        options.border === 'constant' ? 1 : 0, options.borderValue ?? 0, n,
+        srcPtr,
+        src.width,
+        src.height,
+        dstPtr,
+        dw,
+        dh,
+        m[0],
+        m[1],
+        m[2],
+        m[3],
+        m[4],
+        m[5],
+        options.layout === 'nchw' ? 1 : 0,
+        norm.channels,
+        g0,
+        g1,
+        g2,
+        b0,
+        b1,
+        b2,
+        options.border === 'constant' ? 1 : 0,
+        options.borderValue ?? 0,
+        n,
       );
       return collect(dstPtr, length, out);
     },

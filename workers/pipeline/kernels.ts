@@ -36,7 +36,12 @@ export const LUMA = [0.299, 0.587, 0.114] as const;
  * Builds the per-channel gain/bias from a model card's normalisation:
  * value = lo + (hi − lo) · pixel / 255, then (value − mean) / std.
  */
-export function channelAffine(spec: { color: 'rgb' | 'gray'; range?: [number, number]; mean?: number[]; std?: number[] }): PixelNorm {
+export function channelAffine(spec: {
+  color: 'rgb' | 'gray';
+  range?: [number, number];
+  mean?: number[];
+  std?: number[];
+}): PixelNorm {
   const channels = spec.color === 'gray' ? 1 : 3;
   const [lo, hi] = spec.range ?? [0, 1];
   const gain: number[] = [];

@@ -19,7 +19,15 @@ export interface Letterbox {
 
 export function computeLetterbox(srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number): Letterbox {
   const scale = Math.min(dstWidth / srcWidth, dstHeight / srcHeight);
-  return { srcWidth, srcHeight, dstWidth, dstHeight, scale, padX: (dstWidth - srcWidth * scale) / 2, padY: (dstHeight - srcHeight * scale) / 2 };
+  return {
+    srcWidth,
+    srcHeight,
+    dstWidth,
+    dstHeight,
+    scale,
+    padX: (dstWidth - srcWidth * scale) / 2,
+    padY: (dstHeight - srcHeight * scale) / 2,
+  };
 }
 
 /** Destination → source affine map for the warp kernel. */
@@ -53,11 +61,20 @@ export function letterboxImage(
 ): { data: Float32Array; letterbox: Letterbox } {
   const letterbox = computeLetterbox(src.width, src.height, dstWidth, dstHeight);
   const m = letterboxMatrix(letterbox);
-  const supersample = options.supersample === undefined || options.supersample === 'auto' ? autoSupersample(m) : options.supersample;
+  const supersample =
+    options.supersample === undefined || options.supersample === 'auto' ? autoSupersample(m) : options.supersample;
   const data = kernels.warpAffine(
     src,
     m,
-    { dstWidth, dstHeight, layout: options.layout ?? 'nhwc', norm, border: 'constant', borderValue: options.padValue ?? 0, supersample },
+    {
+      dstWidth,
+      dstHeight,
+      layout: options.layout ?? 'nhwc',
+      norm,
+      border: 'constant',
+      borderValue: options.padValue ?? 0,
+      supersample,
+    },
     out,
   );
   return { data, letterbox };

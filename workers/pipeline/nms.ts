@@ -33,7 +33,10 @@ export function weightedNms(detections: Detection[], iouThreshold: number, maxDe
 /** Score-weighted mean of box corners and landmarks; keeps the best score. */
 function blend(cluster: Detection[], score: number): Detection {
   let total = 0;
-  let x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  let x0 = 0,
+    y0 = 0,
+    x1 = 0,
+    y1 = 0;
   const landmarks = cluster[0]!.landmarks.map(() => ({ x: 0, y: 0 }));
   for (const d of cluster) {
     const w = d.score;
@@ -51,5 +54,9 @@ function blend(cluster: Detection[], score: number): Detection {
     p.x /= total;
     p.y /= total;
   }
-  return { box: { x: x0 / total, y: y0 / total, width: (x1 - x0) / total, height: (y1 - y0) / total }, score, landmarks };
+  return {
+    box: { x: x0 / total, y: y0 / total, width: (x1 - x0) / total, height: (y1 - y0) / total },
+    score,
+    landmarks,
+  };
 }

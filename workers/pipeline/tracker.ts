@@ -104,7 +104,8 @@ export class FaceTracker {
       detections.forEach((d, di) => {
         if (trackOf[di] !== -1) return;
         const p = predicted[ti]!;
-        const a = centre(p), b = centre(d.box);
+        const a = centre(p),
+          b = centre(d.box);
         const size = (p.width + p.height + d.box.width + d.box.height) / 4;
         const dist = Math.hypot(a.x - b.x, a.y - b.y) / size;
         if (dist <= this.options.maxCentreDistance) distPairs.push([dist, ti, di]);
@@ -131,7 +132,11 @@ export class FaceTracker {
 
     const needsClassification = trackIds.filter((id) => {
       const t = this.tracks.get(id)!;
-      return t.state !== 'confirmed' || t.lastClassifiedMs === undefined || timestampMs - t.lastClassifiedMs >= this.options.reclassifyEveryMs;
+      return (
+        t.state !== 'confirmed' ||
+        t.lastClassifiedMs === undefined ||
+        timestampMs - t.lastClassifiedMs >= this.options.reclassifyEveryMs
+      );
     });
     return { tracks: [...this.tracks.values()], trackIds, needsClassification, removed };
   }
@@ -166,7 +171,8 @@ export class FaceTracker {
   private hit(t: Track, d: Detection, timestampMs: number): number {
     const dt = timestampMs - t.lastSeenMs;
     if (dt > 0) {
-      const a = centre(t.detection.box), b = centre(d.box);
+      const a = centre(t.detection.box),
+        b = centre(d.box);
       // Velocity is smoothed so one jittery box does not throw the prediction off.
       t.vx = 0.5 * t.vx + 0.5 * ((b.x - a.x) / dt);
       t.vy = 0.5 * t.vy + 0.5 * ((b.y - a.y) / dt);
@@ -183,7 +189,16 @@ export class FaceTracker {
   }
 
   private spawn(d: Detection, timestampMs: number): number {
-    const track: Track = { id: this.nextId++, state: this.options.confirmHits <= 1 ? 'confirmed' : 'tentative', detection: d, hits: 1, firstSeenMs: timestampMs, lastSeenMs: timestampMs, vx: 0, vy: 0 };
+    const track: Track = {
+      id: this.nextId++,
+      state: this.options.confirmHits <= 1 ? 'confirmed' : 'tentative',
+      detection: d,
+      hits: 1,
+      firstSeenMs: timestampMs,
+      lastSeenMs: timestampMs,
+      vx: 0,
+      vy: 0,
+    };
     this.tracks.set(track.id, track);
     return track.id;
   }

@@ -10,13 +10,19 @@ export async function load({ device, threads }) {
   configureTfjsWasm(faceapi.tf, threads);
   await faceapi.tf.setBackend('wasm');
   await faceapi.tf.ready();
-  await Promise.all([faceapi.nets.tinyFaceDetector.loadFromUri(MODELS), faceapi.nets.faceExpressionNet.loadFromUri(MODELS)]);
+  await Promise.all([
+    faceapi.nets.tinyFaceDetector.loadFromUri(MODELS),
+    faceapi.nets.faceExpressionNet.loadFromUri(MODELS),
+  ]);
   const options = new faceapi.TinyFaceDetectorOptions(); // library defaults: inputSize 416, scoreThreshold 0.5
   return {
     ...tfjsBackendInfo(faceapi.tf),
     settings: { detector: 'tinyFaceDetector', inputSize: options.inputSize, scoreThreshold: options.scoreThreshold },
     detect: async (image) =>
-      (await faceapi.detectAllFaces(image, options).withFaceExpressions()).map((face) => ({ expression: face.expressions.asSortedArray()[0].expression, score: face.detection.score })),
+      (await faceapi.detectAllFaces(image, options).withFaceExpressions()).map((face) => ({
+        expression: face.expressions.asSortedArray()[0].expression,
+        score: face.detection.score,
+      })),
     dispose: () => faceapi.tf.engine().reset(),
   };
 }

@@ -40,8 +40,17 @@ export async function load({ device, threads }) {
   if (info.backend !== device) throw new Error(`human runs on ${info.backend}, not ${device}`);
   return {
     ...info,
-    settings: { detector: human.config.face.detector.modelPath, emotion: human.config.face.emotion.modelPath, maxDetected: 10, caching: 'off' },
-    detect: async (image) => (await human.detect(image)).face.map((face) => ({ expression: face.emotion?.[0]?.emotion ?? 'none', score: face.boxScore })),
+    settings: {
+      detector: human.config.face.detector.modelPath,
+      emotion: human.config.face.emotion.modelPath,
+      maxDetected: 10,
+      caching: 'off',
+    },
+    detect: async (image) =>
+      (await human.detect(image)).face.map((face) => ({
+        expression: face.emotion?.[0]?.emotion ?? 'none',
+        score: face.boxScore,
+      })),
     dispose: () => human.tf.engine().reset(),
   };
 }

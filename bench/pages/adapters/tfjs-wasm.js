@@ -14,7 +14,8 @@ export const TFJS_WASM_DIR = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/'
  * tfjsBackendInfo() reads back the count the pool really has.
  */
 export function configureTfjsWasm(tf, threads) {
-  if (navigator.hardwareConcurrency < 2 * threads) Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  if (navigator.hardwareConcurrency < 2 * threads)
+    Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
   tf.setWasmPaths(TFJS_WASM_DIR);
   tf.setThreadsCount(threads);
 }

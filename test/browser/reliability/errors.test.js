@@ -47,7 +47,9 @@ describe('error codes survive the worker boundary', () => {
   });
 
   it('a worker script that cannot load: E_WORKER_CRASHED, no hang', async () => {
-    const error = await rejection(create({ device: 'wasm', baseUrl: `${location.origin}/no-such-dist/`, modelUrl: `${MODELS}contract-test.json` }));
+    const error = await rejection(
+      create({ device: 'wasm', baseUrl: `${location.origin}/no-such-dist/`, modelUrl: `${MODELS}contract-test.json` }),
+    );
     expect(error.code).to.equal('E_WORKER_CRASHED');
   });
 });

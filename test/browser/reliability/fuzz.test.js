@@ -6,7 +6,7 @@ import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData } from '../helpe
 const RUNS = Number(new URLSearchParams(location.search).get('runs') ?? 2000);
 
 function rng(seed) {
-  return () => ((seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (seed = (Math.imul(seed ^ (seed >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
 async function randomInput(random) {
@@ -31,7 +31,9 @@ async function randomInput(random) {
     case 4:
       return { data: Array.from({ length: 16 }, () => NaN), width: 2, height: 2 };
     case 5: {
-      const bitmap = await createImageBitmap(grayImageData(Math.floor(random() * 255), 1 + Math.floor(random() * 40), 1 + Math.floor(random() * 40)));
+      const bitmap = await createImageBitmap(
+        grayImageData(Math.floor(random() * 255), 1 + Math.floor(random() * 40), 1 + Math.floor(random() * 40)),
+      );
       if (random() < 0.5) bitmap.close();
       return bitmap;
     }
@@ -57,7 +59,13 @@ async function randomInput(random) {
 
 describe(`fuzz: ${RUNS} seeded random inputs to analyze()`, () => {
   it('every call resolves or rejects with a JadferError code; the worker stays alive', async () => {
-    const fer = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none', timeouts: { analyzeMs: 10_000 } });
+    const fer = await create({
+      device: 'wasm',
+      modelUrl: CONTRACT_MODEL,
+      baseUrl: BASE_URL,
+      detector: 'none',
+      timeouts: { analyzeMs: 10_000 },
+    });
     const random = rng(20261127);
     const outcomes = { resolved: 0, rejected: {} };
     try {

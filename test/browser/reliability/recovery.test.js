@@ -4,7 +4,13 @@ import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection } fro
 
 describe('worker crash recovery', () => {
   it('restarts a crashed engine worker, reloads the models, and the stream goes on', async () => {
-    const fer = await create({ device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none', tracking: { smoothing: { kind: 'none' } } });
+    const fer = await create({
+      device: 'wasm',
+      modelUrl: CONTRACT_MODEL,
+      baseUrl: BASE_URL,
+      detector: 'none',
+      tracking: { smoothing: { kind: 'none' } },
+    });
     const errors = [];
     fer.on('error', (error) => errors.push(error.code));
     let crashed = false;
