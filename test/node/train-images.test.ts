@@ -95,15 +95,15 @@ test('online augmentation: the same seed gives the same batch, no rng gives the 
     'train',
   );
   assert.deepEqual([split.meta.n, split.meta.h, split.meta.w, split.meta.c], [4, 56, 56, 32]);
-  const a = split.pixels([0, 1, 2, 3], new Rng(9));
-  const b = split.pixels([0, 1, 2, 3], new Rng(9));
-  const c = split.pixels([0, 1, 2, 3], new Rng(10));
-  const orig = split.pixels([0, 1, 2, 3]);
+  const a = split.pixels(split.views([0, 1, 2, 3], new Rng(9)));
+  const b = split.pixels(split.views([0, 1, 2, 3], new Rng(9)));
+  const c = split.pixels(split.views([0, 1, 2, 3], new Rng(10)));
+  const orig = split.pixels(split.views([0, 1, 2, 3]));
   assert.deepEqual(a, b);
   const differs = (x: Float32Array, y: Float32Array) => x.some((v, i) => Math.abs(v - y[i]!) > 1);
   assert.ok(differs(a, c), 'another seed draws other views');
   assert.ok(differs(a, orig), 'training views are not the original faces');
-  assert.deepEqual(split.pixels([2]), orig.subarray(2 * 112 * 112 * 3, 3 * 112 * 112 * 3));
+  assert.deepEqual(split.pixels(split.views([2])), orig.subarray(2 * 112 * 112 * 3, 3 * 112 * 112 * 3));
 });
 
 test('a run from images trains the whole trunk, exports one ONNX, and onnxruntime agrees with TF.js', async (t) => {

@@ -18,6 +18,8 @@ export interface EpochMetrics {
   trainAccuracy: number;
   validLoss: number;
   validAccuracy: number;
+  /** Distillation runs: the mean KL term (teacher ‖ student) at the run's temperature. */
+  trainDistill?: number;
   perClassAccuracy: number[];
   confusion: number[][];
   lr: number;
@@ -33,6 +35,13 @@ export interface TrainState {
   bestValidAccuracy: number;
   bestEpoch: number;
   history: EpochMetrics[];
+  /** Set in a checkpoint taken inside an epoch: where to go on, with the epoch's order and running sums. */
+  partial?: {
+    steps: number;
+    order: number[];
+    sums: { seen: number; ce: number; variety: number; distill: number; correct: number; stepMs: number };
+    seconds: number;
+  };
 }
 
 export interface Checkpoint {

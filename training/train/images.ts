@@ -12,7 +12,7 @@ import { CANDIDATES, candidatePath } from '../backbone/candidates.js';
 import { blockIndex } from '../backbone/tail-weights.js';
 import { writeGrayFace } from '../backbone/preprocess.js';
 import { loadGraphModelFromDisk } from '../backbone/tfjs-env.js';
-import { jitterFace } from '../data/augment.js';
+import { jitterFace, KIOSK_AUGMENT, kioskAugment } from '../data/augment.js';
 import { loadDataset, readOrSkip } from '../data/datasets.js';
 import { FER_SIZE } from '../data/ferplus.js';
 import type { Rng } from '../model/rng.js';
@@ -26,6 +26,17 @@ export interface ImageSource {
   featureNode: string;
   /** Read at most this many images per split (tests, smoke runs). */
   limit?: number;
+  /** Training-time augmentation: a mild similarity jitter (default), or kiosk conditions (augment.ts KIOSK_AUGMENT). */
+  augment?: Augmentation;
+}
+
+export const AUGMENTATIONS = ['jitter', 'kiosk'] as const;
+export type Augmentation = (typeof AUGMENTATIONS)[number];
+
+/** The faces of one batch as the model sees them: augmented 48×48 gray, and whether each is mirrored. */
+export interface FaceViews {
+  faces: Uint8Array[];
+  flips: boolean[];
 }
 
 /** The stem's output: the earliest node a tail can start from (MobileNet block 0). */
@@ -92,23 +103,43 @@ export class ImageSplit implements TrainingSplit {
     return ImageSplit.open(this.source, split, this.trunkStart);
   }
 
-  /** Preprocessed NHWC input of the trunk: with `rng`, each face jittered and mirrored at random. */
-  pixels(indices: number[], rng?: Rng): Float32Array {
-    const spec = CANDIDATES[this.source.backbone]!.spec;
-    const out = new Float32Array(indices.length * spec.inputSize * spec.inputSize * 3);
-    indices.forEach((index, i) => {
+  /** The batch's faces: with `rng`, each augmented and mirrored at random; without, as they are. */
+  views(indices: number[], rng?: Rng): FaceViews {
+    const faces: Uint8Array[] = [];
+    const flips: boolean[] = [];
+    for (const index of indices) {
       const face = this.faces[index]!;
-      // Draw both for every sample so the stream of draws does not depend on the outcomes.
-      const view = rng ? 1 + rng.int(0x7fffffff) : 0;
-      const flip = rng ? rng.int(2) === 1 : false;
-      writeGrayFace(out, i, view ? jitterFace(face, index, view) : face, FER_SIZE, spec, 'nhwc', flip);
-    });
+      if (!rng) {
+        faces.push(face);
+        flips.push(false);
+        continue;
+      }
+      // Draw the same numbers whatever the outcomes, so the stream of draws stays aligned.
+      const view = 1 + rng.int(0x7fffffff);
+      const flip = rng.int(2) === 1;
+      const kiosk = this.source.augment === 'kiosk' && rng.next() < KIOSK_AUGMENT.share;
+      faces.push(kiosk ? kioskAugment(face, rng) : jitterFace(face, index, view));
+      flips.push(flip);
+    }
+    return { faces, flips };
+  }
+
+  /** Preprocessed NHWC input of the trunk. */
+  pixels({ faces, flips }: FaceViews): Float32Array {
+    const spec = CANDIDATES[this.source.backbone]!.spec;
+    const out = new Float32Array(faces.length * spec.inputSize * spec.inputSize * 3);
+    faces.forEach((face, i) => writeGrayFace(out, i, face, FER_SIZE, spec, 'nhwc', flips[i]));
     return out;
   }
 
-  async batch(indices: number[], rng?: Rng): Promise<tf.Tensor4D> {
+  batch(indices: number[], rng?: Rng): Promise<tf.Tensor4D> {
+    return this.trunk(this.views(indices, rng));
+  }
+
+  /** The faces through the frozen start of the trunk: the map the trained blocks read. */
+  async trunk(views: FaceViews): Promise<tf.Tensor4D> {
     const size = CANDIDATES[this.source.backbone]!.spec.inputSize;
-    const input = tf.tensor4d(this.pixels(indices, rng), [indices.length, size, size, 3]);
+    const input = tf.tensor4d(this.pixels(views), [views.faces.length, size, size, 3]);
     const map = this.trunkStart.execute(input, this.meta.featureNode) as tf.Tensor4D;
     input.dispose();
     return map;

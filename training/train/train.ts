@@ -13,6 +13,9 @@
  *     [--tail-blocks 0] [--tail-lr-scale 0.2]   (fine-tune the trunk blocks after the cached node)
  *     [--init-from runs/<name>/best/params]       (start the heads from a finished run)
  *     [--eval-batch 256]  (the epoch-end validation batch; lower it when the whole trunk trains)
+ *     [--augment jitter|kiosk]   (kiosk: training/data/augment.ts KIOSK_AUGMENT, on --images runs)
+ *     [--teacher models/<name>.json] [--distill-weight 0.7] [--temperature 2]   (distillation, --images runs)
+ *     [--checkpoint-every N]   (also checkpoint every N steps inside an epoch)
  *     [--synthetic]   (writes a small synthetic cache into --features first: a dry run without the backbone)
  *
  * For WebGPU on a machine without a GPU (SwiftShader), start node with LD_LIBRARY_PATH=/usr/lib/chromium.
@@ -22,7 +25,7 @@ import { parseArgs } from 'node:util';
 import type { JadferConfig } from '../model/config.js';
 import { BACKENDS, selectBackend, type BackendName } from './backend.js';
 import { writeSyntheticFeatures } from './synthetic.js';
-import { blocksBetween, TRUNK_STEM } from './images.js';
+import { AUGMENTATIONS, blocksBetween, TRUNK_STEM, type Augmentation } from './images.js';
 import { DEFAULT_TRAIN, train } from './trainer.js';
 
 const { values } = parseArgs({
@@ -57,6 +60,11 @@ const { values } = parseArgs({
     'log-every': { type: 'string' },
     'eval-batch': { type: 'string' },
     synthetic: { type: 'boolean', default: false },
+    augment: { type: 'string', default: 'jitter' },
+    teacher: { type: 'string' },
+    'distill-weight': { type: 'string', default: '0.7' },
+    temperature: { type: 'string', default: '2' },
+    'checkpoint-every': { type: 'string' },
   },
 });
 
@@ -66,8 +74,13 @@ if (!(values.features || (values.images && values.backbone)) || !values.out) {
   );
   process.exit(2);
 }
+if (!AUGMENTATIONS.includes(values.augment as Augmentation)) {
+  console.error(`--augment must be one of ${AUGMENTATIONS.join(', ')}`);
+  process.exit(2);
+}
 const images = values.images
   ? {
+      augment: values.augment as Augmentation,
       dataset: values.images,
       backbone: values.backbone!,
       featureNode: values['from-node'],
@@ -123,6 +136,10 @@ const result = await train({
   tailLrScale: num(values['tail-lr-scale']) ?? DEFAULT_TRAIN.tailLrScale,
   ...(values['init-from'] ? { initFrom: values['init-from'] } : {}),
   logEvery: num(values['log-every']) ?? DEFAULT_TRAIN.logEvery,
+  ...(values.teacher
+    ? { teacher: { card: values.teacher, weight: Number(values['distill-weight']), temperature: Number(values.temperature) } }
+    : {}),
+  ...(values['checkpoint-every'] ? { checkpointEverySteps: Number(values['checkpoint-every']) } : {}),
   evalBatch: num(values['eval-batch']) ?? DEFAULT_TRAIN.evalBatch,
   model,
   backend: backend.name,

@@ -19,6 +19,8 @@ import { varietyLoss } from '../model/variety.js';
 import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
 import { FeatureSplit, targets, type SplitMeta, type TrainingSplit } from './features.js';
 import { ImageSplit, type ImageSource } from './images.js';
+import { Teacher } from './teacher.js';
+import { paramsFromOnnxFile } from '../export/onnx-params.js';
 import { thisMachine } from './machine.js';
 import { AdamW, DEFAULT_ADAMW, learningRate } from './optimizer.js';
 import { confusionSvg, curvesSvg, writePng } from './plots.js';
@@ -57,6 +59,13 @@ export interface TrainOptions {
   plots: boolean;
   /** The command line, recorded in config.json and the model card. */
   command?: string;
+  /**
+   * Distil from a trained model (a card beside its .onnx, run on onnxruntime-node on the same
+   * augmented faces): L = (1 − weight)·CE(targets) + weight·T²·KL(teacher_T ‖ student_T) + λ·L_var.
+   */
+  teacher?: { card: string; weight: number; temperature: number };
+  /** Also checkpoint every this many steps inside an epoch (a long epoch survives a stop). */
+  checkpointEverySteps?: number;
   /** Stop after this many epochs in this process, as if killed (tests). */
   stopAfterEpochs?: number;
   log: (line: string) => void;
@@ -186,6 +195,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 
   const rng = new Rng(state.rng);
+  const teacher = options.teacher ? await Teacher.open(options.teacher.card) : undefined;
+  if (teacher && !(trainSplit instanceof ImageSplit))
+    throw new Error('distillation needs the faces (--images): the teacher runs on the pixels the student sees');
   const stepsPerEpoch = Math.ceil(meta.n / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const warmupSteps = Math.round(stepsPerEpoch * options.warmupEpochs);
@@ -193,44 +205,63 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
     if (options.stopAfterEpochs !== undefined && epochsThisRun >= options.stopAfterEpochs) break;
-    const started = performance.now();
-    const order = rng.shuffle(Array.from({ length: meta.n }, (_, i) => i));
-    let seen = 0;
-    let ceSum = 0;
-    let varietySum = 0;
-    let correct = 0;
+    const resumed = state.partial;
+    state.partial = undefined;
+    if (resumed) log(`resuming epoch ${epoch + 1} at step ${resumed.steps}/${stepsPerEpoch}`);
+    const started = performance.now() - (resumed?.seconds ?? 0) * 1000;
+    const order = resumed?.order ?? rng.shuffle(Array.from({ length: meta.n }, (_, i) => i));
+    const sums = resumed?.sums ?? { seen: 0, ce: 0, variety: 0, distill: 0, correct: 0, stepMs: 0 };
     let lr = 0;
-    let stepTime = 0;
-    for (let s = 0; s < stepsPerEpoch; s++) {
+    for (let s = resumed?.steps ?? 0; s < stepsPerEpoch; s++) {
       const indices = order.slice(s * options.batchSize, (s + 1) * options.batchSize);
-      const x = await trainSplit.batch(indices, rng);
+      let x: Float32Array | tf.Tensor4D;
+      let soft: { probs: Float32Array; weight: number; temperature: number } | undefined;
+      if (teacher && trainSplit instanceof ImageSplit) {
+        const views = trainSplit.views(indices, rng);
+        x = await trainSplit.trunk(views);
+        const { weight, temperature } = options.teacher!;
+        soft = { probs: await teacher.probabilities(views.faces, views.flips, temperature), weight, temperature };
+      } else {
+        x = await trainSplit.batch(indices, rng);
+      }
       const y = targets(meta, indices, config.numClasses, options.softLabels, options.labelSmoothing);
       const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
       lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
       const t0 = performance.now();
-      const [ce, variety, hits] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight)
+      const [ce, variety, hits, distill] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight, soft)
         .catch((error: unknown) => {
           throw explainStepFailure(error, options.batchSize);
         })
         .finally(() => tf.dispose(x instanceof tf.Tensor ? x : []));
-      stepTime += performance.now() - t0;
+      sums.stepMs += performance.now() - t0;
       state.step++;
-      seen += indices.length;
-      ceSum += ce * indices.length;
-      varietySum += variety * indices.length;
-      correct += hits;
+      sums.seen += indices.length;
+      sums.ce += ce * indices.length;
+      sums.variety += variety * indices.length;
+      sums.distill += distill * indices.length;
+      sums.correct += hits;
       if ((s + 1) % options.logEvery === 0 || s + 1 === stepsPerEpoch) {
         log(
-          `epoch ${epoch + 1}/${options.epochs} step ${s + 1}/${stepsPerEpoch} loss ${((ceSum + options.varietyWeight * varietySum) / seen).toFixed(4)} ` +
-            `ce ${(ceSum / seen).toFixed(4)} var ${(varietySum / seen).toFixed(3)} acc ${(correct / seen).toFixed(4)} lr ${lr.toExponential(2)} ` +
-            `${((seen / stepTime) * 1000).toFixed(1)} samples/s`,
+          `epoch ${epoch + 1}/${options.epochs} step ${s + 1}/${stepsPerEpoch} loss ${(dataLoss(sums, options.teacher?.weight) + options.varietyWeight * sums.variety / sums.seen).toFixed(4)} ` +
+            `ce ${(sums.ce / sums.seen).toFixed(4)}${teacher ? ` kd ${(sums.distill / sums.seen).toFixed(4)}` : ''} var ${(sums.variety / sums.seen).toFixed(3)} acc ${(sums.correct / sums.seen).toFixed(4)} lr ${lr.toExponential(2)} ` +
+            `${((sums.seen / sums.stepMs) * 1000).toFixed(1)} samples/s`,
         );
       }
+      const every = options.checkpointEverySteps;
+      if (every && (s + 1) % every === 0 && s + 1 < stepsPerEpoch) {
+        state.rng = rng.state;
+        state.partial = { steps: s + 1, order, sums, seconds: (performance.now() - started) / 1000 };
+        saveCheckpoint(options.out, { params: await params.toStore(), optimizer: await optimizer.toStore(), state });
+        state.partial = undefined;
+      }
     }
+    const seen = sums.seen;
+    const [ceSum, varietySum, correct, stepTime] = [sums.ce, sums.variety, sums.correct, sums.stepMs];
     const valid = await evaluate(params, config, validSplit, options.evalBatch);
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
-      trainLoss: (ceSum + options.varietyWeight * varietySum) / seen,
+      trainLoss: dataLoss(sums, options.teacher?.weight) + (options.varietyWeight * varietySum) / seen,
+      ...(teacher ? { trainDistill: sums.distill / seen } : {}),
       trainCe: ceSum / seen,
       trainVariety: varietySum / seen,
       trainAccuracy: correct / seen,
@@ -264,7 +295,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   trainSplit.close();
   validSplit.close();
+  await teacher?.release();
   return { state, config, params };
+}
+
+/** The label/teacher part of the mean training loss, as trainStep weighs it. */
+function dataLoss(sums: { seen: number; ce: number; distill: number }, teacherWeight = 0): number {
+  return ((1 - teacherWeight) * sums.ce + teacherWeight * sums.distill) / sums.seen;
 }
 
 type DataSource = Pick<TrainOptions, 'features' | 'images'>;
@@ -323,10 +360,22 @@ function startingParams(
   tail: ParamStore | undefined,
 ): ParamStore | undefined {
   if (!initFrom) return tail;
-  const start = fitPositions(alignTail(ParamStore.load(initFrom), config.tailBlocks), config.featureShape);
+  const start = fitPositions(alignTail(loadStart(initFrom), config.tailBlocks), config.featureShape);
   for (const [name, entry] of tail?.entries ?? [])
     if (!start.entries.has(name)) start.set(name, entry.shape, entry.data);
   return start;
+}
+
+/**
+ * A run's params (`runs/<name>/best/params`), or a shipped model's (`models/<name>.onnx`, read back
+ * through its card's architecture: a clone without `runs/` can still start from what ships).
+ */
+function loadStart(initFrom: string): ParamStore {
+  if (!initFrom.endsWith('.onnx')) return ParamStore.load(initFrom);
+  const card = JSON.parse(readFileSync(initFrom.replace(/\.onnx$/, '.json'), 'utf8')) as {
+    architecture: { config: JadferConfig };
+  };
+  return paramsFromOnnxFile(initFrom, card.architecture.config);
 }
 
 /** The exact params a finished run started from: its `initFrom`, the trunk's own tail weights, and its seed for the rest. */
@@ -397,11 +446,14 @@ export async function trainStep(
   rng: Rng,
   lr: number,
   varietyWeight: number,
-): Promise<[number, number, number]> {
+  /** Distillation: the teacher's softened probabilities [batch × classes], their weight and temperature. */
+  teacher?: { probs: Float32Array; weight: number; temperature: number },
+): Promise<[number, number, number, number]> {
   const batch = hard.length;
   const summary = tf.tidy(() => {
     const input = inputTensor(x, config, batch);
     const targets = tf.tensor2d(y, [batch, config.numClasses]);
+    const teacherProbs = teacher ? tf.tensor2d(teacher.probs, [batch, config.numClasses]) : undefined;
     const ops = new TfOps(params, { training: true, rng });
     let parts: tf.Tensor[] = [];
     const { grads } = tf.variableGrads(() => {
@@ -409,17 +461,30 @@ export async function trainStep(
       const ce = tf.mean(tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(out.logits)), -1)));
       const variety = varietyLoss(out.attentionMaps);
       const hits = tf.sum(tf.equal(tf.argMax(out.logits, -1), tf.tensor1d(hard, 'int32')).toFloat());
-      parts = [tf.keep(ce), tf.keep(variety), tf.keep(hits)]; // variableGrads disposes everything else
-      return tf.add(ce, tf.mul(variety, varietyWeight)) as tf.Scalar;
+      // KL(p_t ‖ p_s) at temperature T, scaled by T² so its gradients keep their size as T changes (Hinton et al.).
+      const distill = teacherProbs
+        ? tf.mul(
+            tf.mean(
+              tf.sum(
+                tf.mul(teacherProbs, tf.sub(tf.log(tf.add(teacherProbs, 1e-8)), tf.logSoftmax(tf.div(out.logits, teacher!.temperature)))),
+                -1,
+              ),
+            ),
+            teacher!.temperature ** 2,
+          )
+        : tf.scalar(0);
+      parts = [tf.keep(ce), tf.keep(variety), tf.keep(hits), tf.keep(distill)]; // variableGrads disposes everything else
+      const data = teacher ? tf.add(tf.mul(ce, 1 - teacher.weight), tf.mul(distill, teacher.weight)) : ce;
+      return tf.add(data, tf.mul(variety, varietyWeight)) as tf.Scalar;
     }, [...params.variables.values()]);
     optimizer.apply(params.byParamName(grads), lr);
     const stacked = tf.stack(parts);
     tf.dispose(parts);
     return stacked;
   });
-  const [ce, variety, hits] = await summary.data(); // reads are async: see TfParams.toStore
+  const [ce, variety, hits, distill] = await summary.data(); // reads are async: see TfParams.toStore
   summary.dispose();
-  return [ce!, variety!, hits!];
+  return [ce!, variety!, hits!, distill!];
 }
 
 /**

@@ -1,0 +1,78 @@
+/**
+ * Reads a JADFER graph's trained params back out of an exported ONNX file: the exporter names
+ * every param's initializer after the param (onnx-model.ts), so the definition itself says what to
+ * read. Weights stored as int8 with a per-channel DequantizeLinear, or as float16 with a Cast
+ * (quantize.ts), are read back as the float32 values the runtime computes with.
+ *
+ * This is how a shipped model is proven to be the one definition (the round-trip test), and how a
+ * run starts from a shipped model on a clone that has no `runs/` folder (`--init-from x.onnx`).
+ */
+import { readFileSync } from 'node:fs';
+import onnxProto from 'onnx-proto';
+import type { JadferConfig } from '../model/config.js';
+import { ParamStore } from '../model/params.js';
+import { OnnxGraphBuilder } from '../onnx/builder.js';
+import { buildJadfer } from '../model/jadfer.js';
+import { OnnxOps } from '../model/onnx-ops.js';
+import { tailInputShape } from '../model/trunk-tail.js';
+import { readTensor, type OnnxTensor } from './onnx-tensors.js';
+
+const { onnx } = onnxProto;
+
+/** The params the definition asks for under `config`, with their shapes (nothing is computed). */
+export function paramShapes(config: JadferConfig): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  const recorder = new (class extends ParamStore {
+    override require(name: string, shape: number[]) {
+      shapes.set(name, shape);
+      return { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) };
+    }
+  })();
+  const g = new OnnxGraphBuilder('shapes');
+  const { h, w, c } = tailInputShape(config);
+  buildJadfer(new OnnxOps(g, recorder), config, g.input('x', [1, h, w, c]));
+  return shapes;
+}
+
+/** Every param of `config`, read from the model's initializers (through DequantizeLinear / Cast). */
+export function paramsFromOnnx(bytes: Uint8Array, config: JadferConfig): ParamStore {
+  const graph = onnx.ModelProto.decode(bytes).graph!;
+  const initializers = new Map(graph.initializer!.map((t) => [t.name!, t as OnnxTensor]));
+  const producers = new Map(graph.node!.flatMap((n) => n.output!.map((o) => [o, n] as const)));
+  const valueOf = (name: string): Float32Array => {
+    const tensor = initializers.get(name);
+    if (tensor) return readTensor(tensor);
+    const node = producers.get(name);
+    if (node?.opType === 'Cast') return valueOf(node.input![0]!);
+    if (node?.opType === 'DequantizeLinear') {
+      const [q, scale, zero] = node.input!.map((i) => initializers.get(i));
+      if (!q || !scale) throw new Error(`${name}: DequantizeLinear without constant inputs`);
+      const axis = Number(node.attribute!.find((a) => a.name === 'axis')?.i ?? 1);
+      return dequantize(q, readTensor(scale), zero ? readTensor(zero) : undefined, axis);
+    }
+    throw new Error(`param ${name} is not in the model (no initializer, Cast or DequantizeLinear of that name)`);
+  };
+  const store = new ParamStore();
+  for (const [name, shape] of paramShapes(config)) {
+    const data = valueOf(name);
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== count) throw new Error(`param ${name}: ${data.length} values in the model, ${count} expected`);
+    store.set(name, shape, data);
+  }
+  return store;
+}
+
+export function paramsFromOnnxFile(path: string, config: JadferConfig): ParamStore {
+  return paramsFromOnnx(readFileSync(path), config);
+}
+
+function dequantize(q: OnnxTensor, scale: Float32Array, zero: Float32Array | undefined, axis: number): Float32Array {
+  const values = readTensor(q);
+  const dims = q.dims!.map(Number);
+  const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const channels = scale.length;
+  return values.map((v, i) => {
+    const c = channels === 1 ? 0 : Math.floor(i / inner) % channels;
+    return (v - (zero?.[c] ?? 0)) * scale[c]!;
+  });
+}
