@@ -5,8 +5,8 @@
  * 6.7 MB gzipped): it needs WebAssembly JSPI (Chromium 137+), and keeps the package 2.5 MB smaller.
  */
 import type * as OrtModule from 'onnxruntime-web';
-import { JadferError } from '../src/errors.js';
-import { hasJspi, NO_JSPI } from '../src/webgpu-probe.js';
+import { JadferError } from '../contract/errors.js';
+import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
 import { fetchBytes } from './fetch-bytes.js';
 
 export type Ort = typeof OrtModule;
