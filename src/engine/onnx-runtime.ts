@@ -6,6 +6,7 @@
 import type * as OrtModule from 'onnxruntime-web';
 import { JadferError } from '../contract/errors.js';
 import type { Backend } from '../contract/types.js';
+import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
 import { fetchBytes } from './fetch-bytes.js';
 
 type Ort = typeof OrtModule;
@@ -13,7 +14,7 @@ type Ort = typeof OrtModule;
 /** File names as shipped in dist/ort/ (copied from onnxruntime-web/dist by the build). */
 export const ORT_FILES: Record<Backend, { glue: string; wasm: string }> = {
   wasm: { glue: 'ort-wasm-simd-threaded.mjs', wasm: 'ort-wasm-simd-threaded.wasm' },
-  webgpu: { glue: 'ort-wasm-simd-threaded.asyncify.mjs', wasm: 'ort-wasm-simd-threaded.asyncify.wasm' },
+  webgpu: { glue: 'ort-wasm-simd-threaded.jspi.mjs', wasm: 'ort-wasm-simd-threaded.jspi.wasm' },
 };
 
 export interface RuntimeOptions {
@@ -53,6 +54,8 @@ export interface GpuDevice {
 /**
  * One ONNX Runtime build per backend, loaded once per realm from the package's own files
  * (never a CDN). The WASM-only build is smaller, so it is used unless WebGPU is wanted.
+ * WebGPU uses ORT's JSPI build (16.8 MB, 4.1 MB gzipped) rather than its asyncify one (26.8 MB,
+ * 6.7 MB gzipped): it needs WebAssembly JSPI (Chromium 137+), and keeps the package 2.5 MB smaller.
  */
 export class OnnxRuntime {
   private static readonly loaded = new Map<Backend, Promise<Ort>>();
@@ -161,7 +164,8 @@ async function checkNames(session: OrtModule.InferenceSession, name: string, nam
 
 async function instantiate(backend: Backend, options: RuntimeOptions): Promise<Ort> {
   hideOpaqueOrigin();
-  const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm');
+  if (backend === 'webgpu' && !hasJspi()) throw new JadferError('E_BACKEND_UNAVAILABLE', NO_JSPI);
+  const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/wasm');
   const files = ORT_FILES[backend];
   const wasmUrl = new URL(`ort/${files.wasm}`, options.baseUrl).href;
   const glueUrl = new URL(`ort/${files.glue}`, options.baseUrl).href;
