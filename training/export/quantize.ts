@@ -54,7 +54,9 @@ export function storeWeights(model: Uint8Array, storage: WeightStorage): StoredW
         tensor(`${stored}.scale`, [scales.length], ElementType.FLOAT, scales),
         tensor(`${stored}.zero`, [scales.length], ElementType.INT8, new Int8Array(scales.length)),
       );
-      decoders.push(node('DequantizeLinear', [stored, `${stored}.scale`, `${stored}.zero`], name, [{ name: 'axis', i: axis }]));
+      decoders.push(
+        node('DequantizeLinear', [stored, `${stored}.scale`, `${stored}.zero`], name, [{ name: 'axis', i: axis }]),
+      );
     }
     elements += values.length;
   }
@@ -80,10 +82,7 @@ export function quantizePerChannel(values: Float32Array, dims: number[], axis: n
  * Transpose the depthwise export puts in front of its kernel), with the axis that indexes their
  * output channels in their own layout.
  */
-function weightChannelAxes(
-  graph: Graph,
-  initializers: Map<string, OnnxTensor>,
-): Map<string, number> {
+function weightChannelAxes(graph: Graph, initializers: Map<string, OnnxTensor>): Map<string, number> {
   const consumers = new Map<string, Node[]>();
   for (const n of graph.node!) for (const i of n.input!) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   const axes = new Map<string, number>();
@@ -96,11 +95,7 @@ function weightChannelAxes(
   return axes;
 }
 
-function channelAxis(
-  use: Node,
-  name: string,
-  consumers: Map<string, Node[]>,
-): number | undefined {
+function channelAxis(use: Node, name: string, consumers: Map<string, Node[]>): number | undefined {
   if (use.opType === 'Conv' && use.input![1] === name) return 0; // [out, in/group, kh, kw]
   if (use.opType === 'MatMul' && use.input![1] === name) return 1; // [K, N]
   if (use.opType === 'Transpose') {
@@ -117,6 +112,8 @@ function node(opType: string, input: string[], output: string, ints: { name: str
     name: `${output}::decode`,
     input,
     output: [output],
-    attribute: ints.map(({ name, i }) => onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i })),
+    attribute: ints.map(({ name, i }) =>
+      onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i }),
+    ),
   });
 }

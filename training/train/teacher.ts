@@ -45,7 +45,9 @@ export class Teacher {
       const img = resizeBilinearGray(face, FER_SIZE, FER_SIZE, size, size, flips[i]);
       for (let p = 0; p < img.length; p++) x[i * size * size + p] = (img[p]! - mean) / std;
     });
-    const out = await this.session.run({ [this.card.input.name]: new ort.Tensor('float32', x, [faces.length, 1, size, size]) });
+    const out = await this.session.run({
+      [this.card.input.name]: new ort.Tensor('float32', x, [faces.length, 1, size, size]),
+    });
     const logits = out[this.card.output.name]!.data as Float32Array;
     const K = this.card.labels.length;
     const probs = new Float32Array(logits.length);

@@ -137,7 +137,13 @@ const result = await train({
   ...(values['init-from'] ? { initFrom: values['init-from'] } : {}),
   logEvery: num(values['log-every']) ?? DEFAULT_TRAIN.logEvery,
   ...(values.teacher
-    ? { teacher: { card: values.teacher, weight: Number(values['distill-weight']), temperature: Number(values.temperature) } }
+    ? {
+        teacher: {
+          card: values.teacher,
+          weight: Number(values['distill-weight']),
+          temperature: Number(values.temperature),
+        },
+      }
     : {}),
   ...(values['checkpoint-every'] ? { checkpointEverySteps: Number(values['checkpoint-every']) } : {}),
   evalBatch: num(values['eval-batch']) ?? DEFAULT_TRAIN.evalBatch,

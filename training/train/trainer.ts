@@ -228,7 +228,18 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
       lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
       const t0 = performance.now();
-      const [ce, variety, hits, distill] = await trainStep(params, optimizer, config, x, y, hard, rng, lr, options.varietyWeight, soft)
+      const [ce, variety, hits, distill] = await trainStep(
+        params,
+        optimizer,
+        config,
+        x,
+        y,
+        hard,
+        rng,
+        lr,
+        options.varietyWeight,
+        soft,
+      )
         .catch((error: unknown) => {
           throw explainStepFailure(error, options.batchSize);
         })
@@ -242,7 +253,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       sums.correct += hits;
       if ((s + 1) % options.logEvery === 0 || s + 1 === stepsPerEpoch) {
         log(
-          `epoch ${epoch + 1}/${options.epochs} step ${s + 1}/${stepsPerEpoch} loss ${(dataLoss(sums, options.teacher?.weight) + options.varietyWeight * sums.variety / sums.seen).toFixed(4)} ` +
+          `epoch ${epoch + 1}/${options.epochs} step ${s + 1}/${stepsPerEpoch} loss ${(dataLoss(sums, options.teacher?.weight) + (options.varietyWeight * sums.variety) / sums.seen).toFixed(4)} ` +
             `ce ${(sums.ce / sums.seen).toFixed(4)}${teacher ? ` kd ${(sums.distill / sums.seen).toFixed(4)}` : ''} var ${(sums.variety / sums.seen).toFixed(3)} acc ${(sums.correct / sums.seen).toFixed(4)} lr ${lr.toExponential(2)} ` +
             `${((sums.seen / sums.stepMs) * 1000).toFixed(1)} samples/s`,
         );
@@ -466,7 +477,10 @@ export async function trainStep(
         ? tf.mul(
             tf.mean(
               tf.sum(
-                tf.mul(teacherProbs, tf.sub(tf.log(tf.add(teacherProbs, 1e-8)), tf.logSoftmax(tf.div(out.logits, teacher!.temperature)))),
+                tf.mul(
+                  teacherProbs,
+                  tf.sub(tf.log(tf.add(teacherProbs, 1e-8)), tf.logSoftmax(tf.div(out.logits, teacher!.temperature))),
+                ),
                 -1,
               ),
             ),

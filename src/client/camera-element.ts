@@ -1,0 +1,152 @@
+/**
+ * `<jadfer-camera>`: the camera, the SDK and an optional overlay in one tag, for integrators
+ * who write no JavaScript. Attributes: `device` (auto|webgpu|wasm), `max-faces`,
+ * `show-overlay` (boolean), `detector`, `model`. Events: `ready`, `result` (detail: FrameResult),
+ * `backend`, `error` (detail: the JadferError or camera error).
+ * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
+ */
+import { Jadfer } from './client.js';
+import type { CreateOptions, DetectorOption, DeviceOption } from '../contract/options.js';
+import type { FrameResult } from '../contract/types.js';
+
+const TAG = 'jadfer-camera';
+
+function createCameraElementClass(): CustomElementConstructor {
+  return class JadferCameraElement extends HTMLElement {
+    static observedAttributes = ['device', 'max-faces', 'show-overlay', 'detector', 'model'];
+    private fer?: Jadfer;
+    private media?: MediaStream;
+    private stream?: AsyncIterableIterator<FrameResult>;
+    private readonly video = document.createElement('video');
+    private readonly overlay = document.createElement('canvas');
+    private readonly message = document.createElement('p');
+    private generation = 0;
+
+    constructor() {
+      super();
+      const root = this.attachShadow({ mode: 'open' });
+      this.video.muted = true;
+      this.video.playsInline = true;
+      Object.assign(this.video.style, { width: '100%', height: '100%', objectFit: 'cover', display: 'block' });
+      Object.assign(this.overlay.style, {
+        position: 'absolute',
+        inset: '0',
+        width: '100%',
+        height: '100%',
+        pointerEvents: 'none',
+      });
+      Object.assign(this.message.style, {
+        position: 'absolute',
+        inset: 'auto 0 0 0',
+        margin: '0',
+        padding: '8px',
+        font: '14px system-ui, sans-serif',
+        color: '#fff',
+        background: 'rgba(0,0,0,0.6)',
+      });
+      this.message.hidden = true;
+      root.append(this.video, this.overlay, this.message);
+    }
+
+    /** The running SDK instance, once `ready` has fired. */
+    get instance(): Jadfer | undefined {
+      return this.fer;
+    }
+
+    connectedCallback(): void {
+      // Not in the constructor: a parser-created element must not gain attributes there.
+      if (!this.style.display) this.style.display = 'inline-block';
+      this.style.position ||= 'relative';
+      void this.start();
+    }
+
+    disconnectedCallback(): void {
+      void this.stop();
+    }
+
+    attributeChangedCallback(name: string, previous: string | null, next: string | null): void {
+      if (previous === next || !this.isConnected || name === 'show-overlay') return;
+      void this.stop().then(() => this.start());
+    }
+
+    private options(): CreateOptions {
+      const maxFaces = Number(this.getAttribute('max-faces'));
+      return {
+        ...(this.getAttribute('device') ? { device: this.getAttribute('device') as DeviceOption } : {}),
+        ...(maxFaces > 0 ? { maxFaces } : {}),
+        ...(this.getAttribute('detector') ? { detector: this.getAttribute('detector') as DetectorOption } : {}),
+        ...(this.getAttribute('model') ? { modelUrl: this.getAttribute('model')! } : {}),
+      };
+    }
+
+    private async start(): Promise<void> {
+      const generation = ++this.generation;
+      try {
+        this.media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
+      } catch (error) {
+        this.fail(error, `No camera available (${(error as Error).name}).`);
+        return;
+      }
+      try {
+        this.video.srcObject = this.media;
+        await this.video.play();
+        const fer = await Jadfer.create(this.options());
+        if (generation !== this.generation) return void fer.dispose();
+        this.fer = fer;
+        fer.on('backend', (detail) => this.dispatchEvent(new CustomEvent('backend', { detail })));
+        fer.on('error', (detail) => this.dispatchEvent(new CustomEvent('error', { detail })));
+        this.dispatchEvent(new CustomEvent('ready', { detail: { backend: fer.backend, model: fer.model } }));
+        this.stream = fer.stream(this.video);
+        for await (const result of this.stream) {
+          this.draw(result);
+          this.dispatchEvent(new CustomEvent('result', { detail: result }));
+        }
+      } catch (error) {
+        if (generation === this.generation) this.fail(error, `JADFER could not start: ${(error as Error).message}`);
+      }
+    }
+
+    private async stop(): Promise<void> {
+      this.generation++;
+      await this.stream?.return?.();
+      await this.fer?.dispose();
+      this.media?.getTracks().forEach((track) => track.stop());
+      this.fer = this.stream = this.media = undefined;
+    }
+
+    private fail(error: unknown, text: string): void {
+      this.message.textContent = text;
+      this.message.hidden = false;
+      this.dispatchEvent(new CustomEvent('error', { detail: error }));
+    }
+
+    private draw(result: FrameResult): void {
+      const canvas = this.overlay;
+      const context = canvas.getContext('2d');
+      if (!context) return;
+      canvas.width = this.video.videoWidth;
+      canvas.height = this.video.videoHeight;
+      context.clearRect(0, 0, canvas.width, canvas.height);
+      if (!this.hasAttribute('show-overlay')) return;
+      context.lineWidth = 3;
+      context.font = '16px system-ui, sans-serif';
+      context.strokeStyle = context.fillStyle = '#5ad1a0';
+      for (const face of result.faces) {
+        const { x, y, width, height } = face.box;
+        context.strokeRect(x, y, width, height);
+        const score = face.expression.scores[face.expression.label] ?? 0;
+        context.fillText(
+          `${face.trackId ?? ''} ${face.expression.label} ${(score * 100).toFixed(0)}%`.trim(),
+          x + 2,
+          Math.max(16, y - 6),
+        );
+      }
+    }
+  };
+}
+
+/** Registers `<jadfer-camera>` (the IIFE build does this on load). Safe to call twice. */
+export function defineJadferCamera(tag = TAG): void {
+  if (typeof customElements === 'undefined' || customElements.get(tag)) return;
+  customElements.define(tag, createCameraElementClass());
+}

@@ -1,0 +1,241 @@
+/** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
+import { scriptBaseUrl } from './base-url.js';
+import type { EngineInfo, FrameMeta } from '../contract/engine-api.js';
+import { engineOptions, resolveOptions, type CreateOptions, type ResolvedOptions } from '../contract/options.js';
+import { canUseWorker } from './engine-link.js';
+import { EngineSupervisor } from './engine-supervisor.js';
+import { Emitter, type Listener } from './emitter.js';
+import { JadferError, isJadferError } from '../contract/errors.js';
+import { prepareFrame } from './frames.js';
+import { isDeno } from '../contract/platform.js';
+import { streamResults } from './stream.js';
+import { withTimeout } from './timeout.js';
+import { webGpuProblem } from '../contract/webgpu-probe.js';
+import type {
+  AnalyzeOptions,
+  Backend,
+  FaceResult,
+  FrameResult,
+  ImageInput,
+  JadferEvents,
+  ModelInfo,
+  StreamOptions,
+  StreamSource,
+} from '../contract/types.js';
+
+/**
+ * Deno (2.9) sometimes segfaults at exit once a terminated Worker has requested a GPU adapter;
+ * probing on the main thread does not. So on Deno the client probes first, and the worker
+ * only touches WebGPU when an adapter exists. Elsewhere the engine probes by itself.
+ */
+async function probeWebGpuBeforeWorker(allowFallbackAdapter: boolean): Promise<string | undefined> {
+  return isDeno() ? webGpuProblem(allowFallbackAdapter) : undefined;
+}
+
+export class Jadfer {
+  private readonly events = new Emitter<JadferEvents>();
+  private disposed = false;
+  private disposing?: Promise<void>;
+  private currentBackend: Backend;
+  private info: EngineInfo;
+  private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+
+  private constructor(
+    private readonly engine: EngineSupervisor,
+    info: EngineInfo,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.info = info;
+    this.currentBackend = info.backend;
+  }
+
+  /** Loads the models and warms the engine up; resolves when the first analyze can run. */
+  static async create(options: CreateOptions = {}): Promise<Jadfer> {
+    const resolved = resolveOptions(options, scriptBaseUrl);
+    const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
+    if (useWorker && !canUseWorker())
+      throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
+    const webGpuProblemFound =
+      useWorker && resolved.device === 'auto'
+        ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
+        : undefined;
+    let instance: Jadfer | undefined;
+    const pendingBackendEvents: JadferEvents['backend'][] = [];
+    const { supervisor, info } = await EngineSupervisor.start({
+      baseUrl: resolved.baseUrl,
+      useWorker,
+      createTimeoutMs: resolved.timeouts.createMs,
+      init: { ...engineOptions(resolved), ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}) },
+      callbacks: {
+        progress: (event) => {
+          resolved.onProgress?.(event);
+          instance?.events.emit('progress', event);
+        },
+        backend: (event) => {
+          if (!instance) return void pendingBackendEvents.push(event);
+          instance.currentBackend = event.backend;
+          instance.events.emit('backend', event);
+        },
+      },
+      onCrash: (error) => instance?.events.emit('error', error),
+      onRestarted: (fresh) => {
+        if (!instance) return;
+        instance.info = fresh;
+        instance.currentBackend = fresh.backend;
+      },
+      onGaveUp: (error) => instance?.events.emit('error', error),
+    });
+    instance = new Jadfer(supervisor, info, resolved);
+    // The first backend event is replayed once listeners can exist (next microtask).
+    queueMicrotask(() => pendingBackendEvents.forEach((event) => instance?.events.emit('backend', event)));
+    return instance;
+  }
+
+  /** The backend in use now (it changes to 'wasm' after a lost WebGPU device). */
+  get backend(): Backend {
+    return this.currentBackend;
+  }
+
+  /** Why the backend is not the one asked for, if it is not. */
+  get fallbackReason(): string | undefined {
+    return this.info.fallbackReason;
+  }
+
+  get model(): ModelInfo {
+    return this.info.model;
+  }
+
+  get threads(): number {
+    return this.info.threads;
+  }
+
+  get warmupMs(): number {
+    return this.info.warmupMs;
+  }
+
+  /** The detector in use ('none' when frames are taken as one face). */
+  get detector(): string {
+    return this.info.detector;
+  }
+
+  /** Which preprocessing kernels run: our WASM SIMD module, or the JS reference. */
+  get kernels(): 'wasm-simd' | 'js' {
+    return this.info.kernels;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  on<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): () => void {
+    return this.events.on(type, listener);
+  }
+
+  off<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): void {
+    this.events.off(type, listener);
+  }
+
+  /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
+  async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
+    return (await this.analyzeFrame(image, options.transfer === true, { timestamp: performance.now() })).faces;
+  }
+
+  /**
+   * Analyses a live source. Latest frame wins: when inference is busy, stale frames are
+   * dropped and counted (`dropped`), never queued. The stream owns the frames it reads.
+   */
+  stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
+    this.assertAlive();
+    if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
+      throw new JadferError(
+        'E_BAD_CONFIG',
+        `stream options.fps: must be a positive number (got ${String(options.fps)})`,
+      );
+    }
+    const stream = ++streamCount;
+    const iterator = streamResults(source, options, {
+      analyze: (image, timestamp) => this.analyzeFrame(image, true, { stream, timestamp }),
+      onResult: (result) => this.events.emit('result', result),
+      onFrameError: (error) => this.events.emit('error', error),
+      // A frame lost to a crash or a hang is skipped while the engine restarts; a bad frame too.
+      isFrameError: (error) =>
+        isJadferError(error, 'E_BAD_INPUT') ||
+        isJadferError(error, 'E_TIMEOUT') ||
+        (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
+    });
+    this.openStreams.add(iterator);
+    const close = iterator.return!.bind(iterator);
+    iterator.return = async (value?: unknown) => {
+      if (this.openStreams.delete(iterator) && !this.disposed)
+        await (await this.engine.link()).endStream(stream).catch(() => undefined);
+      return close(value);
+    };
+    return iterator;
+  }
+
+  /** Test hook: destroys the WebGPU device as a driver reset would. */
+  async simulateDeviceLoss(): Promise<boolean> {
+    this.assertAlive();
+    return (await this.engine.link()).simulateDeviceLoss();
+  }
+
+  /** Test hook: makes the engine worker die as an uncaught error would; the SDK restarts it. */
+  async simulateWorkerCrash(): Promise<void> {
+    this.assertAlive();
+    await (await this.engine.link()).simulateCrash();
+  }
+
+  /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */
+  dispose(): Promise<void> {
+    if (!this.disposing) {
+      this.disposed = true;
+      this.disposing = (async () => {
+        await Promise.all([...this.openStreams].map((stream) => stream.return?.()));
+        await this.engine.close();
+        this.events.clear();
+      })();
+    }
+    return this.disposing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
+  }
+
+  private async analyzeFrame(
+    image: ImageInput,
+    owned: boolean,
+    meta: FrameMeta,
+  ): Promise<{ faces: FaceResult[]; backend: Backend }> {
+    this.assertAlive();
+    const { payload, transfer } = await prepareFrame(image, owned);
+    const link = await this.engine.link();
+    const reply = await withTimeout(
+      link.analyze(payload, meta, transfer),
+      this.options.timeouts.analyzeMs,
+      'analyze',
+    ).catch((error: unknown) => {
+      // An engine that stopped answering is restarted like a crashed one.
+      if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+      throw error;
+    });
+    this.currentBackend = reply.backend;
+    return reply;
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new JadferError('E_DISPOSED', 'this JADFER instance has been disposed');
+  }
+}
+
+let streamCount = 0;
+
+declare global {
+  interface SymbolConstructor {
+    /**
+     * In TypeScript's esnext.disposable lib, not in ES2022's: declared here so that the published
+     * types compile on `lib: ES2022` with `skipLibCheck: false` (it merges with the lib's own).
+     */
+    readonly asyncDispose: unique symbol;
+  }
+}

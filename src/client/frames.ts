@@ -1,0 +1,120 @@
+/**
+ * Turns any supported image into a payload for the engine, as a transferable where the
+ * platform allows, so pixels cross to the worker without copies.
+ */
+import type { FramePayload } from '../contract/engine-api.js';
+import { JadferError, toJadferError } from '../contract/errors.js';
+import type { ImageInput, RawImage } from '../contract/types.js';
+
+/** Larger frames are refused: 16384 is the largest canvas side browsers allow. */
+export const MAX_SIDE = 16384;
+
+export interface PreparedFrame {
+  payload: FramePayload;
+  transfer: Transferable[];
+}
+
+const has = (name: string) => typeof (globalThis as Record<string, unknown>)[name] === 'function';
+const isInstance = (value: unknown, name: string) =>
+  has(name) && value instanceof ((globalThis as Record<string, unknown>)[name] as new () => unknown);
+
+/**
+ * @param owned the SDK may consume the input (close a VideoFrame/ImageBitmap, detach a buffer);
+ *   otherwise it is cloned and the caller's object stays usable.
+ */
+export async function prepareFrame(input: ImageInput, owned = false): Promise<PreparedFrame> {
+  try {
+    return await toPayload(input, owned);
+  } catch (error) {
+    // The platform's own refusals (createImageBitmap on a canvas with no context, a detached
+    // frame, …) are bad input too, and must carry our code.
+    throw toJadferError(
+      error,
+      'E_BAD_INPUT',
+      `cannot read the image: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+async function toPayload(input: ImageInput, owned: boolean): Promise<PreparedFrame> {
+  if (input === null || typeof input !== 'object')
+    throw badInput(`expected an image, got ${input === null ? 'null' : typeof input}`);
+  if (isInstance(input, 'VideoFrame')) return fromVideoFrame(input as VideoFrame, owned);
+  if (isInstance(input, 'ImageBitmap')) return fromBitmap(input as ImageBitmap, owned);
+  if (isInstance(input, 'HTMLImageElement')) {
+    const image = input as HTMLImageElement;
+    if (!image.complete || image.naturalWidth === 0) throw badInput('the <img> has not loaded (or failed to decode)');
+    return fromBitmap(await createImageBitmap(image), true);
+  }
+  if (isInstance(input, 'HTMLVideoElement')) {
+    const video = input as HTMLVideoElement;
+    if (video.readyState < 2 || video.videoWidth === 0)
+      throw badInput('the <video> has no current frame yet (readyState < HAVE_CURRENT_DATA)');
+    return fromBitmap(await createImageBitmap(video), true);
+  }
+  if (isInstance(input, 'HTMLCanvasElement') || isInstance(input, 'OffscreenCanvas')) {
+    const canvas = input as HTMLCanvasElement | OffscreenCanvas;
+    checkSize(canvas.width, canvas.height);
+    return fromBitmap(await createImageBitmap(canvas), true);
+  }
+  if ('data' in input && 'width' in input && 'height' in input) return fromPixels(input as RawImage, owned);
+  throw badInput(`unsupported image type ${(input as object).constructor?.name ?? 'object'}`);
+}
+
+/** Releases an input the SDK owns (stream frames), whatever it is. */
+export function releaseFrame(input: unknown): void {
+  if (isInstance(input, 'VideoFrame') || isInstance(input, 'ImageBitmap')) (input as VideoFrame | ImageBitmap).close();
+}
+
+function fromVideoFrame(frame: VideoFrame, owned: boolean): PreparedFrame {
+  // A closed frame has a null format and 0 display size.
+  if (frame.format === null && frame.displayWidth === 0) throw badInput('the VideoFrame is closed');
+  checkSize(frame.displayWidth, frame.displayHeight);
+  const copy = owned ? frame : frame.clone();
+  return { payload: { kind: 'videoframe', frame: copy }, transfer: [copy] };
+}
+
+async function fromBitmap(bitmap: ImageBitmap, owned: boolean): Promise<PreparedFrame> {
+  if (bitmap.width === 0 || bitmap.height === 0) throw badInput('the ImageBitmap is closed or empty');
+  checkSize(bitmap.width, bitmap.height);
+  const copy = owned ? bitmap : await createImageBitmap(bitmap);
+  return { payload: { kind: 'bitmap', bitmap: copy }, transfer: [copy] };
+}
+
+function fromPixels(image: RawImage, owned: boolean): PreparedFrame {
+  const { data, width, height } = image;
+  checkSize(width, height);
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    throw badInput(`pixel data must be a Uint8Array or Uint8ClampedArray, got ${describeType(data)}`);
+  }
+  if (data.buffer.byteLength === 0 && width * height > 0)
+    throw badInput('the pixel buffer is detached (it was transferred elsewhere)');
+  const pixels = width * height;
+  const channels = data.length === pixels * 4 ? 4 : data.length === pixels * 3 ? 3 : data.length === pixels ? 1 : 0;
+  if (channels === 0)
+    throw badInput(
+      `pixel data has ${data.length} bytes; ${width}×${height} needs ${pixels * 4} (RGBA), ${pixels * 3} (RGB) or ${pixels} (gray)`,
+    );
+  const wholeBuffer =
+    data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  const bytes = owned && wholeBuffer ? new Uint8Array(data.buffer) : new Uint8Array(data);
+  return { payload: { kind: 'pixels', data: bytes, width, height, channels }, transfer: [bytes.buffer] };
+}
+
+function checkSize(width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+    throw badInput(`image size must be positive integers, got ${width}×${height}`);
+  }
+  if (width > MAX_SIDE || height > MAX_SIDE)
+    throw badInput(`image is ${width}×${height}; the largest side allowed is ${MAX_SIDE}`);
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
+}
+
+function badInput(message: string): JadferError {
+  return new JadferError('E_BAD_INPUT', message);
+}

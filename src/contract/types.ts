@@ -1,0 +1,109 @@
+/** Public types of the SDK (the create() options are in options.ts). Nothing here depends on onnxruntime. */
+
+export type Backend = 'webgpu' | 'wasm';
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface Point {
+  x: number;
+  y: number;
+}
+
+export type Label = string;
+
+export interface ExpressionResult {
+  label: Label;
+  /** Probabilities in the model's label order, keyed by label. */
+  scores: Record<Label, number>;
+}
+
+export interface FaceResult {
+  box: Box;
+  landmarks?: Point[];
+  /** Detector confidence, 1 when the frame is taken as one face. */
+  score: number;
+  expression: ExpressionResult;
+  trackId?: number;
+}
+
+export interface FrameResult {
+  faces: FaceResult[];
+  /** Frame time in ms (VideoFrame timestamp when present, else performance.now()). */
+  timestamp: number;
+  /** Time from taking the frame to having its result. */
+  latencyMs: number;
+  backend: Backend;
+  /** Frames the source produced that were skipped since the previous result (latest frame wins). */
+  dropped: number;
+  /** Running total of dropped frames for this stream. */
+  droppedTotal: number;
+  /** 0-based index of this result within the stream. */
+  index: number;
+}
+
+/** Raw pixels: RGBA (4 bytes per pixel), RGB (3) or gray (1), inferred from the length. */
+export interface RawImage {
+  data: Uint8Array | Uint8ClampedArray;
+  width: number;
+  height: number;
+}
+
+export type ImageInput =
+  | ImageBitmap
+  | ImageData
+  | VideoFrame
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | HTMLVideoElement
+  | OffscreenCanvas
+  | RawImage;
+
+export type StreamSource =
+  HTMLVideoElement | MediaStream | ReadableStream<VideoFrame> | AsyncIterable<ImageInput> | Iterable<ImageInput>;
+
+export interface ProgressEvent {
+  /** Which file: the classifier model, the detector model, or the ONNX Runtime wasm. */
+  stage: 'model' | 'detector' | 'wasm';
+  url: string;
+  loaded: number;
+  /** 0 when the server sends no length. */
+  total: number;
+}
+
+export interface BackendEvent {
+  backend: Backend;
+  /** Why this backend is in use when it is not the one asked for (or after a device loss). */
+  reason?: string;
+  /** Set when a running instance switched backends, e.g. after E_DEVICE_LOST. */
+  previous?: Backend;
+}
+
+export interface ModelInfo {
+  name: string;
+  labels: Label[];
+  inputShape: number[];
+  cardUrl: string;
+}
+
+export interface AnalyzeOptions {
+  /** Hand the ImageBitmap/VideoFrame over to the SDK (no clone); it is closed after use. */
+  transfer?: boolean;
+}
+
+export interface StreamOptions {
+  /** Upper bound on analysed frames per second. */
+  fps?: number;
+  signal?: AbortSignal;
+}
+
+export interface JadferEvents {
+  result: FrameResult;
+  backend: BackendEvent;
+  progress: ProgressEvent;
+  error: Error;
+}

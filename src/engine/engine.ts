@@ -1,0 +1,303 @@
+/**
+ * The inference engine. It runs inside the Web Worker (or in-process in Node), owns the
+ * ONNX Runtime sessions, and turns frames into face results:
+ * detect → align (similarity warp, our SIMD kernels) → classify all faces in one batch → track.
+ */
+import type {
+  AnalyzeReply,
+  EngineApi,
+  EngineCallbacks,
+  EngineInfo,
+  EngineInit,
+  FrameMeta,
+  FramePayload,
+} from '../contract/engine-api.js';
+import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
+import type { Backend, FaceResult } from '../contract/types.js';
+import { planBackends } from './backend-plan.js';
+import { Classifier } from './classifier.js';
+import { fetchBytes } from './fetch-bytes.js';
+import { DetectionStage } from './face-detection.js';
+import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
+import { parseClassifierCard, type ClassifierCard } from './model-card.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
+import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
+import { alignFace } from './pipeline/align.js';
+import type { PixelKernels } from './pipeline/kernels.js';
+import { refKernels } from './pipeline/kernels-ref.js';
+import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js';
+import { FaceTracker } from './pipeline/tracker.js';
+import type { Detection } from './pipeline/types.js';
+
+export const KERNELS_FILE = 'wasm/jadfer-kernels.wasm';
+
+export class Engine implements EngineApi {
+  private options?: EngineInit;
+  private callbacks?: EngineCallbacks;
+  private card?: ClassifierCard;
+  private modelBytes?: Uint8Array;
+  private classifier?: Classifier;
+  private detection?: DetectionStage;
+  private kernels: PixelKernels = refKernels;
+  private readonly trackers = new Map<number, FaceTracker>();
+  private gpuDevice?: GpuDevice;
+  /** Set while the engine moves from a lost WebGPU device to WASM. */
+  private recovering?: Promise<void>;
+  private disposed = false;
+
+  async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
+    if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
+    this.options = options;
+    this.callbacks = callbacks;
+    const progress = callbacks.progress.bind(callbacks);
+    const kernelsKind = await this.loadKernels(options.baseUrl);
+    const card = parseClassifierCard(await fetchJson(options.modelUrl), options.modelUrl);
+    this.modelBytes = await fetchVerifiedModel(
+      new URL(card.file, options.modelUrl).href,
+      card.sha256,
+      'model',
+      progress,
+    );
+    this.card = card;
+    if (options.detector !== 'none') {
+      this.detection = await DetectionStage.load(
+        options.detector,
+        options.baseUrl,
+        { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
+        progress,
+      );
+    }
+
+    const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
+    const failures: string[] = plan.skippedWebGpu ? [plan.skippedWebGpu] : [];
+    for (const backend of plan.order) {
+      try {
+        await this.attachBackend(backend);
+        break;
+      } catch (error) {
+        if (isJadferError(error) && error.code !== 'E_BACKEND_UNAVAILABLE') throw error;
+        failures.push(`${backend}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (!this.classifier) {
+      throw new JadferError('E_BACKEND_UNAVAILABLE', `no backend could run the model (${failures.join('; ')})`, {
+        details: { tried: plan.order, failures },
+      });
+    }
+    const warmupMs = await this.warmUp();
+    const backend = this.classifier.backend;
+    const fallbackReason = options.device === backend ? undefined : failures.join('; ') || undefined;
+    callbacks.backend({ backend, ...(fallbackReason ? { reason: fallbackReason } : {}) });
+    return {
+      backend,
+      ...(fallbackReason ? { fallbackReason } : {}),
+      threads: options.threads,
+      warmupMs,
+      kernels: kernelsKind,
+      detector: this.detection?.name ?? 'none',
+      model: {
+        name: card.name,
+        labels: [...card.labels],
+        inputShape: [...card.input.shape],
+        cardUrl: options.modelUrl,
+      },
+    };
+  }
+
+  async analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply> {
+    if (this.disposed) throw new JadferError('E_DISPOSED', 'engine is disposed');
+    if (!this.classifier) throw new JadferError('E_INTERNAL', 'engine is not initialised');
+    let image: RgbaImage;
+    try {
+      image = await payloadToRgba(frame);
+    } catch (error) {
+      throw toJadferError(
+        error,
+        'E_BAD_INPUT',
+        `cannot read the frame: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    if (this.recovering) await this.recovering;
+    try {
+      return await this.process(image, meta);
+    } catch (error) {
+      // A frame caught by a device loss is not lost: it is rerun once on WASM.
+      if (this.recovering) {
+        await this.recovering;
+        return this.process(image, meta);
+      }
+      throw toJadferError(error, 'E_INTERNAL');
+    }
+  }
+
+  async endStream(stream: number): Promise<void> {
+    this.trackers.delete(stream);
+  }
+
+  async simulateDeviceLoss(): Promise<boolean> {
+    if (!this.gpuDevice || this.classifier?.backend !== 'webgpu') return false;
+    this.gpuDevice.destroy();
+    await this.gpuDevice.lost;
+    await this.recovering;
+    return true;
+  }
+
+  async simulateCrash(): Promise<void> {
+    setTimeout(() => {
+      throw new Error('simulated engine crash');
+    }, 0);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const classifier = this.classifier;
+    this.classifier = undefined;
+    await classifier?.release().catch(() => undefined);
+    await this.detection?.release();
+    this.gpuDevice?.destroy();
+    this.gpuDevice = undefined;
+    this.modelBytes = undefined;
+    this.trackers.clear();
+  }
+
+  private async process(image: RgbaImage, meta: FrameMeta): Promise<AnalyzeReply> {
+    const detections = this.detection ? await this.detection.detect(image) : [wholeFrame(image)];
+    const faces = detections.slice(0, this.options!.maxFaces);
+    if (meta.stream === undefined) {
+      const probabilities = await this.classifyFaces(image, faces);
+      return {
+        faces: faces.map((face, i) => this.faceResult(face, probabilities[i]!)),
+        backend: this.classifier!.backend,
+      };
+    }
+    const tracker = this.trackerFor(meta.stream);
+    const update = tracker.update(faces, meta.timestamp);
+    // Only tracks that are due are classified; stable ones reuse their smoothed scores.
+    const due = faces.flatMap((face, i) => (update.needsClassification.includes(update.trackIds[i]!) ? [i] : []));
+    const probabilities = await this.classifyFaces(
+      image,
+      due.map((i) => faces[i]!),
+    );
+    due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
+    const results = faces.map((face, i) => {
+      const trackId = update.trackIds[i]!;
+      const scores = tracker.get(trackId)?.scores;
+      return { ...this.faceResult(face, Float32Array.from(scores ?? [])), trackId };
+    });
+    return { faces: results, backend: this.classifier!.backend };
+  }
+
+  private async classifyFaces(image: RgbaImage, faces: Detection[]): Promise<Float32Array[]> {
+    const classifier = this.classifier!;
+    const perFace = classifier.elementsPerFace;
+    const batch = new Float32Array(perFace * faces.length);
+    const template = this.card!.crop?.template;
+    faces.forEach((face, i) =>
+      alignFace(
+        this.kernels,
+        image,
+        face,
+        this.card!.input,
+        template ? { template } : {},
+        batch.subarray(i * perFace, (i + 1) * perFace),
+      ),
+    );
+    return classifier.classify(batch, faces.length);
+  }
+
+  private faceResult(face: Detection, probabilities: Float32Array): FaceResult {
+    const labels = this.card!.labels;
+    let best = 0;
+    for (let k = 1; k < probabilities.length; k++) if (probabilities[k]! > probabilities[best]!) best = k;
+    const result: FaceResult = {
+      box: face.box,
+      score: face.score,
+      expression: {
+        label: labels[best]!,
+        scores: Object.fromEntries(labels.map((label, k) => [label, probabilities[k] ?? 0])),
+      },
+    };
+    if (face.landmarks.length > 0) result.landmarks = face.landmarks;
+    return result;
+  }
+
+  private trackerFor(stream: number): FaceTracker {
+    let tracker = this.trackers.get(stream);
+    if (!tracker) {
+      tracker = new FaceTracker(this.options!.tracking);
+      this.trackers.set(stream, tracker);
+    }
+    return tracker;
+  }
+
+  /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
+  private async loadKernels(baseUrl: string): Promise<'wasm-simd' | 'js'> {
+    if (!wasmSimdSupported()) return 'js';
+    const bytes = await fetchBytes(new URL(KERNELS_FILE, baseUrl).href, {
+      timeoutMs: DOWNLOAD_TIMEOUT_MS,
+      errorCode: 'E_BACKEND_UNAVAILABLE',
+    });
+    this.kernels = await createWasmKernels(bytes);
+    return 'wasm-simd';
+  }
+
+  private async attachBackend(backend: Backend): Promise<void> {
+    const options = this.options!;
+    const runtime = await OnnxRuntime.load(backend, {
+      baseUrl: options.baseUrl,
+      threads: options.threads,
+      timeoutMs: DOWNLOAD_TIMEOUT_MS,
+      onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),
+    });
+    if (backend === 'webgpu') await this.attachGpuDevice(runtime);
+    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!);
+    await this.detection?.attach(runtime);
+    const previous = this.classifier;
+    this.classifier = classifier;
+    await previous?.release().catch(() => undefined);
+  }
+
+  /**
+   * V8 first runs ORT's wasm in its baseline tier and optimises it in the background; the
+   * first runs are several times slower (85 ms vs 14 ms for the classifier's backbone in
+   * Chromium). A few runs at start pay that before the first real frame.
+   */
+  private async warmUp(): Promise<number> {
+    const started = performance.now();
+    const blank = new Float32Array(this.classifier!.elementsPerFace);
+    for (let run = 0; run < 10 && (run === 0 || performance.now() - started < 1000); run++)
+      await this.classifier!.classify(blank, 1);
+    await this.detection?.warmUp(30, 1500);
+    return performance.now() - started;
+  }
+
+  /** ORT uses our device, so we see it being lost and can move the engine to WASM. */
+  private async attachGpuDevice(runtime: OnnxRuntime): Promise<void> {
+    if (this.gpuDevice) return;
+    const device = await runtime.useOwnGpuDevice();
+    this.gpuDevice = device;
+    void device.lost.then((why) => {
+      if (!this.disposed && this.gpuDevice === device) this.recovering = this.recoverOnWasm(why);
+    });
+  }
+
+  private async recoverOnWasm(why: string): Promise<void> {
+    this.gpuDevice = undefined;
+    try {
+      await this.attachBackend('wasm');
+      this.callbacks?.backend({
+        backend: 'wasm',
+        previous: 'webgpu',
+        reason: `E_DEVICE_LOST: the WebGPU device was lost (${why})`,
+      });
+    } finally {
+      this.recovering = undefined;
+    }
+  }
+}
+
+/** With no detector, the frame is one pre-cropped face. */
+function wholeFrame(image: RgbaImage): Detection {
+  return { box: { x: 0, y: 0, width: image.width, height: image.height }, score: 1, landmarks: [] };
+}

@@ -1,0 +1,106 @@
+/**
+ * The detection stage: a FaceDetector (BlazeFace built in, or one the integrator brings as
+ * an ES module) plus its ORT session. The model bytes are kept so the session can be
+ * recreated on another backend after a lost GPU device.
+ */
+import { JadferError } from '../contract/errors.js';
+import type { DetectorOption } from '../contract/options.js';
+import type { ProgressEvent } from '../contract/types.js';
+import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
+import { fetchJson, fetchVerifiedModel } from './model-files.js';
+import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
+import { BlazeFaceDetector } from './pipeline/blazeface.js';
+import type { FaceDetector } from './pipeline/detector.js';
+import type { PixelKernels } from './pipeline/kernels.js';
+import type { Detection, RgbaImage } from './pipeline/types.js';
+
+export interface DetectorContext {
+  kernels: PixelKernels;
+  maxFaces: number;
+  minFaceSize: number;
+}
+
+/** What a custom detector module exports: `export function createDetector(card, context): FaceDetector`. */
+export type CreateDetector = (card: DetectorCard, context: DetectorContext) => FaceDetector | Promise<FaceDetector>;
+
+const BUILT_IN: Record<'blazeface' | 'blazeface-back', string> = {
+  blazeface: 'models/blazeface-front-128.json',
+  'blazeface-back': 'models/blazeface-back-256.json',
+};
+
+export class DetectionStage {
+  private session?: ModelSession;
+
+  private constructor(
+    readonly detector: FaceDetector,
+    private readonly model: Uint8Array,
+    readonly name: string,
+  ) {}
+
+  static async load(
+    option: Exclude<DetectorOption, 'none'>,
+    baseUrl: string,
+    context: DetectorContext,
+    progress: (event: ProgressEvent) => void,
+  ): Promise<DetectionStage> {
+    const custom = typeof option === 'object';
+    const cardUrl = new URL(custom ? option.card : BUILT_IN[option], baseUrl).href;
+    const json = await fetchJson(cardUrl);
+    const card = custom ? parseDetectorCard(json, cardUrl) : parseBlazeFaceCard(json, cardUrl);
+    let factory: CreateDetector = () => new BlazeFaceDetector(card as BlazeFaceCard, context);
+    if (custom) {
+      const module = (await import(/* @vite-ignore */ new URL(option.module, baseUrl).href)) as {
+        createDetector?: CreateDetector;
+      };
+      if (typeof module.createDetector !== 'function')
+        throw new JadferError('E_BAD_CONFIG', `detector module ${option.module} does not export createDetector()`);
+      factory = module.createDetector;
+    }
+    const model = await fetchVerifiedModel(new URL(card.file, cardUrl).href, card.sha256, 'detector', progress);
+    let detector: FaceDetector;
+    try {
+      detector = await factory(card, context);
+    } catch (error) {
+      throw new JadferError(
+        'E_MODEL_LOAD',
+        `detector card ${cardUrl} is not usable: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error, details: { url: cardUrl } },
+      );
+    }
+    return new DetectionStage(detector, model, card.name ?? cardUrl);
+  }
+
+  /** (Re)creates the session on the runtime's backend; the previous one, if any, is released. */
+  async attach(runtime: OnnxRuntime): Promise<void> {
+    const session = await runtime.open(this.model, this.name, {
+      inputs: [this.detector.inputSpec.name],
+      outputs: this.detector.outputNames,
+    });
+    await this.session?.release().catch(() => undefined);
+    this.session = session;
+  }
+
+  async detect(image: RgbaImage): Promise<Detection[]> {
+    const { data, frameInfo } = this.detector.preprocess(image);
+    const spec = this.detector.inputSpec;
+    const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
+    return this.detector.decode(outputs, frameInfo);
+  }
+
+  /** Runs the detector on a blank frame until `maxRuns` or `budgetMs` (see Engine.warmUp). */
+  async warmUp(maxRuns: number, budgetMs: number): Promise<number> {
+    const blank: RgbaImage = { data: new Uint8Array(64 * 48 * 4), width: 64, height: 48 };
+    const started = performance.now();
+    let runs = 0;
+    while (runs < maxRuns && performance.now() - started < budgetMs) {
+      await this.detect(blank);
+      runs++;
+    }
+    return runs;
+  }
+
+  async release(): Promise<void> {
+    await this.session?.release().catch(() => undefined);
+    this.session = undefined;
+  }
+}
