@@ -18,6 +18,7 @@ Options:
   --annotate <dir>       write <dir>/<name>.png with boxes, landmarks and labels
   --detector <name>      blazeface-back (default: small and far faces), blazeface (near faces) or none
   --model <card.json>    a classifier model card (default: the shipped model)
+  --mirror               classify each face with its mirror image too and average them
   --max-faces <n>        at most n faces per image (default 32)`;
 
 export interface AnalyzedFile {
@@ -44,6 +45,7 @@ export const analyzeCommand: Command = {
     const fer = await create({
       detector: (stringFlag(parsed, 'detector') ?? 'blazeface-back') as DetectorOption,
       maxFaces: Number(stringFlag(parsed, 'max-faces') ?? 32),
+      mirror: parsed.flags.has('mirror'),
       ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
     });
     const results: AnalyzedFile[] = [];

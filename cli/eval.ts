@@ -4,7 +4,7 @@ import { FER_EMOTIONS, loadFerPlusSplit } from '../training/data/ferplus.js';
 import { parseArgs, stringFlag } from './args.js';
 import type { Command } from './command.js';
 
-const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--json] [--limit N]
+const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--mirror] [--json] [--limit N]
 
 Scores a classifier on a FERPlus split (FER2013Train/, FER2013Valid/ or FER2013Test/ with its
 label.csv), majority-vote protocol, 8 classes: label = the emotion with most votes; images whose
@@ -12,6 +12,7 @@ top vote is unknown/NF, or whose majority is tied, are skipped and counted. Ever
 through the SDK's own preprocessing (the crop is the whole 48×48 image, as detector 'none').
 
 Prints overall accuracy, per-class accuracy, the confusion matrix and the skipped counts.
+--mirror classifies each face with its mirror image too and averages them (create()'s mirror).
 --json prints one JSON object: { accuracy, n, perClass, confusion, labels, skipped, model, data }.`;
 
 export interface EvalReport {
@@ -40,19 +41,25 @@ export const evalCommand: Command = {
     }
     const modelPath = stringFlag(parsed, 'model');
     const limit = Number(stringFlag(parsed, 'limit') ?? Infinity);
-    const report = await evaluate(data, modelPath, limit);
+    const report = await evaluate(data, modelPath, limit, parsed.flags.has('mirror'));
     if (parsed.flags.has('json')) console.log(JSON.stringify(report));
     else printReport(report);
     return 0;
   },
 };
 
-export async function evaluate(dataDir: string, modelPath: string | undefined, limit = Infinity): Promise<EvalReport> {
+export async function evaluate(
+  dataDir: string,
+  modelPath: string | undefined,
+  limit = Infinity,
+  mirror = false,
+): Promise<EvalReport> {
   const started = performance.now();
   const split = await loadFerPlusSplit(dataDir, { pixels: true, limit });
   const fer = await create({
     detector: 'none',
     device: 'wasm',
+    mirror,
     ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
   });
   const labels = FER_EMOTIONS;

@@ -13,7 +13,7 @@ const TAG = 'jadfer-camera';
 
 function createCameraElementClass(): CustomElementConstructor {
   return class JadferCameraElement extends HTMLElement {
-    static observedAttributes = ['device', 'max-faces', 'show-overlay', 'detector', 'model'];
+    static observedAttributes = ['device', 'max-faces', 'show-overlay', 'detector', 'model', 'mirror'];
     private fer?: Jadfer;
     private media?: MediaStream;
     private stream?: AsyncIterableIterator<FrameResult>;
@@ -76,6 +76,7 @@ function createCameraElementClass(): CustomElementConstructor {
         ...(maxFaces > 0 ? { maxFaces } : {}),
         ...(this.getAttribute('detector') ? { detector: this.getAttribute('detector') as DetectorOption } : {}),
         ...(this.getAttribute('model') ? { modelUrl: this.getAttribute('model')! } : {}),
+        ...(this.hasAttribute('mirror') ? { mirror: true } : {}),
       };
     }
 

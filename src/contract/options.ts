@@ -49,6 +49,12 @@ export interface CreateOptions {
   device?: DeviceOption;
   /** URL of the classifier's model card (.json) or of the .onnx beside its card. Default: the shipped jadfer-base. */
   modelUrl?: string;
+  /**
+   * Classify each face together with its mirror image and average the two views' logits: about
+   * 0.3–0.4 points more accuracy for twice the classifier's time (the model cards measure both).
+   * Any model; the integrator picks accuracy or speed. Default: false.
+   */
+  mirror?: boolean;
   /** Default: 'blazeface'. */
   detector?: DetectorOption;
   /** Where dist/ is served from. Default: the URL of the script itself. */
@@ -86,6 +92,7 @@ type FromEnvironment = 'baseUrl' | 'threads' | 'onProgress';
 export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   device: 'auto',
   modelUrl: 'models/jadfer-base.json',
+  mirror: false,
   detector: 'blazeface',
   worker: 'auto',
   maxFaces: 10,
@@ -130,6 +137,7 @@ const number =
 const SCHEMA: Record<keyof CreateOptions, Check> = {
   device: oneOf('auto', 'webgpu', 'wasm'),
   modelUrl: string,
+  mirror: boolean,
   detector: (v) =>
     typeof v === 'object' && v !== null
       ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'

@@ -8,11 +8,18 @@ export class Classifier {
   private constructor(
     private readonly session: ModelSession,
     readonly card: ClassifierCard,
+    /** Classify each face with its mirror image and average the two (create()'s `mirror` option). */
+    readonly mirror: boolean,
   ) {}
 
-  static async create(runtime: OnnxRuntime, model: Uint8Array, card: ClassifierCard): Promise<Classifier> {
+  static async create(
+    runtime: OnnxRuntime,
+    model: Uint8Array,
+    card: ClassifierCard,
+    mirror = false,
+  ): Promise<Classifier> {
     const session = await runtime.open(model, card.name, { inputs: [card.input.name], outputs: [card.output.name] });
-    return new Classifier(session, card);
+    return new Classifier(session, card, mirror);
   }
 
   get backend(): Backend {
@@ -27,12 +34,28 @@ export class Classifier {
   /** Runs `count` preprocessed faces; one batched run when the model allows it. Returns probabilities. */
   async classify(batch: Float32Array, count: number): Promise<Float32Array[]> {
     if (count === 0) return [];
-    if (this.card.input.dynamicBatch || count === 1) return this.run(batch, count);
-    const results: Float32Array[] = [];
-    for (let i = 0; i < count; i++) {
-      results.push(...(await this.run(batch.subarray(i * this.elementsPerFace, (i + 1) * this.elementsPerFace), 1)));
-    }
-    return results;
+    if (!this.mirror) return this.classifyViews(batch, count);
+    // Faces and their mirror images as one batch: twice the faces, one run.
+    const both = new Float32Array(batch.length * 2);
+    both.set(batch);
+    mirrorFaces(batch, both.subarray(batch.length), count, this.card.input.layout, this.card.input.shape);
+    const scores = await this.classifyViews(both, count * 2, false);
+    return Array.from({ length: count }, (_, i) => this.finish(mean(scores[i]!, scores[count + i]!)));
+  }
+
+  /** `finished`: softmax logits here; false returns the raw outputs (for averaging logits first). */
+  private async classifyViews(batch: Float32Array, count: number, finished = true): Promise<Float32Array[]> {
+    const rows: Float32Array[] = [];
+    if (this.card.input.dynamicBatch || count === 1) rows.push(...(await this.run(batch, count)));
+    // One face per run, one run at a time: a session runs one request at once.
+    else
+      for (let i = 0; i < count; i++)
+        rows.push(...(await this.run(batch.subarray(i * this.elementsPerFace, (i + 1) * this.elementsPerFace), 1)));
+    return finished ? rows.map((row) => this.finish(row)) : rows;
+  }
+
+  private finish(row: Float32Array): Float32Array {
+    return this.card.output.kind === 'logits' ? softmax(row) : row;
   }
 
   private async run(data: Float32Array, count: number): Promise<Float32Array[]> {
@@ -46,15 +69,35 @@ export class Classifier {
         `model ${this.card.name} returned ${values.length} values for ${count}×${classes} scores`,
       );
     }
-    return Array.from({ length: count }, (_, i) => {
-      const row = values.slice(i * classes, (i + 1) * classes);
-      return this.card.output.kind === 'logits' ? softmax(row) : row;
-    });
+    return Array.from({ length: count }, (_, i) => values.slice(i * classes, (i + 1) * classes));
   }
 
   release(): Promise<void> {
     return this.session.release();
   }
+}
+
+/** Writes each face of `src` mirrored left to right into `dst` (the width axis of the card's layout). */
+export function mirrorFaces(
+  src: Float32Array,
+  dst: Float32Array,
+  count: number,
+  layout: 'NCHW' | 'NHWC',
+  [, a, b, c]: readonly number[],
+): void {
+  // NCHW [C,H,W]: rows of W values; NHWC [H,W,C]: rows of W pixels of C values.
+  const [rows, width, pixel] = layout === 'NCHW' ? [a! * b!, c!, 1] : [a!, b!, c!];
+  const perFace = rows * width * pixel;
+  for (let f = 0; f < count; f++)
+    for (let r = 0; r < rows; r++) {
+      const row = f * perFace + r * width * pixel;
+      for (let x = 0; x < width; x++)
+        for (let k = 0; k < pixel; k++) dst[row + x * pixel + k] = src[row + (width - 1 - x) * pixel + k]!;
+    }
+}
+
+function mean(a: Float32Array, b: Float32Array): Float32Array {
+  return a.map((v, i) => (v + b[i]!) / 2);
 }
 
 export function softmax(logits: Float32Array): Float32Array {

@@ -251,7 +251,7 @@ export class Engine implements EngineApi {
       onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),
     });
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
-    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!);
+    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!, options.mirror);
     await this.detection?.attach(runtime);
     const previous = this.classifier;
     this.classifier = classifier;

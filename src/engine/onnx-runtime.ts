@@ -132,6 +132,10 @@ export class OnnxRuntime {
       return await this.ort.InferenceSession.create(model, {
         executionProviders: [this.backend],
         graphOptimizationLevel: 'all',
+        // Our graphs compute in float32; weights stored as int8 sit behind DequantizeLinear nodes that
+        // ORT would otherwise keep (to fuse them into int8 kernels, slower than float32 on WASM) and
+        // run every time. With QDQ handling off, constant folding dequantizes them once, here.
+        extra: { session: { disable_quant_qdq: '1' } },
       });
     } catch (error) {
       // WASM runs any valid model, so a failure there is the model's; on WebGPU it may be the backend's.

@@ -36,25 +36,10 @@ export function paramShapes(config: JadferConfig): Map<string, number[]> {
 
 /** Every param of `config`, read from the model's initializers (through DequantizeLinear / Cast). */
 export function paramsFromOnnx(bytes: Uint8Array, config: JadferConfig): ParamStore {
-  const graph = onnx.ModelProto.decode(bytes).graph!;
-  const initializers = new Map(graph.initializer!.map((t) => [t.name!, t as OnnxTensor]));
-  const producers = new Map(graph.node!.flatMap((n) => n.output!.map((o) => [o, n] as const)));
-  const valueOf = (name: string): Float32Array => {
-    const tensor = initializers.get(name);
-    if (tensor) return readTensor(tensor);
-    const node = producers.get(name);
-    if (node?.opType === 'Cast') return valueOf(node.input![0]!);
-    if (node?.opType === 'DequantizeLinear') {
-      const [q, scale, zero] = node.input!.map((i) => initializers.get(i));
-      if (!q || !scale) throw new Error(`${name}: DequantizeLinear without constant inputs`);
-      const axis = Number(node.attribute!.find((a) => a.name === 'axis')?.i ?? 1);
-      return dequantize(q, readTensor(scale), zero ? readTensor(zero) : undefined, axis);
-    }
-    throw new Error(`param ${name} is not in the model (no initializer, Cast or DequantizeLinear of that name)`);
-  };
+  const constant = onnxConstants(bytes);
   const store = new ParamStore();
   for (const [name, shape] of paramShapes(config)) {
-    const data = valueOf(name);
+    const { data } = constant(name);
     const count = shape.reduce((a, b) => a * b, 1);
     if (data.length !== count) throw new Error(`param ${name}: ${data.length} values in the model, ${count} expected`);
     store.set(name, shape, data);
@@ -62,13 +47,42 @@ export function paramsFromOnnx(bytes: Uint8Array, config: JadferConfig): ParamSt
   return store;
 }
 
+/**
+ * The model's constant tensors by name, as the runtime computes with them: an initializer, or the
+ * output of a DequantizeLinear / Cast that decodes one (how quantize.ts stores weights).
+ */
+export function onnxConstants(bytes: Uint8Array): (name: string) => { data: Float32Array; dims: number[] } {
+  const graph = onnx.ModelProto.decode(bytes).graph!;
+  const initializers = new Map(graph.initializer!.map((t) => [t.name!, t as OnnxTensor]));
+  const producers = new Map(graph.node!.flatMap((n) => n.output!.map((o) => [o, n] as const)));
+  return (name) => {
+    const tensor = initializers.get(name);
+    if (tensor) return { data: readTensor(tensor), dims: tensor.dims!.map(Number) };
+    const node = producers.get(name);
+    const source = node && initializers.get(node.input![0]!);
+    if (node?.opType === 'Cast' && source) return { data: readTensor(source), dims: source.dims!.map(Number) };
+    if (node?.opType === 'DequantizeLinear' && source) {
+      const [scale, zero] = node.input!.slice(1).map((i) => initializers.get(i));
+      if (!scale) throw new Error(`${name}: DequantizeLinear without a constant scale`);
+      const dims = source.dims!.map(Number);
+      const axis = Number(node.attribute!.find((a) => a.name === 'axis')?.i ?? 1);
+      return { data: dequantize(readTensor(source), dims, readTensor(scale), zero && readTensor(zero), axis), dims };
+    }
+    throw new Error(`${name} is not a constant of the model (no initializer, Cast or DequantizeLinear of that name)`);
+  };
+}
+
 export function paramsFromOnnxFile(path: string, config: JadferConfig): ParamStore {
   return paramsFromOnnx(readFileSync(path), config);
 }
 
-function dequantize(q: OnnxTensor, scale: Float32Array, zero: Float32Array | undefined, axis: number): Float32Array {
-  const values = readTensor(q);
-  const dims = q.dims!.map(Number);
+function dequantize(
+  values: Float32Array,
+  dims: number[],
+  scale: Float32Array,
+  zero: Float32Array | undefined,
+  axis: number,
+): Float32Array {
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channels = scale.length;
   return values.map((v, i) => {

@@ -32,6 +32,12 @@ export interface JadferConfig {
    * `featureShape`, as the tails that start at conv_pw_9 do.
    */
   tailLayout?: TailLayout;
+  /**
+   * The trunk's stem (3×3 stride-2 conv + ReLU6) inside the definition, so that the graph reads the
+   * image itself: how a shipped ONNX is read back whole (training/export/lift-trunk.ts). Absent in
+   * training, where the stem is frozen and runs before the definition.
+   */
+  stem?: { input: FeatureShape; channels: number };
   numClasses: number;
   /** The map the heads read: the trunk tail's output, or the cached features when there is no tail. */
   featureShape: FeatureShape;

@@ -79,6 +79,20 @@ export class OnnxOps implements Ops<string> {
     return this.g.op('Transpose', [conv], { perm: ints([0, 2, 3, 1]) });
   }
 
+  /** Full Conv in NCHW between two transposes: [3,3,Cin,Cout] → [Cout,Cin,3,3], which ORT folds. */
+  conv3x3Stride2(x: string, kernel: string, [h, w]: [number, number]): string {
+    const [top, bottom] = sameStride2Pads(h);
+    const [left, right] = sameStride2Pads(w);
+    const weight = this.g.op('Transpose', [kernel], { perm: ints([3, 2, 0, 1]) });
+    const nchw = this.g.op('Transpose', [x], { perm: ints([0, 3, 1, 2]) });
+    const conv = this.g.op('Conv', [nchw, weight], {
+      kernel_shape: ints([3, 3]),
+      pads: ints([top, left, bottom, right]),
+      strides: ints([2, 2]),
+    });
+    return this.g.op('Transpose', [conv], { perm: ints([0, 2, 3, 1]) });
+  }
+
   gelu(x: string): string {
     // Erf form: ORT fuses this pattern into its Gelu kernel.
     const erf = this.g.op('Erf', [this.g.op('Mul', [x, this.constant(Math.SQRT1_2)])]);

@@ -59,6 +59,11 @@ export interface Ops<T> {
    * padded as `sameStride2Pads` says. `inputSize` is x's [h, w] (ONNX needs explicit pads).
    */
   depthwiseConv3x3Stride2(x: T, kernel: T, inputSize: [number, number]): T;
+  /**
+   * Full 3×3 convolution at stride 2 with TF's SAME padding, NHWC `x` with `kernel` [3,3,Cin,Cout]:
+   * the trunk's stem. Inference only (the stem stays frozen: TF.js wasm has no conv filter gradient).
+   */
+  conv3x3Stride2(x: T, kernel: T, inputSize: [number, number]): T;
   sigmoid(x: T): T;
 
   /**

@@ -117,6 +117,10 @@ export class TfOps implements Ops<tf.Tensor> {
     return tf.transpose(tf.reshape(cols, [batch, Math.ceil(w / 2), Math.ceil(h / 2), c]), [0, 2, 1, 3]);
   }
 
+  conv3x3Stride2(x: tf.Tensor, kernel: tf.Tensor): tf.Tensor {
+    return tf.conv2d(x as tf.Tensor4D, kernel as tf.Tensor4D, 2, 'same');
+  }
+
   gelu(x: tf.Tensor): tf.Tensor {
     return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
   }

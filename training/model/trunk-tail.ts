@@ -23,9 +23,16 @@ export const tailParamNames = (i: number) => ({
 
 export const isTailParam = (name: string) => name.startsWith('tail.');
 
-/** The map the tail reads: what the trainer feeds and the frozen part of the export emits. */
+export const STEM_PARAMS = { kernel: 'trunk.stem.kernel', bias: 'trunk.stem.bias' };
+
+/** What the definition reads: the image when it holds the stem, else the map the tail reads (what the trainer feeds and the frozen part of the export emits). */
 export const tailInputShape = (config: JadferConfig): FeatureShape =>
-  (config.tailBlocks > 0 && config.tailLayout?.input) || config.featureShape;
+  config.stem?.input ?? ((config.tailBlocks > 0 && config.tailLayout?.input) || config.featureShape);
+
+/** The stem's output, the map the first tail block reads. */
+function stemOutput(stem: NonNullable<JadferConfig['stem']>): FeatureShape {
+  return { h: Math.ceil(stem.input.h / 2), w: Math.ceil(stem.input.w / 2), c: stem.channels };
+}
 
 export interface ResolvedBlock extends TailBlock {
   input: FeatureShape;
@@ -55,7 +62,9 @@ export function tailBlocks(config: JadferConfig): ResolvedBlock[] {
   const layout = config.tailLayout;
   if (layout && layout.blocks.length !== config.tailBlocks)
     throw new Error(`tailLayout lists ${layout.blocks.length} blocks but tailBlocks is ${config.tailBlocks}`);
-  const input = tailInputShape(config);
+  const input = config.stem ? stemOutput(config.stem) : tailInputShape(config);
+  if (config.stem && layout && JSON.stringify(layout.input) !== JSON.stringify(input))
+    throw new Error(`the stem gives [${input.h},${input.w},${input.c}] but the tail reads [${layout.input.h},${layout.input.w},${layout.input.c}]`);
   const blocks = resolve(
     input,
     layout?.blocks ?? Array.from({ length: config.tailBlocks }, () => ({ stride: 1 as const, channels: input.c })),
@@ -70,6 +79,11 @@ export function tailBlocks(config: JadferConfig): ResolvedBlock[] {
 export function trunkTail<T>(ops: Ops<T>, config: JadferConfig, featureMap: T): T {
   const pretrained = { kind: 'pretrained' } as const;
   let x = featureMap;
+  if (config.stem) {
+    const { input, channels } = config.stem;
+    const kernel = ops.param(STEM_PARAMS.kernel, [3, 3, input.c, channels], pretrained);
+    x = ops.relu6(ops.add(ops.conv3x3Stride2(x, kernel, [input.h, input.w]), ops.param(STEM_PARAMS.bias, [channels], pretrained)));
+  }
   tailBlocks(config).forEach(({ stride, input, output }, i) => {
     const names = tailParamNames(i);
     const kernel = ops.param(names.dwKernel, [3, 3, input.c, 1], pretrained);
