@@ -65,6 +65,29 @@ const modelUrl = chosenModel
     ? undefined
     : '/test-output/models/contract-test.json';
 
+const STAGE_KEYS = [
+  'transfer',
+  'pixels',
+  'detectPreprocess',
+  'detectRun',
+  'detectDecode',
+  'align',
+  'classify',
+  'track',
+  'reply',
+] as const;
+const STAGE_NAMES = [
+  'transfer',
+  'pixels',
+  'detect: preprocess',
+  'detect: run',
+  'detect: decode',
+  'align',
+  'classify',
+  'track',
+  'reply',
+];
+
 const started = Date.now();
 const loadBefore = loadavg()[0]!; // this machine may be shared: the 1-minute load average, before and after
 let kernels: any;
@@ -121,12 +144,16 @@ try {
   await browser.close();
 }
 
-const oneFace = sdk?.scenarios.find((s: any) => s.name === '1 face, blazeface');
+const oneFace = sdk?.scenarios.find((s: any) => s.name === '1 face, default');
+const fiveFaces = sdk?.scenarios.find((s: any) => s.name === '5 faces, default');
 const sdkTargets: Record<string, boolean> = sdk
   ? {
       'p50 ≤ 25 ms, 1 face (640×480)': oneFace.p50 <= 25,
       'classifier < 20 ms per face': sdk.classifier.p50 < 20,
-      'moonshot: 30 FPS sustained, 5 faces': sdk.stream5.fps >= 30,
+      '5 of 5 faces in group-3.jpg (default detector)': fiveFaces.faces === 5,
+      '5-face stream ≥ 24 FPS': sdk.stream5.fps >= 24,
+      'moonshot: 5-face stream ≥ 30 FPS': sdk.stream5.fps >= 30,
+      'every track reclassified ≥ 5 times a second (5-face stream)': sdk.stream5.classificationsPerTrackPerSecond >= 5,
     }
   : {};
 const result = {
@@ -178,8 +205,15 @@ if (!jsonOnly) {
       `| classifier only (${sdk.classifier.model}) | none | ${sdk.classifier.faces} | ${ms(sdk.classifier.p50)} | ${ms(sdk.classifier.p95)} | |`,
     );
     console.log(
-      `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped`,
+      `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped, ` +
+        `${sdk.stream5.classificationsPerTrackPerSecond.toFixed(1)} classifications per track per second`,
     );
+    const staged = [...sdk.scenarios.map((s: any) => [s.name, s.stages]), ['5-face stream', sdk.stream5.stages]];
+    console.log(`\nwhere the time goes (mean ms per frame; ${STAGE_NAMES.length} stages, then the whole call):`);
+    console.log(`| scenario | ${STAGE_NAMES.join(' | ')} | total |`);
+    console.log(`| --- | ${STAGE_NAMES.map(() => '---').join(' | ')} | --- |`);
+    for (const [name, stages] of staged)
+      console.log(`| ${name} | ${STAGE_KEYS.map((k) => ms(stages[k])).join(' | ')} | ${ms(stages.total)} |`);
   }
   if (kernels) {
     console.log('\n| kernel | TypeScript ms | WASM SIMD ms | speed-up |');

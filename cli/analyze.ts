@@ -14,7 +14,7 @@ Detects the faces in each image and recognises their expressions, on this machin
 Options:
   --json                 print one JSON object: { files: [{ file, width, height, faces | error }] }
   --annotate <dir>       write <dir>/<name>.png with boxes, landmarks and labels
-  --detector <name>      blazeface-back (default: small and far faces), blazeface (near faces) or none
+  --detector <name>      blazeface-back (default: faces from ~32 px, kiosk to signage), blazeface (near faces only) or none
   --model <card.json>    a classifier model card (default: the shipped model)
   --max-faces <n>        at most n faces per image (default 32)`;
 
@@ -40,7 +40,7 @@ export const analyzeCommand: Command = {
     const json = parsed.flags.has('json');
     const modelPath = stringFlag(parsed, 'model');
     const fer = await create({
-      detector: (stringFlag(parsed, 'detector') ?? 'blazeface-back') as DetectorOption,
+      ...(stringFlag(parsed, 'detector') ? { detector: stringFlag(parsed, 'detector') as DetectorOption } : {}),
       maxFaces: Number(stringFlag(parsed, 'max-faces') ?? 32),
       ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
     });

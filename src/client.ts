@@ -1,7 +1,7 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
 import { scriptBaseUrl } from './base-url.js';
 import { resolveOptions, type ResolvedOptions } from './config.js';
-import type { EngineInfo, FrameMeta } from './engine-api.js';
+import { epochNow, type EngineInfo, type FrameMeta } from './engine-api.js';
 import { canUseWorker } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
@@ -21,6 +21,7 @@ import type {
   ImageInput,
   JadferEvents,
   ModelInfo,
+  StageTimings,
   StreamOptions,
   StreamSource,
 } from './types.js';
@@ -41,6 +42,7 @@ export class Jadfer {
   private currentBackend: Backend;
   private info: EngineInfo;
   private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+  private latestTimings?: StageTimings;
 
   private constructor(
     private readonly engine: EngineSupervisor,
@@ -137,6 +139,11 @@ export class Jadfer {
     return this.info.kernels;
   }
 
+  /** Where the latest frame's time went (`analyze()` or `stream()`), per stage; undefined before the first. */
+  get lastTimings(): StageTimings | undefined {
+    return this.latestTimings;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -219,13 +226,14 @@ export class Jadfer {
   private async analyzeFrame(
     image: ImageInput,
     owned: boolean,
-    meta: FrameMeta,
-  ): Promise<{ faces: FaceResult[]; backend: Backend }> {
+    frame: Omit<FrameMeta, 'sentAt'>,
+  ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
+    const sentAt = epochNow();
     const { payload, transfer } = await prepareFrame(image, owned);
     const link = await this.engine.link();
     const reply = await withTimeout(
-      link.analyze(payload, meta, transfer),
+      link.analyze(payload, { ...frame, sentAt }, transfer),
       this.options.timeouts.analyzeMs,
       'analyze',
     ).catch((error: unknown) => {
@@ -234,7 +242,11 @@ export class Jadfer {
       throw error;
     });
     this.currentBackend = reply.backend;
-    return reply;
+    const answered = epochNow();
+    const { receivedAt, repliedAt, ...engine } = reply.timings;
+    const timings = { ...engine, transfer: receivedAt - sentAt, reply: answered - repliedAt, total: answered - sentAt };
+    this.latestTimings = timings;
+    return { faces: reply.faces, backend: reply.backend, timings };
   }
 
   private assertAlive(): void {

@@ -20,7 +20,7 @@ export interface ResolvedOptions {
 
 export const DEFAULTS = {
   device: 'auto',
-  detector: 'blazeface',
+  detector: 'blazeface-back',
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,

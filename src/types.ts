@@ -3,8 +3,10 @@
 export type Backend = 'webgpu' | 'wasm';
 export type DeviceOption = 'auto' | Backend;
 /**
- * 'blazeface' (default): MediaPipe BlazeFace front 128×128, for faces near the camera.
- * 'blazeface-back': the 256×256 model, for smaller, farther faces (groups, signage).
+ * 'blazeface-back' (default): MediaPipe BlazeFace full range ("back"), run at 256×192 (a 4:3 frame
+ * without padding): faces from about 32 px wide in a 640×480 frame (4 m from a signage camera) to
+ * kiosk distance.
+ * 'blazeface': the front 128×128 model, cheaper, for faces near the camera only (≥ ~96 px at 640×480).
  * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
  * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
  * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
@@ -70,6 +72,34 @@ export interface FrameResult {
   droppedTotal: number;
   /** 0-based index of this result within the stream. */
   index: number;
+  /** Where this frame's time went. */
+  timings: StageTimings;
+}
+
+/** Where one frame's time went, in ms: every stage of `analyze()` and `stream()` has an owner. */
+export interface StageTimings {
+  /** From the call to the engine holding the frame: reading or cloning it, posting it to the worker. */
+  transfer: number;
+  /** The frame's pixels to RGBA in the engine (drawing a bitmap or video frame, expanding RGB or gray). */
+  pixels: number;
+  /** Detection: the frame resized and normalised into the detector's input. */
+  detectPreprocess: number;
+  /** Detection: the detector model. */
+  detectRun: number;
+  /** Detection: anchors, scores, non-maximum suppression. */
+  detectDecode: number;
+  /** Faces warped to the classifier's crop. */
+  align: number;
+  /** The classifier model, all faces of the frame in one batch. */
+  classify: number;
+  /** Track association, the classification schedule and smoothing (streams only). */
+  track: number;
+  /** From the engine's answer to the caller having it (the worker's reply message). */
+  reply: number;
+  /** The whole call, as the caller sees it. */
+  total: number;
+  /** Faces the classifier ran on in this frame (a stream classifies only the tracks that are due). */
+  classified: number;
 }
 
 /** Raw pixels: RGBA (4 bytes per pixel), RGB (3) or gray (1), inferred from the length. */

@@ -3,14 +3,16 @@
  * ONNX Runtime sessions, and turns frames into face results:
  * detect → align (similarity warp, our SIMD kernels) → classify all faces in one batch → track.
  */
-import type {
-  AnalyzeReply,
-  EngineApi,
-  EngineCallbacks,
-  EngineInfo,
-  EngineInit,
-  FrameMeta,
-  FramePayload,
+import {
+  epochNow,
+  type AnalyzeReply,
+  type EngineApi,
+  type EngineCallbacks,
+  type EngineInfo,
+  type EngineInit,
+  type EngineTimings,
+  type FrameMeta,
+  type FramePayload,
 } from '../src/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../src/errors.js';
 import type { Backend, FaceResult } from '../src/types.js';
@@ -100,11 +102,14 @@ export class Engine implements EngineApi {
   }
 
   async analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply> {
+    const receivedAt = epochNow();
     if (this.disposed) throw new JadferError('E_DISPOSED', 'engine is disposed');
     if (!this.classifier) throw new JadferError('E_INTERNAL', 'engine is not initialised');
     let image: RgbaImage;
+    const timings = newTimings(receivedAt);
     try {
       image = await payloadToRgba(frame);
+      timings.pixels = epochNow() - receivedAt;
     } catch (error) {
       throw toJadferError(
         error,
@@ -114,12 +119,12 @@ export class Engine implements EngineApi {
     }
     if (this.recovering) await this.recovering;
     try {
-      return await this.process(image, meta);
+      return await this.process(image, meta, timings);
     } catch (error) {
       // A frame caught by a device loss is not lost: it is rerun once on WASM.
       if (this.recovering) {
         await this.recovering;
-        return this.process(image, meta);
+        return this.process(image, meta, newTimings(receivedAt, timings.pixels));
       }
       throw toJadferError(error, 'E_INTERNAL');
     }
@@ -156,36 +161,41 @@ export class Engine implements EngineApi {
     this.trackers.clear();
   }
 
-  private async process(image: RgbaImage, meta: FrameMeta): Promise<AnalyzeReply> {
-    const detections = this.detection ? await this.detection.detect(image) : [wholeFrame(image)];
+  private async process(image: RgbaImage, meta: FrameMeta, timings: EngineTimings): Promise<AnalyzeReply> {
+    const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
     const faces = detections.slice(0, this.options!.maxFaces);
+    const backend = this.classifier!.backend;
     if (meta.stream === undefined) {
-      const probabilities = await this.classifyFaces(image, faces);
-      return {
-        faces: faces.map((face, i) => this.faceResult(face, probabilities[i]!)),
-        backend: this.classifier!.backend,
-      };
+      const probabilities = await this.classifyFaces(image, faces, timings);
+      const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
+      return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
     }
+    let started = performance.now();
     const tracker = this.trackerFor(meta.stream);
     const update = tracker.update(faces, meta.timestamp);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
     const due = faces.flatMap((face, i) => (update.needsClassification.includes(update.trackIds[i]!) ? [i] : []));
+    timings.track += performance.now() - started;
     const probabilities = await this.classifyFaces(
       image,
       due.map((i) => faces[i]!),
+      timings,
     );
+    started = performance.now();
     due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
       const trackId = update.trackIds[i]!;
       const scores = tracker.get(trackId)?.scores;
       return { ...this.faceResult(face, Float32Array.from(scores ?? [])), trackId };
     });
-    return { faces: results, backend: this.classifier!.backend };
+    timings.track += performance.now() - started;
+    return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
   }
 
-  private async classifyFaces(image: RgbaImage, faces: Detection[]): Promise<Float32Array[]> {
+  private async classifyFaces(image: RgbaImage, faces: Detection[], timings: EngineTimings): Promise<Float32Array[]> {
     const classifier = this.classifier!;
     const perFace = classifier.elementsPerFace;
+    const started = performance.now();
     const batch = new Float32Array(perFace * faces.length);
     const template = this.card!.crop?.template;
     faces.forEach((face, i) =>
@@ -198,7 +208,12 @@ export class Engine implements EngineApi {
         batch.subarray(i * perFace, (i + 1) * perFace),
       ),
     );
-    return classifier.classify(batch, faces.length);
+    const aligned = performance.now();
+    const probabilities = await classifier.classify(batch, faces.length);
+    timings.align += aligned - started;
+    timings.classify += performance.now() - aligned;
+    timings.classified += faces.length;
+    return probabilities;
   }
 
   private faceResult(face: Detection, probabilities: Float32Array): FaceResult {
@@ -306,6 +321,21 @@ export class Engine implements EngineApi {
       this.recovering = undefined;
     }
   }
+}
+
+function newTimings(receivedAt: number, pixels = 0): EngineTimings {
+  return {
+    receivedAt,
+    repliedAt: 0,
+    pixels,
+    detectPreprocess: 0,
+    detectRun: 0,
+    detectDecode: 0,
+    align: 0,
+    classify: 0,
+    track: 0,
+    classified: 0,
+  };
 }
 
 /** With no detector, the frame is one pre-cropped face. */

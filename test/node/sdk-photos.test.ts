@@ -32,8 +32,8 @@ before(async () => {
   if (missing) return;
   writeContractModel(models.pathname);
   const { create } = await import(dist.href);
+  // The default detector, as users get it.
   fer = await create({
-    detector: 'blazeface-back',
     modelUrl: new URL('contract-test.json', models).href,
     tracking: { confirmHits: 2 },
   });
@@ -53,6 +53,30 @@ test('a portrait gives one face with a box inside the frame and six landmarks', 
   assert.ok(face.score > 0.5);
   assert.equal(Object.keys(face.expression.scores).length, 8);
   assert.equal(face.trackId, undefined, 'single images are not tracked');
+});
+
+test('the default detector finds all 5 small faces of group-3 in a 640×480 frame', { skip: missing }, async () => {
+  const { data } = await sharp(new URL('group-3.jpg', photos).pathname)
+    .resize({ width: 640, height: 480, fit: 'contain', background: '#000' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const faces = await fer.analyze({ data: new Uint8Array(data), width: 640, height: 480 });
+  assert.equal(faces.length, 5);
+  for (const face of faces) assert.ok(face.box.width < 80, `group-3's faces are ~55 px wide, got ${face.box.width}`);
+});
+
+test('every stage of a frame is timed, and the stages fit in the whole call', { skip: missing }, async () => {
+  await fer.analyze(await rgba('group-4.jpg'));
+  const t = fer.lastTimings;
+  const stages = ['transfer', 'pixels', 'detectPreprocess', 'detectRun', 'detectDecode', 'align', 'classify', 'track'];
+  for (const key of [...stages, 'reply', 'total'])
+    assert.ok(Number.isFinite(t[key]) && t[key] >= 0, `${key}: ${t[key]}`);
+  for (const key of ['detectRun', 'classify', 'total']) assert.ok(t[key] > 0, `${key} took time`);
+  assert.equal(t.track, 0, 'single images are not tracked');
+  assert.equal(t.classified, 6);
+  const sum = stages.reduce((n, key) => n + t[key], 0) + t.reply;
+  assert.ok(sum <= t.total + 0.5, `stages ${sum} ms within the call's ${t.total} ms`);
 });
 
 test('all faces of a group photo are classified in one call', { skip: missing }, async () => {
