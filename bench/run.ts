@@ -153,7 +153,8 @@ const sdkTargets: Record<string, boolean> = sdk
       '5 of 5 faces in group-3.jpg (default detector)': fiveFaces.faces === 5,
       '5-face stream ≥ 24 FPS': sdk.stream5.fps >= 24,
       'moonshot: 5-face stream ≥ 30 FPS': sdk.stream5.fps >= 30,
-      'every track reclassified ≥ 5 times a second (5-face stream)': sdk.stream5.classificationsPerTrackPerSecond >= 5,
+      'every track reclassified ≥ 5 times a second (5-face stream)':
+        sdk.stream5.classificationsPerTrackPerSecond.min >= 5,
     }
   : {};
 const result = {
@@ -205,8 +206,9 @@ if (!jsonOnly) {
       `| classifier only (${sdk.classifier.model}) | none | ${sdk.classifier.faces} | ${ms(sdk.classifier.p50)} | ${ms(sdk.classifier.p95)} | |`,
     );
     console.log(
-      `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped, ` +
-        `${sdk.stream5.classificationsPerTrackPerSecond.toFixed(1)} classifications per track per second`,
+      `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped; ` +
+        `each of its ${sdk.stream5.tracks} tracks reclassified ${sdk.stream5.classificationsPerTrackPerSecond.min.toFixed(1)}–${sdk.stream5.classificationsPerTrackPerSecond.max.toFixed(1)} times a second ` +
+        `(${sdk.stream5.classifiedPerFrame.toFixed(2)} faces classified per frame); time to first label for 5 new faces ${ms(sdk.firstLabel.ms)} ms`,
     );
     const staged = [...sdk.scenarios.map((s: any) => [s.name, s.stages]), ['5-face stream', sdk.stream5.stages]];
     console.log(`\nwhere the time goes (mean ms per frame; ${STAGE_NAMES.length} stages, then the whole call):`);

@@ -76,6 +76,7 @@ const SMOOTHING_KINDS: Record<string, Record<string, Check>> = {
 };
 const TRACKING_SCHEMA: Record<string, Check> = {
   reclassifyEveryMs: number(0),
+  classifyPerFrame: integer(1, 64),
   lostTimeoutMs: number(0),
   confirmHits: integer(1, 100),
   smoothing: (v) => {

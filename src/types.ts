@@ -22,8 +22,13 @@ export type SmoothingOptions =
 /** How stream() keeps identities across frames (analyze() of single images does not track). */
 export interface TrackingOptions {
   smoothing?: SmoothingOptions;
-  /** Confirmed, stable tracks re-run the classifier only this often (ms); 0 = every frame. */
+  /**
+   * A labelled track re-runs the classifier once this long has passed (ms; default 150, ≈ 6.7 times
+   * a second); 0 = every track on every frame. A new track is classified on the frame it appears.
+   */
   reclassifyEveryMs?: number;
+  /** At most this many labelled tracks are reclassified per frame, longest waiting first (default 2). */
+  classifyPerFrame?: number;
   /** A track unseen this long is dropped. */
   lostTimeoutMs?: number;
   /** Consecutive detections before a track is confirmed. */
@@ -57,6 +62,12 @@ export interface FaceResult {
   score: number;
   expression: ExpressionResult;
   trackId?: number;
+  /**
+   * Streams: the timestamp of the frame on which the classifier last ran for this track (its
+   * scores are smoothed since then). Tracks are reclassified on a staggered schedule, so this is
+   * often an earlier frame.
+   */
+  classifiedAt?: number;
 }
 
 export interface FrameResult {

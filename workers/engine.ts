@@ -184,9 +184,12 @@ export class Engine implements EngineApi {
     started = performance.now();
     due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
-      const trackId = update.trackIds[i]!;
-      const scores = tracker.get(trackId)?.scores;
-      return { ...this.faceResult(face, Float32Array.from(scores ?? [])), trackId };
+      const track = tracker.get(update.trackIds[i]!)!;
+      return {
+        ...this.faceResult(face, Float32Array.from(track.scores ?? [])),
+        trackId: track.id,
+        classifiedAt: track.lastClassifiedMs!,
+      };
     });
     timings.track += performance.now() - started;
     return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
@@ -235,10 +238,11 @@ export class Engine implements EngineApi {
   private trackerFor(stream: number): FaceTracker {
     let tracker = this.trackers.get(stream);
     if (!tracker) {
-      const { smoothing, reclassifyEveryMs, lostTimeoutMs, confirmHits } = this.options!.tracking;
+      const { smoothing, reclassifyEveryMs, classifyPerFrame, lostTimeoutMs, confirmHits } = this.options!.tracking;
       tracker = new FaceTracker({
         ...(smoothing ? { smoothing } : {}),
         ...(reclassifyEveryMs !== undefined ? { reclassifyEveryMs } : {}),
+        ...(classifyPerFrame !== undefined ? { classifyPerFrame } : {}),
         ...(lostTimeoutMs !== undefined ? { lostTimeoutMs } : {}),
         ...(confirmHits !== undefined ? { confirmHits } : {}),
       });

@@ -1,7 +1,11 @@
 /**
  * Multi-face tracker: stable track ids across frames, a Tentative → Confirmed → Lost
- * lifecycle, per-track smoothing of expression scores, and the re-classification
- * schedule (which tracks the engine must run the classifier on this frame).
+ * lifecycle, per-track smoothing of expression scores, and the classification schedule
+ * (which tracks the engine runs the classifier on this frame). The schedule is staggered:
+ * a track without a label is classified on the frame it appears; the others are
+ * reclassified every `reclassifyEveryMs`, at most `classifyPerFrame` of them per frame,
+ * the longest-waiting first, so five faces cost about one classifier run per frame
+ * instead of five, and smoothing keeps their labels steady in between.
  *
  * Association is greedy: first by IoU against each track's motion-predicted box, then,
  * for what is left, by centre distance relative to face size (fast motion, or a detector
@@ -23,8 +27,10 @@ export interface TrackerOptions {
   /** How long a confirmed track survives unseen (state 'lost') before removal. Default 1000 ms. */
   lostTimeoutMs: number;
   smoothing: SmoothingOptions;
-  /** Confirmed tracks re-run the classifier only this often; 0 = every frame. Default 0. */
+  /** A labelled track is reclassified once this long has passed; 0 = every frame. Default 150 (≈ 6.7/s). */
   reclassifyEveryMs: number;
+  /** At most this many labelled tracks are reclassified per frame (tracks with no label yet always are). Default 2. */
+  classifyPerFrame: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
@@ -33,7 +39,8 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   confirmHits: 3,
   lostTimeoutMs: 1000,
   smoothing: { kind: 'ema', alpha: 0.4 },
-  reclassifyEveryMs: 0,
+  reclassifyEveryMs: 150,
+  classifyPerFrame: 2,
 };
 
 export interface Track {
@@ -130,15 +137,25 @@ export class FaceTracker {
       }
     });
 
-    const needsClassification = trackIds.filter((id) => {
-      const t = this.tracks.get(id)!;
-      return (
-        t.state !== 'confirmed' ||
-        t.lastClassifiedMs === undefined ||
-        timestampMs - t.lastClassifiedMs >= this.options.reclassifyEveryMs
-      );
-    });
-    return { tracks: [...this.tracks.values()], trackIds, needsClassification, removed };
+    return {
+      tracks: [...this.tracks.values()],
+      trackIds,
+      needsClassification: this.due(trackIds, timestampMs),
+      removed,
+    };
+  }
+
+  /** New tracks first, all of them; then the labelled tracks that are due, longest waiting first, up to the cap. */
+  private due(trackIds: number[], timestampMs: number): number[] {
+    const tracks = trackIds.map((id) => this.tracks.get(id)!);
+    const unlabelled = tracks.filter((t) => t.lastClassifiedMs === undefined);
+    const { reclassifyEveryMs, classifyPerFrame } = this.options;
+    const waiting = (t: Track) => timestampMs - t.lastClassifiedMs!;
+    const stale = tracks
+      .filter((t) => t.lastClassifiedMs !== undefined && waiting(t) >= reclassifyEveryMs)
+      .sort((a, b) => waiting(b) - waiting(a) || a.id - b.id)
+      .slice(0, reclassifyEveryMs === 0 ? undefined : classifyPerFrame);
+    return [...unlabelled, ...stale].map((t) => t.id);
   }
 
   /** Records fresh classifier scores for a track; returns (and stores) the smoothed vector. */
