@@ -141,7 +141,8 @@ describe('stream() and dispose()', () => {
       modelUrl: CONTRACT_MODEL,
       baseUrl: BASE_URL,
       detector: 'none',
-      tracking: { smoothing: { kind: 'ema', alpha: 0.4 } },
+      // Every frame reclassified (the default staggers them), so the second frame's scores are smoothed.
+      tracking: { smoothing: { kind: 'ema', alpha: 0.4 }, reclassifyEveryMs: 0 },
     });
     try {
       async function* frames() {
