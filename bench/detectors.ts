@@ -15,11 +15,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
-import { BlazeFaceDetector, type BlazeFaceCard } from '../workers/pipeline/blazeface.js';
-import { createWasmKernels } from '../workers/pipeline/kernels-wasm.js';
-import type { PixelKernels } from '../workers/pipeline/kernels.js';
-import { weightedNms } from '../workers/pipeline/nms.js';
-import type { Detection, RgbaImage } from '../workers/pipeline/types.js';
+import { BlazeFaceDetector, type BlazeFaceCard } from '../src/engine/pipeline/blazeface.js';
+import { createWasmKernels } from '../src/engine/pipeline/kernels-wasm.js';
+import type { PixelKernels } from '../src/engine/pipeline/kernels.js';
+import { weightedNms } from '../src/engine/pipeline/nms.js';
+import type { Detection, RgbaImage } from '../src/engine/pipeline/types.js';
 import { matchFaces, SCALE_SET_SIZES, scaleFrames, type ScaleFrame, type SourceFace } from './scale-set.js';
 
 const root = new URL('../', import.meta.url);

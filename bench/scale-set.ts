@@ -10,8 +10,8 @@
  * edge frames a face. Everything is deterministic (seeded).
  */
 import sharp from 'sharp';
-import type { Box } from '../src/types.js';
-import type { RgbaImage } from '../workers/pipeline/types.js';
+import type { Box } from '../src/contract/types.js';
+import type { RgbaImage } from '../src/engine/pipeline/types.js';
 
 export const FRAME_WIDTH = 640;
 export const FRAME_HEIGHT = 480;

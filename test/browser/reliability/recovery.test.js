@@ -14,13 +14,15 @@ describe('worker crash recovery', () => {
     const errors = [];
     fer.on('error', (error) => errors.push(error.code));
     let crashed = false;
+    const labels = [];
+    // Frames until 15 results are in: the latest frame wins, so a slow restart (a loaded machine) drops
+    // frames, and a fixed number of them made this a wall-clock test. The cap only ends a stuck stream.
     async function* frames() {
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; i < 2000 && labels.length < 15; i++) {
         yield grayImageData(i < 10 ? 0 : 255);
         await new Promise((resolve) => setTimeout(resolve, 30));
       }
     }
-    const labels = [];
     try {
       for await (const result of fer.stream(frames())) {
         labels.push(result.faces[0].expression.label);
@@ -34,7 +36,7 @@ describe('worker crash recovery', () => {
     }
     expect(errors).to.include('E_WORKER_CRASHED');
     console.log(`RELIABILITY ${JSON.stringify({ faults: 1 })}`);
-    expect(labels.length).to.be.greaterThan(10, 'results kept coming after the restart');
+    expect(labels.length).to.be.at.least(15, 'results kept coming after the restart');
     expect(labels.at(-1)).to.equal(expectedLabel(255));
   });
 
