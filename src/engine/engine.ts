@@ -28,6 +28,7 @@ import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
 import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js';
+import { covers, PassCycle } from './pipeline/passes.js';
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
@@ -41,7 +42,8 @@ export class Engine implements EngineApi {
   private classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
-  private readonly trackers = new Map<number, FaceTracker>();
+  /** Per stream: its tracks, and whose turn it is among the detection passes. */
+  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
   private gpuDevice?: GPUDevice;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
@@ -131,7 +133,7 @@ export class Engine implements EngineApi {
   }
 
   async endStream(stream: number): Promise<void> {
-    this.trackers.delete(stream);
+    this.streams.delete(stream);
   }
 
   async simulateDeviceLoss(): Promise<boolean> {
@@ -158,23 +160,34 @@ export class Engine implements EngineApi {
     this.gpuDevice?.destroy();
     this.gpuDevice = undefined;
     this.modelBytes = undefined;
-    this.trackers.clear();
+    this.streams.clear();
   }
 
   private async process(image: RgbaImage, meta: FrameMeta, timings: EngineTimings): Promise<AnalyzeReply> {
-    const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
-    const faces = detections.slice(0, this.options!.maxFaces);
     const backend = this.classifier!.backend;
+    const maxFaces = this.options!.maxFaces;
     if (meta.stream === undefined) {
+      const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
+      const faces = detections.slice(0, maxFaces);
       const probabilities = await this.classifyFaces(image, faces, timings);
       const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
       return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
     }
+    // A stream takes turns between the whole frame and zoomed tiles (small, far faces); the
+    // tracker carries the faces a pass cannot see.
+    const { tracker, passes } = this.streamState(meta.stream);
+    const input = this.detection?.inputSize;
+    const pass = input && passes.next(image.width, image.height, input.width, input.height);
+    const detections = this.detection ? await this.detection.detect(image, timings, pass) : [wholeFrame(image)];
     let started = performance.now();
-    const tracker = this.trackerFor(meta.stream);
-    const update = tracker.update(faces, meta.timestamp);
+    const update = tracker.update(detections.slice(0, maxFaces), meta.timestamp, pass && ((box) => covers(pass, box)));
+    const tracked = [
+      ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
+      ...update.carried.map((c) => ({ id: c.id, face: c.detection })),
+    ].slice(0, maxFaces);
+    const faces = tracked.map((t) => t.face);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
-    const due = faces.flatMap((face, i) => (update.needsClassification.includes(update.trackIds[i]!) ? [i] : []));
+    const due = tracked.flatMap((t, i) => (update.needsClassification.includes(t.id) ? [i] : []));
     timings.track += performance.now() - started;
     const probabilities = await this.classifyFaces(
       image,
@@ -182,9 +195,9 @@ export class Engine implements EngineApi {
       timings,
     );
     started = performance.now();
-    due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
+    due.forEach((faceIndex, k) => tracker.setScores(tracked[faceIndex]!.id, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
-      const track = tracker.get(update.trackIds[i]!)!;
+      const track = tracker.get(tracked[i]!.id)!;
       return {
         ...this.faceResult(face, Float32Array.from(track.scores ?? [])),
         trackId: track.id,
@@ -235,20 +248,21 @@ export class Engine implements EngineApi {
     return result;
   }
 
-  private trackerFor(stream: number): FaceTracker {
-    let tracker = this.trackers.get(stream);
-    if (!tracker) {
+  private streamState(stream: number): { tracker: FaceTracker; passes: PassCycle } {
+    let state = this.streams.get(stream);
+    if (!state) {
       const { smoothing, reclassifyEveryMs, classifyPerFrame, lostTimeoutMs, confirmHits } = this.options!.tracking;
-      tracker = new FaceTracker({
+      const tracker = new FaceTracker({
         ...(smoothing ? { smoothing } : {}),
         ...(reclassifyEveryMs !== undefined ? { reclassifyEveryMs } : {}),
         ...(classifyPerFrame !== undefined ? { classifyPerFrame } : {}),
         ...(lostTimeoutMs !== undefined ? { lostTimeoutMs } : {}),
         ...(confirmHits !== undefined ? { confirmHits } : {}),
       });
-      this.trackers.set(stream, tracker);
+      state = { tracker, passes: new PassCycle() };
+      this.streams.set(stream, state);
     }
-    return tracker;
+    return state;
   }
 
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */

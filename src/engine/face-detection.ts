@@ -11,6 +11,7 @@ import type { Ort } from './ort-runtime.js';
 import { BlazeFaceDetector, type BlazeFaceCard } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
 import type { PixelKernels } from './pipeline/kernels.js';
+import { inView, REPORT_MARGIN, type DetectionPass } from './pipeline/passes.js';
 import type { Detection, RgbaImage } from './pipeline/types.js';
 import { checkSessionNames, createSession } from './sessions.js';
 
@@ -96,8 +97,35 @@ export class DetectionStage {
     this.ort = ort;
   }
 
-  /** Faces in `image`; each step's time is added to `timings` when given. */
-  async detect(image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
+  /** The detector's input size, which sets what each detection pass can see (pipeline/passes.ts). */
+  get inputSize(): { width: number; height: number } {
+    return this.detector.inputSpec;
+  }
+
+  /**
+   * Faces in `image`, or in the part of it that `pass` sees (then only faces below the pass's
+   * maxSize and not cut by a tile's inner edge); each step's time is added to `timings` when given.
+   */
+  async detect(image: RgbaImage, timings?: DetectionTimings, pass?: DetectionPass): Promise<Detection[]> {
+    if (!pass || (pass.region.width === image.width && pass.region.height === image.height))
+      return this.detectWhole(image, timings);
+    const { x, y, width, height } = pass.region;
+    const tile = new Uint8Array(width * height * 4);
+    for (let row = 0; row < height; row++) {
+      const start = ((y + row) * image.width + x) * 4;
+      tile.set(image.data.subarray(start, start + width * 4), row * width * 4);
+    }
+    const found = (await this.detectWhole({ data: tile, width, height }, timings)).map((d) => ({
+      ...d,
+      box: { ...d.box, x: d.box.x + x, y: d.box.y + y },
+      landmarks: d.landmarks.map((p) => ({ x: p.x + x, y: p.y + y })),
+    }));
+    // Larger faces are the whole-frame pass's; faces cut by the tile's edge are another tile's.
+    const largest = pass.maxSize * REPORT_MARGIN;
+    return found.filter((d) => Math.min(d.box.width, d.box.height) < largest && inView(pass, d.box));
+  }
+
+  private async detectWhole(image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
     const t0 = performance.now();
     const { data, frameInfo } = this.detector.preprocess(image);
     const spec = this.detector.inputSpec;
