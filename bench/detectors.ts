@@ -15,7 +15,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
-import { BlazeFaceDetector, type BlazeFaceCard } from '../src/engine/pipeline/blazeface.js';
+import { parseBlazeFaceCard, type BlazeFaceCard } from '../src/engine/model-card.js';
+import { BlazeFaceDetector } from '../src/engine/pipeline/blazeface.js';
 import { createWasmKernels } from '../src/engine/pipeline/kernels-wasm.js';
 import type { PixelKernels } from '../src/engine/pipeline/kernels.js';
 import { weightedNms } from '../src/engine/pipeline/nms.js';
@@ -34,7 +35,7 @@ export interface DetectorOption {
 }
 
 const readCard = (name: string): BlazeFaceCard =>
-  JSON.parse(readFileSync(new URL(`models/${name}.json`, root), 'utf8')) as BlazeFaceCard;
+  parseBlazeFaceCard(JSON.parse(readFileSync(new URL(`models/${name}.json`, root), 'utf8')), name);
 
 /** The card for the same graph at another input size (anchors, scales and output shapes follow). */
 export function blazeFaceCardAt(card: BlazeFaceCard, width: number, height: number): BlazeFaceCard {
@@ -71,7 +72,10 @@ function blazeFace(card: BlazeFaceCard, run: ort.InferenceSession, kernels: Pixe
     const outputs = await run.run({
       [detector.inputSpec.name]: new ort.Tensor('float32', data, detector.inputSpec.shape),
     });
-    return detector.decode(outputs as Record<string, { data: unknown }>, frameInfo);
+    const named = Object.fromEntries(
+      Object.entries(outputs).map(([name, tensor]) => [name, tensor.data as Float32Array]),
+    );
+    return detector.decode(named, frameInfo);
   };
   return detect;
 }
