@@ -1,14 +1,14 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
-import { scriptBaseUrl } from './base-url.js';
+import { assetsUnder, bundledAssets, folderUrl, sdkFolder, type Assets } from './assets.js';
 import { resolveOptions, type ResolvedOptions } from './config.js';
-import type { EngineInfo, FrameMeta } from '../contract/engine-api.js';
+import type { DetectorFiles, EngineInfo, FrameMeta } from '../contract/engine-api.js';
 import { canUseWorker } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
 import { isDeno } from '../contract/platform.js';
-import { DEFAULT_MODEL_CARD } from './models.js';
+import { checkAssets } from './preflight.js';
 import { streamResults } from './stream.js';
 import { withTimeout } from './timeout.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
@@ -16,6 +16,7 @@ import type {
   AnalyzeOptions,
   Backend,
   CreateOptions,
+  DetectorOption,
   FaceResult,
   FrameResult,
   ImageInput,
@@ -54,10 +55,18 @@ export class Jadfer {
   /** Loads the models and warms the engine up; resolves when the first analyze can run. */
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
     const resolved = resolveOptions(options);
-    const baseUrl = new URL(resolved.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
+    const baseUrl = resolved.baseUrl === undefined ? undefined : folderUrl(resolved.baseUrl);
+    const assets = baseUrl ? assetsUnder(baseUrl) : bundledAssets();
+    const userBase = baseUrl ?? sdkFolder();
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker())
       throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
+    const classifier = resolved.modelUrl ? { card: resolveCardUrl(resolved.modelUrl, userBase) } : assets.classifier;
+    const detector = detectorFiles(resolved.detector, assets, userBase);
+    await checkAssets(
+      { baseUrl, assets, classifier, detector, useWorker, device: resolved.device },
+      resolved.timeouts.createMs,
+    );
     const webGpuProblemFound =
       useWorker && resolved.device === 'auto'
         ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
@@ -70,9 +79,9 @@ export class Jadfer {
       createTimeoutMs: resolved.timeouts.createMs,
       init: {
         device: resolved.device,
-        cardUrl: resolveCardUrl(resolved.modelUrl ?? DEFAULT_MODEL_CARD, baseUrl),
-        baseUrl,
-        detector: resolved.detector,
+        classifier,
+        runtime: assets.runtime,
+        detector,
         threads: resolved.threads ?? defaultThreads(),
         maxFaces: resolved.maxFaces,
         minFaceSize: resolved.minFaceSize,
@@ -252,6 +261,12 @@ declare global {
      */
     readonly asyncDispose: unique symbol;
   }
+}
+
+function detectorFiles(option: DetectorOption, assets: Assets, userBase: string): DetectorFiles | 'none' {
+  if (option === 'none') return 'none';
+  if (typeof option === 'string') return assets.detectors[option];
+  return { card: new URL(option.card, userBase).href, module: new URL(option.module, userBase).href };
 }
 
 function resolveCardUrl(modelUrl: string, baseUrl: string): string {

@@ -5,7 +5,6 @@
 import type {
   Backend,
   BackendEvent,
-  DetectorOption,
   DeviceOption,
   FaceResult,
   ModelInfo,
@@ -18,11 +17,30 @@ export type FramePayload =
   | { kind: 'videoframe'; frame: VideoFrame }
   | { kind: 'pixels'; data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
 
+/** A model: its card, and its .onnx when the URL is known (a bundler renamed it); else the card's `file`, beside it. */
+export interface ModelFiles {
+  card: string;
+  model?: string;
+}
+
+/** The engine's runtime files, as absolute URLs (src/assets.ts). */
+export interface RuntimeFiles {
+  /** Our SIMD preprocessing kernels. */
+  kernels: string;
+  /** ONNX Runtime's glue script and wasm, per build: WASM-only, and WebGPU (JSPI). */
+  ort: Record<Backend, { glue: string; wasm: string }>;
+}
+
+/** A detector's files; `module` is a custom detector's ES module (see DetectorOption). */
+export interface DetectorFiles extends ModelFiles {
+  module?: string;
+}
+
 export interface EngineInit {
   device: DeviceOption;
-  cardUrl: string;
-  baseUrl: string;
-  detector: DetectorOption;
+  classifier: ModelFiles;
+  runtime: RuntimeFiles;
+  detector: DetectorFiles | 'none';
   threads: number;
   maxFaces: number;
   minFaceSize: number;

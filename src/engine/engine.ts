@@ -29,8 +29,6 @@ import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
-export const KERNELS_FILE = 'wasm/jadfer-kernels.wasm';
-
 export class Engine implements EngineApi {
   private options?: EngineInit;
   private callbacks?: EngineCallbacks;
@@ -50,10 +48,11 @@ export class Engine implements EngineApi {
     this.options = options;
     this.callbacks = callbacks;
     const progress = callbacks.progress.bind(callbacks);
-    const kernelsKind = await this.loadKernels(options.baseUrl);
-    const card = parseClassifierCard(await fetchJson(options.cardUrl), options.cardUrl);
+    const kernelsKind = await this.loadKernels(options.runtime.kernels);
+    const cardUrl = options.classifier.card;
+    const card = parseClassifierCard(await fetchJson(cardUrl), cardUrl);
     this.modelBytes = await fetchVerifiedModel(
-      new URL(card.file, options.cardUrl).href,
+      options.classifier.model ?? new URL(card.file, cardUrl).href,
       card.sha256,
       'model',
       progress,
@@ -62,7 +61,6 @@ export class Engine implements EngineApi {
     if (options.detector !== 'none') {
       this.detection = await DetectionStage.load(
         options.detector,
-        options.baseUrl,
         { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
         progress,
       );
@@ -95,7 +93,7 @@ export class Engine implements EngineApi {
       warmupMs,
       kernels: kernelsKind,
       detector: this.detection?.name ?? 'none',
-      model: { name: card.name, labels: [...card.labels], inputShape: [...card.input.shape], cardUrl: options.cardUrl },
+      model: { name: card.name, labels: [...card.labels], inputShape: [...card.input.shape], cardUrl },
     };
   }
 
@@ -233,9 +231,9 @@ export class Engine implements EngineApi {
   }
 
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
-  private async loadKernels(baseUrl: string): Promise<'wasm-simd' | 'js'> {
+  private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const bytes = await fetchBytes(new URL(KERNELS_FILE, baseUrl).href, {
+    const bytes = await fetchBytes(url, {
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       errorCode: 'E_BACKEND_UNAVAILABLE',
     });
@@ -246,7 +244,7 @@ export class Engine implements EngineApi {
   private async attachBackend(backend: Backend): Promise<void> {
     const options = this.options!;
     const ort = await loadOrt(backend, {
-      baseUrl: options.baseUrl,
+      files: options.runtime.ort[backend],
       threads: options.threads,
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),

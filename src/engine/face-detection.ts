@@ -5,7 +5,8 @@
  */
 import type * as OrtTypes from 'onnxruntime-web';
 import { JadferError } from '../contract/errors.js';
-import type { Backend, DetectorOption, ProgressEvent } from '../contract/types.js';
+import type { DetectorFiles } from '../contract/engine-api.js';
+import type { Backend, ProgressEvent } from '../contract/types.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
 import type { Ort } from './ort-runtime.js';
 import { BlazeFaceDetector, type BlazeFaceCard } from './pipeline/blazeface.js';
@@ -26,11 +27,6 @@ export type CreateDetector = (
   context: DetectorContext,
 ) => FaceDetector | Promise<FaceDetector>;
 
-const BUILT_IN: Record<'blazeface' | 'blazeface-back', string> = {
-  blazeface: 'models/blazeface-front-128.json',
-  'blazeface-back': 'models/blazeface-back-256.json',
-};
-
 const createBlazeFace: CreateDetector = (card, context) =>
   new BlazeFaceDetector(card as unknown as BlazeFaceCard, context);
 
@@ -45,29 +41,27 @@ export class DetectionStage {
   ) {}
 
   static async load(
-    option: Exclude<DetectorOption, 'none'>,
-    baseUrl: string,
+    files: DetectorFiles,
     context: DetectorContext,
     progress: (event: ProgressEvent) => void,
   ): Promise<DetectionStage> {
-    const custom = typeof option === 'object';
-    const cardUrl = new URL(custom ? option.card : BUILT_IN[option], baseUrl).href;
+    const cardUrl = files.card;
     const card = (await fetchJson(cardUrl)) as Record<string, unknown>;
     if (typeof card.file !== 'string')
       throw new JadferError('E_MODEL_LOAD', `detector card ${cardUrl} names no model file`, {
         details: { url: cardUrl },
       });
     let factory = createBlazeFace;
-    if (custom) {
-      const module = (await import(/* @vite-ignore */ new URL(option.module, baseUrl).href)) as {
+    if (files.module) {
+      const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ files.module)) as {
         createDetector?: CreateDetector;
       };
       if (typeof module.createDetector !== 'function')
-        throw new JadferError('E_BAD_CONFIG', `detector module ${option.module} does not export createDetector()`);
+        throw new JadferError('E_BAD_CONFIG', `detector module ${files.module} does not export createDetector()`);
       factory = module.createDetector;
     }
     const model = await fetchVerifiedModel(
-      new URL(card.file, cardUrl).href,
+      files.model ?? new URL(card.file, cardUrl).href,
       card.sha256 as string | undefined,
       'detector',
       progress,
