@@ -103,14 +103,6 @@ export function sdkFolder(): string {
   return new URL('.', moduleUrl).href;
 }
 
-/** `baseUrl` as given, made absolute (against the page, where there is one) and ending in '/'. */
-export function folderUrl(baseUrl: string): string {
-  const page = (globalThis as { location?: { href?: string } }).location?.href;
-  const url = new URL(baseUrl, page && /^(https?|file):/.test(page) ? page : sdkFolder());
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url.href;
-}
-
 /**
  * dist/'s folder when the files sit beside this module with their shipped names (the SDK is served
  * from dist/ as it is); undefined when a bundler moved or renamed them.

@@ -1,7 +1,13 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
-import { assetsUnder, bundledAssets, folderUrl, sdkFolder, type Assets } from './assets.js';
-import { resolveOptions, type ResolvedOptions } from './config.js';
+import { assetsUnder, bundledAssets, sdkFolder, type Assets } from './assets.js';
 import type { DetectorFiles, EngineInfo, FrameMeta } from '../contract/engine-api.js';
+import {
+  engineOptions,
+  resolveOptions,
+  type CreateOptions,
+  type DetectorOption,
+  type ResolvedOptions,
+} from '../contract/options.js';
 import { canUseWorker } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
@@ -15,8 +21,6 @@ import { webGpuProblem } from '../contract/webgpu-probe.js';
 import type {
   AnalyzeOptions,
   Backend,
-  CreateOptions,
-  DetectorOption,
   FaceResult,
   FrameResult,
   ImageInput,
@@ -54,17 +58,18 @@ export class Jadfer {
 
   /** Loads the models and warms the engine up; resolves when the first analyze can run. */
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
-    const resolved = resolveOptions(options);
-    const baseUrl = resolved.baseUrl === undefined ? undefined : folderUrl(resolved.baseUrl);
-    const assets = baseUrl ? assetsUnder(baseUrl) : bundledAssets();
-    const userBase = baseUrl ?? sdkFolder();
+    const resolved = resolveOptions(options, sdkFolder());
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker())
       throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
-    const classifier = resolved.modelUrl ? { card: resolveCardUrl(resolved.modelUrl, userBase) } : assets.classifier;
-    const detector = detectorFiles(resolved.detector, assets, userBase);
+    const shipped = resolved.baseUrl ? assetsUnder(resolved.baseUrl) : bundledAssets();
+    const assets = {
+      classifier: resolved.modelUrl ? { card: resolved.modelUrl } : shipped.classifier,
+      detector: detectorFiles(resolved.detector, shipped, resolved.baseUrl ?? sdkFolder()),
+      runtime: shipped.runtime,
+    };
     await checkAssets(
-      { baseUrl, assets, classifier, detector, useWorker, device: resolved.device },
+      { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device },
       resolved.timeouts.createMs,
     );
     const webGpuProblemFound =
@@ -74,19 +79,12 @@ export class Jadfer {
     let instance: Jadfer | undefined;
     const pendingBackendEvents: JadferEvents['backend'][] = [];
     const { supervisor, info } = await EngineSupervisor.start({
-      baseUrl,
+      baseUrl: resolved.baseUrl,
       useWorker,
       createTimeoutMs: resolved.timeouts.createMs,
       init: {
-        device: resolved.device,
-        classifier,
-        runtime: assets.runtime,
-        detector,
-        threads: resolved.threads ?? defaultThreads(),
-        maxFaces: resolved.maxFaces,
-        minFaceSize: resolved.minFaceSize,
-        allowFallbackAdapter: resolved.allowFallbackAdapter,
-        tracking: resolved.tracking,
+        ...engineOptions(resolved),
+        assets,
         ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}),
       },
       callbacks: {
@@ -253,6 +251,13 @@ export class Jadfer {
 
 let streamCount = 0;
 
+/** A built-in detector's shipped files, or a custom one's, relative to `userBase`. */
+function detectorFiles(option: DetectorOption, shipped: Assets, userBase: string): DetectorFiles | 'none' {
+  if (option === 'none') return 'none';
+  if (typeof option === 'string') return shipped.detectors[option];
+  return { card: new URL(option.card, userBase).href, module: new URL(option.module, userBase).href };
+}
+
 declare global {
   interface SymbolConstructor {
     /**
@@ -261,35 +266,4 @@ declare global {
      */
     readonly asyncDispose: unique symbol;
   }
-}
-
-function detectorFiles(option: DetectorOption, assets: Assets, userBase: string): DetectorFiles | 'none' {
-  if (option === 'none') return 'none';
-  if (typeof option === 'string') return assets.detectors[option];
-  return { card: new URL(option.card, userBase).href, module: new URL(option.module, userBase).href };
-}
-
-function resolveCardUrl(modelUrl: string, baseUrl: string): string {
-  const url = new URL(modelUrl, baseUrl);
-  if (url.pathname.endsWith('.onnx')) url.pathname = url.pathname.replace(/\.onnx$/, '.json');
-  return url.href;
-}
-
-function defaultThreads(): number {
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
-  if (!isolated) {
-    // Only browsers can fix this with headers; elsewhere one thread is simply the default.
-    if (typeof document !== 'undefined')
-      warnOnce('not cross-origin isolated (no COOP/COEP headers): ONNX Runtime runs on 1 thread');
-    return 1;
-  }
-  return Math.max(1, Math.min(4, cores));
-}
-
-let warned = false;
-function warnOnce(message: string): void {
-  if (warned) return;
-  warned = true;
-  console.warn(`[jadfer] ${message}`);
 }

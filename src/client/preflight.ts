@@ -3,9 +3,10 @@
  * (dev servers answer a missing path with their SPA's index.html, status 200). A worker that cannot
  * load its script reports only "script error"; here a missing file gets its URL and its fix.
  */
-import type { DetectorFiles, ModelFiles } from '../contract/engine-api.js';
+import type { EngineAssets, ModelFiles } from '../contract/engine-api.js';
 import { JadferError, type ErrorCode } from '../contract/errors.js';
-import type { Backend, DeviceOption } from '../contract/types.js';
+import type { DeviceOption } from '../contract/options.js';
+import type { Backend } from '../contract/types.js';
 import { ASSET_PATHS, distFolder, type Assets } from './assets.js';
 
 interface AssetCheck {
@@ -26,9 +27,10 @@ const SERVE_DIST_FIX =
 
 export interface PreflightFiles {
   baseUrl: string | undefined;
-  assets: Assets;
-  classifier: ModelFiles;
-  detector: DetectorFiles | 'none';
+  /** What the engine will load. */
+  assets: EngineAssets;
+  /** The package's own files (the others are the integrator's: their fix is their option). */
+  shipped: Assets;
   useWorker: boolean;
   device: DeviceOption;
 }
@@ -80,8 +82,8 @@ function assetChecks(o: PreflightFiles): AssetCheck[] {
       ...shipped('E_BACKEND_UNAVAILABLE', 'the ONNX Runtime script', o.assets.runtime.ort[flavour].glue, true),
       ...shipped('E_BACKEND_UNAVAILABLE', 'the ONNX Runtime wasm', o.assets.runtime.ort[flavour].wasm),
     ]),
-    ...model(o.classifier, 'classifier', o.classifier === o.assets.classifier),
-    ...(o.detector === 'none' || o.detector.module ? [] : model(o.detector, 'detector', true)),
+    ...model(o.assets.classifier, 'classifier', o.assets.classifier === o.shipped.classifier),
+    ...(o.assets.detector === 'none' || o.assets.detector.module ? [] : model(o.assets.detector, 'detector', true)),
   ];
 }
 

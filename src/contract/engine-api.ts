@@ -2,15 +2,8 @@
  * The contract between the main-thread client and the engine (in a worker or in-process).
  * Types only: the client must never pull onnxruntime in.
  */
-import type {
-  Backend,
-  BackendEvent,
-  DeviceOption,
-  FaceResult,
-  ModelInfo,
-  ProgressEvent,
-  TrackingOptions,
-} from './types.js';
+import type { EngineOptions } from './options.js';
+import type { Backend, BackendEvent, FaceResult, ModelInfo, ProgressEvent } from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
@@ -23,7 +16,12 @@ export interface ModelFiles {
   model?: string;
 }
 
-/** The engine's runtime files, as absolute URLs (src/assets.ts). */
+/** A detector's files; `module` is a custom detector's ES module (see DetectorOption). */
+export interface DetectorFiles extends ModelFiles {
+  module?: string;
+}
+
+/** The engine's runtime files. */
 export interface RuntimeFiles {
   /** Our SIMD preprocessing kernels. */
   kernels: string;
@@ -31,21 +29,16 @@ export interface RuntimeFiles {
   ort: Record<Backend, { glue: string; wasm: string }>;
 }
 
-/** A detector's files; `module` is a custom detector's ES module (see DetectorOption). */
-export interface DetectorFiles extends ModelFiles {
-  module?: string;
+/** Every file the engine loads, as absolute URLs (src/client/assets.ts). */
+export interface EngineAssets {
+  classifier: ModelFiles;
+  detector: DetectorFiles | 'none';
+  runtime: RuntimeFiles;
 }
 
-export interface EngineInit {
-  device: DeviceOption;
-  classifier: ModelFiles;
-  runtime: RuntimeFiles;
-  detector: DetectorFiles | 'none';
-  threads: number;
-  maxFaces: number;
-  minFaceSize: number;
-  allowFallbackAdapter: boolean;
-  tracking: TrackingOptions;
+/** The resolved create() options the engine acts on (options.ts), plus what the client learnt. */
+export interface EngineInit extends EngineOptions {
+  assets: EngineAssets;
   /** Set when the client already found WebGPU unusable, so the engine does not probe again. */
   webGpuProblem?: string;
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ASSET_PATHS, assetsUnder, bundledAssets, folderUrl } from '../../src/client/assets.js';
+import { ASSET_PATHS, assetsUnder, bundledAssets } from '../../src/client/assets.js';
+import { folderUrl } from '../../src/contract/options.js';
 
 const here = new URL('../../src/client/', import.meta.url).href;
 
@@ -27,10 +28,10 @@ test(
 );
 
 test('baseUrl gets its trailing slash', () => {
-  assert.equal(folderUrl('http://kiosk.local/jadfer'), 'http://kiosk.local/jadfer/');
-  assert.equal(folderUrl('http://kiosk.local/jadfer/'), 'http://kiosk.local/jadfer/');
+  assert.equal(folderUrl('http://kiosk.local/jadfer', here), 'http://kiosk.local/jadfer/');
+  assert.equal(folderUrl('http://kiosk.local/jadfer/', here), 'http://kiosk.local/jadfer/');
   assert.equal(
-    new URL(ASSET_PATHS.worker, folderUrl('http://kiosk.local/jadfer')).href,
+    new URL(ASSET_PATHS.worker, folderUrl('http://kiosk.local/jadfer', here)).href,
     'http://kiosk.local/jadfer/jadfer.worker.js',
   );
 });
