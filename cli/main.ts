@@ -1,5 +1,6 @@
 /** `npx jadfer <command>`: the Node CLI. */
 import { VERSION } from '../src/index.js';
+import { UsageError } from './args.js';
 import { COMMANDS } from './commands.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,7 +23,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`jadfer ${name}: ${error.message}\n\n${command.usage}`);
+    return 2;
+  }
 }
 
 function usage(): string {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { scoreConfusion } from '../../training/data/metrics.js';
 import { ParamStore } from '../../training/model/params.js';
 import { exportRun } from '../../training/export/export.js';
 import { averageRuns } from '../../training/train/average.js';
@@ -85,6 +86,7 @@ test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in 
   );
   assert.deepEqual(average.start, { initFrom: join(root, 'start', 'best', 'params'), weight: 0.2 });
   assert.ok(validation.validAccuracy >= 0 && validation.validAccuracy <= 1);
+  assert.equal(validation.validMeanClassAccuracy, scoreConfusion(validation.confusion).meanClassAccuracy);
   assert.equal(
     validation.confusion.flat().reduce((s, v) => s + v, 0),
     32,
@@ -93,7 +95,10 @@ test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in 
 
   const card = (await exportRun({ run: out, variant: 'soup', outDir: join(root, 'models') })).card as {
     training: { protocol: string; time: { epochs: number }; average: unknown };
+    metrics: { validationAccuracy: number; meanClassAccuracy: number };
   };
+  assert.equal(card.metrics.validationAccuracy, validation.validAccuracy);
+  assert.equal(card.metrics.meanClassAccuracy, validation.validMeanClassAccuracy, 'the card has both');
   assert.match(card.training.protocol, /final weights the average of 2 such runs .* and their common start ×0\.2/);
   assert.equal(card.training.time.epochs, 2);
   assert.deepEqual(card.training.average, average);

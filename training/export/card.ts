@@ -1,6 +1,7 @@
 /** The model card the runtime reads (schema jadfer.model-card/v1). */
 import { createHash } from 'node:crypto';
 import { JITTER } from '../data/augment.js';
+import { scoreConfusion } from '../data/metrics.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
@@ -123,6 +124,7 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
     },
     metrics: {
       validationAccuracy: best?.validAccuracy ?? null,
+      meanClassAccuracy: best ? scoreConfusion(best.confusion).meanClassAccuracy : null,
       perClass: best ? Object.fromEntries(o.run.labels.map((l, i) => [l, best.perClassAccuracy[i] ?? 0])) : null,
       split: 'FER2013Valid (majority vote)',
       command: o.run.train.command ?? null,

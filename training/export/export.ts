@@ -9,13 +9,13 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ParamStore } from '../model/params.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/trainer.js';
 import { modelCard, type BackboneInfo, type CardInput } from './card.js';
 import { graphCost } from './flops.js';
 import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
+import { scriptArgs } from '../../cli/args.js';
 
 export interface BackboneForExport {
   emitter: BackboneEmitter;
@@ -135,8 +135,12 @@ export async function loadBackboneForExport(name: string, featureNode?: string):
   };
 }
 
+const USAGE =
+  'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]';
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
+  const { values } = scriptArgs({
+    usage: USAGE,
     options: {
       run: { type: 'string' },
       variant: { type: 'string' },
@@ -147,9 +151,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   if (!values.run) {
-    console.error(
-      'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]',
-    );
+    console.error(USAGE);
     process.exit(2);
   }
   const run = JSON.parse(readFileSync(join(values.run, 'config.json'), 'utf8')) as RunConfig;

@@ -24,9 +24,11 @@ const report = JSON.parse(
 );
 const card = JSON.parse(readFileSync(cardPath, 'utf8'));
 const trainingTime = card.metrics?.validationAccuracy;
+const trainingTimeMeanClass = card.metrics?.meanClassAccuracy;
 card.metrics = {
   ...card.metrics,
   validationAccuracy: report.accuracy,
+  meanClassAccuracy: report.meanClassAccuracy,
   n: report.n,
   perClass: Object.fromEntries(
     Object.entries(report.perClass as Record<string, { accuracy: number }>).map(([label, c]) => [label, c.accuracy]),
@@ -37,10 +39,11 @@ card.metrics = {
   command: `npx jadfer ${args.join(' ')}`,
   measuredOn: `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, onnxruntime-web WASM`,
   trainingPipelineValidationAccuracy: card.metrics?.trainingPipelineValidationAccuracy ?? trainingTime,
+  trainingPipelineMeanClassAccuracy: card.metrics?.trainingPipelineMeanClassAccuracy ?? trainingTimeMeanClass,
   trainingPipelineNote:
     'the same split scored by the training pipeline (TF.js preprocessing, one view per face), used to pick the best epoch',
 };
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 console.log(
-  `${cardPath}: validation accuracy ${(100 * report.accuracy).toFixed(2)}% (n=${report.n}) by \`${card.metrics.command}\``,
+  `${cardPath}: validation accuracy ${(100 * report.accuracy).toFixed(2)}%, mean per class ${(100 * report.meanClassAccuracy).toFixed(2)}% (n=${report.n}) by \`${card.metrics.command}\``,
 );
