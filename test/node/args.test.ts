@@ -48,6 +48,7 @@ const SCRIPTS: [string, string[]][] = [
   ['training/export/export.ts', ['--run', 'r', '--bogus']],
   ['training/export/parity.ts', ['--run', 'r', '--model', 'm', '--faces', 'x']],
   ['training/data/pack-faces.ts', ['--out', 'o', '--bogus']],
+  ['training/backbone/to-onnx.ts', ['--backbone', 'faceres-112', '--bogus']],
   ['bench/baselines/accuracy.ts', ['--limt', '50']],
   ['bench/train-step.ts', ['--batch', '128,big']],
   ['bench/run.ts', ['--modle', 'jadfer-base']],

@@ -6,7 +6,8 @@
  */
 import { loadOrtModel } from '../export/ort-run.js';
 import { CANDIDATES, candidatePath } from './candidates.js';
-import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
+import { backboneToOnnx } from './convert/emit.js';
+import { DEFAULT_BACKBONE, loadBackbone } from './convert/tfjs-import.js';
 import { overrideInputSize } from './tfjs-env.js';
 
 function arg(name: string, def: string): string {

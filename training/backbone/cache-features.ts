@@ -26,7 +26,8 @@ import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, 
 import { join } from 'node:path';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch } from './preprocess.js';
-import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
+import { backboneToOnnx } from './convert/emit.js';
+import { DEFAULT_BACKBONE, loadBackbone } from './convert/tfjs-import.js';
 import { jitterFace } from '../data/augment.js';
 import { loadDataset, readOrSkip, SPLIT_DIRS, type DatasetItem } from '../data/datasets.js';
 import type { BackendName } from '../train/backend.js';

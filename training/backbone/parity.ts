@@ -11,7 +11,8 @@
 import { loadOrtModel, ORT_RUNTIMES, type OrtRuntime } from '../export/ort-run.js';
 import { initTf, loadGraphModelFromDisk, tf } from './tfjs-env.js';
 import { CANDIDATES, candidatePath } from './candidates.js';
-import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone, type TfBackbone } from './to-onnx.js';
+import { backboneToOnnx } from './convert/emit.js';
+import { DEFAULT_BACKBONE, loadBackbone, type TfBackbone } from './convert/tfjs-import.js';
 import { grayBatch } from './preprocess.js';
 import { loadFerPlusSplit } from '../data/ferplus.js';
 import { FERPLUS_DIR, ferplusAvailable } from '../data/paths.js';

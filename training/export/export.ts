@@ -92,10 +92,11 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   return { onnxPath, cardPath, card, bytes };
 }
 
-/** The project's backbone converter (training/backbone/to-onnx.ts) as an export emitter. */
+/** The project's backbone converter (training/backbone/convert/) as an export emitter. */
 /** `featureNode`: where the run's features were cached (its trunk tail, if any, follows it). */
 export async function loadBackboneForExport(name: string, featureNode?: string): Promise<BackboneForExport> {
-  const { loadBackbone, emitBackbone } = await import('../backbone/to-onnx.js');
+  const { loadBackbone } = await import('../backbone/convert/tfjs-import.js');
+  const { emitBackbone } = await import('../backbone/convert/emit.js');
   const { CANDIDATES } = await import('../backbone/candidates.js');
   const model = loadBackbone(name, { featureNode });
   // Size variants (e.g. faceres-112) describe themselves relative to their base model.

@@ -126,7 +126,7 @@ function featureBatch(run: RunConfig, nRandom: number, nReal: number): Batch {
 }
 
 async function imageBatch(run: RunConfig, nRandom: number, nReal: number, grayInput: boolean): Promise<Batch> {
-  const { loadBackbone } = await import('../backbone/to-onnx.js');
+  const { loadBackbone } = await import('../backbone/convert/tfjs-import.js');
   const { grayBatch } = await import('../backbone/preprocess.js');
   const { loadFerPlusSplit } = await import('../data/ferplus.js');
   const { FERPLUS_DIR, ferplusAvailable } = await import('../data/paths.js');
@@ -156,7 +156,7 @@ async function imageBatch(run: RunConfig, nRandom: number, nReal: number, grayIn
 
 /** The backbone as TF.js runs it (the graph the features were cached from), loaded once. */
 async function loadBackboneFeatures(run: RunConfig): Promise<(images: tf.Tensor4D) => tf.Tensor4D> {
-  const { loadBackbone } = await import('../backbone/to-onnx.js');
+  const { loadBackbone } = await import('../backbone/convert/tfjs-import.js');
   const { CANDIDATES, candidatePath } = await import('../backbone/candidates.js');
   const { loadGraphModelFromDisk } = await import('../backbone/tfjs-env.js');
   const name = run.features.backbone;
