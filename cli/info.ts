@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from './args.js';
 import type { Command } from './command.js';
-import { DEFAULT_MODEL_CARD } from '../src/models.js';
+import { DEFAULT_MODEL_CARD } from '../src/client/models.js';
 
 const USAGE =
   'Usage: jadfer info [model-card.json]\n\nPrints the model card: labels, input spec, training data and measured accuracy.';
