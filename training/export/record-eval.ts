@@ -9,14 +9,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { relative } from 'node:path';
 import { FERPLUS_DIR } from '../data/paths.js';
+import { scriptArgs } from '../../cli/args.js';
 
-const [cardPath, ...rest] = process.argv.slice(2);
-if (!cardPath) {
-  console.error('usage: record-eval.ts <model card.json> [--data <FERPlus split dir>]');
-  process.exit(2);
-}
-const dataIndex = rest.indexOf('--data');
-const data = dataIndex >= 0 ? rest[dataIndex + 1]! : `${FERPLUS_DIR}/FER2013Valid`;
+const { values, positionals } = scriptArgs({
+  usage: 'usage: record-eval.ts <model card.json> [--data <FERPlus split dir>]',
+  options: { data: { type: 'string', default: `${FERPLUS_DIR}/FER2013Valid` } },
+  positionals: { min: 1, max: 1 },
+});
+const cardPath = positionals[0]!;
+const data = values.data;
 const args = ['eval', '--data', relative(process.cwd(), data), '--model', cardPath];
 execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 const report = JSON.parse(
