@@ -64,3 +64,14 @@ test('out-of-range classes are refused; argmax takes the first of equal maxima',
   assert.equal(argmax([0.1, 0.7, 0.7, 0.2]), 1);
   assert.equal(argmax(Float32Array.from([5])), 0);
 });
+
+test('the bench comparison reads both figures for every system: the card for jadfer, RESULTS.md for the baselines', async () => {
+  const { readAccuracy } = await import('../../bench/compare.js');
+  const accuracy = readAccuracy();
+  for (const [system, a] of Object.entries(accuracy)) {
+    assert.ok(a.accuracy > 0.5 && a.accuracy < 1, `${system} accuracy ${a.accuracy}`);
+    assert.ok(a.meanClassAccuracy > 0.3 && a.meanClassAccuracy < 1, `${system} mean ${a.meanClassAccuracy}`);
+  }
+  assert.equal(accuracy.human.meanClassAccuracy, 0.57);
+  assert.equal(accuracy.faceapi.meanClassAccuracy, 0.6019);
+});
