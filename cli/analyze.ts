@@ -3,6 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create, isJadferError, JadferError } from '../src/index.js';
 import type { DetectorOption, FaceResult } from '../src/contract/types.js';
+import { loadSharp } from '../training/data/sharp.js';
 import { overlaySvg } from './annotate.js';
 import { numberOption, parseCommandLine } from './args.js';
 import type { Command } from './command.js';
@@ -41,7 +42,7 @@ export const analyzeCommand: Command = {
       positionals: { min: 1, max: Infinity },
     });
     const maxFaces = numberOption(values['max-faces'], 'max-faces', { integer: true, min: 1 }) ?? 32;
-    const { default: sharp } = await import('sharp');
+    const sharp = await loadSharp();
     const annotateDir = values.annotate;
     const json = values.json;
     const fer = await create({
