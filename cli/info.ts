@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from './args.js';
 import type { Command } from './command.js';
-import { DEFAULTS } from '../src/contract/options.js';
+import { ASSET_PATHS } from '../src/client/assets.js';
 
 const USAGE =
   'Usage: jadfer info [model-card.json]\n\nPrints the model card: labels, input spec, training data and measured accuracy.';
@@ -12,7 +12,7 @@ export const infoCommand: Command = {
   usage: USAGE,
   async run(args) {
     const { positionals } = parseCommandLine(args, { options: {}, positionals: { max: 1 } });
-    const path = positionals[0] ?? fileURLToPath(new URL(DEFAULTS.modelUrl, new URL('./', import.meta.url)));
+    const path = positionals[0] ?? fileURLToPath(new URL(ASSET_PATHS.classifier.card, import.meta.url));
     try {
       const card = JSON.parse(await readFile(path, 'utf8'));
       console.log(JSON.stringify(card, null, 2));

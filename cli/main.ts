@@ -45,9 +45,9 @@ function usage(): string {
     'Usage: jadfer <command> [options]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`),
-    '  version    print the version',
-    '  help       this text; `jadfer help <command>` for one command',
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`),
+    '  version      print the version',
+    '  help         this text; `jadfer help <command>` for one command',
     '',
     'Everything runs locally: no image leaves this machine.',
   ].join('\n');

@@ -45,6 +45,8 @@ test(
       [['eval', '--data', 'd', '--limit', '0'], /--limit must be an integer ≥ 1/],
       [['eval', '--data', 'd', 'stray'], /unexpected argument 'stray'/],
       [['info', 'a.json', 'b.json'], /too many arguments/],
+      [['copy-assets'], /missing argument/],
+      [['copy-assets', 'public/jadfer', '--modle', 'm.json'], /Unknown option '--modle'/],
     ];
     for (const [args, problem] of cases) {
       const run = jadfer(...args);
