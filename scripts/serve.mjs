@@ -65,6 +65,8 @@ export function startServer({
           'cross-origin-resource-policy': 'same-origin',
         });
       if (csp && file.endsWith('.html')) headers['content-security-policy'] = csp;
+      // A page's service worker (test/pages/kiosk-sw.js) may control the whole site, the engine worker included.
+      if (file.endsWith('-sw.js')) headers['service-worker-allowed'] = '/';
       response.writeHead(200, headers);
       createReadStream(file).pipe(response);
     } catch {

@@ -4,6 +4,7 @@ import type { DetectorFiles, EngineInfo, FrameMeta } from '../contract/engine-ap
 import {
   engineOptions,
   resolveOptions,
+  type CacheOption,
   type CreateOptions,
   type DetectorOption,
   type ResolvedOptions,
@@ -27,6 +28,7 @@ import type {
   JadferEvents,
   ModelInfo,
   StreamOptions,
+  StartupTimes,
   StreamSource,
 } from '../contract/types.js';
 
@@ -130,8 +132,18 @@ export class Jadfer {
     return this.info.threads;
   }
 
+  /** 'persistent' when the models and runtime are kept for offline starts; 'none' otherwise. */
+  get cache(): CacheOption {
+    return this.info.cache;
+  }
+
   get warmupMs(): number {
     return this.info.warmupMs;
+  }
+
+  /** Where create() spent its time in the engine: downloads, sessions, warm-up (ms). */
+  get startup(): StartupTimes {
+    return this.info.startup;
   }
 
   /** The detector in use ('none' when frames are taken as one face). */

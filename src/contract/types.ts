@@ -107,3 +107,13 @@ export interface JadferEvents {
   progress: ProgressEvent;
   error: Error;
 }
+
+/** Where create() spent its time in the engine (`fer.startup`). */
+export interface StartupTimes {
+  /** Cards, models, kernels and the runtime, all at once (from the network or the persistent cache). */
+  downloadsMs: number;
+  /** ONNX Runtime's start and the sessions. */
+  sessionsMs: number;
+  warmupMs: number;
+  totalMs: number;
+}
