@@ -11,6 +11,7 @@
  * Options: --runs N (SDK section, 40), --webgpu (SDK section on WebGPU), --compare-runs N (100),
  * --compare-warmup N (30), --stream-seconds S (10), --threads N (every system; default min(4, cores),
  * jadfer's own default), --no-webgpu (comparison without WebGPU runs), --compare-only, --no-compare,
+ * --cold-start-rounds N (3; cold and warm starts against the baselines, bench/cold-start.ts), --cold-start-only,
  * --model <name> (SDK section with models/<name>.json instead of the default; the comparison always
  * runs the default, as users get it), --record (write the SDK section's numbers into that model's
  * card: bench/record-card.ts).
@@ -21,6 +22,7 @@ import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
+import { printColdStart, runColdStart, type ColdStart } from './cold-start.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 
@@ -29,7 +31,8 @@ const jsonOnly = args.includes('--json');
 const valueOf = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const numberArg = (name: string, fallback: number) => (valueOf(name) === undefined ? fallback : Number(valueOf(name)));
 const runs = numberArg('--runs', 40);
-const compareOnly = args.includes('--compare-only');
+const coldStartOnly = args.includes('--cold-start-only');
+const compareOnly = args.includes('--compare-only') || coldStartOnly;
 const compare = !args.includes('--no-compare');
 const threads = numberArg('--threads', Math.max(1, Math.min(4, cpus().length)));
 const device = (args.includes('--webgpu') ? 'webgpu' : 'wasm') as 'wasm' | 'webgpu';
@@ -80,6 +83,7 @@ const browser = await launchChromium();
 const chromium = browser.version();
 let sdk: any;
 let comparison: Awaited<ReturnType<typeof runComparison>> | undefined;
+let coldStart: ColdStart | undefined;
 try {
   if (!compareOnly) {
     log(`SDK in Chromium (${device}, ${runs} runs per scenario)…`);
@@ -100,6 +104,11 @@ try {
     }
   }
   if (compare) {
+    const rounds = numberArg('--cold-start-rounds', 3);
+    log(`cold and warm starts against the baselines (${rounds} rounds)…`);
+    coldStart = await runColdStart({ browser, shared, threads, rounds, log });
+  }
+  if (compare && !coldStartOnly) {
     const compareRuns = numberArg('--compare-runs', 100);
     const warmup = numberArg('--compare-warmup', 30);
     const streamSeconds = numberArg('--stream-seconds', 10);
@@ -148,9 +157,11 @@ const result = {
   sdk,
   kernels,
   compare: comparison,
+  coldStart,
   targets: {
     ...sdkTargets,
     ...(comparison ? Object.fromEntries(targetsVsBaselines(comparison).map((t) => [t.name, t.pass])) : {}),
+    ...(coldStart ? Object.fromEntries(coldStart.targets.map((t) => [t.name, t.pass])) : {}),
   },
   wallSeconds: (Date.now() - started) / 1000,
 };
@@ -191,6 +202,7 @@ if (!jsonOnly) {
     for (const [name, ok] of Object.entries(sdkTargets)) console.log(`  ${ok ? 'met ' : 'MISS'}  ${name}`);
   }
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
+  if (coldStart) printColdStart(coldStart);
   console.log(
     `\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`,
   );

@@ -52,11 +52,15 @@ export function startServer({
     let file = path;
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const { size } = statSync(file);
+      const { size, mtimeMs } = statSync(file);
+      // `no-cache` with an ETag: browsers revalidate every file and get a 304 when it did not change,
+      // as from a static host; a warm start then downloads nothing unchanged.
+      const etag = `"${size}-${Math.round(mtimeMs * 1000)}"`;
       const headers = {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': size,
         'cache-control': 'no-cache',
+        etag,
       };
       if (isolated)
         Object.assign(headers, {
@@ -67,7 +71,13 @@ export function startServer({
       if (csp && file.endsWith('.html')) headers['content-security-policy'] = csp;
       // A page's service worker (test/pages/kiosk-sw.js) may control the whole site, the engine worker included.
       if (file.endsWith('-sw.js')) headers['service-worker-allowed'] = '/';
+      if (request.headers['if-none-match'] === etag) {
+        delete headers['content-length'];
+        response.writeHead(304, headers);
+        return response.end();
+      }
       response.writeHead(200, headers);
+      if (request.method === 'HEAD') return response.end();
       createReadStream(file).pipe(response);
     } catch {
       response.writeHead(404, { 'content-type': 'text/plain' });

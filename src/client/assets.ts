@@ -37,7 +37,8 @@ export const ASSET_PATHS = {
  * never serves one version's file to another (bundlers also put a content hash in the name).
  */
 const versioned = (url: URL) => {
-  url.searchParams.set('v', VERSION);
+  // Not a data: URL: Vite inlines small files (our 2 KB kernels) as one.
+  if (url.protocol !== 'data:') url.searchParams.set('v', VERSION);
   return url.href;
 };
 const href = (url: URL) => url.href;

@@ -137,11 +137,7 @@ export class Jadfer {
     return this.info.cache;
   }
 
-  get warmupMs(): number {
-    return this.info.warmupMs;
-  }
-
-  /** Where create() spent its time in the engine: downloads, sessions, warm-up (ms). */
+  /** Where create() spent its time in the engine: downloads, then runtime and sessions (ms). */
   get startup(): StartupTimes {
     return this.info.startup;
   }

@@ -60,7 +60,6 @@ export interface EngineInfo {
   detector: string;
   /** 'wasm-simd' (our kernels) or 'js' (the TypeScript reference, where SIMD is missing). */
   kernels: 'wasm-simd' | 'js';
-  warmupMs: number;
   /** Where create()'s time went, in ms (downloads include the cache; sessions include ONNX Runtime's start). */
   startup: StartupTimes;
   /** 'persistent' when the engine's files are kept (the option, where the platform has a Cache API). */

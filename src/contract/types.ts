@@ -112,8 +112,7 @@ export interface JadferEvents {
 export interface StartupTimes {
   /** Cards, models, kernels and the runtime, all at once (from the network or the persistent cache). */
   downloadsMs: number;
-  /** ONNX Runtime's start and the sessions. */
+  /** ONNX Runtime's start and the sessions (create() runs no warm-up: the first frames are slower instead). */
   sessionsMs: number;
-  warmupMs: number;
   totalMs: number;
 }

@@ -31,9 +31,6 @@ import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
-/** Runs of each model before create() resolves (see warmUp). */
-const WARMUP_RUNS = 2;
-
 export class Engine implements EngineApi {
   private options?: EngineInit;
   private callbacks?: EngineCallbacks;
@@ -94,13 +91,13 @@ export class Engine implements EngineApi {
         details: { tried: plan.order, failures },
       });
     }
-    const attached = performance.now();
-    const warmupMs = await this.warmUp();
+    // No warm-up runs: V8 runs ORT's wasm in its baseline tier first and optimises it in the background,
+    // so the first frames are slower (85 ms against 14 ms for the classifier here) whether they are real
+    // or blank. Blank ones inside create() cost a cold start up to 2.5 s and saved nothing after it.
     await cache?.dropReplaced();
     const startup = {
       downloadsMs: downloaded - started,
-      sessionsMs: attached - downloaded,
-      warmupMs,
+      sessionsMs: performance.now() - downloaded,
       totalMs: performance.now() - started,
     };
     const backend = this.classifier.backend;
@@ -110,7 +107,6 @@ export class Engine implements EngineApi {
       backend,
       ...(fallbackReason ? { fallbackReason } : {}),
       threads: options.threads,
-      warmupMs,
       startup,
       kernels: kernelsKind,
       detector: this.detection?.name ?? 'none',
@@ -287,21 +283,6 @@ export class Engine implements EngineApi {
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);
-  }
-
-  /**
-   * V8 first runs ORT's wasm in its baseline tier and optimises hot functions in the background,
-   * so the first runs are several times slower (85 ms against 14 ms for the classifier's backbone
-   * in Chromium). Two runs of each model start that optimisation and the first allocations; the
-   * rest of it happens during the first frames, not inside create() (it was up to 2.5 s of a cold
-   * start: see docs/benchmarks.md, cold start).
-   */
-  private async warmUp(): Promise<number> {
-    const started = performance.now();
-    const blank = new Float32Array(this.classifier!.elementsPerFace);
-    for (let run = 0; run < WARMUP_RUNS; run++) await this.classifier!.classify(blank, 1);
-    await this.detection?.warmUp(WARMUP_RUNS);
-    return performance.now() - started;
   }
 
   /** ORT uses our device, so we see it being lost and can move the engine to WASM. */

@@ -89,12 +89,6 @@ export class DetectionStage {
     return this.detector.decode(outputs, frameInfo);
   }
 
-  /** Runs the detector `runs` times on a blank frame (see Engine.warmUp). */
-  async warmUp(runs: number): Promise<void> {
-    const blank: RgbaImage = { data: new Uint8Array(64 * 48 * 4), width: 64, height: 48 };
-    for (let run = 0; run < runs; run++) await this.detect(blank);
-  }
-
   async release(): Promise<void> {
     await this.session?.release().catch(() => undefined);
     this.session = undefined;
