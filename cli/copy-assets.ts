@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from './args.js';
+import { parseCommandLine } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE = `Usage: jadfer copy-assets <dir> [--model <card.json>]...
@@ -24,15 +24,12 @@ export const copyAssetsCommand: Command = {
   summary: 'copy the files a page needs into a folder you serve (then pass baseUrl)',
   usage: USAGE,
   async run(args) {
-    const parsed = parseArgs(args, ['model']);
-    const [target] = parsed.positionals;
-    if (!target || parsed.positionals.length > 1) {
-      console.error(USAGE);
-      return 2;
-    }
-    const models = args.flatMap((arg, i) =>
-      arg === '--model' ? [args[i + 1]!] : arg.startsWith('--model=') ? [arg.slice(8)] : [],
-    );
+    const { values, positionals } = parseCommandLine(args, {
+      options: { model: { type: 'string', multiple: true, default: [] } },
+      positionals: { min: 1, max: 1 },
+    });
+    const target = positionals[0]!;
+    const models = values.model;
     mkdirSync(target, { recursive: true });
     for (const entry of readdirSync(DIST))
       if (!SKIP.has(entry)) cpSync(join(DIST, entry), join(target, entry), { recursive: true });
