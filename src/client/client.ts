@@ -4,6 +4,7 @@ import { epochNow, type DetectorFiles, type EngineInfo, type FrameMeta } from '.
 import {
   engineOptions,
   resolveOptions,
+  type CacheOption,
   type CreateOptions,
   type DetectorOption,
   type ResolvedOptions,
@@ -28,6 +29,7 @@ import type {
   ModelInfo,
   StageTimings,
   StreamOptions,
+  StartupTimes,
   StreamSource,
 } from '../contract/types.js';
 
@@ -132,8 +134,14 @@ export class Jadfer {
     return this.info.threads;
   }
 
-  get warmupMs(): number {
-    return this.info.warmupMs;
+  /** 'persistent' when the models and runtime are kept for offline starts; 'none' otherwise. */
+  get cache(): CacheOption {
+    return this.info.cache;
+  }
+
+  /** Where create() spent its time in the engine: downloads, then runtime and sessions (ms). */
+  get startup(): StartupTimes {
+    return this.info.startup;
   }
 
   /** The detector in use ('none' when frames are taken as one face). */

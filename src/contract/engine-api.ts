@@ -2,8 +2,16 @@
  * The contract between the main-thread client and the engine (in a worker or in-process).
  * Types and a clock: the client must never pull onnxruntime in.
  */
-import type { EngineOptions } from './options.js';
-import type { Backend, BackendEvent, FaceResult, ModelInfo, ProgressEvent, StageTimings } from './types.js';
+import type { CacheOption, EngineOptions } from './options.js';
+import type {
+  Backend,
+  BackendEvent,
+  FaceResult,
+  ModelInfo,
+  ProgressEvent,
+  StageTimings,
+  StartupTimes,
+} from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
@@ -74,7 +82,10 @@ export interface EngineInfo {
   detector: string;
   /** 'wasm-simd' (our kernels) or 'js' (the TypeScript reference, where SIMD is missing). */
   kernels: 'wasm-simd' | 'js';
-  warmupMs: number;
+  /** Where create()'s time went, in ms (downloads include the cache; sessions include ONNX Runtime's start). */
+  startup: StartupTimes;
+  /** 'persistent' when the engine's files are kept (the option, where the platform has a Cache API). */
+  cache: CacheOption;
 }
 
 export interface AnalyzeReply {

@@ -18,6 +18,13 @@ import type { Backend, ProgressEvent } from './types.js';
 export type DeviceOption = 'auto' | Backend;
 
 /**
+ * 'persistent': models, ONNX Runtime's wasm and the kernels are kept (Cache API, integrity-checked), so a
+ * restart needs no network and downloads nothing; used where the platform has a Cache API. 'none': every
+ * start downloads them.
+ */
+export type CacheOption = 'persistent' | 'none';
+
+/**
  * 'blazeface-back' (default): MediaPipe BlazeFace full range ("back"), run at 256×192 (a 4:3 frame
  * without padding). In a 640×480 frame analyze() finds faces from about 32–40 px wide (stream()
  * from about 24 px, with zoomed tiles in turn: src/engine/pipeline/passes.ts) to kiosk distance.
@@ -66,6 +73,8 @@ export interface CreateOptions {
    * script, where a bundler (Vite, webpack 5) puts them.
    */
   baseUrl?: string;
+  /** Keep the engine's files for offline and fast starts (see CacheOption). Default: 'persistent'. */
+  cache?: CacheOption;
   /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). Default: 'auto'. */
   worker?: 'auto' | boolean;
   /** WASM threads. Default: up to 4 when crossOriginIsolated, else 1. */
@@ -103,6 +112,7 @@ type FromEnvironment = 'threads' | 'onProgress';
 export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   device: 'auto',
   detector: 'blazeface-back',
+  cache: 'persistent',
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
@@ -163,6 +173,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
       : oneOf('none', 'blazeface', 'blazeface-back')(v),
   tracking: object,
   baseUrl: string,
+  cache: oneOf('persistent', 'none'),
   worker: oneOf('auto', true, false),
   threads: integer(1, 64),
   maxFaces: integer(1, 64),
