@@ -64,7 +64,9 @@ export function tailBlocks(config: JadferConfig): ResolvedBlock[] {
     throw new Error(`tailLayout lists ${layout.blocks.length} blocks but tailBlocks is ${config.tailBlocks}`);
   const input = config.stem ? stemOutput(config.stem) : tailInputShape(config);
   if (config.stem && layout && JSON.stringify(layout.input) !== JSON.stringify(input))
-    throw new Error(`the stem gives [${input.h},${input.w},${input.c}] but the tail reads [${layout.input.h},${layout.input.w},${layout.input.c}]`);
+    throw new Error(
+      `the stem gives [${input.h},${input.w},${input.c}] but the tail reads [${layout.input.h},${layout.input.w},${layout.input.c}]`,
+    );
   const blocks = resolve(
     input,
     layout?.blocks ?? Array.from({ length: config.tailBlocks }, () => ({ stride: 1 as const, channels: input.c })),
@@ -82,7 +84,9 @@ export function trunkTail<T>(ops: Ops<T>, config: JadferConfig, featureMap: T): 
   if (config.stem) {
     const { input, channels } = config.stem;
     const kernel = ops.param(STEM_PARAMS.kernel, [3, 3, input.c, channels], pretrained);
-    x = ops.relu6(ops.add(ops.conv3x3Stride2(x, kernel, [input.h, input.w]), ops.param(STEM_PARAMS.bias, [channels], pretrained)));
+    x = ops.relu6(
+      ops.add(ops.conv3x3Stride2(x, kernel, [input.h, input.w]), ops.param(STEM_PARAMS.bias, [channels], pretrained)),
+    );
   }
   tailBlocks(config).forEach(({ stride, input, output }, i) => {
     const names = tailParamNames(i);

@@ -20,6 +20,8 @@ export interface EpochMetrics {
   validAccuracy: number;
   /** Distillation runs: the mean KL term (teacher ‖ student) at the run's temperature. */
   trainDistill?: number;
+  /** Mean per-class accuracy (macro recall) on valid; older runs lack it (scoreConfusion(confusion) gives it). */
+  validMeanClassAccuracy?: number;
   perClassAccuracy: number[];
   confusion: number[][];
   lr: number;
