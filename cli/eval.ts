@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { create } from '../src/index.js';
 import { FER_EMOTIONS, loadFerPlusSplit } from '../training/data/ferplus.js';
@@ -15,7 +16,8 @@ through the SDK's own preprocessing (the crop is the whole 48×48 image, as dete
 Prints overall accuracy, mean per-class accuracy (macro recall: each class weighs the same),
 per-class accuracy, the confusion matrix and the skipped counts. --mirror classifies each face
 with its mirror image too and averages them (create()'s mirror). --json prints one JSON object:
-{ accuracy, meanClassAccuracy, n, perClass, confusion, labels, skipped, model, data }.`;
+{ accuracy, meanClassAccuracy, n, perClass, confusion, labels, skipped, model, data }. --scores
+writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).`;
 
 export interface EvalReport {
   model: string;
@@ -31,6 +33,9 @@ export interface EvalReport {
   confusion: number[][];
   skipped: Record<string, number>;
   ms: number;
+  /** Per scored image, in split order: its probabilities (label order) and its true label (written by --scores). */
+  scores?: number[][];
+  truth?: number[];
 }
 
 export const evalCommand: Command = {
@@ -44,12 +49,19 @@ export const evalCommand: Command = {
         json: { type: 'boolean', default: false },
         mirror: { type: 'boolean', default: false },
         limit: { type: 'string' },
+        scores: { type: 'string' },
       },
     });
     const data = requiredString(values.data, 'data');
     const modelPath = values.model;
     const limit = numberOption(values.limit, 'limit', { integer: true, min: 1 }) ?? Infinity;
     const report = await evaluate(data, modelPath, limit, values.mirror);
+    if (values.scores) {
+      const { scores, truth } = report;
+      writeFileSync(values.scores, JSON.stringify({ model: report.model, labels: report.labels, truth, scores }));
+    }
+    delete report.scores;
+    delete report.truth;
     if (values.json) console.log(JSON.stringify(report));
     else printReport(report);
     return 0;
@@ -72,6 +84,8 @@ export async function evaluate(
   });
   const labels = FER_EMOTIONS;
   const counts = new ConfusionMatrix(labels.length);
+  const scores: number[][] = [];
+  const truth: number[] = [];
   const skipped: Record<string, number> = { ...(split.skipped as Record<string, number>) };
   try {
     for (const item of split.items) {
@@ -82,6 +96,8 @@ export async function evaluate(
         continue;
       }
       counts.add(item.label, predicted);
+      scores.push(labels.map((l) => (face!.expression.scores as Record<string, number>)[l]!));
+      truth.push(item.label);
     }
   } finally {
     await fer.dispose();
@@ -99,6 +115,8 @@ export async function evaluate(
     confusion: metrics.confusion,
     skipped,
     ms: performance.now() - started,
+    scores,
+    truth,
   };
 }
 

@@ -51,6 +51,23 @@ test('resume after a kill reproduces the uninterrupted run exactly', async () =>
   assert.notDeepEqual((await other.params.toStore()).get('head.cls.weight')!.data, a.get('head.cls.weight')!.data);
 });
 
+test('a kill inside an epoch resumes from the mid-epoch checkpoint and reproduces the run exactly', async () => {
+  // 256 samples at batch 32: 8 steps an epoch; checkpoints every 3 steps, the kill after step 6 of epoch 2.
+  const opts = (out: string): TrainOptions => ({ ...options(join(root, out)), epochs: 2, checkpointEverySteps: 3 });
+  const full = await train(opts('mid-full'));
+  const killed = await train({ ...opts('mid-resumed'), stopAfterSteps: 14 });
+  assert.equal(killed.state.epoch, 1, 'stopped inside the second epoch');
+  const saved = JSON.parse(readFileSync(join(root, 'mid-resumed', 'checkpoint', 'state.json'), 'utf8'));
+  assert.equal(saved.partial.steps, 6);
+  const resumed = await train({ ...opts('mid-resumed'), resume: true });
+  assert.equal(resumed.state.epoch, 2);
+  const a = ParamStore.load(join(root, 'mid-full', 'checkpoint', 'params'));
+  const b = ParamStore.load(join(root, 'mid-resumed', 'checkpoint', 'params'));
+  for (const name of a.names) assert.deepEqual(b.get(name)!.data, a.get(name)!.data, `param ${name} differs`);
+  const strip = (h: typeof full.state.history) => h.map(({ seconds: _s, samplesPerSecond: _r, ...m }) => m);
+  assert.deepEqual(strip(resumed.state.history), strip(full.state.history));
+});
+
 test('the run folder has config, metrics, figures and the best checkpoint', () => {
   const dir = join(root, 'full');
   for (const file of [

@@ -29,40 +29,15 @@ import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit, type FerPlusItem } from '../d
 import { FERPLUS_DIR } from '../data/paths.js';
 import { Rng } from '../model/rng.js';
 import { onnxConstants } from '../export/onnx-params.js';
+import type { ClassificationMetrics } from '../data/metrics.js';
+import { chooseTau, logPrior, scoreLogits } from './logit-adjustment.js';
 
 const { onnx } = onnxProto;
 const K = FER_EMOTIONS.length;
 const RARE = ['disgust', 'fear', 'contempt'].map((l) => FER_EMOTIONS.indexOf(l as never));
 
-export interface Scores {
-  accuracy: number;
-  meanClassAccuracy: number;
-  perClass: number[];
-}
-
-export function score(logits: Float32Array, labels: ArrayLike<number>, bias?: ArrayLike<number>): Scores {
-  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let k = 1; k < K; k++)
-      if (logits[i * K + k]! + (bias?.[k] ?? 0) > logits[i * K + best]! + (bias?.[best] ?? 0)) best = k;
-    confusion[labels[i]!]![best]!++;
-  }
-  const perClass = confusion.map(
-    (row, k) =>
-      row[k]! /
-      Math.max(
-        1,
-        row.reduce((a, b) => a + b, 0),
-      ),
-  );
-  const correct = confusion.reduce((a, row, k) => a + row[k]!, 0);
-  return {
-    accuracy: correct / labels.length,
-    meanClassAccuracy: perClass.reduce((a, b) => a + b, 0) / K,
-    perClass,
-  };
-}
+type Scores = ClassificationMetrics;
+const score = scoreLogits;
 
 /** The embedding [n × D] feeding `head.cls`, and the model's own logits, for 48×48 faces. */
 async function embed(
@@ -191,33 +166,6 @@ export function linearLogits(x: Float32Array, dim: number, layer: { weight: Floa
   return out;
 }
 
-/** Majority-label counts of the training split: the class prior π of logit adjustment. */
-export const logPrior = (counts: number[]) => {
-  const total = counts.reduce((a, b) => a + b, 0);
-  return Float32Array.from(counts, (c) => Math.log(c / total));
-};
-
-/**
- * The selection rule for τ (stated in the cards): the τ on a 0.05 grid in [0, 1] with the highest
- * mean of overall and mean per-class accuracy on the validation split. Neither number alone picks.
- */
-export function chooseTau(logits: Float32Array, labels: ArrayLike<number>, logPi: Float32Array) {
-  const sweep = Array.from({ length: 21 }, (_, i) => {
-    const tau = i / 20;
-    return {
-      tau,
-      ...score(
-        logits,
-        labels,
-        logPi.map((l) => -tau * l),
-      ),
-    };
-  });
-  const objective = (s: Scores) => (s.accuracy + s.meanClassAccuracy) / 2;
-  const best = sweep.reduce((a, b) => (objective(b) > objective(a) + 1e-12 ? b : a));
-  return { best, sweep };
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     strict: true,
@@ -294,26 +242,26 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     rows.push({ remedy, scores: score(logits, yValid), ...(tau !== undefined ? { tau } : {}) });
     const r = rows.at(-1)!;
     console.log(
-      `${remedy.padEnd(52)} ${(100 * r.scores.accuracy).toFixed(2)}  ${(100 * r.scores.meanClassAccuracy).toFixed(2)}  ${r.scores.perClass.map((p) => (100 * p).toFixed(0).padStart(3)).join(' ')}`,
+      `${remedy.padEnd(52)} ${(100 * r.scores.accuracy).toFixed(2)}  ${(100 * r.scores.meanClassAccuracy).toFixed(2)}  ${r.scores.perClass.map((p) => (100 * p.accuracy).toFixed(0).padStart(3)).join(' ')}`,
     );
   };
   console.log(`${'remedy'.padEnd(52)} acc    macro  ${FER_EMOTIONS.map((l) => l.slice(0, 3)).join(' ')}`);
   const asTrained = Float32Array.from(data.validLogits);
   add("as trained (the model's own last layer)", asTrained);
-  const chosen = chooseTau(asTrained, yValid, logPi);
+  const chosen = chooseTau(asTrained, yValid, counts);
   add(
-    `+ post-hoc logit adjustment, τ = ${chosen.best.tau} (rule)`,
-    asTrained.map((z, i) => z - chosen.best.tau * logPi[i % K]!),
-    chosen.best.tau,
+    `+ post-hoc logit adjustment, τ = ${chosen.tau} (rule)`,
+    asTrained.map((z, i) => z - chosen.tau * logPi[i % K]!),
+    chosen.tau,
   );
   const refit = fitLinear(xTrain, yTrain, dim, start);
   const refitLogits = linearLogits(xValid, dim, refit);
   add('refit: CE on vote distributions', refitLogits);
-  const refitTau = chooseTau(refitLogits, yValid, logPi);
+  const refitTau = chooseTau(refitLogits, yValid, counts);
   add(
-    `refit + post-hoc logit adjustment, τ = ${refitTau.best.tau} (rule)`,
-    refitLogits.map((z, i) => z - refitTau.best.tau * logPi[i % K]!),
-    refitTau.best.tau,
+    `refit + post-hoc logit adjustment, τ = ${refitTau.tau} (rule)`,
+    refitLogits.map((z, i) => z - refitTau.tau * logPi[i % K]!),
+    refitTau.tau,
   );
   const la = fitLinear(xTrain, yTrain, dim, start, { lossBias: logPi.map((l) => l) });
   add('logit-adjusted loss, τ = 1', linearLogits(xValid, dim, la), 1);

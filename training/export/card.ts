@@ -1,6 +1,6 @@
 /** The model card the runtime reads (its type and checks: src/engine/model-card.ts). */
 import { createHash } from 'node:crypto';
-import { JITTER } from '../data/augment.js';
+import { JITTER, KIOSK_AUGMENT } from '../data/augment.js';
 import { scoreConfusion } from '../data/metrics.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
@@ -8,6 +8,8 @@ import type { RunConfig } from '../train/trainer.js';
 import { CLASSIFIER_CARD_SCHEMA, type ClassifierCard, type InputSpec } from '../../src/engine/model-card.js';
 import { FERPLUS_TEMPLATE } from '../../src/engine/pipeline/align.js';
 import type { GraphCost } from './flops.js';
+import type { WeightStorage } from './quantize.js';
+import type { LogitAdjustment } from '../balance/logit-adjustment.js';
 
 export interface BackboneInfo {
   name: string;
@@ -26,7 +28,8 @@ export interface CardOptions {
   cost: GraphCost;
   backbone: BackboneInfo;
   headsOnly: boolean;
-  mirrorAverage: boolean;
+  weights: WeightStorage;
+  logitAdjustment?: LogitAdjustment;
 }
 
 export function sha256(bytes: Uint8Array): string {
@@ -40,7 +43,7 @@ function trunkUse(run: RunConfig): { family: string; protocol: string } {
   if (run.features.online) {
     return {
       family: `JADFER heads (SB + CB + SCI with JAD) on a face-recognition trunk fine-tuned from the faces (its ${tail} blocks after ${run.features.featureNode})`,
-      protocol: `trunk frozen up to ${run.features.featureNode}, its next ${tail} blocks trained (learning rate ×${run.train.tailLrScale}) with the heads on faces augmented afresh each step (random ±${JITTER.maxDegrees}° / ${JITTER.minScale}–${JITTER.maxScale} scale / ±${JITTER.maxShiftPx} px jitter, 50 % mirror)${start}`,
+      protocol: `trunk frozen up to ${run.features.featureNode}, its next ${tail} blocks trained (learning rate ×${run.train.tailLrScale}) with the heads on faces augmented afresh each step (${augmentation(run)}, 50 % mirror)${start}${distillation(run)}`,
     };
   }
   const cached = `features cached at ${run.features.featureNode ?? 'the trunk output'} (${run.features.trainViews} train views)`;
@@ -53,6 +56,25 @@ function trunkUse(run: RunConfig): { family: string; protocol: string } {
     family: `JADFER heads (SB + CB + SCI with JAD) on a face-recognition trunk whose last ${tail} blocks are fine-tuned`,
     protocol: `trunk frozen up to the cached node, its next ${tail} blocks fine-tuned (learning rate ×${run.train.tailLrScale}) with the heads${start}; ${cached}`,
   };
+}
+
+function augmentation(run: RunConfig): string {
+  const jitter = `random ±${JITTER.maxDegrees}° / ${JITTER.minScale}–${JITTER.maxScale} scale / ±${JITTER.maxShiftPx} px jitter`;
+  if (run.train.images?.augment !== 'kiosk') return jitter;
+  const k = KIOSK_AUGMENT;
+  return (
+    `${Math.round(k.share * 100)} % of faces in kiosk conditions (roll ±${k.geometry.maxDegrees}°, scale ${k.geometry.minScale}–${k.geometry.maxScale}, ` +
+    `shift ±${k.geometry.maxShiftPx} px; seen at ${k.resolution.minPx}–${k.resolution.maxPx} px ${k.resolution.p * 100} %, blur ${k.blur.p * 100} %, ` +
+    `JPEG q${k.jpeg.minQuality}–${k.jpeg.maxQuality} ${k.jpeg.p * 100} %, gain/offset/gamma and side light ${k.light.p * 100} %, noise ${k.noise.p * 100} %, ` +
+    `occlusion ${k.occlusion.p * 100} %: training/data/augment.ts KIOSK_AUGMENT), the rest ${jitter}`
+  );
+}
+
+function distillation(run: RunConfig): string {
+  const t = run.train.teacher;
+  return t
+    ? `; distilled from ${t.card} run on the same augmented faces: (1 − ${t.weight})·CE(vote distribution) + ${t.weight}·T²·KL(teacher ‖ student) at T = ${t.temperature}`
+    : '';
 }
 
 /** How averaged weights were made, for the protocol line (empty for a trained run). */
@@ -78,6 +100,13 @@ export const WEIGHTS_TERMS = {
     'face identification on VGGFace2 (3.31 M images of 9,131 people, mostly public figures, downloaded from Google Image Search without their consent), then age and gender fine-tuning on data not verified here',
   commercialUse:
     'not cleared: FER2013 and VGGFace2 were collected for research; have their terms reviewed before a commercial deployment',
+};
+
+const WEIGHT_NOTES: Record<WeightStorage, string> = {
+  float32: 'float32',
+  float16:
+    'float16 storage of the Conv and MatMul weights (Cast to float32 in the graph); computed in float32 (training/export/quantize.ts)',
+  int8: 'int8 storage of the Conv and MatMul weights, symmetric, one scale per output channel (DequantizeLinear in the graph, folded once at session creation); computed in float32 (training/export/quantize.ts)',
 };
 
 export function modelCard(o: CardOptions): ClassifierCard {
@@ -109,12 +138,8 @@ export function modelCard(o: CardOptions): ClassifierCard {
       flops: o.cost.flops,
       flopsNote:
         'per image (batch 1); FLOPs = 2·MACs (Conv/MatMul/Gemm) + 1 per output element of other compute ops (training/export/flops.ts)',
-      ...(o.mirrorAverage
-        ? {
-            testTimeMirror:
-              'each face and its mirror image run as one batch inside the graph and their logits are averaged (twice the compute of one view)',
-          }
-        : {}),
+      weights: WEIGHT_NOTES[o.weights],
+      ...(o.logitAdjustment ? { logitAdjustment: o.logitAdjustment } : {}),
     },
     training: {
       data: 'FERPlus (FER2013 images, Microsoft FERPlus labels): FER2013Train for training, FER2013Valid for selection',
@@ -122,7 +147,7 @@ export function modelCard(o: CardOptions): ClassifierCard {
         o.run.train.softLabels
           ? 'soft-label (vote distribution) cross-entropy'
           : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
-      } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by validation accuracy${averaging(o.run)}`,
+      } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by ${o.run.train.selection === 'accuracy-and-mean-class' ? 'the mean of validation accuracy and mean per-class accuracy' : 'validation accuracy'}${averaging(o.run)}`,
       backbone: o.backbone,
       hardware: `${o.run.machine ?? thisMachine()}, TF.js ${o.run.train.backend} backend`,
       time: { seconds: Math.round(seconds), epochs, bestEpoch: o.bestEpoch },

@@ -15,6 +15,8 @@ import type { RunConfig } from '../train/trainer.js';
 import type { ClassifierCard, InputSpec } from '../../src/engine/model-card.js';
 import { modelCard, type BackboneInfo } from './card.js';
 import { graphCost } from './flops.js';
+import { storeWeights, WEIGHT_STORAGE, type WeightStorage } from './quantize.js';
+import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
 import { scriptArgs } from '../../cli/args.js';
 
@@ -30,8 +32,10 @@ export interface ExportOptions {
   outDir: string;
   /** Omit for a heads-only export. */
   backbone?: BackboneForExport;
-  /** Average each face's logits with its mirror image's, inside the graph (onnx-model.ts). */
-  mirrorAverage?: boolean;
+  /** How the weights are stored in the file (quantize.ts); the graph computes in float32 either way. */
+  weights?: WeightStorage;
+  /** Folded into the last layer's bias (training/balance/logit-adjustment.ts). */
+  logitAdjustment?: LogitAdjustment;
 }
 
 export interface ExportResult {
@@ -44,11 +48,12 @@ export interface ExportResult {
 export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   const run = JSON.parse(readFileSync(join(o.run, 'config.json'), 'utf8')) as RunConfig;
   const history = JSON.parse(readFileSync(join(o.run, 'metrics.json'), 'utf8')) as EpochMetrics[];
-  const params = ParamStore.load(join(o.run, 'best', 'params'));
+  const params = withLogitAdjustment(ParamStore.load(join(o.run, 'best', 'params')), o.logitAdjustment);
   const bestEpoch = (JSON.parse(readFileSync(join(o.run, 'best', 'metrics.json'), 'utf8')) as EpochMetrics).epoch;
   const gray = o.backbone?.input.color === 'gray';
-  const mirrorAverage = o.mirrorAverage ?? false;
-  const bytes = exportJadferOnnx(params, run.model, o.backbone?.emitter, { grayInput: gray, mirrorAverage });
+  const float = exportJadferOnnx(params, run.model, o.backbone?.emitter, { grayInput: gray });
+  const weights = o.weights ?? 'float32';
+  const bytes = storeWeights(float, weights).bytes;
   mkdirSync(o.outDir, { recursive: true });
   const onnxPath = join(o.outDir, `jadfer-${o.variant}.onnx`);
   const cardPath = join(o.outDir, `jadfer-${o.variant}.json`);
@@ -81,14 +86,15 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
     run,
     history,
     bestEpoch,
-    cost: await graphCost(bytes),
+    cost: await graphCost(float),
     backbone: o.backbone?.info ?? {
       name: run.features.backbone,
       provenance: 'not included (heads-only export)',
       licence: 'n/a',
     },
     headsOnly: !o.backbone,
-    mirrorAverage,
+    weights,
+    ...(o.logitAdjustment ? { logitAdjustment: o.logitAdjustment } : {}),
   });
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
   return { onnxPath, cardPath, card, bytes };
@@ -139,7 +145,7 @@ export async function loadBackboneForExport(name: string, featureNode?: string):
 }
 
 const USAGE =
-  'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]';
+  'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only] [--weights float32|float16|int8]';
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = scriptArgs({
@@ -150,10 +156,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'out-dir': { type: 'string', default: 'models' },
       backbone: { type: 'string' },
       'heads-only': { type: 'boolean', default: false },
-      'mirror-average': { type: 'boolean', default: false },
+      weights: { type: 'string', default: 'float32' },
     },
   });
-  if (!values.run) {
+  if (!values.run || !WEIGHT_STORAGE.includes(values.weights as WeightStorage)) {
     console.error(USAGE);
     process.exit(2);
   }
@@ -168,7 +174,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     variant,
     outDir: values['out-dir'],
     backbone,
-    mirrorAverage: values['mirror-average'],
+    weights: values.weights as WeightStorage,
   });
   const arch = result.card.architecture as { params: number; flops: number };
   console.log(

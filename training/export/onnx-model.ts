@@ -29,12 +29,6 @@ export interface ImageGraphOptions {
    * writing three equal planes.
    */
   grayInput?: boolean;
-  /**
-   * Test-time mirroring: each face and its mirror image run as one batch and their logits are
-   * averaged. Training mirrors faces at random, so both views are in distribution; it costs twice
-   * the classifier, inside the one graph the runtime already runs.
-   */
-  mirrorAverage?: boolean;
 }
 
 export function exportJadferOnnx(
@@ -43,37 +37,14 @@ export function exportJadferOnnx(
   backbone?: BackboneEmitter,
   options: ImageGraphOptions = {},
 ): Uint8Array {
-  const { grayInput = false, mirrorAverage = false } = options;
-  if (mirrorAverage && !backbone)
-    throw new Error('mirror averaging needs the image input: a heads-only graph takes feature maps');
+  const { grayInput = false } = options;
   const g = new OnnxGraphBuilder(backbone ? `jadfer_${backbone.name}` : 'jadfer_heads', 17);
   const { h, w, c } = tailInputShape(config);
   let featureMap: string;
   if (backbone) {
     const [channels, height, width] = backbone.inputShape;
     const input = g.input(IMAGE_INPUT, ['batch', grayInput ? 1 : channels, height, width]);
-    // [face; mirrored face] along the batch: the mirror reverses the width axis (NCHW axis 3).
-    const views = mirrorAverage
-      ? g.op(
-          'Concat',
-          [
-            input,
-            g.op(
-              'Gather',
-              [
-                input,
-                g.int64(
-                  'mirror_columns',
-                  Array.from({ length: width }, (_, i) => width - 1 - i),
-                ),
-              ],
-              { axis: int(3) },
-            ),
-          ],
-          { axis: int(0) },
-        )
-      : input;
-    const trunkInput = grayInput ? g.op('Concat', Array(channels).fill(views), { axis: int(1) }) : views;
+    const trunkInput = grayInput ? g.op('Concat', Array(channels).fill(input), { axis: int(1) }) : input;
     const { output, shape } = backbone.emit(g, trunkInput);
     if (shape.c !== c || shape.h !== h || shape.w !== w) {
       throw new Error(`backbone gives [${shape.c},${shape.h},${shape.w}] but heads expect [${c},${h},${w}]`);
@@ -82,10 +53,8 @@ export function exportJadferOnnx(
   } else {
     featureMap = g.input(HEADS_INPUT, ['batch', h, w, c]);
   }
-  const ops = new OnnxOps(g, store);
-  const { logits } = buildJadfer(ops, config, featureMap);
-  // [2·batch, K] → [2, batch, K] → the mean of each face's two views.
-  g.alias(mirrorAverage ? ops.mean(ops.reshape(logits, [2, -1, config.numClasses]), 0, false) : logits, LOGITS_OUTPUT);
+  const { logits } = buildJadfer(new OnnxOps(g, store), config, featureMap);
+  g.alias(logits, LOGITS_OUTPUT);
   g.output(LOGITS_OUTPUT, ['batch', config.numClasses]);
   return g.toBytes('JADFER facial expression classifier (heads defined in training/model/jadfer.ts)');
 }

@@ -11,14 +11,24 @@ export interface OrtModel {
   release(): Promise<void>;
 }
 
+/**
+ * As the SDK runs our models (src/engine/onnx-runtime.ts): int8-stored weights are dequantized once
+ * at load and everything computes in float32 (ORT's default would fuse them into int8 kernels).
+ */
+export const FLOAT_COMPUTE = { session: { disable_quant_qdq: '1' } };
+
 export async function loadOrtModel(runtime: OrtRuntime, bytes: Uint8Array, threads = 1): Promise<OrtModel> {
   // Both packages share onnxruntime-common's API; only session options differ.
   const ort = runtime === 'node' ? ortNode : ortWeb;
   if (runtime === 'web-wasm') ortWeb.env.wasm.numThreads = threads;
   const session =
     runtime === 'node'
-      ? await ortNode.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 })
-      : await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      ? await ortNode.InferenceSession.create(bytes, {
+          intraOpNumThreads: threads,
+          interOpNumThreads: 1,
+          extra: FLOAT_COMPUTE,
+        })
+      : await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'], extra: FLOAT_COMPUTE });
   return {
     runtime,
     async run(inputName, data, dims, outputName) {

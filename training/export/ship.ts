@@ -14,7 +14,18 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RunConfig } from '../train/trainer.js';
 import { exportRun, loadBackboneForExport } from './export.js';
-import { runParity } from './parity.js';
+import { parityHolds, runParity, STORED_TOLERANCE } from './parity.js';
+import { WEIGHT_STORAGE, type WeightStorage } from './quantize.js';
+import { chooseTau, type LogitAdjustment } from '../balance/logit-adjustment.js';
+import { classCounts, loadFerPlusSplit } from '../data/ferplus.js';
+import { FERPLUS_DIR } from '../data/paths.js';
+
+/** What a stored format may change (int8: measured on jadfer-base, 0.14 points of accuracy). */
+const PARITY: Record<WeightStorage, { maxAbsDiff: number; top1Agreement: number }> = {
+  float32: { maxAbsDiff: 1e-4, top1Agreement: 1 },
+  float16: { maxAbsDiff: 0.05, top1Agreement: 0.995 },
+  int8: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
+};
 import { scriptArgs } from '../../cli/args.js';
 
 /** What the feature cache the run trained on was made of, from its own metadata. */
@@ -33,7 +44,8 @@ function featureCaching(dir: string): string {
 const RUN_FILES = ['config.json', 'metrics.json', 'curves.png', 'confusion-matrix.png'];
 const KEPT_TRAINING_SECTIONS = ['backboneSelection', 'design'];
 
-const USAGE = 'usage: ship.ts --run runs/<name> [--variant base] [--out-dir models] [--mirror-average]';
+const USAGE =
+  'usage: ship.ts --run runs/<name> [--variant base] [--out-dir models] [--weights int8|float16|float32] [--logit-adjust auto|none|<τ>]';
 
 const { values } = scriptArgs({
   usage: USAGE,
@@ -41,10 +53,12 @@ const { values } = scriptArgs({
     run: { type: 'string' },
     variant: { type: 'string', default: 'base' },
     'out-dir': { type: 'string', default: 'models' },
-    'mirror-average': { type: 'boolean', default: false },
+    weights: { type: 'string', default: 'int8' },
+    'logit-adjust': { type: 'string', default: 'auto' },
   },
 });
-if (!values.run) {
+const weights = values.weights as WeightStorage;
+if (!values.run || !WEIGHT_STORAGE.includes(weights)) {
   console.error(USAGE);
   process.exit(2);
 }
@@ -57,13 +71,19 @@ const previous = existsSync(cardPath)
 
 const run = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as RunConfig;
 const backbone = await loadBackboneForExport(run.features.backbone, run.features.featureNode);
-const mirrorAverage = values['mirror-average']!;
-const exported = await exportRun({ run: runDir, variant: values.variant!, outDir, backbone, mirrorAverage });
-console.log(`exported ${exported.onnxPath} (${(exported.bytes.length / 1e6).toFixed(2)} MB)`);
+const logitAdjustment = await chooseLogitAdjustment(values['logit-adjust']!);
+const exported = await exportRun({ run: runDir, variant: values.variant!, outDir, backbone, weights, logitAdjustment });
+console.log(`exported ${exported.onnxPath} (${(exported.bytes.length / 1e6).toFixed(2)} MB, ${weights} weights)`);
 
-const parity = await runParity(runDir, exported.onnxPath, 8, 64, mirrorAverage);
-console.log(`parity: maxAbsDiff ${parity.maxAbsDiff.toExponential(2)}, top-1 agreement ${parity.top1Agreement}`);
-if (parity.top1Agreement < 1 || parity.maxAbsDiff > 1e-4)
+// Rounded weights move logits a little, and now and then a near tie: over the 512 faces, the
+// files agree with the training run on at least 99.5 % of top-1 labels, and within PARITY[weights].
+const parity = await runParity(runDir, exported.onnxPath, 8, 512, logitAdjustment);
+const tolerance = PARITY[weights];
+console.log(
+  `parity: against the run ${parity.maxAbsDiff.toExponential(2)} (≤ ${tolerance.maxAbsDiff}), top-1 on faces ${parity.faceTop1Agreement} (≥ ${tolerance.top1Agreement}; with noise inputs ${parity.top1Agreement}); ` +
+    `file read back into the definition ${parity.stored?.maxAbsDiff.toExponential(2)}, top-1 ${parity.stored?.top1Agreement}`,
+);
+if (!parityHolds(parity, tolerance.maxAbsDiff, tolerance.top1Agreement))
   throw new Error('parity failed: the exported model does not compute what was trained');
 
 const card = JSON.parse(readFileSync(cardPath, 'utf8')) as Record<string, Record<string, unknown>>;
@@ -75,15 +95,65 @@ card.training!.featureCaching = run.features.online
 card.parity = {
   maxAbsDiff: parity.maxAbsDiff,
   top1Agreement: parity.top1Agreement,
+  faceTop1Agreement: parity.faceTop1Agreement,
+  tolerance,
   samples: parity.samples,
   runtimes: parity.runtimes,
-  reference: `TF.js (${parity.tfBackend}): the backbone graph model + the JADFER heads from the same definition`,
-  command: `npm run parity -- --run ${runDir} --model ${exported.onnxPath}${mirrorAverage ? ' --mirror-average' : ''}`,
+  reference: `TF.js (${parity.tfBackend}): the backbone graph model + the JADFER heads from the same definition, with the run's float32 weights`,
+  stored: {
+    ...parity.stored,
+    reference: `the file read back whole into the definition (training/export/lift-trunk.ts), TF.js; tolerance ${STORED_TOLERANCE}, top-1 1`,
+  },
+  command: `npm run parity -- --run ${runDir} --model ${exported.onnxPath} --faces 512 --tolerance ${tolerance.maxAbsDiff} --min-agreement ${tolerance.top1Agreement}`,
 };
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 
 // The SDK's own evaluation (same preprocessing as users get) goes into card.metrics.
 execFileSync(process.execPath, ['--import', 'tsx', 'training/export/record-eval.ts', cardPath], { stdio: 'inherit' });
+
+/**
+ * The logit adjustment to fold in: none, a given τ, or (auto) τ by TAU_RULE from the SDK's own
+ * scores of the unadjusted model on the validation split (exported to a scratch folder first).
+ */
+async function chooseLogitAdjustment(option: string): Promise<LogitAdjustment | undefined> {
+  if (option === 'none') return undefined;
+  const trainCounts = classCounts(
+    (await loadFerPlusSplit(`${FERPLUS_DIR}/FER2013Train`, { verifyImages: false })).items,
+  );
+  if (option !== 'auto') {
+    const tau = Number(option);
+    if (!(tau >= 0 && tau <= 2)) throw new Error(`--logit-adjust must be auto, none or a τ in [0, 2], not ${option}`);
+    return { tau, trainCounts, rule: `τ given on the command line (--logit-adjust ${option})` };
+  }
+  const scratch = join('.cache', 'ship', values.variant!);
+  rmSync(scratch, { recursive: true, force: true });
+  const plain = await exportRun({ run: runDir, variant: values.variant!, outDir: scratch, backbone, weights });
+  const scoresPath = join(scratch, 'valid-scores.json');
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [
+      'bin/jadfer.mjs',
+      'eval',
+      '--data',
+      `${FERPLUS_DIR}/FER2013Valid`,
+      '--model',
+      plain.cardPath,
+      '--scores',
+      scoresPath,
+    ],
+    { stdio: 'inherit' },
+  );
+  const { scores, truth } = JSON.parse(readFileSync(scoresPath, 'utf8')) as { scores: number[][]; truth: number[] };
+  // log p differs from the logits by a per-face constant: the adjusted argmax is the same.
+  const chosen = chooseTau(
+    Float32Array.from(scores.flat(), (p) => Math.log(Math.max(p, 1e-30))),
+    truth,
+    trainCounts,
+  );
+  console.log(`logit adjustment: τ = ${chosen.tau} (${chosen.rule})`);
+  return chosen;
+}
 
 const figures = join(outDir, `jadfer-${values.variant}.training`);
 // Start empty: a run without curves (an averaged one) must not ship the replaced model's curves.

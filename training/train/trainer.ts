@@ -68,8 +68,16 @@ export interface TrainOptions {
   teacher?: { card: string; weight: number; temperature: number };
   /** Also checkpoint every this many steps inside an epoch (a long epoch survives a stop). */
   checkpointEverySteps?: number;
+  /**
+   * Which epoch is "best" (kept in best/, shipped): by validation accuracy alone (runs before
+   * 2026-11-30), or by the mean of validation accuracy and mean per-class accuracy, so a model that
+   * gives up a rare class for the frequent ones is not picked for it.
+   */
+  selection?: EpochSelection;
   /** Stop after this many epochs in this process, as if killed (tests). */
   stopAfterEpochs?: number;
+  /** Stop once the run has made this many steps, right after a checkpoint inside an epoch, as if killed (tests). */
+  stopAfterSteps?: number;
   log: (line: string) => void;
 }
 
@@ -89,8 +97,15 @@ export const DEFAULT_TRAIN: Omit<TrainOptions, 'out' | 'epochs'> = {
   evalBatch: 256,
   logEvery: 50,
   plots: true,
+  selection: 'accuracy-and-mean-class',
   log: (line) => console.log(line),
 };
+
+export type EpochSelection = 'accuracy' | 'accuracy-and-mean-class';
+
+export function selectionScore(m: EpochMetrics, selection: EpochSelection = 'accuracy'): number {
+  return selection === 'accuracy' ? m.validAccuracy : (m.validAccuracy + (m.validMeanClassAccuracy ?? 0)) / 2;
+}
 
 export interface TrainResult {
   state: TrainState;
@@ -101,7 +116,7 @@ export interface TrainResult {
 export interface RunConfig {
   model: JadferConfig;
   labels: string[];
-  train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'resume' | 'model' | 'device'>;
+  train: Omit<TrainOptions, 'log' | 'stopAfterEpochs' | 'stopAfterSteps' | 'resume' | 'model' | 'device'>;
   /** `dir` is the dataset spec when `online` (trained from images, trainViews 0). */
   features: {
     dir: string;
@@ -154,7 +169,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       `training from images: ${meta.n} train / ${validSplit.meta.n} valid faces, trunk frozen up to ${meta.featureNode} [${meta.h}×${meta.w}×${meta.c}], ${config.tailBlocks} blocks trained after it`,
     );
 
-  const { log: _log, stopAfterEpochs: _stop, resume: _resume, model: _model, device, ...recorded } = options;
+  const {
+    log: _log,
+    stopAfterEpochs: _stop,
+    stopAfterSteps: _stopSteps,
+    resume: _resume,
+    model: _model,
+    device,
+    ...recorded
+  } = options;
   const runConfig: RunConfig = {
     model: config,
     labels,
@@ -206,6 +229,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const totalSteps = stepsPerEpoch * options.epochs;
   const warmupSteps = Math.round(stepsPerEpoch * options.warmupEpochs);
   let epochsThisRun = 0;
+  let stopped = false;
 
   for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
     if (options.stopAfterEpochs !== undefined && epochsThisRun >= options.stopAfterEpochs) break;
@@ -268,8 +292,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         state.partial = { steps: s + 1, order, sums, seconds: (performance.now() - started) / 1000 };
         saveCheckpoint(options.out, { params: await params.toStore(), optimizer: await optimizer.toStore(), state });
         state.partial = undefined;
+        if (options.stopAfterSteps !== undefined && state.step >= options.stopAfterSteps) {
+          stopped = true;
+          break;
+        }
       }
     }
+    if (stopped) break;
     const seen = sums.seen;
     const [ceSum, varietySum, correct, stepTime] = [sums.ce, sums.variety, sums.correct, sums.stepMs];
     const valid = await evaluate(params, config, validSplit, options.evalBatch);
@@ -292,7 +321,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     state.history.push(metrics);
     state.epoch = epoch + 1;
     state.rng = rng.state;
-    const improved = metrics.validAccuracy > state.bestValidAccuracy;
+    const best = state.history.find((m) => m.epoch === state.bestEpoch);
+    const improved = !best || selectionScore(metrics, options.selection) > selectionScore(best, options.selection);
     if (improved) {
       state.bestValidAccuracy = metrics.validAccuracy;
       state.bestEpoch = epoch + 1;

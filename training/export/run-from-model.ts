@@ -1,0 +1,45 @@
+/**
+ * A run folder rebuilt from a shipped model: its params read back from the ONNX (onnx-params.ts),
+ * its config and metrics from the run files shipped beside the card (`models/<name>.training/`).
+ * `runs/` is not in the repository, so this is how a clone re-exports a shipped model (other weight
+ * storage, a logit adjustment) or starts training from it with the run's exact config.
+ *
+ *   node --import tsx training/export/run-from-model.ts --model models/jadfer-accurate.json --out runs/accurate-shipped
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EpochMetrics } from '../train/checkpoint.js';
+import type { RunConfig } from '../train/trainer.js';
+import { paramsFromOnnx } from './onnx-params.js';
+import { scriptArgs } from '../../cli/args.js';
+
+export function runFromModel(cardPath: string, out: string): void {
+  const card = JSON.parse(readFileSync(cardPath, 'utf8')) as {
+    file: string;
+    architecture: { logitAdjustment?: unknown };
+  };
+  if (card.architecture.logitAdjustment)
+    throw new Error(`${cardPath}: its logits are adjusted inside the file; the run's own weights cannot be read back`);
+  const runFiles = cardPath.replace(/\.json$/, '.training');
+  if (!existsSync(join(runFiles, 'config.json')))
+    throw new Error(`${runFiles}/config.json: no run files beside the card`);
+  const run = JSON.parse(readFileSync(join(runFiles, 'config.json'), 'utf8')) as RunConfig;
+  const history = JSON.parse(readFileSync(join(runFiles, 'metrics.json'), 'utf8')) as EpochMetrics[];
+  const best = history.reduce((a, b) => (b.validAccuracy > a.validAccuracy ? b : a));
+  mkdirSync(join(out, 'best'), { recursive: true });
+  paramsFromOnnx(readFileSync(join(cardPath, '..', card.file)), run.model).save(join(out, 'best', 'params'));
+  copyFileSync(join(runFiles, 'config.json'), join(out, 'config.json'));
+  copyFileSync(join(runFiles, 'metrics.json'), join(out, 'metrics.json'));
+  writeFileSync(join(out, 'best', 'metrics.json'), JSON.stringify(best, null, 2));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const USAGE = 'usage: run-from-model.ts --model models/<name>.json --out runs/<name>';
+  const { values } = scriptArgs({ usage: USAGE, options: { model: { type: 'string' }, out: { type: 'string' } } });
+  if (!values.model || !values.out) {
+    console.error(USAGE);
+    process.exit(2);
+  }
+  runFromModel(values.model, values.out);
+  console.log(`wrote ${values.out} from ${values.model}`);
+}
