@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { halfToFloat } from '../onnx/float16.js';
 
 export interface TfAttr {
   s?: string;
@@ -63,15 +64,6 @@ export function readWeightShards(dir: string, manifest: { paths: string[] }[]): 
     off += b.byteLength;
   }
   return out.buffer;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
 /** Decodes all weights of a model (in manifest order, as TF.js lays them out). */

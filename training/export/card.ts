@@ -8,7 +8,8 @@ import type { RunConfig } from '../train/trainer.js';
 import { CLASSIFIER_CARD_SCHEMA, type ClassifierCard, type InputSpec } from '../../src/engine/model-card.js';
 import { FERPLUS_TEMPLATE } from '../../src/engine/pipeline/align.js';
 import type { GraphCost } from './flops.js';
-import type { WeightStorage } from './quantize.js';
+import type { WeightFormat } from './quantize.js';
+import type { MixedStoragePlan } from './mixed-storage.js';
 import type { LogitAdjustment } from '../balance/logit-adjustment.js';
 
 export interface BackboneInfo {
@@ -28,7 +29,8 @@ export interface CardOptions {
   cost: GraphCost;
   backbone: BackboneInfo;
   headsOnly: boolean;
-  weights: WeightStorage;
+  weights: WeightFormat;
+  mixed?: MixedStoragePlan;
   logitAdjustment?: LogitAdjustment;
 }
 
@@ -73,7 +75,7 @@ function augmentation(run: RunConfig): string {
 function distillation(run: RunConfig): string {
   const t = run.train.teacher;
   return t
-    ? `; distilled from ${t.card} run on the same augmented faces: (1 − ${t.weight})·CE(vote distribution) + ${t.weight}·T²·KL(teacher ‖ student) at T = ${t.temperature}`
+    ? `; distilled from ${t.card}${t.sha256 ? ` (sha256 ${t.sha256.slice(0, 16)}…)` : ''} run on the same augmented faces: (1 − ${t.weight})·CE(vote distribution) + ${t.weight}·T²·KL(teacher ‖ student) at T = ${t.temperature}`
     : '';
 }
 
@@ -102,10 +104,12 @@ export const WEIGHTS_TERMS = {
     'not cleared: FER2013 and VGGFace2 were collected for research; have their terms reviewed before a commercial deployment',
 };
 
-const WEIGHT_NOTES: Record<WeightStorage, string> = {
+const WEIGHT_NOTES: Record<WeightFormat, string> = {
   float32: 'float32',
   float16:
     'float16 storage of the Conv and MatMul weights (Cast to float32 in the graph); computed in float32 (training/export/quantize.ts)',
+  mixed:
+    'int8 storage (one scale per output channel, DequantizeLinear) for the weight tensors whose rounding moves the logits least per byte saved, float16 (Cast) for the rest, until the file fits its budget; computed in float32 (training/export/mixed-storage.ts)',
   int8: 'int8 storage of the Conv and MatMul weights, symmetric, one scale per output channel (DequantizeLinear in the graph, folded once at session creation); computed in float32 (training/export/quantize.ts)',
 };
 
@@ -139,6 +143,16 @@ export function modelCard(o: CardOptions): ClassifierCard {
       flopsNote:
         'per image (batch 1); FLOPs = 2·MACs (Conv/MatMul/Gemm) + 1 per output element of other compute ops (training/export/flops.ts)',
       weights: WEIGHT_NOTES[o.weights],
+      ...(o.mixed
+        ? {
+            weightStorage: {
+              budgetBytes: o.mixed.budget,
+              calibration: o.mixed.calibration,
+              int8: o.mixed.int8,
+              float16: o.mixed.float16,
+            },
+          }
+        : {}),
       ...(o.logitAdjustment ? { logitAdjustment: o.logitAdjustment } : {}),
     },
     training: {

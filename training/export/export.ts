@@ -15,7 +15,8 @@ import type { RunConfig } from '../train/trainer.js';
 import type { ClassifierCard, InputSpec } from '../../src/engine/model-card.js';
 import { modelCard, type BackboneInfo } from './card.js';
 import { graphCost } from './flops.js';
-import { storeWeights, WEIGHT_STORAGE, type WeightStorage } from './quantize.js';
+import { storeWeights, WEIGHT_FORMATS, type WeightFormat } from './quantize.js';
+import { planMixedStorage, type MixedStoragePlan } from './mixed-storage.js';
 import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
 import { scriptArgs } from '../../cli/args.js';
@@ -33,9 +34,41 @@ export interface ExportOptions {
   /** Omit for a heads-only export. */
   backbone?: BackboneForExport;
   /** How the weights are stored in the file (quantize.ts); the graph computes in float32 either way. */
-  weights?: WeightStorage;
+  weights?: WeightFormat;
   /** Folded into the last layer's bias (training/balance/logit-adjustment.ts). */
   logitAdjustment?: LogitAdjustment;
+}
+
+/** The default model's size target (issue: at most 3 MB), with room for the graph's structure. */
+export const MIXED_BUDGET_BYTES = 2.99e6;
+const CALIBRATION_FACES = 64;
+const CALIBRATION = `the first ${CALIBRATION_FACES} faces of the training split, preprocessed as in training`;
+
+/** Training faces as the exported image model takes them, for the mixed storage's sensitivity. */
+async function calibrationInput(
+  run: RunConfig,
+  backbone: BackboneForExport | undefined,
+): Promise<{ data: Float32Array; dims: number[] }> {
+  if (!backbone || backbone.input.color !== 'gray') throw new Error('mixed storage needs a gray image model');
+  const { loadDataset, readOrSkip } = await import('../data/datasets.js');
+  const { resizeBilinearGray } = await import('../backbone/preprocess.js');
+  const { FER_SIZE } = await import('../data/ferplus.js');
+  const split = await loadDataset(run.features.online ? run.features.dir : 'ferplus', 'train', CALIBRATION_FACES);
+  const size = backbone.emitter.inputShape[1];
+  const [mean, std] = [backbone.input.mean?.[0] ?? 0, backbone.input.std?.[0] ?? 1];
+  const faces: Uint8Array[] = [];
+  for (const item of split.items.slice(0, CALIBRATION_FACES)) {
+    const face = await readOrSkip(item, split.skipped);
+    if (face) faces.push(face);
+  }
+  const data = new Float32Array(faces.length * size * size);
+  faces.forEach((face, i) =>
+    data.set(
+      resizeBilinearGray(face, FER_SIZE, FER_SIZE, size, size).map((v) => (v - mean) / std),
+      i * size * size,
+    ),
+  );
+  return { data, dims: [faces.length, 1, size, size] };
 }
 
 export interface ExportResult {
@@ -53,7 +86,11 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   const gray = o.backbone?.input.color === 'gray';
   const float = exportJadferOnnx(params, run.model, o.backbone?.emitter, { grayInput: gray });
   const weights = o.weights ?? 'float32';
-  const bytes = storeWeights(float, weights).bytes;
+  const mixed =
+    weights === 'mixed'
+      ? await planMixedStorage(float, await calibrationInput(run, o.backbone), MIXED_BUDGET_BYTES, CALIBRATION)
+      : undefined;
+  const bytes = mixed?.bytes ?? storeWeights(float, weights as Exclude<WeightFormat, 'mixed'>).bytes;
   mkdirSync(o.outDir, { recursive: true });
   const onnxPath = join(o.outDir, `jadfer-${o.variant}.onnx`);
   const cardPath = join(o.outDir, `jadfer-${o.variant}.json`);
@@ -94,6 +131,7 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
     },
     headsOnly: !o.backbone,
     weights,
+    ...(mixed ? { mixed } : {}),
     ...(o.logitAdjustment ? { logitAdjustment: o.logitAdjustment } : {}),
   });
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
@@ -145,7 +183,7 @@ export async function loadBackboneForExport(name: string, featureNode?: string):
 }
 
 const USAGE =
-  'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only] [--weights float32|float16|int8]';
+  'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only] [--weights float32|float16|int8|mixed]';
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = scriptArgs({
@@ -159,7 +197,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       weights: { type: 'string', default: 'float32' },
     },
   });
-  if (!values.run || !WEIGHT_STORAGE.includes(values.weights as WeightStorage)) {
+  if (!values.run || !WEIGHT_FORMATS.includes(values.weights as WeightFormat)) {
     console.error(USAGE);
     process.exit(2);
   }
@@ -174,7 +212,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     variant,
     outDir: values['out-dir'],
     backbone,
-    weights: values.weights as WeightStorage,
+    weights: values.weights as WeightFormat,
   });
   const arch = result.card.architecture as { params: number; flops: number };
   console.log(

@@ -6,7 +6,7 @@
  *
  *   node --import tsx training/export/run-from-model.ts --model models/jadfer-accurate.json --out runs/accurate-shipped
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/trainer.js';
@@ -28,8 +28,8 @@ export function runFromModel(cardPath: string, out: string): void {
   const best = history.reduce((a, b) => (b.validAccuracy > a.validAccuracy ? b : a));
   mkdirSync(join(out, 'best'), { recursive: true });
   paramsFromOnnx(readFileSync(join(cardPath, '..', card.file)), run.model).save(join(out, 'best', 'params'));
-  copyFileSync(join(runFiles, 'config.json'), join(out, 'config.json'));
-  copyFileSync(join(runFiles, 'metrics.json'), join(out, 'metrics.json'));
+  // The run's figures too, so that shipping again keeps them.
+  for (const file of readdirSync(runFiles)) copyFileSync(join(runFiles, file), join(out, file));
   writeFileSync(join(out, 'best', 'metrics.json'), JSON.stringify(best, null, 2));
 }
 

@@ -65,7 +65,12 @@ export interface TrainOptions {
    * Distil from a trained model (a card beside its .onnx, run on onnxruntime-node on the same
    * augmented faces): L = (1 − weight)·CE(targets) + weight·T²·KL(teacher_T ‖ student_T) + λ·L_var.
    */
-  teacher?: { card: string; weight: number; temperature: number };
+  teacher?: {
+    card: string;
+    weight: number;
+    temperature: number;
+    /** The teacher file's, recorded by the trainer. */ sha256?: string;
+  };
   /** Also checkpoint every this many steps inside an epoch (a long epoch survives a stop). */
   checkpointEverySteps?: number;
   /**
@@ -169,6 +174,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       `training from images: ${meta.n} train / ${validSplit.meta.n} valid faces, trunk frozen up to ${meta.featureNode} [${meta.h}×${meta.w}×${meta.c}], ${config.tailBlocks} blocks trained after it`,
     );
 
+  // Opened first: its file's hash is part of the run's settings (a resume with another teacher is refused).
+  const teacher = options.teacher ? await Teacher.open(options.teacher.card) : undefined;
   const {
     log: _log,
     stopAfterEpochs: _stop,
@@ -181,7 +188,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const runConfig: RunConfig = {
     model: config,
     labels,
-    train: recorded,
+    train: teacher ? { ...recorded, teacher: { ...options.teacher!, sha256: teacher.card.sha256 } } : recorded,
     features: {
       dir: source,
       backbone: meta.backbone,
@@ -222,7 +229,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 
   const rng = new Rng(state.rng);
-  const teacher = options.teacher ? await Teacher.open(options.teacher.card) : undefined;
   if (teacher && !(trainSplit instanceof ImageSplit))
     throw new Error('distillation needs the faces (--images): the teacher runs on the pixels the student sees');
   const stepsPerEpoch = Math.ceil(meta.n / options.batchSize);
@@ -419,8 +425,13 @@ function startingParams(
 function loadStart(initFrom: string): ParamStore {
   if (!initFrom.endsWith('.onnx')) return ParamStore.load(initFrom);
   const card = JSON.parse(readFileSync(initFrom.replace(/\.onnx$/, '.json'), 'utf8')) as {
-    architecture: { config: JadferConfig };
+    architecture: { config: JadferConfig; logitAdjustment?: { tau: number } };
   };
+  // Its last bias holds −τ·log π: training from it would learn that shift as if it were data.
+  if (card.architecture.logitAdjustment?.tau)
+    throw new Error(
+      `${initFrom}: its logits are adjusted inside the file (τ ${card.architecture.logitAdjustment.tau}); start from the run, or a model without`,
+    );
   return paramsFromOnnxFile(initFrom, card.architecture.config);
 }
 
