@@ -11,6 +11,7 @@ import { resizeBilinearGray } from '../../training/backbone/preprocess.js';
 import { FER_SIZE, loadFerPlusSplit } from '../../training/data/ferplus.js';
 import { FERPLUS_DIR, ferplusAvailable } from '../../training/data/paths.js';
 import { liftShippedModel, type LiftedModel } from '../../training/export/lift-trunk.js';
+import { paramsFromOnnx, shippedParams } from '../../training/export/onnx-params.js';
 import type { JadferConfig } from '../../training/model/config.js';
 import { STORED_TOLERANCE } from '../../training/export/parity.js';
 import { compareLogits, loadOrtModel, ORT_RUNTIMES, type OrtRuntime } from '../../training/export/ort-run.js';
@@ -27,7 +28,7 @@ interface Card {
   input: { name: string; shape: number[]; mean: number[]; std: number[] };
   output: { name: string };
   labels: string[];
-  architecture: { config: JadferConfig };
+  architecture: { config: JadferConfig; logitAdjustment?: { tau: number; trainCounts: number[] } };
 }
 const cards = readdirSync(MODELS)
   .filter((f) => f.endsWith('.json'))
@@ -120,4 +121,27 @@ test('a lifted model that differs from the file is caught (the check can fail)',
     agreement.maxAbsDiff > STORED_TOLERANCE * 10,
     `a changed block moved the logits by ${agreement.maxAbsDiff}`,
   );
+});
+
+test('a shipped model read back for training has its logit adjustment taken out of the last bias', () => {
+  const adjusted = cards.filter(({ card }) => card.architecture.logitAdjustment?.tau);
+  if (!adjusted.length) return console.warn('SKIP: no shipped model carries a logit adjustment');
+  for (const { file, card } of adjusted) {
+    const { tau, trainCounts } = card.architecture.logitAdjustment!;
+    const inFile = paramsFromOnnx(readFileSync(join(MODELS, card.file)), card.architecture.config);
+    const asTrained = shippedParams(join(MODELS, file));
+    const [fileBias, trainedBias] = [inFile.get('head.cls.bias')!.data, asTrained.get('head.cls.bias')!.data];
+    // The adjustment (−τ·log π) raised the rare classes against the frequent ones; the trained bias has it back.
+    const [common, rare] = [
+      trainCounts.indexOf(Math.max(...trainCounts)),
+      trainCounts.indexOf(Math.min(...trainCounts)),
+    ];
+    const total = trainCounts.reduce((a, b) => a + b, 0);
+    const expected = tau * (Math.log(trainCounts[common]! / total) - Math.log(trainCounts[rare]! / total));
+    const moved = trainedBias[common]! - trainedBias[rare]! - (fileBias[common]! - fileBias[rare]!);
+    assert.ok(
+      Math.abs(moved - expected) < 1e-3,
+      `${card.name}: the common-vs-rare margin moved ${moved}, not ${expected}`,
+    );
+  }
 });

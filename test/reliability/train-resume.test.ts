@@ -1,7 +1,7 @@
 // Kill/resume equivalence: 1 epoch + resume for 2 more gives bit-identical weights and
 // metrics to an uninterrupted 3-epoch run with the same seed; the run folder is complete.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -66,6 +66,57 @@ test('a kill inside an epoch resumes from the mid-epoch checkpoint and reproduce
   for (const name of a.names) assert.deepEqual(b.get(name)!.data, a.get(name)!.data, `param ${name} differs`);
   const strip = (h: typeof full.state.history) => h.map(({ seconds: _s, samplesPerSecond: _r, ...m }) => m);
   assert.deepEqual(strip(resumed.state.history), strip(full.state.history));
+});
+
+test('a run whose folder is lost goes on from the committed checkpoint (float16, the latest only)', async () => {
+  const committed = join(root, 'repo', 'training', 'checkpoints', 'lost-run');
+  const opts = (out: string): TrainOptions => ({
+    ...options(join(root, out)),
+    epochs: 2,
+    checkpointEverySteps: 3,
+    committedCheckpoint: committed,
+  });
+  await train({ ...opts('lost'), stopAfterSteps: 14 });
+  const state = JSON.parse(readFileSync(join(committed, 'state.json'), 'utf8'));
+  assert.equal(state.partial.steps, 6, 'the committed copy follows the latest checkpoint');
+  assert.deepEqual(readdirSync(committed).sort(), [
+    'best-metrics.json',
+    'best-params.bin',
+    'best-params.json',
+    'config.json',
+    'optimizer.bin',
+    'optimizer.json',
+    'params.bin',
+    'params.json',
+    'state.json',
+  ]);
+  const full = ParamStore.load(join(root, 'lost', 'checkpoint', 'params'));
+  const half = ParamStore.load(join(committed, 'params'));
+  const bytes = (f: string) => readFileSync(join(f)).length;
+  assert.equal(bytes(join(committed, 'params.bin')) * 2, bytes(join(root, 'lost', 'checkpoint', 'params.bin')));
+  for (const name of full.names)
+    full
+      .get(name)!
+      .data.forEach((v, i) => assert.ok(Math.abs(half.get(name)!.data[i]! - v) <= 1e-3 * Math.abs(v) + 1e-7));
+
+  rmSync(join(root, 'lost'), { recursive: true, force: true }); // the session ended; runs/ did not survive
+  const logs: string[] = [];
+  const resumed = await train({ ...opts('lost'), resume: true, log: (line) => logs.push(line) });
+  assert.ok(
+    logs.some((line) => line.includes('rebuilt from the committed checkpoint')),
+    logs.join('\n'),
+  );
+  assert.ok(
+    logs.some((line) => line.includes('resuming epoch 2 at step 6')),
+    logs.join('\n'),
+  );
+  assert.equal(resumed.state.epoch, 2);
+  assert.equal(resumed.state.history.length, 2, "the first epoch's metrics came back with the checkpoint");
+  // float16-rounded weights: the run goes on close to, not exactly as, the uninterrupted one.
+  const uninterrupted = await train({ ...opts('never-lost'), committedCheckpoint: undefined });
+  const [a, b] = [uninterrupted.state.history[1]!, resumed.state.history[1]!];
+  assert.ok(Math.abs(a.validAccuracy - b.validAccuracy) <= 0.05, `${a.validAccuracy} vs ${b.validAccuracy}`);
+  assert.ok(existsSync(join(root, 'lost', 'best', 'params.json')));
 });
 
 test('the run folder has config, metrics, figures and the best checkpoint', () => {

@@ -8,6 +8,7 @@
  * run starts from a shipped model on a clone that has no `runs/` folder (`--init-from x.onnx`).
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import type { JadferConfig } from '../model/config.js';
 import { ParamStore } from '../model/params.js';
@@ -16,6 +17,7 @@ import { buildJadfer } from '../model/jadfer.js';
 import { OnnxOps } from '../model/onnx-ops.js';
 import { tailInputShape } from '../model/trunk-tail.js';
 import { readTensor, type OnnxTensor } from './onnx-tensors.js';
+import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 
 const { onnx } = onnxProto;
 
@@ -72,8 +74,19 @@ export function onnxConstants(bytes: Uint8Array): (name: string) => { data: Floa
   };
 }
 
-export function paramsFromOnnxFile(path: string, config: JadferConfig): ParamStore {
-  return paramsFromOnnx(readFileSync(path), config);
+/**
+ * A shipped model's params as trained, from its card and the `.onnx` beside it: a logit adjustment
+ * folded into the last bias (training/balance/logit-adjustment.ts) is taken out again, so training
+ * from it does not learn that shift as if it were data.
+ */
+export function shippedParams(cardPath: string): ParamStore {
+  const card = JSON.parse(readFileSync(cardPath, 'utf8')) as {
+    file: string;
+    architecture: { config: JadferConfig; logitAdjustment?: LogitAdjustment };
+  };
+  const params = paramsFromOnnx(readFileSync(join(dirname(cardPath), card.file)), card.architecture.config);
+  const adjustment = card.architecture.logitAdjustment;
+  return adjustment ? withLogitAdjustment(params, { ...adjustment, tau: -adjustment.tau }) : params;
 }
 
 function dequantize(

@@ -10,16 +10,10 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/trainer.js';
-import { paramsFromOnnx } from './onnx-params.js';
+import { shippedParams } from './onnx-params.js';
 import { scriptArgs } from '../../cli/args.js';
 
 export function runFromModel(cardPath: string, out: string): void {
-  const card = JSON.parse(readFileSync(cardPath, 'utf8')) as {
-    file: string;
-    architecture: { logitAdjustment?: unknown };
-  };
-  if (card.architecture.logitAdjustment)
-    throw new Error(`${cardPath}: its logits are adjusted inside the file; the run's own weights cannot be read back`);
   const runFiles = cardPath.replace(/\.json$/, '.training');
   if (!existsSync(join(runFiles, 'config.json')))
     throw new Error(`${runFiles}/config.json: no run files beside the card`);
@@ -27,7 +21,7 @@ export function runFromModel(cardPath: string, out: string): void {
   const history = JSON.parse(readFileSync(join(runFiles, 'metrics.json'), 'utf8')) as EpochMetrics[];
   const best = history.reduce((a, b) => (b.validAccuracy > a.validAccuracy ? b : a));
   mkdirSync(join(out, 'best'), { recursive: true });
-  paramsFromOnnx(readFileSync(join(cardPath, '..', card.file)), run.model).save(join(out, 'best', 'params'));
+  shippedParams(cardPath).save(join(out, 'best', 'params'));
   // The run's figures too, so that shipping again keeps them.
   for (const file of readdirSync(runFiles)) copyFileSync(join(runFiles, file), join(out, file));
   writeFileSync(join(out, 'best', 'metrics.json'), JSON.stringify(best, null, 2));

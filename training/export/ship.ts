@@ -25,14 +25,16 @@ const PARITY: Record<WeightFormat, { maxAbsDiff: number; top1Agreement: number }
   float32: { maxAbsDiff: 1e-4, top1Agreement: 1 },
   float16: { maxAbsDiff: 0.05, top1Agreement: 0.995 },
   int8: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
-  // Measured on jadfer-base at 2.8 MB: 99.3 % of 1,024 valid faces keep their label (the rest are near
-  // ties; accuracy moved 0.0 points). Short of the 99.5 % asked for: stated in the card, not hidden.
-  mixed: { maxAbsDiff: 0.5, top1Agreement: 0.99 },
+  mixed: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
 };
 import { scriptArgs } from '../../cli/args.js';
 
-/** What the feature cache the run trained on was made of, from its own metadata. */
-function featureCaching(dir: string): string {
+/**
+ * What the feature cache the run trained on was made of, from its own metadata; when a clone
+ * re-ships a model without that cache (.cache/ is not in the repository), the card it replaces said it.
+ */
+function featureCaching(dir: string, previous: unknown): string {
+  if (!existsSync(join(dir, 'train.json')) && typeof previous === 'string') return previous;
   const meta = JSON.parse(readFileSync(join(dir, 'train.json'), 'utf8')) as {
     n: number;
     views: string[];
@@ -94,7 +96,7 @@ for (const section of KEPT_TRAINING_SECTIONS)
   if (previous?.training?.[section] !== undefined) card.training![section] = previous.training[section];
 card.training!.featureCaching = run.features.online
   ? `none: trained from the faces (${run.features.dir}, ${run.features.trainN.toLocaleString('en')} train images), each augmented afresh every step and run through the frozen trunk up to ${run.features.featureNode} (training/train/images.ts)`
-  : featureCaching(run.features.dir);
+  : featureCaching(run.features.dir, previous?.training?.featureCaching);
 card.parity = {
   maxAbsDiff: parity.maxAbsDiff,
   top1Agreement: parity.top1Agreement,

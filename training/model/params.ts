@@ -1,9 +1,11 @@
 /**
  * Named float32 tensors: the single source of truth for weights. TF.js variables are
  * created from it and written back to it; ONNX initializers are read from it.
- * On disk: `<base>.json` (manifest: name → shape, offset) + `<base>.bin` (little-endian f32).
+ * On disk: `<base>.json` (manifest: name → shape, offset) + `<base>.bin` (little-endian f32, or
+ * f16 where a compact copy is worth the rounding: checkpoints committed to git).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { floatToHalf, halfToFloat } from '../onnx/float16.js';
 import type { Init } from './ops.js';
 import type { Rng } from './rng.js';
 
@@ -14,6 +16,8 @@ export interface ParamEntry {
 
 interface Manifest {
   format: 'jadfer.params/v1';
+  /** Absent: float32. */
+  dtype?: 'float16';
   tensors: { name: string; shape: number[]; offset: number; length: number }[];
 }
 
@@ -48,18 +52,23 @@ export class ParamStore {
     return n;
   }
 
-  save(base: string): void {
+  save(base: string, dtype: 'float32' | 'float16' = 'float32'): void {
     const tensors: Manifest['tensors'] = [];
     let offset = 0;
     for (const [name, e] of this.entries) {
       tensors.push({ name, shape: e.shape, offset, length: e.data.length });
       offset += e.data.length;
     }
-    const all = new Float32Array(offset);
-    for (const t of tensors) all.set(this.entries.get(t.name)!.data, t.offset);
+    const all = dtype === 'float16' ? new Uint16Array(offset) : new Float32Array(offset);
+    for (const t of tensors) {
+      const data = this.entries.get(t.name)!.data;
+      if (all instanceof Float32Array) all.set(data, t.offset);
+      else for (let i = 0; i < data.length; i++) all[t.offset + i] = floatToHalf(data[i]!);
+    }
+    const manifest: Manifest = { format: 'jadfer.params/v1', ...(dtype === 'float16' ? { dtype } : {}), tensors };
     // Write-then-rename so a kill mid-save never leaves a torn checkpoint.
     writeFileSync(`${base}.bin.tmp`, new Uint8Array(all.buffer));
-    writeFileSync(`${base}.json.tmp`, JSON.stringify({ format: 'jadfer.params/v1', tensors } satisfies Manifest));
+    writeFileSync(`${base}.json.tmp`, JSON.stringify(manifest));
     renameSync(`${base}.bin.tmp`, `${base}.bin`);
     renameSync(`${base}.json.tmp`, `${base}.json`);
   }
@@ -68,7 +77,9 @@ export class ParamStore {
     const manifest = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as Manifest;
     if (manifest.format !== 'jadfer.params/v1') throw new Error(`${base}.json: unknown format ${manifest.format}`);
     const bytes = readFileSync(`${base}.bin`);
-    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const raw = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+    const all =
+      manifest.dtype === 'float16' ? Float32Array.from(new Uint16Array(raw), halfToFloat) : new Float32Array(raw);
     const store = new ParamStore();
     for (const t of manifest.tensors) store.set(t.name, t.shape, all.slice(t.offset, t.offset + t.length));
     return store;

@@ -16,6 +16,8 @@
  *     [--augment jitter|kiosk]   (kiosk: training/data/augment.ts KIOSK_AUGMENT, on --images runs)
  *     [--teacher models/<name>.json] [--distill-weight 0.7] [--temperature 2]   (distillation, --images runs)
  *     [--checkpoint-every N]   (also checkpoint every N steps inside an epoch)
+ *     [--committed-checkpoint training/checkpoints/<run>]   (a compact copy of each checkpoint, to commit:
+ *      with --resume, a run folder that did not survive the session is rebuilt from it)
  *     [--synthetic]   (writes a small synthetic cache into --features first: a dry run without the backbone)
  *
  * For WebGPU on a machine without a GPU (SwiftShader), start node with LD_LIBRARY_PATH=/usr/lib/chromium.
@@ -96,6 +98,7 @@ const { values } = scriptArgs({
     'distill-weight': { type: 'string', default: '0.7' },
     temperature: { type: 'string', default: '2' },
     'checkpoint-every': { type: 'string' },
+    'committed-checkpoint': { type: 'string' },
   },
 });
 
@@ -175,6 +178,7 @@ const result = await train({
       }
     : {}),
   ...(values['checkpoint-every'] ? { checkpointEverySteps: Number(values['checkpoint-every']) } : {}),
+  ...(values['committed-checkpoint'] ? { committedCheckpoint: values['committed-checkpoint'] } : {}),
   evalBatch: num(values['eval-batch']) ?? DEFAULT_TRAIN.evalBatch,
   model,
   backend: backend.name,

@@ -18,11 +18,18 @@ import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
 import { FER_EMOTIONS } from '../data/ferplus.js';
 import { argmax, ConfusionMatrix } from '../data/metrics.js';
-import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
+import {
+  loadCheckpoint,
+  restoreCommittedCheckpoint,
+  saveCheckpoint,
+  saveCommittedCheckpoint,
+  type EpochMetrics,
+  type TrainState,
+} from './checkpoint.js';
 import { FeatureSplit, targets, type SplitMeta, type TrainingSplit } from './features.js';
 import { ImageSplit, type ImageSource } from './images.js';
 import { Teacher } from './teacher.js';
-import { paramsFromOnnxFile } from '../export/onnx-params.js';
+import { shippedParams } from '../export/onnx-params.js';
 import { thisMachine } from './machine.js';
 import { AdamW, DEFAULT_ADAMW, learningRate } from './optimizer.js';
 import { confusionSvg, curvesSvg, writePng } from './plots.js';
@@ -73,6 +80,11 @@ export interface TrainOptions {
   };
   /** Also checkpoint every this many steps inside an epoch (a long epoch survives a stop). */
   checkpointEverySteps?: number;
+  /**
+   * A folder in the repository (training/checkpoints/<run>/) that also gets each checkpoint, compact
+   * (checkpoint.ts): a run longer than a session resumes from it when runs/ did not survive.
+   */
+  committedCheckpoint?: string;
   /**
    * Which epoch is "best" (kept in best/, shipped): by validation accuracy alone (runs before
    * 2026-11-30), or by the mean of validation accuracy and mean per-class accuracy, so a model that
@@ -201,7 +213,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     machine: device ? `${thisMachine()}, ${device}` : thisMachine(),
   };
   const configPath = join(options.out, 'config.json');
-  const checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
+  let checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
+  if (options.resume && !checkpoint && options.committedCheckpoint) {
+    if (restoreCommittedCheckpoint(options.committedCheckpoint, options.out)) {
+      log(`${options.out} rebuilt from the committed checkpoint ${options.committedCheckpoint}`);
+      checkpoint = loadCheckpoint(options.out);
+    }
+  }
   if (checkpoint && existsSync(configPath))
     assertSameRun(JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig, runConfig);
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
@@ -228,6 +246,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(`no checkpoint in ${options.out}: starting fresh`);
   }
 
+  const saveAll = async () => {
+    const latest = { params: await params.toStore(), optimizer: await optimizer.toStore(), state };
+    saveCheckpoint(options.out, latest);
+    if (options.committedCheckpoint) saveCommittedCheckpoint(options.committedCheckpoint, options.out, latest);
+  };
   const rng = new Rng(state.rng);
   if (teacher && !(trainSplit instanceof ImageSplit))
     throw new Error('distillation needs the faces (--images): the teacher runs on the pixels the student sees');
@@ -296,7 +319,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (every && (s + 1) % every === 0 && s + 1 < stepsPerEpoch) {
         state.rng = rng.state;
         state.partial = { steps: s + 1, order, sums, seconds: (performance.now() - started) / 1000 };
-        saveCheckpoint(options.out, { params: await params.toStore(), optimizer: await optimizer.toStore(), state });
+        await saveAll();
         state.partial = undefined;
         if (options.stopAfterSteps !== undefined && state.step >= options.stopAfterSteps) {
           stopped = true;
@@ -336,7 +359,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       (await params.toStore()).save(join(options.out, 'best', 'params'));
       writeFileSync(join(options.out, 'best', 'metrics.json'), JSON.stringify(metrics, null, 2));
     }
-    saveCheckpoint(options.out, { params: await params.toStore(), optimizer: await optimizer.toStore(), state });
+    await saveAll();
     writeFileSync(join(options.out, 'metrics.json'), JSON.stringify(state.history, null, 2));
     if (options.plots) await writeFigures(options.out, state, labels);
     log(
@@ -423,16 +446,7 @@ function startingParams(
  * through its card's architecture: a clone without `runs/` can still start from what ships).
  */
 function loadStart(initFrom: string): ParamStore {
-  if (!initFrom.endsWith('.onnx')) return ParamStore.load(initFrom);
-  const card = JSON.parse(readFileSync(initFrom.replace(/\.onnx$/, '.json'), 'utf8')) as {
-    architecture: { config: JadferConfig; logitAdjustment?: { tau: number } };
-  };
-  // Its last bias holds −τ·log π: training from it would learn that shift as if it were data.
-  if (card.architecture.logitAdjustment?.tau)
-    throw new Error(
-      `${initFrom}: its logits are adjusted inside the file (τ ${card.architecture.logitAdjustment.tau}); start from the run, or a model without`,
-    );
-  return paramsFromOnnxFile(initFrom, card.architecture.config);
+  return initFrom.endsWith('.onnx') ? shippedParams(initFrom.replace(/\.onnx$/, '.json')) : ParamStore.load(initFrom);
 }
 
 /** The exact params a finished run started from: its `initFrom`, the trunk's own tail weights, and its seed for the rest. */
@@ -626,6 +640,7 @@ function assertSameRun(previous: RunConfig, current: RunConfig): void {
       logEvery: undefined,
       plots: undefined,
       command: undefined,
+      committedCheckpoint: undefined,
     });
   if (keys(previous) !== keys(current)) {
     throw new Error('--resume with different settings than the run folder was started with (compare config.json)');
