@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create, isJadferError, JadferError } from '../src/index.js';
-import type { DetectorOption } from '../src/contract/options.js';
+import type { DetectorOption, PriorsOption } from '../src/contract/options.js';
 import type { FaceResult } from '../src/contract/types.js';
 import { loadSharp } from '../training/data/sharp.js';
 import { overlaySvg } from './annotate.js';
@@ -19,6 +19,8 @@ Options:
   --detector <name>      blazeface-back (default: faces from ~32 px, kiosk to signage), blazeface (near faces only) or none
   --model <card.json>    a classifier model card (default: the shipped model)
   --mirror               classify each face with its mirror image too and average them
+  --priors <p>           balanced (default: every expression counts alike) or training (the training data's
+                         frequencies: more neutral and happy, fewer rare expressions)
   --max-faces <n>        at most n faces per image (default 32)`;
 
 export interface AnalyzedFile {
@@ -37,6 +39,7 @@ export const analyzeCommand: Command = {
       options: {
         json: { type: 'boolean', default: false },
         mirror: { type: 'boolean', default: false },
+        priors: { type: 'string', default: 'balanced' },
         annotate: { type: 'string' },
         detector: { type: 'string' }, // the SDK's default detector unless given
         model: { type: 'string' },
@@ -52,6 +55,7 @@ export const analyzeCommand: Command = {
       ...(values.detector ? { detector: values.detector as DetectorOption } : {}),
       maxFaces,
       mirror: values.mirror,
+      priors: values.priors as PriorsOption,
       ...(values.model ? { modelUrl: pathToFileURL(values.model).href } : {}),
     });
     const results: AnalyzedFile[] = [];

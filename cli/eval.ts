@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { create } from '../src/index.js';
+import type { PriorsOption } from '../src/contract/options.js';
 import { FER_EMOTIONS, loadFerPlusSplit } from '../training/data/ferplus.js';
 import { byLabel, ConfusionMatrix, type ClassScore } from '../training/data/metrics.js';
 import { numberOption, parseCommandLine, requiredString } from './args.js';
 import type { Command } from './command.js';
 
-const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--mirror] [--json] [--limit N]
+const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|training] [--json] [--limit N]
 
 Scores a classifier on a FERPlus split (FER2013Train/, FER2013Valid/ or FER2013Test/ with its
 label.csv), majority-vote protocol, 8 classes: label = the emotion with most votes; images whose
@@ -15,7 +16,8 @@ through the SDK's own preprocessing (the crop is the whole 48×48 image, as dete
 
 Prints overall accuracy, mean per-class accuracy (macro recall: each class weighs the same),
 per-class accuracy, the confusion matrix and the skipped counts. --mirror classifies each face
-with its mirror image too and averages them (create()'s mirror). --json prints one JSON object:
+with its mirror image too and averages them (create()'s mirror); --priors training takes the model's
+logit adjustment out (create()'s priors). --json prints one JSON object:
 { accuracy, meanClassAccuracy, n, perClass, confusion, labels, skipped, model, data }. --scores
 writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).`;
 
@@ -48,6 +50,7 @@ export const evalCommand: Command = {
         model: { type: 'string' },
         json: { type: 'boolean', default: false },
         mirror: { type: 'boolean', default: false },
+        priors: { type: 'string', default: 'balanced' },
         limit: { type: 'string' },
         scores: { type: 'string' },
       },
@@ -55,7 +58,9 @@ export const evalCommand: Command = {
     const data = requiredString(values.data, 'data');
     const modelPath = values.model;
     const limit = numberOption(values.limit, 'limit', { integer: true, min: 1 }) ?? Infinity;
-    const report = await evaluate(data, modelPath, limit, values.mirror);
+    // create() checks the value (E_BAD_CONFIG names the choices), as for every option.
+    const priors = values.priors as PriorsOption;
+    const report = await evaluate(data, modelPath, limit, { mirror: values.mirror, priors });
     if (values.scores) {
       const { scores, truth } = report;
       writeFileSync(values.scores, JSON.stringify({ model: report.model, labels: report.labels, truth, scores }));
@@ -72,7 +77,7 @@ export async function evaluate(
   dataDir: string,
   modelPath: string | undefined,
   limit = Infinity,
-  mirror = false,
+  { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
 ): Promise<EvalReport> {
   const started = performance.now();
   const split = await loadFerPlusSplit(dataDir, { pixels: true, limit });
@@ -80,6 +85,7 @@ export async function evaluate(
     detector: 'none',
     device: 'wasm',
     mirror,
+    priors,
     ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
   });
   const labels = FER_EMOTIONS;

@@ -9,6 +9,7 @@ export {
   type CreateOptions,
   type DetectorOption,
   type DeviceOption,
+  type PriorsOption,
   type SmoothingOptions,
   type TrackingOptions,
 } from './contract/options.js';

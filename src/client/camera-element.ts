@@ -6,14 +6,14 @@
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
  */
 import { Jadfer } from './client.js';
-import type { CreateOptions, DetectorOption, DeviceOption } from '../contract/options.js';
+import type { CreateOptions, DetectorOption, DeviceOption, PriorsOption } from '../contract/options.js';
 import type { FrameResult } from '../contract/types.js';
 
 const TAG = 'jadfer-camera';
 
 function createCameraElementClass(): CustomElementConstructor {
   return class JadferCameraElement extends HTMLElement {
-    static observedAttributes = ['device', 'max-faces', 'show-overlay', 'detector', 'model', 'mirror'];
+    static observedAttributes = ['device', 'max-faces', 'show-overlay', 'detector', 'model', 'mirror', 'priors'];
     private fer?: Jadfer;
     private media?: MediaStream;
     private stream?: AsyncIterableIterator<FrameResult>;
@@ -77,6 +77,7 @@ function createCameraElementClass(): CustomElementConstructor {
         ...(this.getAttribute('detector') ? { detector: this.getAttribute('detector') as DetectorOption } : {}),
         ...(this.getAttribute('model') ? { modelUrl: this.getAttribute('model')! } : {}),
         ...(this.hasAttribute('mirror') ? { mirror: true } : {}),
+        ...(this.getAttribute('priors') ? { priors: this.getAttribute('priors') as PriorsOption } : {}),
       };
     }
 

@@ -35,6 +35,16 @@ export type CacheOption = 'persistent' | 'none';
  */
 export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: string; module: string };
 
+/**
+ * 'balanced' (default): the model as shipped. The default models carry a logit adjustment (their cards'
+ * `architecture.logitAdjustment`) that lifts the rare expressions (disgust, contempt, fear) against
+ * the training data's frequencies, where neutral and happiness are 60 % of faces: every expression
+ * counts alike. 'training': that adjustment is taken out, so scores follow the training frequencies:
+ * more overall accuracy on a FERPlus-like mix of faces, far fewer rare expressions called (the model
+ * cards measure both). The same for a model without an adjustment.
+ */
+export type PriorsOption = 'balanced' | 'training';
+
 /** Per-track temporal smoothing of the expression scores. */
 export type SmoothingOptions =
   | { kind: 'none' }
@@ -72,6 +82,8 @@ export interface CreateOptions {
    * Any model; the integrator picks accuracy or speed. Default: false.
    */
   mirror?: boolean;
+  /** How the scores weigh rare expressions against frequent ones (PriorsOption). Default: 'balanced'. */
+  priors?: PriorsOption;
   /** Default: 'blazeface-back'. */
   detector?: DetectorOption;
   /**
@@ -118,6 +130,7 @@ type FromEnvironment = 'threads' | 'onProgress';
 export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   device: 'auto',
   mirror: false,
+  priors: 'balanced',
   detector: 'blazeface-back',
   cache: 'persistent',
   worker: 'auto',
@@ -173,6 +186,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   device: oneOf('auto', 'webgpu', 'wasm'),
   modelUrl: string,
   mirror: boolean,
+  priors: oneOf('balanced', 'training'),
   detector: (v) =>
     typeof v === 'object' && v !== null
       ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'

@@ -1,5 +1,6 @@
 /** The expression classifier: one model session, fed aligned faces as its model card says. */
 import { JadferError } from '../contract/errors.js';
+import type { PriorsOption } from '../contract/options.js';
 import type { Backend } from '../contract/types.js';
 import type { ClassifierCard } from './model-card.js';
 import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
@@ -10,16 +11,18 @@ export class Classifier {
     readonly card: ClassifierCard,
     /** Classify each face with its mirror image and average the two (create()'s `mirror` option). */
     readonly mirror: boolean,
+    /** Added to the logits before the softmax: the card's logit adjustment taken out (`priors: 'training'`). */
+    private readonly logitShift: Float32Array | undefined,
   ) {}
 
   static async create(
     runtime: OnnxRuntime,
     model: Uint8Array,
     card: ClassifierCard,
-    mirror = false,
+    { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
   ): Promise<Classifier> {
     const session = await runtime.open(model, card.name, { inputs: [card.input.name], outputs: [card.output.name] });
-    return new Classifier(session, card, mirror);
+    return new Classifier(session, card, mirror, priors === 'training' ? trainingPriorShift(card) : undefined);
   }
 
   get backend(): Backend {
@@ -55,7 +58,8 @@ export class Classifier {
   }
 
   private finish(row: Float32Array): Float32Array {
-    return this.card.output.kind === 'logits' ? softmax(row) : row;
+    if (this.card.output.kind !== 'logits') return row;
+    return softmax(this.logitShift ? row.map((v, k) => v + this.logitShift![k]!) : row);
   }
 
   private async run(data: Float32Array, count: number): Promise<Float32Array[]> {
@@ -108,4 +112,12 @@ export function softmax(logits: Float32Array): Float32Array {
   for (let i = 0; i < logits.length; i++) sum += out[i] = Math.exp(logits[i]! - max);
   for (let i = 0; i < out.length; i++) out[i]! /= sum;
   return out;
+}
+
+/** +τ·log π: undoes the card's logit adjustment (model-card.ts); none when the card has none. */
+export function trainingPriorShift(card: ClassifierCard): Float32Array | undefined {
+  const adjustment = card.architecture?.logitAdjustment;
+  if (!adjustment?.tau) return undefined;
+  const total = adjustment.trainCounts.reduce((a, b) => a + b, 0);
+  return Float32Array.from(adjustment.trainCounts, (n) => adjustment.tau * Math.log(n / total));
 }

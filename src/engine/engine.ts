@@ -310,7 +310,8 @@ export class Engine implements EngineApi {
   private async attachBackend(backend: Backend): Promise<void> {
     const runtime = await this.runtime(backend);
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
-    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!, this.options!.mirror);
+    const { mirror, priors } = this.options!;
+    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!, { mirror, priors });
     await this.detection?.attach(runtime);
     const previous = this.classifier;
     this.classifier = classifier;

@@ -60,6 +60,15 @@ export interface ClassifierCard extends CardBase {
   /** Written by training/export: the data, protocol and hardware, and the validation accuracy. */
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
+  architecture?: {
+    /**
+     * A logit adjustment folded into the last bias: the logits are the trained ones − τ·log π, π the
+     * training split's class frequencies (`trainCounts`, in label order). create()'s `priors: 'training'`
+     * adds it back.
+     */
+    logitAdjustment?: { tau: number; trainCounts: number[] };
+    [key: string]: unknown;
+  };
 }
 
 /** A face detector's card. A custom detector's needs only `file` (and should have `sha256`). */
@@ -134,6 +143,17 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
     'output.kind',
     "must be 'logits' or 'probabilities'",
   );
+  const adjustment = (card.architecture as ClassifierCard['architecture'])?.logitAdjustment;
+  if (adjustment !== undefined) {
+    check.need(
+      Number.isFinite(adjustment?.tau) &&
+        Array.isArray(adjustment?.trainCounts) &&
+        adjustment.trainCounts.length === (card.labels as unknown[] | undefined)?.length &&
+        adjustment.trainCounts.every((n) => Number.isFinite(n) && n > 0),
+      'architecture.logitAdjustment',
+      'needs a finite tau and trainCounts: one positive count per label',
+    );
+  }
   const template = (card.crop as ClassifierCard['crop'])?.template;
   if (template !== undefined) {
     const points = (template as Partial<LandmarkTemplate>).points;

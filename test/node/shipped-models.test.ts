@@ -17,6 +17,12 @@ test('models/ ships the default jadfer-base and the higher-resolution jadfer-acc
   assert.deepEqual(cards.sort(), ['jadfer-accurate.json', 'jadfer-base.json']);
 });
 
+test('the default model is at most 3 MB, so a kiosk boots on little bandwidth', () => {
+  const card = JSON.parse(readFileSync(join(MODELS, 'jadfer-base.json'), 'utf8'));
+  const bytes = readFileSync(join(MODELS, card.file)).length;
+  assert.ok(bytes <= 3e6, `${card.file}: ${bytes} bytes`);
+});
+
 for (const file of cards) {
   const card = JSON.parse(readFileSync(join(MODELS, file), 'utf8'));
 
@@ -26,7 +32,9 @@ for (const file of cards) {
     assert.equal(createHash('sha256').update(bytes).digest('hex'), card.sha256);
     assert.ok(bytes.length < MAX_BYTES, `${card.file}: ${bytes.length} bytes`);
     assert.equal(parsed.labels.length, 8);
-    assert.ok(card.metrics.validationAccuracy > 0.8, 'the card records the SDK evaluation');
+    // The SDK's evaluation, both figures: the default trades 4 points overall for 11 on the rare classes.
+    assert.ok(card.metrics.validationAccuracy > 0.75, `valid accuracy ${card.metrics.validationAccuracy}`);
+    assert.ok(card.metrics.meanClassAccuracy > 0.65, `mean per-class ${card.metrics.meanClassAccuracy}`);
   });
 
   test(
@@ -34,7 +42,7 @@ for (const file of cards) {
     { skip: (!existsSync('dist/cli.js') && 'run npm run build first') || (!existsSync(VALID) && `${VALID} is absent`) },
     () => {
       const run = jadferWithin(
-        180_000,
+        600_000,
         'eval',
         '--json',
         '--limit',

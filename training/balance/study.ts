@@ -20,7 +20,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../../cli/args.js';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { resizeBilinearGray } from '../backbone/preprocess.js';
@@ -30,7 +30,7 @@ import { FERPLUS_DIR } from '../data/paths.js';
 import { Rng } from '../model/rng.js';
 import { onnxConstants } from '../export/onnx-params.js';
 import type { ClassificationMetrics } from '../data/metrics.js';
-import { chooseTau, logPrior, scoreLogits } from './logit-adjustment.js';
+import { adjustmentBias, chooseTau, logPrior, scoreLogits, type LogitAdjustment } from './logit-adjustment.js';
 
 const { onnx } = onnxProto;
 const K = FER_EMOTIONS.length;
@@ -78,6 +78,7 @@ interface Card {
   file: string;
   input: { name: string; shape: number[] };
   output: { name: string };
+  architecture?: { logitAdjustment?: LogitAdjustment };
 }
 
 export interface FitOptions {
@@ -167,12 +168,13 @@ export function linearLogits(x: Float32Array, dim: number, layer: { weight: Floa
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
-    strict: true,
+  const USAGE = 'usage: study.ts --model models/<name>.json [--views 6] [--json out.json]';
+  const { values } = scriptArgs({
+    usage: USAGE,
     options: { model: { type: 'string' }, views: { type: 'string', default: '6' }, json: { type: 'string' } },
   });
   if (!values.model) {
-    console.error('usage: study.ts --model models/<name>.json [--views 6] [--json out.json]');
+    console.error(USAGE);
     process.exit(2);
   }
   const card = JSON.parse(readFileSync(values.model, 'utf8')) as Card;
@@ -235,7 +237,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const counts = FER_EMOTIONS.map((_, k) => train!.items.filter((i) => i.label === k).length);
   const logPi = logPrior(counts);
   const constants = onnxConstants(readFileSync(modelPath));
-  const start = { weight: constants('head.cls.weight').data, bias: constants('head.cls.bias').data };
+  // A shipped model's logit adjustment is taken out: the remedies start from the model as trained.
+  const adjustment = card.architecture?.logitAdjustment;
+  const undo = adjustment ? adjustmentBias(adjustment).map((b) => -b) : new Float32Array(K);
+  const start = {
+    weight: constants('head.cls.weight').data,
+    bias: constants('head.cls.bias').data.map((b, k) => b + undo[k]!),
+  };
   const yTrain = soft(train!.items);
   const rows: { remedy: string; scores: Scores; tau?: number }[] = [];
   const add = (remedy: string, logits: Float32Array, tau?: number) => {
@@ -246,7 +254,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     );
   };
   console.log(`${'remedy'.padEnd(52)} acc    macro  ${FER_EMOTIONS.map((l) => l.slice(0, 3)).join(' ')}`);
-  const asTrained = Float32Array.from(data.validLogits);
+  const asTrained = Float32Array.from(data.validLogits, (z, i) => z + undo[i % K]!);
   add("as trained (the model's own last layer)", asTrained);
   const chosen = chooseTau(asTrained, yValid, counts);
   add(

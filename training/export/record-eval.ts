@@ -1,6 +1,8 @@
 /**
  * Scores an exported model with `jadfer eval` (the SDK's own preprocessing, not the training
- * pipeline's) and records the result, per-class accuracy and the exact command in its card.
+ * pipeline's) and records the result, per-class accuracy and the exact command in its card; then
+ * the same with each create() option that changes the scores (`metrics.options`), so the integrator
+ * sees what `mirror` and `priors: 'training'` buy on this model.
  *
  *   node --import tsx training/export/record-eval.ts models/jadfer-base.json [--data <split dir>]
  */
@@ -19,11 +21,37 @@ const { values, positionals } = scriptArgs({
 const cardPath = positionals[0]!;
 const data = values.data;
 const args = ['eval', '--data', relative(process.cwd(), data), '--model', cardPath];
+const evaluate = (extra: string[] = []) =>
+  JSON.parse(
+    execFileSync(process.execPath, ['bin/jadfer.mjs', ...args, ...extra, '--json'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 26,
+    }),
+  ) as {
+    accuracy: number;
+    meanClassAccuracy: number;
+    n: number;
+    perClass: unknown;
+    confusion: number[][];
+    skipped: unknown;
+  };
 execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
-const report = JSON.parse(
-  execFileSync(process.execPath, ['bin/jadfer.mjs', ...args, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }),
-);
+const report = evaluate();
 const card = JSON.parse(readFileSync(cardPath, 'utf8'));
+const variants: [string, string[]][] = [['mirror: true', ['--mirror']]];
+if (card.architecture?.logitAdjustment?.tau) variants.unshift(["priors: 'training'", ['--priors', 'training']]);
+const options = variants.map(([option, extra]) => {
+  const scored = evaluate(extra);
+  console.log(
+    `${option}: ${(100 * scored.accuracy).toFixed(2)}%, mean per class ${(100 * scored.meanClassAccuracy).toFixed(2)}%`,
+  );
+  return {
+    option,
+    accuracy: scored.accuracy,
+    meanClassAccuracy: scored.meanClassAccuracy,
+    command: `npx jadfer ${[...args, ...extra].join(' ')}`,
+  };
+});
 const trainingTime = card.metrics?.validationAccuracy;
 const trainingTimeMeanClass = card.metrics?.meanClassAccuracy;
 card.metrics = {
@@ -38,6 +66,7 @@ card.metrics = {
   skipped: report.skipped,
   split: 'FER2013Valid, majority vote, 8 classes',
   command: `npx jadfer ${args.join(' ')}`,
+  options,
   measuredOn: `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, onnxruntime-web WASM`,
   trainingPipelineValidationAccuracy: card.metrics?.trainingPipelineValidationAccuracy ?? trainingTime,
   trainingPipelineMeanClassAccuracy: card.metrics?.trainingPipelineMeanClassAccuracy ?? trainingTimeMeanClass,
