@@ -15,10 +15,11 @@ top vote is unknown/NF, or whose majority is tied, are skipped and counted. Ever
 through the SDK's own preprocessing (the crop is the whole 48×48 image, as detector 'none').
 
 Prints overall accuracy, mean per-class accuracy (macro recall: each class weighs the same),
+macro F1 (per class, the harmonic mean of recall and precision: false calls of a class count too),
 per-class accuracy, the confusion matrix and the skipped counts. --mirror classifies each face
 with its mirror image too and averages them (create()'s mirror); --priors training takes the model's
 logit adjustment out (create()'s priors). --json prints one JSON object:
-{ accuracy, meanClassAccuracy, n, perClass, confusion, labels, skipped, model, data }. --scores
+{ accuracy, meanClassAccuracy, macroF1, n, perClass, confusion, labels, skipped, model, data }. --scores
 writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).`;
 
 export interface EvalReport {
@@ -29,6 +30,8 @@ export interface EvalReport {
   accuracy: number;
   /** Mean per-class accuracy (macro recall), over the classes with samples. */
   meanClassAccuracy: number;
+  /** Mean per-class F1 (precision and recall), over the classes with samples. */
+  macroF1: number;
   labels: readonly string[];
   perClass: Record<string, ClassScore>;
   /** confusion[truth][predicted], in `labels` order. */
@@ -116,6 +119,7 @@ export async function evaluate(
     correct: metrics.correct,
     accuracy: metrics.accuracy,
     meanClassAccuracy: metrics.meanClassAccuracy,
+    macroF1: metrics.macroF1,
     labels,
     perClass: byLabel(labels, metrics.perClass),
     confusion: metrics.confusion,
@@ -131,9 +135,12 @@ function printReport(report: EvalReport): void {
   console.log(`model ${report.model} on ${report.data}`);
   console.log(`accuracy ${pct(report.accuracy)} (${report.correct}/${report.n}), ${(report.ms / 1000).toFixed(1)} s`);
   console.log(`mean per-class accuracy ${pct(report.meanClassAccuracy)} (macro recall: each class weighs the same)`);
-  console.log('\nper class:');
+  console.log(`macro F1 ${pct(report.macroF1)} (false calls of a class count too)`);
+  console.log('\nper class: recall (right of its faces), precision (right of its calls)');
   for (const [label, c] of Object.entries(report.perClass))
-    console.log(`  ${label.padEnd(10)} ${pct(c.accuracy).padStart(7)}  (${c.correct}/${c.n})`);
+    console.log(
+      `  ${label.padEnd(10)} ${pct(c.accuracy).padStart(7)}  (${c.correct}/${c.n})   ${pct(c.precision).padStart(7)}  (${c.correct}/${c.predicted})`,
+    );
   console.log('\nconfusion (rows: truth, columns: predicted):');
   const short = report.labels.map((l) => l.slice(0, 5));
   console.log(`  ${''.padEnd(10)}${short.map((l) => l.padStart(7)).join('')}`);

@@ -14,9 +14,10 @@ test('overall accuracy follows the frequent class; mean per-class accuracy weigh
   assert.equal(scored.accuracy, 0.9);
   assert.equal(scored.meanClassAccuracy, 0.5);
   assert.deepEqual(scored.perClass, [
-    { n: 90, correct: 90, accuracy: 1 },
-    { n: 10, correct: 0, accuracy: 0 },
+    { n: 90, correct: 90, accuracy: 1, predicted: 100, precision: 0.9, f1: (2 * 0.9) / 1.9 },
+    { n: 10, correct: 0, accuracy: 0, predicted: 0, precision: 0, f1: 0 },
   ]);
+  assert.equal(scored.macroF1, 0.9 / 1.9);
   assert.deepEqual(scored.confusion, [
     [90, 0],
     [10, 0],
@@ -29,7 +30,9 @@ test('a class without samples counts 0 in its row and is left out of the mean', 
     [0, 0, 0],
     [1, 0, 1],
   ]);
-  assert.deepEqual(scored.perClass[1], { n: 0, correct: 0, accuracy: 0 });
+  assert.deepEqual(scored.perClass[1], { n: 0, correct: 0, accuracy: 0, predicted: 1, precision: 0, f1: 0 });
+  // Class 0: recall 3/4, precision 3/4; class 2: recall 1/2, precision 1; class 1 has no samples.
+  assert.equal(scored.macroF1, (3 / 4 + (2 * 0.5) / 1.5) / 2);
   assert.equal(scored.meanClassAccuracy, (3 / 4 + 1 / 2) / 2);
   assert.equal(scored.accuracy, 4 / 6);
   assert.deepEqual(scoreConfusion([]), {
@@ -37,9 +40,24 @@ test('a class without samples counts 0 in its row and is left out of the mean', 
     correct: 0,
     accuracy: 0,
     meanClassAccuracy: 0,
+    macroF1: 0,
     perClass: [],
     confusion: [],
   });
+});
+
+test('calling a rare class often raises macro recall but lowers macro F1', () => {
+  // 90 neutral, 10 rare. A: the rare class never called. B: called for 5 rare faces and 40 neutral ones.
+  const a = scoreConfusion([
+    [90, 0],
+    [10, 0],
+  ]);
+  const b = scoreConfusion([
+    [50, 40],
+    [5, 5],
+  ]);
+  assert.ok(b.meanClassAccuracy > a.meanClassAccuracy);
+  assert.ok(b.macroF1 < a.macroF1, `${b.macroF1} vs ${a.macroF1}`);
 });
 
 test('the shipped jadfer-base card: its recorded confusion matrix gives its recorded accuracy', async () => {

@@ -115,15 +115,17 @@ test('logit adjustment: folded into the bias, it shifts every logit by −τ·lo
   assert.equal(withLogitAdjustment(store, { tau: 0, trainCounts, rule: 'test' }), store);
 });
 
-test('τ is chosen by the rule: the best mean of overall and mean per-class accuracy', () => {
-  // Two classes, 9:1 prior; the rare class's logits sit just below the frequent one's.
+test('τ is chosen by the rule: the best macro F1', () => {
+  // Two classes, 9:1 prior; the rare class's logits sit just below the frequent one's (2 rare faces, 1
+  // frequent face close to them), then far below it (6 frequent faces).
   const labels = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
   const logits = Float32Array.from(labels.flatMap((y, i) => (y === 1 ? [1, 0.8] : i < 7 ? [2, 0] : [1, 0.9])));
   const chosen = chooseTau(logits, labels, [900, 100]);
   const none = scoreLogits(logits, labels);
   const best = chosen.sweep!.find((s) => s.tau === chosen.tau)!;
   assert.ok(chosen.tau > 0);
-  assert.ok(best.accuracy + best.meanClassAccuracy > none.accuracy + none.meanClassAccuracy);
-  for (const s of chosen.sweep!)
-    assert.ok(s.accuracy + s.meanClassAccuracy <= best.accuracy + best.meanClassAccuracy + 1e-12);
+  assert.ok(best.macroF1 > none.macroF1);
+  for (const s of chosen.sweep!) assert.ok(s.macroF1 <= best.macroF1 + 1e-12);
+  // τ 1 calls every face rare: the rule does not go there.
+  assert.ok(chosen.tau < 0.9 && chosen.sweep!.at(-1)!.macroF1 < best.macroF1);
 });

@@ -1,11 +1,13 @@
 /**
  * The one definition of the classification metrics every scorer reports (`jadfer eval`, the
  * trainer's validation, weight averaging, the baselines): a confusion matrix, per-class accuracy
- * (recall), overall accuracy and mean per-class accuracy (macro recall).
+ * (recall), overall accuracy, mean per-class accuracy (macro recall) and macro F1.
  *
  * Mean per-class accuracy weighs each class alike, so a model that never predicts a rare class
  * (FERPlus contempt is 0.8 % of valid) cannot hide it behind the frequent ones. It is the mean
- * over the classes that have samples: a split without a class says nothing about it.
+ * over the classes that have samples: a split without a class says nothing about it. Macro F1
+ * also counts a class's false calls: a model that says "contempt" to many neutral faces gains
+ * macro recall but loses macro F1.
  */
 
 export interface ClassScore {
@@ -15,6 +17,11 @@ export interface ClassScore {
   correct: number;
   /** correct / n (recall); 0 when the class has no samples. */
   accuracy: number;
+  /** Samples predicted as this class, and correct / predicted (0 when it is never predicted). */
+  predicted: number;
+  precision: number;
+  /** Harmonic mean of precision and recall (0 when either is). */
+  f1: number;
 }
 
 export interface ClassificationMetrics {
@@ -24,6 +31,8 @@ export interface ClassificationMetrics {
   accuracy: number;
   /** Mean per-class accuracy (macro recall) over the classes with samples. */
   meanClassAccuracy: number;
+  /** Mean per-class F1 over the classes with samples. */
+  macroF1: number;
   /** Per class, in label order. */
   perClass: ClassScore[];
   /** confusion[truth][predicted], in label order. */
@@ -55,7 +64,10 @@ export function scoreConfusion(confusion: readonly (readonly number[])[]): Class
   const perClass = confusion.map((row, k) => {
     const n = row.reduce((a, b) => a + b, 0);
     const correct = row[k] ?? 0;
-    return { n, correct, accuracy: n ? correct / n : 0 };
+    const predicted = confusion.reduce((a, r) => a + (r[k] ?? 0), 0);
+    const [accuracy, precision] = [n ? correct / n : 0, predicted ? correct / predicted : 0];
+    const f1 = accuracy + precision > 0 ? (2 * accuracy * precision) / (accuracy + precision) : 0;
+    return { n, correct, accuracy, predicted, precision, f1 };
   });
   const n = perClass.reduce((a, c) => a + c.n, 0);
   const correct = perClass.reduce((a, c) => a + c.correct, 0);
@@ -65,6 +77,7 @@ export function scoreConfusion(confusion: readonly (readonly number[])[]): Class
     correct,
     accuracy: n ? correct / n : 0,
     meanClassAccuracy: present.length ? present.reduce((a, c) => a + c.accuracy, 0) / present.length : 0,
+    macroF1: present.length ? present.reduce((a, c) => a + c.f1, 0) / present.length : 0,
     perClass,
     confusion: confusion.map((row) => [...row]),
   };

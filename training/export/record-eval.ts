@@ -30,6 +30,7 @@ const evaluate = (extra: string[] = []) =>
   ) as {
     accuracy: number;
     meanClassAccuracy: number;
+    macroF1: number;
     n: number;
     perClass: unknown;
     confusion: number[][];
@@ -49,6 +50,7 @@ const options = variants.map(([option, extra]) => {
     option,
     accuracy: scored.accuracy,
     meanClassAccuracy: scored.meanClassAccuracy,
+    macroF1: scored.macroF1,
     command: `npx jadfer ${[...args, ...extra].join(' ')}`,
   };
 });
@@ -58,6 +60,7 @@ card.metrics = {
   ...card.metrics,
   validationAccuracy: report.accuracy,
   meanClassAccuracy: report.meanClassAccuracy,
+  macroF1: report.macroF1,
   n: report.n,
   perClass: Object.fromEntries(
     Object.entries(report.perClass as Record<string, { accuracy: number }>).map(([label, c]) => [label, c.accuracy]),
