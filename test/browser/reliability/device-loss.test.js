@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
-import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData } from '../helpers.js';
+import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, itOnWebGpu, record } from '../helpers.js';
 
 describe('GPU device lost mid-stream', () => {
   // How fast the switch is, is a bench figure (npm run bench), not a test: a slow machine must not fail it.
-  it('the stream moves to WASM, says why, and loses or repeats no result', async () => {
+  itOnWebGpu('the stream moves to WASM, says why, and loses or repeats no result', async () => {
     const fer = await create({
       device: 'webgpu',
       modelUrl: CONTRACT_MODEL,
@@ -33,7 +33,7 @@ describe('GPU device lost mid-stream', () => {
     } finally {
       await fer.dispose();
     }
-    console.log(`RELIABILITY ${JSON.stringify({ faults: 1 })}`);
+    record({ faults: 1 });
     const switched = events.find((e) => e.previous === 'webgpu');
     expect(switched.backend).to.equal('wasm');
     expect(switched.reason).to.match(/^E_DEVICE_LOST/);

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { create, JadferError } from '/dist/jadfer.js';
-import { BASE_URL, MODELS, rejection } from '../helpers.js';
+import { BASE_URL, MODELS, rejection, record } from '../helpers.js';
 
 /** Creates an instance on a broken model file: one injected fault. */
 function open(model, extra = {}) {
-  console.log(`RELIABILITY ${JSON.stringify({ faults: 1 })}`);
+  record({ faults: 1 });
   return create({ device: 'wasm', modelUrl: `${MODELS}${model}`, baseUrl: BASE_URL, detector: 'none', ...extra });
 }
 
