@@ -26,7 +26,7 @@ export default [
     onwarn: quiet,
   },
   {
-    input: { 'jadfer.worker': 'workers/engine.worker.ts', 'jadfer.engine': 'workers/engine.ts' },
+    input: { 'jadfer.worker': 'workers/engine.worker.ts', 'jadfer.engine': 'src/engine/engine.ts' },
     output: {
       dir: 'dist',
       format: 'es',

@@ -7,12 +7,12 @@
  */
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { alignmentMatrix } from '../workers/pipeline/align.js';
-import { autoSupersample, channelAffine, type PixelKernels } from '../workers/pipeline/kernels.js';
-import { refKernels } from '../workers/pipeline/kernels-ref.js';
-import { createWasmKernels } from '../workers/pipeline/kernels-wasm.js';
-import { letterboxImage } from '../workers/pipeline/letterbox.js';
-import type { Detection, RgbaImage } from '../workers/pipeline/types.js';
+import { alignmentMatrix } from '../src/engine/pipeline/align.js';
+import { autoSupersample, channelAffine, type PixelKernels } from '../src/engine/pipeline/kernels.js';
+import { refKernels } from '../src/engine/pipeline/kernels-ref.js';
+import { createWasmKernels } from '../src/engine/pipeline/kernels-wasm.js';
+import { letterboxImage } from '../src/engine/pipeline/letterbox.js';
+import type { Detection, RgbaImage } from '../src/engine/pipeline/types.js';
 
 const wasmFile = new URL('../wasm/build/jadfer-kernels.wasm', import.meta.url);
 if (!fs.existsSync(wasmFile)) execFileSync(process.execPath, ['scripts/build-wasm.mjs'], { stdio: 'inherit' });

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create, isJadferError, JadferError } from '../src/index.js';
-import type { DetectorOption, FaceResult } from '../src/types.js';
+import type { DetectorOption, FaceResult } from '../src/contract/types.js';
 import { overlaySvg } from './annotate.js';
 import { parseArgs, stringFlag } from './args.js';
 import type { Command } from './command.js';

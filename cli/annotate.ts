@@ -1,5 +1,5 @@
 /** Draws faces (box, landmarks, label and top score) over an image and writes a PNG. */
-import type { FaceResult } from '../src/types.js';
+import type { FaceResult } from '../src/contract/types.js';
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from './command.js';
-import { DEFAULT_MODEL_CARD } from '../src/models.js';
+import { DEFAULT_MODEL_CARD } from '../src/client/models.js';
 
 export const infoCommand: Command = {
   summary: 'show the shipped model card (or the one given)',

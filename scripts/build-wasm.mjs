@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Compiles the AssemblyScript pixel kernels to wasm/build/jadfer-kernels.wasm
- * (WebAssembly SIMD, -O3). The worker loads it through workers/pipeline/kernels-wasm.ts.
+ * (WebAssembly SIMD, -O3). The engine loads it through src/engine/pipeline/kernels-wasm.ts.
  *
  * Usage: node scripts/build-wasm.mjs
  */

@@ -1,10 +1,10 @@
-import { Jadfer } from './client.js';
-import type { CreateOptions } from './types.js';
+import { Jadfer } from './client/client.js';
+import type { CreateOptions } from './contract/types.js';
 
-export { Jadfer } from './client.js';
-export { JadferError, ERROR_CODES, isJadferError, type ErrorCode } from './errors.js';
-export { checkOptions, type ConfigReport } from './config.js';
-export { defineJadferCamera } from './camera-element.js';
+export { Jadfer } from './client/client.js';
+export { JadferError, ERROR_CODES, isJadferError, type ErrorCode } from './contract/errors.js';
+export { checkOptions, type ConfigReport } from './client/config.js';
+export { defineJadferCamera } from './client/camera-element.js';
 export {
   createAnalytics,
   ANALYTICS_SCHEMA,
@@ -15,7 +15,7 @@ export {
   type TrackEvent,
   type SummaryEvent,
 } from './analytics/index.js';
-export type * from './types.js';
+export type * from './contract/types.js';
 
 export const VERSION = '0.1.0';
 

@@ -1,5 +1,5 @@
 /** Turns per-frame results into per-visitor aggregates (tracks) and window summaries. */
-import type { FaceResult, FrameResult, Label } from '../types.js';
+import type { FaceResult, FrameResult, Label } from '../contract/types.js';
 import { isAttentive } from './attention.js';
 import { ANALYTICS_SCHEMA, type SummaryEvent, type TrackEvent } from './schema.js';
 

@@ -3,7 +3,7 @@
  * tip's horizontal offset from the eyes' midpoint, in units of the distance between the eyes.
  * About 0 for a frontal face; it grows towards ±1 as the head turns to a profile.
  */
-import type { FaceResult } from '../types.js';
+import type { FaceResult } from '../contract/types.js';
 
 /** |yaw proxy| below this counts as looking at the screen (roughly ±30° of head yaw). */
 export const ATTENTION_YAW_LIMIT = 0.35;

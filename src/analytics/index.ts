@@ -7,7 +7,7 @@
  *   const analytics = createAnalytics({ onEvent: console.log, endpoint: '/collect' });
  *   fer.on('result', analytics.observe);
  */
-import type { FrameResult } from '../types.js';
+import type { FrameResult } from '../contract/types.js';
 import { Aggregator } from './aggregator.js';
 import { IndexedDbBuffer, MemoryBuffer, type EventBuffer } from './buffer.js';
 import type { AnalyticsEvent } from './schema.js';

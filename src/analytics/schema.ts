@@ -2,7 +2,7 @@
  * The analytics event schema, `jadfer.analytics/v1`. Only aggregates: no pixels, no
  * embeddings, no landmarks, no boxes. Changing a field's meaning needs a new version.
  */
-import type { Label } from '../types.js';
+import type { Label } from '../contract/types.js';
 
 export const ANALYTICS_SCHEMA = 'jadfer.analytics/v1';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { createAnalytics, type AnalyticsEvent, type TrackEvent } from '../../src/analytics/index.js';
-import type { FaceResult, FrameResult } from '../../src/types.js';
+import type { FaceResult, FrameResult } from '../../src/contract/types.js';
 
 const schema = JSON.parse(readFileSync(new URL('../../src/analytics/analytics-schema.json', import.meta.url), 'utf8'));
 const validate = new Ajv2020({ allErrors: true }).compile(schema);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkOptions, resolveOptions } from '../../src/config.js';
-import { JadferError } from '../../src/errors.js';
+import { checkOptions, resolveOptions } from '../../src/client/config.js';
+import { JadferError } from '../../src/contract/errors.js';
 
 test('every wrong option is listed with its path', () => {
   const report = checkOptions({

@@ -3,8 +3,14 @@ import { MessageChannel } from 'node:worker_threads';
 import { test } from 'node:test';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
-import { installErrorTransfer } from '../../src/comlink-errors.js';
-import { JadferError, deserializeError, isJadferError, serializeError, toJadferError } from '../../src/errors.js';
+import { installErrorTransfer } from '../../src/contract/comlink-errors.js';
+import {
+  JadferError,
+  deserializeError,
+  isJadferError,
+  serializeError,
+  toJadferError,
+} from '../../src/contract/errors.js';
 
 test('serialize/deserialize keeps code, details and the cause chain', () => {
   const root = new TypeError('socket closed');

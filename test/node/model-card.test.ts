@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JadferError } from '../../src/errors.js';
-import { parseClassifierCard } from '../../workers/model-card.js';
+import { JadferError } from '../../src/contract/errors.js';
+import { parseClassifierCard } from '../../src/engine/model-card.js';
 import { buildContractModel } from '../fixtures/contract-model.js';
 
 const contractCard = () => buildContractModel().card as Record<string, any>;

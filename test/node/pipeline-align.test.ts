@@ -9,9 +9,9 @@ import {
   FERPLUS_TEMPLATE,
   invertAffine,
   type ClassifierInputSpec,
-} from '../../workers/pipeline/align.js';
-import { refKernels } from '../../workers/pipeline/kernels-ref.js';
-import type { Affine, Detection, Point } from '../../workers/pipeline/types.js';
+} from '../../src/engine/pipeline/align.js';
+import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
+import type { Affine, Detection, Point } from '../../src/engine/pipeline/types.js';
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);
 

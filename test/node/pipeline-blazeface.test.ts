@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { generateSsdAnchors } from '../../workers/pipeline/anchors.js';
-import { BlazeFaceDetector, type BlazeFaceCard } from '../../workers/pipeline/blazeface.js';
-import { refKernels } from '../../workers/pipeline/kernels-ref.js';
-import { computeLetterbox, unletterbox } from '../../workers/pipeline/letterbox.js';
-import { iou, weightedNms } from '../../workers/pipeline/nms.js';
-import type { Detection } from '../../workers/pipeline/types.js';
+import { generateSsdAnchors } from '../../src/engine/pipeline/anchors.js';
+import { BlazeFaceDetector, type BlazeFaceCard } from '../../src/engine/pipeline/blazeface.js';
+import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
+import { computeLetterbox, unletterbox } from '../../src/engine/pipeline/letterbox.js';
+import { iou, weightedNms } from '../../src/engine/pipeline/nms.js';
+import type { Detection } from '../../src/engine/pipeline/types.js';
 
 const readCard = (name: string): BlazeFaceCard =>
   JSON.parse(fs.readFileSync(new URL(`../../models/${name}.json`, import.meta.url), 'utf8'));

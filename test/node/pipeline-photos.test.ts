@@ -20,10 +20,10 @@ import fs from 'node:fs';
 import { before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
-import { alignFace } from '../../workers/pipeline/align.js';
-import { BlazeFaceDetector, type BlazeFaceCard } from '../../workers/pipeline/blazeface.js';
-import { refKernels } from '../../workers/pipeline/kernels-ref.js';
-import type { Detection, RgbaImage } from '../../workers/pipeline/types.js';
+import { alignFace } from '../../src/engine/pipeline/align.js';
+import { BlazeFaceDetector, type BlazeFaceCard } from '../../src/engine/pipeline/blazeface.js';
+import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
+import type { Detection, RgbaImage } from '../../src/engine/pipeline/types.js';
 
 const PHOTOS = '/work/shared/fixtures/photos';
 const OUT_DIR = new URL('../../test-output/', import.meta.url);

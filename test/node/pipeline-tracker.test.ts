@@ -1,9 +1,9 @@
 /** Tracker: ids, lifecycle, crossing faces, lost/return, smoothing maths, re-classification schedule. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EmaSmoother, OneEuroSmoother, oneEuroAlpha } from '../../workers/pipeline/smoothing.js';
-import { FaceTracker } from '../../workers/pipeline/tracker.js';
-import type { Detection } from '../../workers/pipeline/types.js';
+import { EmaSmoother, OneEuroSmoother, oneEuroAlpha } from '../../src/engine/pipeline/smoothing.js';
+import { FaceTracker } from '../../src/engine/pipeline/tracker.js';
+import type { Detection } from '../../src/engine/pipeline/types.js';
 
 const face = (x: number, y: number, size = 50): Detection => ({
   box: { x, y, width: size, height: size },

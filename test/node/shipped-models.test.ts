@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseClassifierCard } from '../../workers/model-card.js';
+import { parseClassifierCard } from '../../src/engine/model-card.js';
 import { jadferWithin } from './helpers/cli.js';
 
 const MODELS = 'models';

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { channelAffine, type WarpOptions } from '../../workers/pipeline/kernels.js';
-import { refKernels } from '../../workers/pipeline/kernels-ref.js';
-import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../../workers/pipeline/kernels-wasm.js';
-import { letterboxImage } from '../../workers/pipeline/letterbox.js';
-import type { Affine, RgbaImage } from '../../workers/pipeline/types.js';
+import { channelAffine, type WarpOptions } from '../../src/engine/pipeline/kernels.js';
+import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
+import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../../src/engine/pipeline/kernels-wasm.js';
+import { letterboxImage } from '../../src/engine/pipeline/letterbox.js';
+import type { Affine, RgbaImage } from '../../src/engine/pipeline/types.js';
 
 const WASM_FILE = new URL('../../wasm/build/jadfer-kernels.wasm', import.meta.url);
 const TOLERANCE = 1e-5;

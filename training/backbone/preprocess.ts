@@ -7,8 +7,8 @@
  * replicated to 3 channels, then normalised as (x - mean) / std with x in 0..255.
  */
 
-import { refKernels } from '../../workers/pipeline/kernels-ref.js';
-import type { RgbaImage } from '../../workers/pipeline/types.js';
+import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
+import type { RgbaImage } from '../../src/engine/pipeline/types.js';
 
 export interface PreprocessSpec {
   /** Square input side in pixels (e.g. 112). */

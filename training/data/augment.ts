@@ -3,9 +3,9 @@
  * (rotation, scale, shift: jitter and crop in one), seeded by the sample and the view, so a
  * cache rebuilt later is identical. The warp is the runtime's own kernel (edge clamp).
  */
-import { refKernels } from '../../workers/pipeline/kernels-ref.js';
+import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
 import { grayToRgba } from '../backbone/preprocess.js';
-import type { Affine } from '../../workers/pipeline/types.js';
+import type { Affine } from '../../src/engine/pipeline/types.js';
 import { FER_SIZE } from './ferplus.js';
 
 export const JITTER = { maxDegrees: 10, minScale: 0.9, maxScale: 1.1, maxShiftPx: 3 };

@@ -4,7 +4,7 @@ import { JITTER } from '../data/augment.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
-import { FERPLUS_TEMPLATE } from '../../workers/pipeline/align.js';
+import { FERPLUS_TEMPLATE } from '../../src/engine/pipeline/align.js';
 import type { GraphCost } from './flops.js';
 
 export interface CardInput {

@@ -1,7 +1,7 @@
 /** One place that creates ORT sessions, so every model fails the same way. */
 import type * as OrtTypes from 'onnxruntime-web';
-import { JadferError } from '../src/errors.js';
-import type { Backend } from '../src/types.js';
+import { JadferError } from '../contract/errors.js';
+import type { Backend } from '../contract/types.js';
 import type { Ort } from './ort-runtime.js';
 
 export async function createSession(

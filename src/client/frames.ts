@@ -2,9 +2,9 @@
  * Turns any supported image into a payload for the engine, as a transferable where the
  * platform allows, so pixels cross to the worker without copies.
  */
-import type { FramePayload } from './engine-api.js';
-import { JadferError, toJadferError } from './errors.js';
-import type { ImageInput, RawImage } from './types.js';
+import type { FramePayload } from '../contract/engine-api.js';
+import { JadferError, toJadferError } from '../contract/errors.js';
+import type { ImageInput, RawImage } from '../contract/types.js';
 
 /** Larger frames are refused: 16384 is the largest canvas side browsers allow. */
 export const MAX_SIDE = 16384;

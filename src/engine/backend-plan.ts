@@ -1,6 +1,6 @@
 /** Decides which execution providers to try, and says why when WebGPU is skipped. */
-import type { Backend, DeviceOption } from '../src/types.js';
-import { webGpuProblem } from '../src/webgpu-probe.js';
+import type { Backend, DeviceOption } from '../contract/types.js';
+import { webGpuProblem } from '../contract/webgpu-probe.js';
 
 export interface BackendPlan {
   order: Backend[];

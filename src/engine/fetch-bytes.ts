@@ -1,5 +1,5 @@
-import { JadferError, type ErrorCode } from '../src/errors.js';
-import { isNode } from '../src/platform.js';
+import { JadferError, type ErrorCode } from '../contract/errors.js';
+import { isNode } from '../contract/platform.js';
 
 export interface FetchBytesOptions {
   timeoutMs: number;

@@ -3,7 +3,7 @@
  * files (never a CDN). The WASM-only build is smaller, so it is used unless WebGPU is wanted.
  */
 import type * as OrtModule from 'onnxruntime-web';
-import { JadferError } from '../src/errors.js';
+import { JadferError } from '../contract/errors.js';
 import { fetchBytes } from './fetch-bytes.js';
 
 export type Ort = typeof OrtModule;

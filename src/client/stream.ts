@@ -4,7 +4,7 @@
  * released and counted as dropped, so memory stays flat however fast the source is.
  */
 import { releaseFrame } from './frames.js';
-import type { FrameResult, ImageInput, StreamOptions, StreamSource } from './types.js';
+import type { FrameResult, ImageInput, StreamOptions, StreamSource } from '../contract/types.js';
 
 /** A frame waiting in the slot. `acquire` runs only for frames that are analysed. */
 export interface PendingFrame {

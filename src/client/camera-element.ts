@@ -6,7 +6,7 @@
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
  */
 import { Jadfer } from './client.js';
-import type { CreateOptions, DetectorOption, DeviceOption, FrameResult } from './types.js';
+import type { CreateOptions, DetectorOption, DeviceOption, FrameResult } from '../contract/types.js';
 
 const TAG = 'jadfer-camera';
 

@@ -1,4 +1,4 @@
-import { JadferError } from '../src/errors.js';
+import { JadferError } from '../contract/errors.js';
 import type { LandmarkTemplate } from './pipeline/align.js';
 
 /**

@@ -1,6 +1,6 @@
 /** Validates create() options: every problem is reported with its path, not just the first. */
-import { JadferError } from './errors.js';
-import type { CreateOptions, DetectorOption, DeviceOption, TrackingOptions } from './types.js';
+import { JadferError } from '../contract/errors.js';
+import type { CreateOptions, DetectorOption, DeviceOption, TrackingOptions } from '../contract/types.js';
 
 export interface ResolvedOptions {
   device: DeviceOption;

@@ -1,4 +1,4 @@
-import { JadferError } from './errors.js';
+import { JadferError } from '../contract/errors.js';
 
 /** Every await on the worker gets a limit: a kiosk must fail loudly, never hang. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

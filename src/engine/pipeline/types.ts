@@ -10,7 +10,7 @@ export interface RgbaImage {
   height: number;
 }
 
-import type { Box, Point } from '../../src/types.js';
+import type { Box, Point } from '../../contract/types.js';
 
 export type { Box, Point };
 

@@ -11,9 +11,9 @@ import type {
   EngineInit,
   FrameMeta,
   FramePayload,
-} from '../src/engine-api.js';
-import { JadferError, isJadferError, toJadferError } from '../src/errors.js';
-import type { Backend, FaceResult } from '../src/types.js';
+} from '../contract/engine-api.js';
+import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
+import type { Backend, FaceResult } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
 import { fetchBytes } from './fetch-bytes.js';

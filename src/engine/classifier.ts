@@ -1,7 +1,7 @@
 /** The expression classifier: one ORT session, fed aligned faces as its model card says. */
 import type * as OrtTypes from 'onnxruntime-web';
-import { JadferError } from '../src/errors.js';
-import type { Backend } from '../src/types.js';
+import { JadferError } from '../contract/errors.js';
+import type { Backend } from '../contract/types.js';
 import type { ClassifierCard } from './model-card.js';
 import type { Ort } from './ort-runtime.js';
 import { checkSessionNames, createSession } from './sessions.js';

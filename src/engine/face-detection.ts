@@ -4,8 +4,8 @@
  * recreated on another backend after a lost GPU device.
  */
 import type * as OrtTypes from 'onnxruntime-web';
-import { JadferError } from '../src/errors.js';
-import type { Backend, DetectorOption, ProgressEvent } from '../src/types.js';
+import { JadferError } from '../contract/errors.js';
+import type { Backend, DetectorOption, ProgressEvent } from '../contract/types.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
 import type { Ort } from './ort-runtime.js';
 import { BlazeFaceDetector, type BlazeFaceCard } from './pipeline/blazeface.js';

@@ -1,17 +1,17 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
 import { scriptBaseUrl } from './base-url.js';
 import { resolveOptions, type ResolvedOptions } from './config.js';
-import type { EngineInfo, FrameMeta } from './engine-api.js';
+import type { EngineInfo, FrameMeta } from '../contract/engine-api.js';
 import { canUseWorker } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
-import { JadferError, isJadferError } from './errors.js';
+import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
-import { isDeno } from './platform.js';
+import { isDeno } from '../contract/platform.js';
 import { DEFAULT_MODEL_CARD } from './models.js';
 import { streamResults } from './stream.js';
 import { withTimeout } from './timeout.js';
-import { webGpuProblem } from './webgpu-probe.js';
+import { webGpuProblem } from '../contract/webgpu-probe.js';
 import type {
   AnalyzeOptions,
   Backend,
@@ -23,7 +23,7 @@ import type {
   ModelInfo,
   StreamOptions,
   StreamSource,
-} from './types.js';
+} from '../contract/types.js';
 
 /**
  * Deno (2.9) sometimes segfaults at exit once a terminated Worker has requested a GPU adapter;

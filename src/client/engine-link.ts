@@ -3,7 +3,7 @@
  * or in-process where there are no Web Workers (Node, or when asked for).
  */
 import * as Comlink from 'comlink';
-import { installErrorTransfer } from './comlink-errors.js';
+import { installErrorTransfer } from '../contract/comlink-errors.js';
 import type {
   AnalyzeReply,
   EngineApi,
@@ -12,9 +12,9 @@ import type {
   EngineInit,
   FrameMeta,
   FramePayload,
-} from './engine-api.js';
-import { JadferError } from './errors.js';
-import { isNode } from './platform.js';
+} from '../contract/engine-api.js';
+import { JadferError } from '../contract/errors.js';
+import { isNode } from '../contract/platform.js';
 
 export interface EngineLink {
   init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;

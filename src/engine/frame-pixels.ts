@@ -1,6 +1,6 @@
 /** Turns whatever crossed the worker boundary into RGBA pixels the pipeline can read. */
-import { JadferError } from '../src/errors.js';
-import type { FramePayload } from '../src/engine-api.js';
+import { JadferError } from '../contract/errors.js';
+import type { FramePayload } from '../contract/engine-api.js';
 
 import type { RgbaImage } from './pipeline/types.js';
 

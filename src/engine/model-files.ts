@@ -1,6 +1,6 @@
 /** Fetches model cards and verified model bytes; shared by the classifier and the detector. */
-import { JadferError } from '../src/errors.js';
-import type { ProgressEvent } from '../src/types.js';
+import { JadferError } from '../contract/errors.js';
+import type { ProgressEvent } from '../contract/types.js';
 import { fetchBytes, sha256Hex } from './fetch-bytes.js';
 
 export const DOWNLOAD_TIMEOUT_MS = 120_000;

@@ -3,9 +3,9 @@
  * restarts it with the same settings, reloading the models. Restarts back off, and after
  * too many in a short time the supervisor gives up with E_WORKER_CRASHED.
  */
-import type { EngineCallbacks, EngineInfo, EngineInit } from './engine-api.js';
+import type { EngineCallbacks, EngineInfo, EngineInit } from '../contract/engine-api.js';
 import { openEngine, type EngineLink } from './engine-link.js';
-import { JadferError, toJadferError } from './errors.js';
+import { JadferError, toJadferError } from '../contract/errors.js';
 import { withTimeout } from './timeout.js';
 
 export interface SupervisorOptions {
