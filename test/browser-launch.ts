@@ -137,6 +137,8 @@ async function webkitBrowser(): Promise<Launched> {
     await proxy.close();
     throw error;
   });
+  // Long evaluations (a soak, a bench) are awaited like in the other engines, not cut at 30 s.
+  await session.setTimeout({ script: 30 * 60_000 });
   const caps = session.capabilities as WebdriverIO.Capabilities;
   // One window per session in MiniBrowser: pages take turns in it, like the test runner's sessions.
   return {
