@@ -1,7 +1,7 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import esbuild from 'rollup-plugin-esbuild';
 
-const typescript = () => esbuild({ target: 'es2022', minify: false, sourceMap: true });
+const typescript = () => esbuild({ target: 'es2022', minify: false });
 // onnxruntime-web's "extern wasm" builds import their glue .mjs at run time from the
 // URLs we give (dist/ort/), instead of inlining it: one copy, loadable by ORT's thread workers.
 const resolve = () =>
@@ -15,13 +15,13 @@ const quiet = (warning, warn) => {
 export default [
   {
     input: 'src/index.ts',
-    output: { file: 'dist/jadfer.js', format: 'es', sourcemap: true },
+    output: { file: 'dist/jadfer.js', format: 'es' },
     plugins: [resolve(), typescript()],
     onwarn: quiet,
   },
   {
     input: 'src/iife.ts',
-    output: { file: 'dist/jadfer.iife.js', format: 'iife', name: 'JADFER', sourcemap: true },
+    output: { file: 'dist/jadfer.iife.js', format: 'iife', name: 'JADFER' },
     plugins: [resolve(), typescript()],
     onwarn: quiet,
   },
@@ -30,7 +30,6 @@ export default [
     output: {
       dir: 'dist',
       format: 'es',
-      sourcemap: true,
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
     },
@@ -41,7 +40,7 @@ export default [
   {
     // The Node CLI. sharp is a native module: kept external, loaded only by commands that decode images.
     input: 'cli/index.ts',
-    output: { file: 'dist/cli.js', format: 'es', sourcemap: true },
+    output: { file: 'dist/cli.js', format: 'es' },
     external: [/^node:/, 'sharp'],
     plugins: [nodeResolve({ preferBuiltins: true }), typescript()],
     onwarn: quiet,

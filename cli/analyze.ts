@@ -3,6 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { create, isJadferError, JadferError } from '../src/index.js';
 import type { DetectorOption, FaceResult } from '../src/contract/types.js';
+import { loadSharp } from '../training/data/sharp.js';
 import { overlaySvg } from './annotate.js';
 import { parseArgs, stringFlag } from './args.js';
 import type { Command } from './command.js';
@@ -35,7 +36,7 @@ export const analyzeCommand: Command = {
       console.error(USAGE);
       return 2;
     }
-    const { default: sharp } = await import('sharp');
+    const sharp = await loadSharp();
     const annotateDir = stringFlag(parsed, 'annotate');
     const json = parsed.flags.has('json');
     const modelPath = stringFlag(parsed, 'model');

@@ -1,5 +1,5 @@
 /** `npx jadfer <command>`: the Node CLI. */
-import { VERSION } from '../src/index.js';
+import { isJadferError, VERSION } from '../src/index.js';
 import { COMMANDS } from './commands.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -22,7 +22,14 @@ export async function main(argv: string[]): Promise<number> {
     console.log(command.usage);
     return 0;
   }
-  return command.run(rest);
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    // A typed error is the user's to fix (a missing file, a missing sharp): say it in one line, no stack.
+    if (!isJadferError(error)) throw error;
+    console.error(`jadfer ${name}: ${error.code}: ${error.message}`);
+    return 1;
+  }
 }
 
 function usage(): string {

@@ -14,14 +14,14 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 rmSync(dist, { recursive: true, force: true });
 run(bin('rollup'), ['-c', '--silent']);
 
-// Only the builds the engine imports: the WASM-only one and the WebGPU (asyncify) one.
+// Only the builds the engine imports: the WASM-only one and the WebGPU (JSPI) one (see workers/ort-runtime.ts).
 const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
 mkdirSync(join(dist, 'ort'), { recursive: true });
 for (const file of [
   'ort-wasm-simd-threaded.mjs',
   'ort-wasm-simd-threaded.wasm',
-  'ort-wasm-simd-threaded.asyncify.mjs',
-  'ort-wasm-simd-threaded.asyncify.wasm',
+  'ort-wasm-simd-threaded.jspi.mjs',
+  'ort-wasm-simd-threaded.jspi.wasm',
 ]) {
   cpSync(join(ortDist, file), join(dist, 'ort', file));
 }

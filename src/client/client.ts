@@ -244,6 +244,16 @@ export class Jadfer {
 
 let streamCount = 0;
 
+declare global {
+  interface SymbolConstructor {
+    /**
+     * In TypeScript's esnext.disposable lib, not in ES2022's: declared here so that the published
+     * types compile on `lib: ES2022` with `skipLibCheck: false` (it merges with the lib's own).
+     */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 function resolveCardUrl(modelUrl: string, baseUrl: string): string {
   const url = new URL(modelUrl, baseUrl);
   if (url.pathname.endsWith('.onnx')) url.pathname = url.pathname.replace(/\.onnx$/, '.json');

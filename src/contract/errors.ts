@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'E_WORKER_CRASHED',
   'E_TIMEOUT',
   'E_DISPOSED',
+  'E_MISSING_DEPENDENCY',
   'E_INTERNAL',
 ] as const;
 

@@ -3,6 +3,14 @@
  * and the client (which probes on Deno's main thread, see client.ts) share it.
  */
 
+/** The WebGPU runtime we ship is ORT's JSPI build: without JSPI it cannot start. */
+export const NO_JSPI =
+  'WebGPU needs WebAssembly JSPI (Chromium 137+), which this runtime lacks (WebAssembly.Suspending)';
+
+export function hasJspi(): boolean {
+  return typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function';
+}
+
 /** Undefined when a usable adapter exists, else the reason in words. */
 export async function webGpuProblem(allowFallbackAdapter: boolean): Promise<string | undefined> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
@@ -21,5 +29,5 @@ export async function webGpuProblem(allowFallbackAdapter: boolean): Promise<stri
     const name = [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown';
     return `the WebGPU adapter is a software fallback (${name}), slower than WASM`;
   }
-  return undefined;
+  return hasJspi() ? undefined : NO_JSPI;
 }

@@ -8,7 +8,7 @@ const DIST = 'dist';
 const EVAL = /(?<![\w$.])eval\s*\(|new\s+Function\s*\(|(?<![\w$.])Function\s*\(\s*['"`]/g;
 // onnxruntime-web's WebGPU glue: Emscripten embind's method invoker builds one Function. It is not
 // reached by our models; test/reliability/csp-page.test.ts runs WebGPU under the strict CSP to prove it.
-const KNOWN_THIRD_PARTY = new Map([['ort/ort-wasm-simd-threaded.asyncify.mjs', 1]]);
+const KNOWN_THIRD_PARTY = new Map([['ort/ort-wasm-simd-threaded.jspi.mjs', 1]]);
 
 function scripts(dir: string, prefix = ''): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

