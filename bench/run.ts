@@ -13,7 +13,8 @@
  * jadfer's own default), --no-webgpu (comparison without WebGPU runs), --compare-only, --no-compare,
  * --model <name> (SDK section with models/<name>.json instead of the default; the comparison always
  * runs the default, as users get it), --record (write the SDK section's numbers into that model's
- * card: bench/record-card.ts).
+ * card: bench/record-card.ts), --engine-runs N (per-engine section, 40), --no-engines, --engines-only
+ * (the per-engine section alone: Chromium, Firefox and WebKitGTK, bench/engines.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { cpus, loadavg } from 'node:os';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
+import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 
 const args = process.argv.slice(2);
@@ -30,7 +32,11 @@ const valueOf = (name: string) => (args.includes(name) ? args[args.indexOf(name)
 const numberArg = (name: string, fallback: number) => (valueOf(name) === undefined ? fallback : Number(valueOf(name)));
 const runs = numberArg('--runs', 40);
 const compareOnly = args.includes('--compare-only');
-const compare = !args.includes('--no-compare');
+const enginesOnly = args.includes('--engines-only');
+const sdkSection = !compareOnly && !enginesOnly;
+const compare = !args.includes('--no-compare') && !enginesOnly;
+const engines = !args.includes('--no-engines') && !compareOnly;
+const engineRuns = numberArg('--engine-runs', 40);
 const threads = numberArg('--threads', Math.max(1, Math.min(4, cpus().length)));
 const device = (args.includes('--webgpu') ? 'webgpu' : 'wasm') as 'wasm' | 'webgpu';
 const chosenModel = valueOf('--model');
@@ -53,7 +59,7 @@ if (chosenModel !== undefined && !existsSync(`dist/models/${chosenModel}.json`))
   );
   process.exit(2);
 }
-if (record && (compareOnly || !shippedDefault)) {
+if (record && (!sdkSection || !shippedDefault)) {
   console.error('--record needs the SDK section and a shipped model');
   process.exit(2);
 }
@@ -68,7 +74,7 @@ const modelUrl = chosenModel
 const started = Date.now();
 const loadBefore = loadavg()[0]!; // this machine may be shared: the 1-minute load average, before and after
 let kernels: any;
-if (!compareOnly) {
+if (sdkSection) {
   log('kernels: WASM SIMD vs TypeScript (Node)…');
   const kernelsLine = execFileSync(process.execPath, ['--import', 'tsx', 'bench/kernels.ts'], { encoding: 'utf8' })
     .split('\n')
@@ -81,7 +87,7 @@ const chromium = browser.version();
 let sdk: any;
 let comparison: Awaited<ReturnType<typeof runComparison>> | undefined;
 try {
-  if (!compareOnly) {
+  if (sdkSection) {
     log(`SDK in Chromium (${device}, ${runs} runs per scenario)…`);
     const server = await startServer({ port: 0, mounts: { '/shared/': shared } });
     try {
@@ -120,6 +126,12 @@ try {
 } finally {
   await browser.close();
 }
+// After Chromium closed: one engine at a time, each in a fresh browser.
+let perEngine: EngineResult[] | undefined;
+if (engines) {
+  log(`per engine (device 'auto', default threads, ${engineRuns} runs each)…`);
+  perEngine = await runEngines({ shared, runs: engineRuns, modelUrl, log });
+}
 
 const oneFace = sdk?.scenarios.find((s: any) => s.name === '1 face, blazeface');
 const sdkTargets: Record<string, boolean> = sdk
@@ -148,6 +160,7 @@ const result = {
   sdk,
   kernels,
   compare: comparison,
+  engines: perEngine,
   targets: {
     ...sdkTargets,
     ...(comparison ? Object.fromEntries(targetsVsBaselines(comparison).map((t) => [t.name, t.pass])) : {}),
@@ -190,6 +203,7 @@ if (!jsonOnly) {
     console.log('\ntargets:');
     for (const [name, ok] of Object.entries(sdkTargets)) console.log(`  ${ok ? 'met ' : 'MISS'}  ${name}`);
   }
+  if (perEngine) printEngines(perEngine, engineRuns);
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
   console.log(
     `\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`,
