@@ -7,7 +7,7 @@ import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
-import { isDeno } from '../contract/platform.js';
+import { isDeno, wasmThreadLimit } from '../contract/platform.js';
 import { DEFAULT_MODEL_CARD } from './models.js';
 import { streamResults } from './stream.js';
 import { withTimeout } from './timeout.js';
@@ -261,15 +261,10 @@ function resolveCardUrl(modelUrl: string, baseUrl: string): string {
 }
 
 function defaultThreads(): number {
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
-  if (!isolated) {
-    // Only browsers can fix this with headers; elsewhere one thread is simply the default.
-    if (typeof document !== 'undefined')
-      warnOnce('not cross-origin isolated (no COOP/COEP headers): ONNX Runtime runs on 1 thread');
-    return 1;
-  }
-  return Math.max(1, Math.min(4, cores));
+  const { threads, reason } = wasmThreadLimit();
+  // Only browsers can fix this (headers, another engine); elsewhere one thread is simply the default.
+  if (reason && typeof document !== 'undefined') warnOnce(reason);
+  return threads;
 }
 
 let warned = false;

@@ -14,7 +14,7 @@ import type {
   FramePayload,
 } from '../contract/engine-api.js';
 import { JadferError } from '../contract/errors.js';
-import { isNode } from '../contract/platform.js';
+import { isNode, moduleWorkersSupported } from '../contract/platform.js';
 
 export interface EngineLink {
   init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;
@@ -31,8 +31,9 @@ export interface EngineLink {
 export const WORKER_FILE = 'jadfer.worker.js';
 export const ENGINE_FILE = 'jadfer.engine.js';
 
+/** Module workers only: where an engine lacks them, 'auto' runs the engine in-process instead. */
 export function canUseWorker(): boolean {
-  return typeof Worker === 'function' && !isNode();
+  return !isNode() && moduleWorkersSupported();
 }
 
 export async function openEngine(baseUrl: string, useWorker: boolean): Promise<EngineLink> {

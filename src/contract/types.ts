@@ -126,7 +126,7 @@ export interface CreateOptions {
   baseUrl?: string;
   /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). */
   worker?: 'auto' | boolean;
-  /** WASM threads; default: up to 4 when crossOriginIsolated, else 1. */
+  /** WASM threads; default: up to 4 where SharedArrayBuffer works (cross-origin isolated), else 1. `fer.threads` is what ONNX Runtime really uses. */
   threads?: number;
   /** At most this many faces per frame are classified (largest detector scores first). */
   maxFaces?: number;

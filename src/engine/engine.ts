@@ -13,6 +13,7 @@ import type {
   FramePayload,
 } from '../contract/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
+import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend, FaceResult } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
@@ -25,7 +26,7 @@ import { loadOrt, type Ort } from './ort-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
-import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js';
+import { createWasmKernels } from './pipeline/kernels-wasm.js';
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
@@ -41,6 +42,8 @@ export class Engine implements EngineApi {
   private kernels: PixelKernels = refKernels;
   private readonly trackers = new Map<number, FaceTracker>();
   private gpuDevice?: GPUDevice;
+  /** What ONNX Runtime really runs on: it drops to 1 where threads cannot work (no SharedArrayBuffer). */
+  private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
   private disposed = false;
@@ -91,7 +94,7 @@ export class Engine implements EngineApi {
     return {
       backend,
       ...(fallbackReason ? { fallbackReason } : {}),
-      threads: options.threads,
+      threads: this.threadsInUse,
       warmupMs,
       kernels: kernelsKind,
       detector: this.detection?.name ?? 'none',
@@ -253,6 +256,8 @@ export class Engine implements EngineApi {
     });
     if (backend === 'webgpu') await this.attachGpuDevice(ort);
     const classifier = await Classifier.create(ort, this.modelBytes!, this.card!, backend);
+    // ORT settles its thread count when the first session starts, and writes it back here.
+    this.threadsInUse = ort.env.wasm.numThreads ?? options.threads;
     await this.detection?.attach(ort, backend);
     const previous = this.classifier;
     this.classifier = classifier;

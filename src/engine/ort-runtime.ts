@@ -6,6 +6,7 @@
  */
 import type * as OrtModule from 'onnxruntime-web';
 import { JadferError } from '../contract/errors.js';
+import { wasmSimdSupported } from '../contract/platform.js';
 import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
 import { fetchBytes } from './fetch-bytes.js';
 
@@ -28,6 +29,14 @@ export interface OrtLoadOptions {
 const loaded = new Map<OrtFlavour, Promise<Ort>>();
 
 export function loadOrt(flavour: OrtFlavour, options: OrtLoadOptions): Promise<Ort> {
+  // Every build ONNX Runtime Web ships uses SIMD: say so, instead of failing to validate 14 MB later.
+  if (!wasmSimdSupported())
+    return Promise.reject(
+      new JadferError(
+        'E_BACKEND_UNAVAILABLE',
+        'this engine has no WebAssembly SIMD (Safari before 16.4, Chrome before 91, Firefox before 89), which ONNX Runtime Web needs',
+      ),
+    );
   let promise = loaded.get(flavour);
   if (!promise) {
     promise = instantiate(flavour, options);

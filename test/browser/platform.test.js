@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { create, JadferError } from '/dist/jadfer.js';
+import { BASE_URL, CONTRACT_MODEL, ENGINE, expectedLabel, grayImageData, rejection } from './helpers.js';
+
+// What differs between engines, and what the SDK does about it. The pages are cross-origin isolated
+// (web-test-runner.config.mjs), as a kiosk deployment serves them.
+const options = { device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' };
+const sharedMemory = typeof SharedArrayBuffer === 'function';
+
+/** Replaces window.Worker for one test; `Replacement` receives the real one. */
+async function withWorker(makeReplacement, test) {
+  const RealWorker = window.Worker;
+  window.Worker = makeReplacement(RealWorker);
+  try {
+    return await test();
+  } finally {
+    window.Worker = RealWorker;
+  }
+}
+
+describe(`platform differences (${ENGINE})`, () => {
+  if (sharedMemory) {
+    it('threads: SharedArrayBuffer works here, so ONNX Runtime runs on up to 4 threads by default', async () => {
+      expect(crossOriginIsolated).to.equal(true);
+      const fer = await create(options);
+      try {
+        expect(fer.threads).to.equal(Math.max(1, Math.min(4, navigator.hardwareConcurrency)));
+      } finally {
+        await fer.dispose();
+      }
+    });
+  } else {
+    it('threads: no SharedArrayBuffer in this engine even when cross-origin isolated (WebKitGTK), so 1 thread, whatever was asked', async () => {
+      expect(crossOriginIsolated).to.equal(true);
+      for (const threads of [undefined, 4]) {
+        const fer = await create({ ...options, ...(threads ? { threads } : {}) });
+        try {
+          expect(fer.threads, `threads: ${threads}`).to.equal(1);
+          const [face] = await fer.analyze(grayImageData(120));
+          expect(face.expression.label).to.equal(expectedLabel(120));
+        } finally {
+          await fer.dispose();
+        }
+      }
+    });
+  }
+
+  it('module workers are detected: the engine runs in a module worker', async () => {
+    const types = [];
+    await withWorker(
+      (RealWorker) =>
+        class CountingWorker extends RealWorker {
+          constructor(url, workerOptions) {
+            super(url, workerOptions);
+            types.push(workerOptions?.type);
+          }
+        },
+      async () => {
+        const fer = await create(options);
+        await fer.dispose();
+      },
+    );
+    expect(types).to.deep.equal(['module']);
+  });
+
+  it("an engine without module workers (Firefox < 114, Safari < 15): 'auto' runs the engine in-process, worker: true is E_BAD_CONFIG", async () => {
+    let started = 0;
+    await withWorker(
+      (RealWorker) =>
+        // An old engine's Worker: it never reads options.type.
+        class ClassicOnlyWorker extends RealWorker {
+          constructor(url, workerOptions) {
+            super(url, { name: workerOptions?.name });
+            started++;
+          }
+        },
+      async () => {
+        const fer = await create(options);
+        try {
+          const [face] = await fer.analyze(grayImageData(240));
+          expect(face.expression.label).to.equal(expectedLabel(240));
+        } finally {
+          await fer.dispose();
+        }
+        const error = await rejection(create({ ...options, worker: true }));
+        expect(error).to.be.instanceOf(JadferError);
+        expect(error.code).to.equal('E_BAD_CONFIG');
+      },
+    );
+    expect(started).to.equal(0, 'no worker was started');
+  });
+
+  it('WebAssembly SIMD is here, so our kernels run as wasm-simd', async () => {
+    const fer = await create(options);
+    try {
+      expect(fer.kernels).to.equal('wasm-simd');
+    } finally {
+      await fer.dispose();
+    }
+  });
+});
