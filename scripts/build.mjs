@@ -14,7 +14,7 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 rmSync(dist, { recursive: true, force: true });
 run(bin('rollup'), ['-c', '--silent']);
 
-// Only the builds the engine imports: the WASM-only one and the WebGPU (JSPI) one (see workers/ort-runtime.ts).
+// Only the builds the engine imports: the WASM-only one and the WebGPU (JSPI) one (see src/engine/onnx-runtime.ts).
 const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
 mkdirSync(join(dist, 'ort'), { recursive: true });
 for (const file of [

@@ -1,9 +1,17 @@
 import { Jadfer } from './client/client.js';
-import type { CreateOptions } from './contract/types.js';
+import type { CreateOptions } from './contract/options.js';
 
 export { Jadfer } from './client/client.js';
 export { JadferError, ERROR_CODES, isJadferError, type ErrorCode } from './contract/errors.js';
-export { checkOptions, type ConfigReport } from './client/config.js';
+export {
+  checkOptions,
+  type ConfigReport,
+  type CreateOptions,
+  type DetectorOption,
+  type DeviceOption,
+  type SmoothingOptions,
+  type TrackingOptions,
+} from './contract/options.js';
 export { defineJadferCamera } from './client/camera-element.js';
 export {
   createAnalytics,

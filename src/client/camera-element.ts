@@ -6,7 +6,8 @@
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
  */
 import { Jadfer } from './client.js';
-import type { CreateOptions, DetectorOption, DeviceOption, FrameResult } from '../contract/types.js';
+import type { CreateOptions, DetectorOption, DeviceOption } from '../contract/options.js';
+import type { FrameResult } from '../contract/types.js';
 
 const TAG = 'jadfer-camera';
 
@@ -71,7 +72,7 @@ function createCameraElementClass(): CustomElementConstructor {
     private options(): CreateOptions {
       const maxFaces = Number(this.getAttribute('max-faces'));
       return {
-        device: (this.getAttribute('device') ?? 'auto') as DeviceOption,
+        ...(this.getAttribute('device') ? { device: this.getAttribute('device') as DeviceOption } : {}),
         ...(maxFaces > 0 ? { maxFaces } : {}),
         ...(this.getAttribute('detector') ? { detector: this.getAttribute('detector') as DetectorOption } : {}),
         ...(this.getAttribute('model') ? { modelUrl: this.getAttribute('model')! } : {}),

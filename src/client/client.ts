@@ -1,21 +1,19 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
 import { scriptBaseUrl } from './base-url.js';
-import { resolveOptions, type ResolvedOptions } from './config.js';
 import type { EngineInfo, FrameMeta } from '../contract/engine-api.js';
+import { engineOptions, resolveOptions, type CreateOptions, type ResolvedOptions } from '../contract/options.js';
 import { canUseWorker } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
-import { isDeno, wasmThreadLimit } from '../contract/platform.js';
-import { DEFAULT_MODEL_CARD } from './models.js';
+import { isDeno } from '../contract/platform.js';
 import { streamResults } from './stream.js';
 import { withTimeout } from './timeout.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
 import type {
   AnalyzeOptions,
   Backend,
-  CreateOptions,
   FaceResult,
   FrameResult,
   ImageInput,
@@ -53,8 +51,7 @@ export class Jadfer {
 
   /** Loads the models and warms the engine up; resolves when the first analyze can run. */
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
-    const resolved = resolveOptions(options);
-    const baseUrl = new URL(resolved.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
+    const resolved = resolveOptions(options, scriptBaseUrl);
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker())
       throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
@@ -65,21 +62,10 @@ export class Jadfer {
     let instance: Jadfer | undefined;
     const pendingBackendEvents: JadferEvents['backend'][] = [];
     const { supervisor, info } = await EngineSupervisor.start({
-      baseUrl,
+      baseUrl: resolved.baseUrl,
       useWorker,
       createTimeoutMs: resolved.timeouts.createMs,
-      init: {
-        device: resolved.device,
-        cardUrl: resolveCardUrl(resolved.modelUrl ?? DEFAULT_MODEL_CARD, baseUrl),
-        baseUrl,
-        detector: resolved.detector,
-        threads: resolved.threads ?? defaultThreads(),
-        maxFaces: resolved.maxFaces,
-        minFaceSize: resolved.minFaceSize,
-        allowFallbackAdapter: resolved.allowFallbackAdapter,
-        tracking: resolved.tracking,
-        ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}),
-      },
+      init: { ...engineOptions(resolved), ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}) },
       callbacks: {
         progress: (event) => {
           resolved.onProgress?.(event);
@@ -252,24 +238,4 @@ declare global {
      */
     readonly asyncDispose: unique symbol;
   }
-}
-
-function resolveCardUrl(modelUrl: string, baseUrl: string): string {
-  const url = new URL(modelUrl, baseUrl);
-  if (url.pathname.endsWith('.onnx')) url.pathname = url.pathname.replace(/\.onnx$/, '.json');
-  return url.href;
-}
-
-function defaultThreads(): number {
-  const { threads, reason } = wasmThreadLimit();
-  // Only browsers can fix this (headers, another engine); elsewhere one thread is simply the default.
-  if (reason && typeof document !== 'undefined') warnOnce(reason);
-  return threads;
-}
-
-let warned = false;
-function warnOnce(message: string): void {
-  if (warned) return;
-  warned = true;
-  console.warn(`[jadfer] ${message}`);
 }

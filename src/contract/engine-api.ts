@@ -2,32 +2,16 @@
  * The contract between the main-thread client and the engine (in a worker or in-process).
  * Types only: the client must never pull onnxruntime in.
  */
-import type {
-  Backend,
-  BackendEvent,
-  DetectorOption,
-  DeviceOption,
-  FaceResult,
-  ModelInfo,
-  ProgressEvent,
-  TrackingOptions,
-} from './types.js';
+import type { EngineOptions } from './options.js';
+import type { Backend, BackendEvent, FaceResult, ModelInfo, ProgressEvent } from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
   | { kind: 'videoframe'; frame: VideoFrame }
   | { kind: 'pixels'; data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
 
-export interface EngineInit {
-  device: DeviceOption;
-  cardUrl: string;
-  baseUrl: string;
-  detector: DetectorOption;
-  threads: number;
-  maxFaces: number;
-  minFaceSize: number;
-  allowFallbackAdapter: boolean;
-  tracking: TrackingOptions;
+/** The resolved create() options the engine acts on (options.ts), plus what the client learnt. */
+export interface EngineInit extends EngineOptions {
   /** Set when the client already found WebGPU unusable, so the engine does not probe again. */
   webGpuProblem?: string;
 }

@@ -1,3 +1,4 @@
+/** What the client and the engine need to know about where they run. */
 /** Node (not Deno, whose `process` shim also has versions.node). */
 export function isNode(): boolean {
   return (
@@ -64,4 +65,19 @@ export function moduleWorkersSupported(): boolean {
     // The URL is meant to fail.
   }
   return typeRead;
+}
+
+/** ORT threads when the caller sets none: `wasmThreadLimit()`, warning once in a page when it is 1. */
+export function defaultThreads(): number {
+  const { threads, reason } = wasmThreadLimit();
+  // Only browsers can fix this (headers, another engine); elsewhere one thread is simply the default.
+  if (reason && typeof document !== 'undefined') warnOnce(reason);
+  return threads;
+}
+
+let warned = false;
+function warnOnce(message: string): void {
+  if (warned) return;
+  warned = true;
+  console.warn(`[jadfer] ${message}`);
 }

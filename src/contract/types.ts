@@ -1,32 +1,6 @@
-/** Public types of the SDK. Nothing here depends on onnxruntime. */
+/** Public types of the SDK (the create() options are in options.ts). Nothing here depends on onnxruntime. */
 
 export type Backend = 'webgpu' | 'wasm';
-export type DeviceOption = 'auto' | Backend;
-/**
- * 'blazeface' (default): MediaPipe BlazeFace front 128×128, for faces near the camera.
- * 'blazeface-back': the 256×256 model, for smaller, farther faces (groups, signage).
- * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
- * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
- * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
- */
-export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: string; module: string };
-
-/** Per-track temporal smoothing of the expression scores. */
-export type SmoothingOptions =
-  | { kind: 'none' }
-  | { kind: 'ema'; alpha: number }
-  | { kind: 'one-euro'; minCutoff: number; beta: number; dCutoff: number };
-
-/** How stream() keeps identities across frames (analyze() of single images does not track). */
-export interface TrackingOptions {
-  smoothing?: SmoothingOptions;
-  /** Confirmed, stable tracks re-run the classifier only this often (ms); 0 = every frame. */
-  reclassifyEveryMs?: number;
-  /** A track unseen this long is dropped. */
-  lostTimeoutMs?: number;
-  /** Consecutive detections before a track is confirmed. */
-  confirmHits?: number;
-}
 
 export interface Box {
   x: number;
@@ -114,32 +88,6 @@ export interface ModelInfo {
   labels: Label[];
   inputShape: number[];
   cardUrl: string;
-}
-
-export interface CreateOptions {
-  /** 'auto' (default) prefers WebGPU on a hardware adapter, else WASM. */
-  device?: DeviceOption;
-  /** URL of the classifier's model card (.json) or of the .onnx beside its card. */
-  modelUrl?: string;
-  detector?: DetectorOption;
-  /** Where dist/ is served from; defaults to the URL of the script itself. */
-  baseUrl?: string;
-  /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). */
-  worker?: 'auto' | boolean;
-  /** WASM threads; default: up to 4 where SharedArrayBuffer works (cross-origin isolated), else 1. `fer.threads` is what ONNX Runtime really uses. */
-  threads?: number;
-  /** At most this many faces per frame are classified (largest detector scores first). */
-  maxFaces?: number;
-  /** Faces smaller than this (px, shorter box side) are ignored. */
-  minFaceSize?: number;
-  tracking?: TrackingOptions;
-  /** Let WebGPU run on a software (fallback) adapter in 'auto' mode; it is far slower than WASM. */
-  allowFallbackAdapter?: boolean;
-  /** Time limits (ms) so no await hangs forever. */
-  timeouts?: { createMs?: number; analyzeMs?: number };
-  /** Throw on unknown option keys instead of warning. */
-  strict?: boolean;
-  onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface AnalyzeOptions {

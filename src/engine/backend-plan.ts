@@ -1,5 +1,6 @@
 /** Decides which execution providers to try, and says why when WebGPU is skipped. */
-import type { Backend, DeviceOption } from '../contract/types.js';
+import type { DeviceOption } from '../contract/options.js';
+import type { Backend } from '../contract/types.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
 
 export interface BackendPlan {

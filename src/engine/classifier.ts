@@ -1,23 +1,22 @@
-/** The expression classifier: one ORT session, fed aligned faces as its model card says. */
-import type * as OrtTypes from 'onnxruntime-web';
+/** The expression classifier: one model session, fed aligned faces as its model card says. */
 import { JadferError } from '../contract/errors.js';
 import type { Backend } from '../contract/types.js';
 import type { ClassifierCard } from './model-card.js';
-import type { Ort } from './ort-runtime.js';
-import { checkSessionNames, createSession } from './sessions.js';
+import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
 
 export class Classifier {
   private constructor(
-    private readonly ort: Ort,
-    private readonly session: OrtTypes.InferenceSession,
+    private readonly session: ModelSession,
     readonly card: ClassifierCard,
-    readonly backend: Backend,
   ) {}
 
-  static async create(ort: Ort, model: Uint8Array, card: ClassifierCard, backend: Backend): Promise<Classifier> {
-    const session = await createSession(ort, model, backend, card.name);
-    await checkSessionNames(session, card.name, [card.input.name], [card.output.name]);
-    return new Classifier(ort, session, card, backend);
+  static async create(runtime: OnnxRuntime, model: Uint8Array, card: ClassifierCard): Promise<Classifier> {
+    const session = await runtime.open(model, card.name, { inputs: [card.input.name], outputs: [card.output.name] });
+    return new Classifier(session, card);
+  }
+
+  get backend(): Backend {
+    return this.session.backend;
   }
 
   get elementsPerFace(): number {
@@ -38,24 +37,19 @@ export class Classifier {
 
   private async run(data: Float32Array, count: number): Promise<Float32Array[]> {
     const [, ...rest] = this.card.input.shape;
-    const input = new this.ort.Tensor('float32', data, [count, ...rest]);
-    const outputs = await this.session.run({ [this.card.input.name]: input });
-    const values = outputs[this.card.output.name]!.data as Float32Array;
+    const outputs = await this.session.run({ [this.card.input.name]: { data, shape: [count, ...rest] } });
+    const values = outputs[this.card.output.name]!;
     const classes = this.card.labels.length;
-    try {
-      if (values.length !== count * classes) {
-        throw new JadferError(
-          'E_MODEL_LOAD',
-          `model ${this.card.name} returned ${values.length} values for ${count}×${classes} scores`,
-        );
-      }
-      return Array.from({ length: count }, (_, i) => {
-        const row = values.slice(i * classes, (i + 1) * classes);
-        return this.card.output.kind === 'logits' ? softmax(row) : row;
-      });
-    } finally {
-      for (const tensor of Object.values(outputs)) tensor.dispose();
+    if (values.length !== count * classes) {
+      throw new JadferError(
+        'E_MODEL_LOAD',
+        `model ${this.card.name} returned ${values.length} values for ${count}×${classes} scores`,
+      );
     }
+    return Array.from({ length: count }, (_, i) => {
+      const row = values.slice(i * classes, (i + 1) * classes);
+      return this.card.output.kind === 'logits' ? softmax(row) : row;
+    });
   }
 
   release(): Promise<void> {

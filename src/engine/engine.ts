@@ -22,7 +22,7 @@ import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
 import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
-import { loadOrt, type Ort } from './ort-runtime.js';
+import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
@@ -41,8 +41,8 @@ export class Engine implements EngineApi {
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   private readonly trackers = new Map<number, FaceTracker>();
-  private gpuDevice?: GPUDevice;
-  /** What ONNX Runtime really runs on: it drops to 1 where threads cannot work (no SharedArrayBuffer). */
+  private gpuDevice?: GpuDevice;
+  /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
@@ -54,9 +54,9 @@ export class Engine implements EngineApi {
     this.callbacks = callbacks;
     const progress = callbacks.progress.bind(callbacks);
     const kernelsKind = await this.loadKernels(options.baseUrl);
-    const card = parseClassifierCard(await fetchJson(options.cardUrl), options.cardUrl);
+    const card = parseClassifierCard(await fetchJson(options.modelUrl), options.modelUrl);
     this.modelBytes = await fetchVerifiedModel(
-      new URL(card.file, options.cardUrl).href,
+      new URL(card.file, options.modelUrl).href,
       card.sha256,
       'model',
       progress,
@@ -98,7 +98,12 @@ export class Engine implements EngineApi {
       warmupMs,
       kernels: kernelsKind,
       detector: this.detection?.name ?? 'none',
-      model: { name: card.name, labels: [...card.labels], inputShape: [...card.input.shape], cardUrl: options.cardUrl },
+      model: {
+        name: card.name,
+        labels: [...card.labels],
+        inputShape: [...card.input.shape],
+        cardUrl: options.modelUrl,
+      },
     };
   }
 
@@ -223,13 +228,7 @@ export class Engine implements EngineApi {
   private trackerFor(stream: number): FaceTracker {
     let tracker = this.trackers.get(stream);
     if (!tracker) {
-      const { smoothing, reclassifyEveryMs, lostTimeoutMs, confirmHits } = this.options!.tracking;
-      tracker = new FaceTracker({
-        ...(smoothing ? { smoothing } : {}),
-        ...(reclassifyEveryMs !== undefined ? { reclassifyEveryMs } : {}),
-        ...(lostTimeoutMs !== undefined ? { lostTimeoutMs } : {}),
-        ...(confirmHits !== undefined ? { confirmHits } : {}),
-      });
+      tracker = new FaceTracker(this.options!.tracking);
       this.trackers.set(stream, tracker);
     }
     return tracker;
@@ -248,17 +247,16 @@ export class Engine implements EngineApi {
 
   private async attachBackend(backend: Backend): Promise<void> {
     const options = this.options!;
-    const ort = await loadOrt(backend, {
+    const runtime = await OnnxRuntime.load(backend, {
       baseUrl: options.baseUrl,
       threads: options.threads,
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),
     });
-    if (backend === 'webgpu') await this.attachGpuDevice(ort);
-    const classifier = await Classifier.create(ort, this.modelBytes!, this.card!, backend);
-    // ORT settles its thread count when the first session starts, and writes it back here.
-    this.threadsInUse = ort.env.wasm.numThreads ?? options.threads;
-    await this.detection?.attach(ort, backend);
+    if (backend === 'webgpu') await this.attachGpuDevice(runtime);
+    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!);
+    this.threadsInUse = runtime.threads;
+    await this.detection?.attach(runtime);
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);
@@ -279,22 +277,12 @@ export class Engine implements EngineApi {
   }
 
   /** ORT uses our device, so we see it being lost and can move the engine to WASM. */
-  private async attachGpuDevice(ort: Ort): Promise<void> {
+  private async attachGpuDevice(runtime: OnnxRuntime): Promise<void> {
     if (this.gpuDevice) return;
-    const adapter = await navigator.gpu?.requestAdapter();
-    if (!adapter) throw new JadferError('E_BACKEND_UNAVAILABLE', 'no WebGPU adapter');
-    const device = await adapter.requestDevice({
-      requiredLimits: {
-        maxBufferSize: adapter.limits.maxBufferSize,
-        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-        maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
-      },
-    });
-    ort.env.webgpu.device = device;
+    const device = await runtime.useOwnGpuDevice();
     this.gpuDevice = device;
-    void device.lost.then((info) => {
-      if (!this.disposed && this.gpuDevice === device)
-        this.recovering = this.recoverOnWasm(`${info.reason}: ${info.message}`);
+    void device.lost.then((why) => {
+      if (!this.disposed && this.gpuDevice === device) this.recovering = this.recoverOnWasm(why);
     });
   }
 

@@ -3,16 +3,16 @@
  * an ES module) plus its ORT session. The model bytes are kept so the session can be
  * recreated on another backend after a lost GPU device.
  */
-import type * as OrtTypes from 'onnxruntime-web';
 import { JadferError } from '../contract/errors.js';
-import type { Backend, DetectorOption, ProgressEvent } from '../contract/types.js';
+import type { DetectorOption } from '../contract/options.js';
+import type { ProgressEvent } from '../contract/types.js';
+import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
-import type { Ort } from './ort-runtime.js';
-import { BlazeFaceDetector, type BlazeFaceCard } from './pipeline/blazeface.js';
+import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
+import { BlazeFaceDetector } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import type { Detection, RgbaImage } from './pipeline/types.js';
-import { checkSessionNames, createSession } from './sessions.js';
 
 export interface DetectorContext {
   kernels: PixelKernels;
@@ -21,22 +21,15 @@ export interface DetectorContext {
 }
 
 /** What a custom detector module exports: `export function createDetector(card, context): FaceDetector`. */
-export type CreateDetector = (
-  card: Record<string, unknown>,
-  context: DetectorContext,
-) => FaceDetector | Promise<FaceDetector>;
+export type CreateDetector = (card: DetectorCard, context: DetectorContext) => FaceDetector | Promise<FaceDetector>;
 
 const BUILT_IN: Record<'blazeface' | 'blazeface-back', string> = {
   blazeface: 'models/blazeface-front-128.json',
   'blazeface-back': 'models/blazeface-back-256.json',
 };
 
-const createBlazeFace: CreateDetector = (card, context) =>
-  new BlazeFaceDetector(card as unknown as BlazeFaceCard, context);
-
 export class DetectionStage {
-  private session?: OrtTypes.InferenceSession;
-  private ort?: Ort;
+  private session?: ModelSession;
 
   private constructor(
     readonly detector: FaceDetector,
@@ -52,12 +45,9 @@ export class DetectionStage {
   ): Promise<DetectionStage> {
     const custom = typeof option === 'object';
     const cardUrl = new URL(custom ? option.card : BUILT_IN[option], baseUrl).href;
-    const card = (await fetchJson(cardUrl)) as Record<string, unknown>;
-    if (typeof card.file !== 'string')
-      throw new JadferError('E_MODEL_LOAD', `detector card ${cardUrl} names no model file`, {
-        details: { url: cardUrl },
-      });
-    let factory = createBlazeFace;
+    const json = await fetchJson(cardUrl);
+    const card = custom ? parseDetectorCard(json, cardUrl) : parseBlazeFaceCard(json, cardUrl);
+    let factory: CreateDetector = () => new BlazeFaceDetector(card as BlazeFaceCard, context);
     if (custom) {
       const module = (await import(/* @vite-ignore */ new URL(option.module, baseUrl).href)) as {
         createDetector?: CreateDetector;
@@ -66,12 +56,7 @@ export class DetectionStage {
         throw new JadferError('E_BAD_CONFIG', `detector module ${option.module} does not export createDetector()`);
       factory = module.createDetector;
     }
-    const model = await fetchVerifiedModel(
-      new URL(card.file, cardUrl).href,
-      card.sha256 as string | undefined,
-      'detector',
-      progress,
-    );
+    const model = await fetchVerifiedModel(new URL(card.file, cardUrl).href, card.sha256, 'detector', progress);
     let detector: FaceDetector;
     try {
       detector = await factory(card, context);
@@ -82,27 +67,24 @@ export class DetectionStage {
         { cause: error, details: { url: cardUrl } },
       );
     }
-    return new DetectionStage(detector, model, String(card.name ?? cardUrl));
+    return new DetectionStage(detector, model, card.name ?? cardUrl);
   }
 
-  /** (Re)creates the session on `backend`; the previous one, if any, is released. */
-  async attach(ort: Ort, backend: Backend): Promise<void> {
-    const session = await createSession(ort, this.model, backend, this.name);
-    await checkSessionNames(session, this.name, [this.detector.inputSpec.name], this.detector.outputNames);
+  /** (Re)creates the session on the runtime's backend; the previous one, if any, is released. */
+  async attach(runtime: OnnxRuntime): Promise<void> {
+    const session = await runtime.open(this.model, this.name, {
+      inputs: [this.detector.inputSpec.name],
+      outputs: this.detector.outputNames,
+    });
     await this.session?.release().catch(() => undefined);
     this.session = session;
-    this.ort = ort;
   }
 
   async detect(image: RgbaImage): Promise<Detection[]> {
     const { data, frameInfo } = this.detector.preprocess(image);
     const spec = this.detector.inputSpec;
-    const outputs = await this.session!.run({ [spec.name]: new this.ort!.Tensor('float32', data, spec.shape) });
-    try {
-      return this.detector.decode(outputs as Record<string, { data: unknown }>, frameInfo);
-    } finally {
-      for (const tensor of Object.values(outputs)) tensor.dispose();
-    }
+    const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
+    return this.detector.decode(outputs, frameInfo);
   }
 
   /** Runs the detector on a blank frame until `maxRuns` or `budgetMs` (see Engine.warmUp). */

@@ -1,94 +1,143 @@
+/**
+ * Model cards: the JSON beside each .onnx that says how to feed the model and how to read it.
+ * One module for both kinds: training/export/card.ts writes classifier cards with these types,
+ * scripts/fetch-blazeface.mjs writes the detector cards, and the engine parses every card here
+ * before it is used (E_MODEL_LOAD, with every problem listed). Nothing is hard-coded elsewhere.
+ */
 import { JadferError } from '../contract/errors.js';
-import type { LandmarkTemplate } from './pipeline/align.js';
+
+export const CLASSIFIER_CARD_SCHEMA = 'jadfer.model-card/v1';
+export const DETECTOR_CARD_SCHEMA = 'jadfer.detector-card/v1';
+
+/** How pixels become a model's input tensor; classifier and detector cards share it. */
+export interface InputSpec {
+  name: string;
+  /** 'NCHW': planar [batch, channels, height, width]; 'NHWC': interleaved [batch, height, width, channels]. */
+  layout: 'NCHW' | 'NHWC';
+  /** Batch-1 shape in that layout. */
+  shape: [number, number, number, number];
+  /** The first dimension may be any batch size (all faces of a frame in one run). */
+  dynamicBatch?: boolean;
+  /** 'gray' is BT.601 luma. A BGR network folds the channel swap into its first layer at export. */
+  color: 'rgb' | 'gray';
+  /** Pixel range before mean/std: 0..255 bytes are first mapped linearly onto it. */
+  range: [number, number];
+  /** Per channel, or one for all; default 0. */
+  mean?: number[];
+  /** Per channel, or one for all; default 1. */
+  std?: number[];
+}
 
 /**
- * The classifier model card (`models/<name>.json`). The runtime takes everything it
- * needs to feed the model from here and hard-codes none of it.
+ * Where detector landmarks land in the classifier's crop, as fractions of its width and
+ * height, keyed by landmark index (see pipeline/align.ts, FERPLUS_TEMPLATE).
  */
-export interface ClassifierCard {
-  schema: 'jadfer.model-card/v1';
+export interface LandmarkTemplate {
+  points: Array<{ index: number; x: number; y: number; weight?: number }>;
+}
+
+/** What every card has: which model file, its hash, and how to feed it. */
+interface CardBase {
   name: string;
   /** The .onnx file, relative to the card. */
   file: string;
   /** Hex sha256 of the .onnx file; checked before the model is used. */
   sha256?: string;
-  task: 'expression-classification';
-  input: {
-    name: string;
-    /** Faces are written planar: [batch, channels, height, width]. */
-    layout: 'NCHW';
-    /** Batch-1 shape, [1, C, H, W]. */
-    shape: [number, number, number, number];
-    dynamicBatch?: boolean;
-    /** 'gray' is BT.601 luma. A BGR network folds the channel swap into its first layer at export. */
-    color: 'rgb' | 'gray';
-    /** Pixel range before mean/std: 0..255 bytes are first mapped linearly onto it. */
-    range: [number, number];
-    mean: number[];
-    std: number[];
-  };
-  output: { name: string; kind: 'logits' | 'probabilities' };
-  labels: string[];
-  /** How faces are framed; `template` places detector landmarks in the crop (see pipeline/align.ts). */
-  crop?: { description?: string; template?: LandmarkTemplate; [key: string]: unknown };
-  training?: Record<string, unknown>;
-  metrics?: Record<string, unknown>;
+  input: InputSpec;
+  /** Anything else (training, metrics, provenance, …) is kept as it is. */
   [key: string]: unknown;
 }
 
-export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierCard {
-  const problems: string[] = [];
-  const card = json as Partial<ClassifierCard> | null;
-  const need = (ok: boolean, path: string, what: string) => {
-    if (!ok) problems.push(`${path}: ${what}`);
+/** An expression classifier (`models/<name>.json`). */
+export interface ClassifierCard extends CardBase {
+  schema: typeof CLASSIFIER_CARD_SCHEMA;
+  task: 'expression-classification';
+  output: { name: string; kind: 'logits' | 'probabilities' };
+  /** In output order. */
+  labels: string[];
+  /** How faces are framed; `template` places detector landmarks in the crop. */
+  crop?: { description?: string; template?: LandmarkTemplate; [key: string]: unknown };
+  /** Written by training/export: the data, protocol and hardware, and the validation accuracy. */
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+}
+
+/** A face detector's card. A custom detector's needs only `file` (and should have `sha256`). */
+export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'sha256' | 'input'>> {
+  schema?: typeof DETECTOR_CARD_SCHEMA;
+  task?: 'face-detection';
+  file: string;
+  [key: string]: unknown;
+}
+
+/** MediaPipe's SSD anchor options (mediapipe/calculators/tflite/ssd_anchors_calculator.cc). */
+export interface SsdAnchorOptions {
+  numLayers: number;
+  minScale: number;
+  maxScale: number;
+  inputSizeHeight: number;
+  inputSizeWidth: number;
+  anchorOffsetX: number;
+  anchorOffsetY: number;
+  strides: number[];
+  aspectRatios: number[];
+  fixedAnchorSize: boolean;
+  interpolatedScaleAspectRatio: number;
+  reduceBoxesInLowestLayer: boolean;
+}
+
+/** The built-in BlazeFace detectors' cards: everything the decoder needs. */
+export interface BlazeFaceCard extends DetectorCard {
+  schema: typeof DETECTOR_CARD_SCHEMA;
+  name: string;
+  input: InputSpec & { layout: 'NHWC' };
+  outputs: {
+    scores: Array<{ name: string; shape: number[] }>;
+    regressors: Array<{ name: string; shape: number[] }>;
+    keypoints: string[];
   };
-  need(typeof card === 'object' && card !== null, '$', 'must be an object');
-  if (typeof card !== 'object' || card === null) throw cardError(cardUrl, problems);
-  need(card.schema === 'jadfer.model-card/v1', 'schema', "must be 'jadfer.model-card/v1'");
-  need(typeof card.file === 'string' && card.file.length > 0, 'file', 'must name the .onnx file');
-  need(card.sha256 === undefined || /^[0-9a-f]{64}$/.test(card.sha256), 'sha256', 'must be 64 hex digits');
-  need(
+  anchors: SsdAnchorOptions;
+  decode: {
+    numCoords: number;
+    numKeypoints: number;
+    xScale: number;
+    yScale: number;
+    wScale: number;
+    hScale: number;
+    scoreClippingThresh: number;
+    minScoreThresh: number;
+    nmsIouThreshold: number;
+  };
+}
+
+export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierCard {
+  const check = new CardCheck();
+  const card = check.object(json, '$');
+  if (!card) throw check.error(cardUrl);
+  check.need(card.schema === CLASSIFIER_CARD_SCHEMA, 'schema', `must be '${CLASSIFIER_CARD_SCHEMA}'`);
+  check.common(card, { nameRequired: true });
+  // The classifier's faces are warped planar (pipeline/align.ts).
+  check.input(card.input, 'input', { layout: 'NCHW', meanStdRequired: true });
+  check.need(
     Array.isArray(card.labels) && card.labels.length > 0 && card.labels.every((l) => typeof l === 'string'),
     'labels',
     'must be a non-empty string array',
   );
-  const input = card.input;
-  need(typeof input === 'object' && input !== null, 'input', 'must be an object');
-  if (input) {
-    need(typeof input.name === 'string', 'input.name', 'must be a string');
-    need(input.layout === 'NCHW', 'input.layout', "must be 'NCHW'");
-    need(
-      Array.isArray(input.shape) && input.shape.length === 4 && input.shape.every((d) => Number.isInteger(d) && d > 0),
-      'input.shape',
-      'must be 4 positive integers',
-    );
-    need(input.color === 'rgb' || input.color === 'gray', 'input.color', "must be 'rgb' or 'gray'");
-    need(
-      Array.isArray(input.range) && input.range.length === 2 && input.range.every(Number.isFinite),
-      'input.range',
-      'must be [min, max]',
-    );
-    need(Array.isArray(input.mean) && input.mean.every(Number.isFinite), 'input.mean', 'must be numbers');
-    need(
-      Array.isArray(input.std) && input.std.every((s) => Number.isFinite(s) && s !== 0),
-      'input.std',
-      'must be non-zero numbers',
-    );
-  }
-  need(
-    typeof card.output === 'object' && card.output !== null && typeof card.output.name === 'string',
+  const output = card.output as Partial<ClassifierCard['output']> | undefined;
+  check.need(
+    typeof output === 'object' && output !== null && typeof output.name === 'string',
     'output.name',
     'must be a string',
   );
-  need(
-    card.output?.kind === 'logits' || card.output?.kind === 'probabilities',
+  check.need(
+    output?.kind === 'logits' || output?.kind === 'probabilities',
     'output.kind',
     "must be 'logits' or 'probabilities'",
   );
-  const template = card.crop?.template;
+  const template = (card.crop as ClassifierCard['crop'])?.template;
   if (template !== undefined) {
     const points = (template as Partial<LandmarkTemplate>).points;
-    need(
+    check.need(
       Array.isArray(points) &&
         points.length >= 2 &&
         points.every((p) => Number.isInteger(p?.index) && Number.isFinite(p?.x) && Number.isFinite(p?.y)),
@@ -96,31 +145,176 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
       'needs ≥ 2 points { index, x, y }',
     );
   }
-  if (problems.length === 0) {
-    const channels = card.input!.shape[1];
-    const expected = card.input!.color === 'gray' ? 1 : 3;
-    need(
-      channels === expected,
-      'input.shape',
-      `color '${card.input!.color}' needs ${expected} channel(s), the shape has ${channels}`,
-    );
-    need(
-      card.input!.mean.length === 1 || card.input!.mean.length === channels,
-      'input.mean',
-      `needs 1 or ${channels} values`,
-    );
-    need(
-      card.input!.std.length === 1 || card.input!.std.length === channels,
-      'input.std',
-      `needs 1 or ${channels} values`,
-    );
-  }
-  if (problems.length > 0) throw cardError(cardUrl, problems);
+  if (check.problems.length > 0) throw check.error(cardUrl);
   return card as ClassifierCard;
 }
 
-function cardError(url: string, problems: string[]): JadferError {
-  return new JadferError('E_MODEL_LOAD', `invalid model card ${url}: ${problems.join('; ')}`, {
-    details: { url, problems },
-  });
+/** Any detector's card, a custom one included: a model file, and a valid input spec if it has one. */
+export function parseDetectorCard(json: unknown, cardUrl: string): DetectorCard {
+  const check = new CardCheck();
+  const card = check.object(json, '$');
+  if (!card) throw check.error(cardUrl);
+  check.detector(card);
+  if (check.problems.length > 0) throw check.error(cardUrl);
+  return card as DetectorCard;
+}
+
+/** A built-in BlazeFace card: a detector card with its outputs, anchors and decoding constants. */
+export function parseBlazeFaceCard(json: unknown, cardUrl: string): BlazeFaceCard {
+  const check = new CardCheck();
+  const object = check.object(json, '$');
+  if (!object) throw check.error(cardUrl);
+  check.detector(object);
+  const card = object as Partial<BlazeFaceCard>;
+  // What check.detector() allows to be absent, or to be either layout, this decoder needs.
+  check.need(card.schema !== undefined, 'schema', `must be '${DETECTOR_CARD_SCHEMA}'`);
+  check.need(card.name !== undefined, 'name', 'must be a string');
+  check.need(card.input !== undefined, 'input', 'must be an object');
+  check.need((card.input as InputSpec | undefined)?.layout !== 'NCHW', 'input.layout', "must be 'NHWC'");
+  const tensors = (list: unknown, path: string) =>
+    check.need(
+      Array.isArray(list) &&
+        list.length > 0 &&
+        list.every((t) => typeof t?.name === 'string' && Array.isArray(t.shape) && t.shape.every(Number.isInteger)),
+      path,
+      'must be a non-empty list of { name, shape }',
+    );
+  tensors(card.outputs?.scores, 'outputs.scores');
+  tensors(card.outputs?.regressors, 'outputs.regressors');
+  check.need(
+    card.outputs?.scores?.length === card.outputs?.regressors?.length,
+    'outputs.regressors',
+    'needs one per scores output',
+  );
+  check.need(
+    Array.isArray(card.outputs?.keypoints) && card.outputs.keypoints.every((k) => typeof k === 'string'),
+    'outputs.keypoints',
+    'must be a string array',
+  );
+  const anchors = card.anchors as Partial<SsdAnchorOptions> | undefined;
+  for (const key of [
+    'numLayers',
+    'minScale',
+    'maxScale',
+    'inputSizeHeight',
+    'inputSizeWidth',
+    'anchorOffsetX',
+    'anchorOffsetY',
+    'interpolatedScaleAspectRatio',
+  ] as const)
+    check.need(Number.isFinite(anchors?.[key]), `anchors.${key}`, 'must be a number');
+  for (const key of ['strides', 'aspectRatios'] as const)
+    check.need(
+      Array.isArray(anchors?.[key]) && anchors[key].every(Number.isFinite),
+      `anchors.${key}`,
+      'must be numbers',
+    );
+  for (const key of ['fixedAnchorSize', 'reduceBoxesInLowestLayer'] as const)
+    check.need(typeof anchors?.[key] === 'boolean', `anchors.${key}`, 'must be a boolean');
+  for (const key of [
+    'numCoords',
+    'numKeypoints',
+    'xScale',
+    'yScale',
+    'wScale',
+    'hScale',
+    'scoreClippingThresh',
+    'minScoreThresh',
+    'nmsIouThreshold',
+  ] as const)
+    check.need(Number.isFinite(card.decode?.[key]), `decode.${key}`, 'must be a number');
+  if (check.problems.length > 0) throw check.error(cardUrl);
+  return card as BlazeFaceCard;
+}
+
+/** Collects every problem of a card, with its path, before failing. */
+class CardCheck {
+  readonly problems: string[] = [];
+
+  need(ok: boolean, path: string, what: string): void {
+    if (!ok) this.problems.push(`${path}: ${what}`);
+  }
+
+  object(value: unknown, path: string): Record<string, unknown> | undefined {
+    const ok = typeof value === 'object' && value !== null && !Array.isArray(value);
+    this.need(ok, path, 'must be an object');
+    return ok ? (value as Record<string, unknown>) : undefined;
+  }
+
+  common(card: Record<string, unknown>, { nameRequired }: { nameRequired: boolean }): void {
+    this.need(
+      nameRequired ? typeof card.name === 'string' : card.name === undefined || typeof card.name === 'string',
+      'name',
+      'must be a string',
+    );
+    this.need(typeof card.file === 'string' && card.file.length > 0, 'file', 'must name the .onnx file');
+    this.need(
+      card.sha256 === undefined || (typeof card.sha256 === 'string' && /^[0-9a-f]{64}$/.test(card.sha256)),
+      'sha256',
+      'must be 64 hex digits',
+    );
+  }
+
+  input(value: unknown, path: string, want: { layout?: InputSpec['layout']; meanStdRequired?: boolean }): void {
+    const input = this.object(value, path) as Partial<InputSpec> | undefined;
+    if (!input) return;
+    const before = this.problems.length;
+    this.need(typeof input.name === 'string', `${path}.name`, 'must be a string');
+    this.need(
+      want.layout ? input.layout === want.layout : input.layout === 'NCHW' || input.layout === 'NHWC',
+      `${path}.layout`,
+      want.layout ? `must be '${want.layout}'` : "must be 'NCHW' or 'NHWC'",
+    );
+    this.need(
+      Array.isArray(input.shape) && input.shape.length === 4 && input.shape.every((d) => Number.isInteger(d) && d > 0),
+      `${path}.shape`,
+      'must be 4 positive integers',
+    );
+    this.need(input.color === 'rgb' || input.color === 'gray', `${path}.color`, "must be 'rgb' or 'gray'");
+    this.need(
+      Array.isArray(input.range) && input.range.length === 2 && input.range.every(Number.isFinite),
+      `${path}.range`,
+      'must be [min, max]',
+    );
+    const numbers = (list: unknown, nonZero: boolean) =>
+      Array.isArray(list) && list.every((v) => Number.isFinite(v) && (!nonZero || v !== 0));
+    this.need(
+      input.mean === undefined ? !want.meanStdRequired : numbers(input.mean, false),
+      `${path}.mean`,
+      'must be numbers',
+    );
+    this.need(
+      input.std === undefined ? !want.meanStdRequired : numbers(input.std, true),
+      `${path}.std`,
+      'must be non-zero numbers',
+    );
+    if (this.problems.length > before) return;
+    const channels = input.layout === 'NCHW' ? input.shape![1] : input.shape![3];
+    const expected = input.color === 'gray' ? 1 : 3;
+    this.need(
+      channels === expected,
+      `${path}.shape`,
+      `color '${input.color}' needs ${expected} channel(s), the shape has ${channels}`,
+    );
+    for (const key of ['mean', 'std'] as const) {
+      const length = input[key]?.length ?? 1;
+      this.need(length === 1 || length === channels, `${path}.${key}`, `needs 1 or ${channels} values`);
+    }
+  }
+
+  detector(card: Record<string, unknown>): void {
+    this.need(
+      card.schema === undefined || card.schema === DETECTOR_CARD_SCHEMA,
+      'schema',
+      `must be '${DETECTOR_CARD_SCHEMA}' when given`,
+    );
+    this.common(card, { nameRequired: false });
+    if (card.input !== undefined) this.input(card.input, 'input', {});
+  }
+
+  error(url: string): JadferError {
+    return new JadferError('E_MODEL_LOAD', `invalid model card ${url}: ${this.problems.join('; ')}`, {
+      details: { url, problems: this.problems },
+    });
+  }
 }

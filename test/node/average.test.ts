@@ -91,12 +91,11 @@ test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in 
   );
   assert.deepEqual(config(out).average, average);
 
-  const card = (await exportRun({ run: out, variant: 'soup', outDir: join(root, 'models') })).card as {
-    training: { protocol: string; time: { epochs: number }; average: unknown };
-  };
-  assert.match(card.training.protocol, /final weights the average of 2 such runs .* and their common start ×0\.2/);
-  assert.equal(card.training.time.epochs, 2);
-  assert.deepEqual(card.training.average, average);
+  const { card } = await exportRun({ run: out, variant: 'soup', outDir: join(root, 'models') });
+  const training = card.training as { protocol: string; time: { epochs: number }; average: unknown };
+  assert.match(training.protocol, /final weights the average of 2 such runs .* and their common start ×0\.2/);
+  assert.equal(training.time.epochs, 2);
+  assert.deepEqual(training.average, average);
 });
 
 test('runs that are not one network, or have no common start for a start weight, are refused', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JadferError } from '../../src/contract/errors.js';
-import { parseClassifierCard } from '../../src/engine/model-card.js';
+import { readFileSync } from 'node:fs';
+import { parseBlazeFaceCard, parseClassifierCard, parseDetectorCard } from '../../src/engine/model-card.js';
 import { buildContractModel } from '../fixtures/contract-model.js';
 
 const contractCard = () => buildContractModel().card as Record<string, any>;
@@ -57,5 +58,52 @@ test('a crop template in the card must be usable points', () => {
   assert.throws(
     () => parseClassifierCard({ ...card, crop: { template: { points: [{ index: 0, x: 0.3 }] } } }, 'x'),
     (e: unknown) => e instanceof JadferError && (e.details!.problems as string[])[0]!.startsWith('crop.template'),
+  );
+});
+
+const blazeFaceCard = () => JSON.parse(readFileSync('models/blazeface-front-128.json', 'utf8'));
+const problemPaths = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof JadferError && error.code === 'E_MODEL_LOAD');
+    return (error.details!.problems as string[]).map((p) => p.split(':')[0]).sort();
+  }
+  assert.fail('should throw');
+};
+
+test('detector cards are checked too: the shipped BlazeFace cards parse, a broken one lists its problems', () => {
+  for (const name of ['blazeface-front-128', 'blazeface-back-256']) {
+    const card = parseBlazeFaceCard(JSON.parse(readFileSync(`models/${name}.json`, 'utf8')), name);
+    assert.equal(card.input.layout, 'NHWC');
+  }
+  const card = blazeFaceCard();
+  assert.deepEqual(
+    problemPaths(() =>
+      parseBlazeFaceCard(
+        {
+          ...card,
+          sha256: 7,
+          input: { ...card.input, shape: [1, 128, 128] },
+          outputs: { ...card.outputs, regressors: [] },
+          anchors: { ...card.anchors, strides: 'x' },
+          decode: { ...card.decode, minScoreThresh: undefined },
+        },
+        'x',
+      ),
+    ),
+    ['anchors.strides', 'decode.minScoreThresh', 'input.shape', 'outputs.regressors', 'outputs.regressors', 'sha256'],
+  );
+});
+
+test("a custom detector's card needs only its model file, but what it has must be valid", () => {
+  assert.equal(parseDetectorCard({ file: 'd.onnx', anchors: 'mine' }, 'x').anchors, 'mine');
+  assert.deepEqual(
+    problemPaths(() => parseDetectorCard({ name: 3 }, 'x')),
+    ['file', 'name'],
+  );
+  assert.deepEqual(
+    problemPaths(() => parseDetectorCard({ file: 'd.onnx', input: { ...blazeFaceCard().input, color: 'bgr' } }, 'x')),
+    ['input.color'],
   );
 });

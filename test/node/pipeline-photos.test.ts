@@ -21,7 +21,8 @@ import { before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
 import { alignFace } from '../../src/engine/pipeline/align.js';
-import { BlazeFaceDetector, type BlazeFaceCard } from '../../src/engine/pipeline/blazeface.js';
+import type { BlazeFaceCard } from '../../src/engine/model-card.js';
+import { BlazeFaceDetector } from '../../src/engine/pipeline/blazeface.js';
 import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
 import type { Detection, RgbaImage } from '../../src/engine/pipeline/types.js';
 
@@ -56,7 +57,10 @@ async function loadDetector(name: string) {
     const outputs = await session.run({
       [detector.inputSpec.name]: new ort.Tensor('float32', data, detector.inputSpec.shape),
     });
-    return detector.decode(outputs, frameInfo);
+    return detector.decode(
+      Object.fromEntries(Object.entries(outputs).map(([name, tensor]) => [name, tensor.data as Float32Array])),
+      frameInfo,
+    );
   };
 }
 

@@ -1,22 +1,12 @@
-/** The model card the runtime reads (schema jadfer.model-card/v1). */
+/** The model card the runtime reads (its type and checks: src/engine/model-card.ts). */
 import { createHash } from 'node:crypto';
 import { JITTER } from '../data/augment.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
+import { CLASSIFIER_CARD_SCHEMA, type ClassifierCard, type InputSpec } from '../../src/engine/model-card.js';
 import { FERPLUS_TEMPLATE } from '../../src/engine/pipeline/align.js';
 import type { GraphCost } from './flops.js';
-
-export interface CardInput {
-  name: string;
-  layout: 'NCHW' | 'NHWC';
-  shape: number[];
-  dynamicBatch: true;
-  color: 'rgb' | 'gray';
-  range: [number, number];
-  mean: number[];
-  std: number[];
-}
 
 export interface BackboneInfo {
   name: string;
@@ -28,7 +18,7 @@ export interface CardOptions {
   variant: string;
   file: string;
   bytes: Uint8Array;
-  input: CardInput;
+  input: InputSpec;
   run: RunConfig;
   history: EpochMetrics[];
   bestEpoch: number;
@@ -89,13 +79,13 @@ export const WEIGHTS_TERMS = {
     'not cleared: FER2013 and VGGFace2 were collected for research; have their terms reviewed before a commercial deployment',
 };
 
-export function modelCard(o: CardOptions): Record<string, unknown> {
+export function modelCard(o: CardOptions): ClassifierCard {
   const best = o.history.find((m) => m.epoch === o.bestEpoch);
   const seconds = o.history.reduce((a, m) => a + m.seconds, 0);
   const epochs = o.run.average ? o.run.average.runs.reduce((a, r) => a + r.epochs, 0) : o.history.length;
   const trunk = trunkUse(o.run);
   return {
-    schema: 'jadfer.model-card/v1',
+    schema: CLASSIFIER_CARD_SCHEMA,
     name: `jadfer-${o.variant}`,
     file: o.file,
     sha256: sha256(o.bytes),

@@ -13,13 +13,14 @@ import { parseArgs } from 'node:util';
 import { ParamStore } from '../model/params.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/trainer.js';
-import { modelCard, type BackboneInfo, type CardInput } from './card.js';
+import type { ClassifierCard, InputSpec } from '../../src/engine/model-card.js';
+import { modelCard, type BackboneInfo } from './card.js';
 import { graphCost } from './flops.js';
 import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
 
 export interface BackboneForExport {
   emitter: BackboneEmitter;
-  input: Omit<CardInput, 'name' | 'layout' | 'shape' | 'dynamicBatch'>;
+  input: Omit<InputSpec, 'name' | 'layout' | 'shape' | 'dynamicBatch'>;
   info: BackboneInfo;
 }
 
@@ -36,7 +37,7 @@ export interface ExportOptions {
 export interface ExportResult {
   onnxPath: string;
   cardPath: string;
-  card: Record<string, unknown>;
+  card: ClassifierCard;
   bytes: Uint8Array;
 }
 
@@ -53,11 +54,12 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   const cardPath = join(o.outDir, `jadfer-${o.variant}.json`);
   writeFileSync(onnxPath, bytes);
   const { h, w, c } = run.model.featureShape;
-  const input: CardInput = o.backbone
+  const [channels, height, width] = o.backbone?.emitter.inputShape ?? [0, 0, 0];
+  const input: InputSpec = o.backbone
     ? {
         name: IMAGE_INPUT,
         layout: 'NCHW',
-        shape: [1, gray ? 1 : o.backbone.emitter.inputShape[0], ...o.backbone.emitter.inputShape.slice(1)],
+        shape: [1, gray ? 1 : channels, height, width],
         dynamicBatch: true,
         ...o.backbone.input,
       }

@@ -7,31 +7,21 @@
  * Crop size, colour and normalisation come from the classifier's model card
  * (`input: { shape: [1, C, H, W], color, range, mean, std }`), never from constants here.
  */
+import type { InputSpec, LandmarkTemplate } from '../model-card.js';
 import { autoSupersample, channelAffine, type PixelKernels } from './kernels.js';
 import type { Affine, BorderMode, Detection, Point, RgbaImage } from './types.js';
 
-/** The input section of a classifier card. */
-export interface ClassifierInputSpec {
-  shape: [number, number, number, number];
-  color: 'rgb' | 'gray';
-  range?: [number, number];
-  mean?: number[];
-  std?: number[];
-}
+/** The parts of a classifier card's input spec that the warp reads. */
+export type ClassifierInputSpec = Pick<InputSpec, 'shape' | 'color' | 'range' | 'mean' | 'std'>;
 
 /**
- * Where landmarks land in the crop, as fractions of its width and height, keyed by
- * detector landmark index. FERPLUS_TEMPLATE (the default) mimics FER2013/FERPlus
- * 48×48 crops, which frame the face tightly from about the forehead to the chin:
- * eyes at 40% height and 36% of the width apart, nose tip at 58%, mouth centre at 76%
- * (checked visually on group-4: test-output/pipeline-group-4-crops.png).
- * Indices follow BlazeFace (0 right eye = image left on an unmirrored frame, 1 left
- * eye, 2 nose tip, 3 mouth centre); pass your own template for other detectors.
+ * FERPLUS_TEMPLATE (the default) mimics FER2013/FERPlus 48×48 crops, which frame the face
+ * tightly from about the forehead to the chin: eyes at 40% height and 36% of the width apart,
+ * nose tip at 58%, mouth centre at 76% (checked visually on group-4:
+ * test-output/pipeline-group-4-crops.png). Indices follow BlazeFace (0 right eye = image left
+ * on an unmirrored frame, 1 left eye, 2 nose tip, 3 mouth centre); pass your own template for
+ * other detectors.
  */
-export interface LandmarkTemplate {
-  points: Array<{ index: number; x: number; y: number; weight?: number }>;
-}
-
 export const FERPLUS_TEMPLATE: LandmarkTemplate = {
   points: [
     { index: 0, x: 0.32, y: 0.4, weight: 1 },

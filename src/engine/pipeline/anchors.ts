@@ -2,21 +2,7 @@
  * MediaPipe's SSD anchor generation (mediapipe/calculators/tflite/ssd_anchors_calculator.cc),
  * as used by the BlazeFace graphs. Anchors are in normalised [0, 1] input coordinates.
  */
-
-export interface SsdAnchorOptions {
-  numLayers: number;
-  minScale: number;
-  maxScale: number;
-  inputSizeHeight: number;
-  inputSizeWidth: number;
-  anchorOffsetX: number;
-  anchorOffsetY: number;
-  strides: number[];
-  aspectRatios: number[];
-  fixedAnchorSize: boolean;
-  interpolatedScaleAspectRatio: number;
-  reduceBoxesInLowestLayer: boolean;
-}
+import type { SsdAnchorOptions } from '../model-card.js';
 
 export interface Anchor {
   x: number;

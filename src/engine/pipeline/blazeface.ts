@@ -4,7 +4,8 @@
  * MediaPipe's weighted NMS. Everything model specific comes from the detector card
  * (models/blazeface-*.json, written by scripts/fetch-blazeface.mjs).
  */
-import { generateSsdAnchors, type Anchor, type SsdAnchorOptions } from './anchors.js';
+import type { BlazeFaceCard } from '../model-card.js';
+import { generateSsdAnchors, type Anchor } from './anchors.js';
 import {
   outputData,
   type DetectorInputSpec,
@@ -16,30 +17,6 @@ import { channelAffine, type PixelKernels } from './kernels.js';
 import { letterboxImage, unletterbox } from './letterbox.js';
 import { weightedNms } from './nms.js';
 import type { Detection, Point, RgbaImage } from './types.js';
-
-/** The parts of a `jadfer.detector-card/v1` card this decoder reads. */
-export interface BlazeFaceCard {
-  schema: 'jadfer.detector-card/v1';
-  name: string;
-  input: { name: string; shape: number[]; layout: 'NHWC'; range: [number, number] };
-  outputs: {
-    scores: Array<{ name: string; shape: number[] }>;
-    regressors: Array<{ name: string; shape: number[] }>;
-    keypoints: string[];
-  };
-  anchors: SsdAnchorOptions;
-  decode: {
-    numCoords: number;
-    numKeypoints: number;
-    xScale: number;
-    yScale: number;
-    wScale: number;
-    hScale: number;
-    scoreClippingThresh: number;
-    minScoreThresh: number;
-    nmsIouThreshold: number;
-  };
-}
 
 export interface BlazeFaceOptions {
   /** Pixel kernels used for the letterbox (reference or WASM). */

@@ -26,8 +26,8 @@ export interface FrameInfo {
   letterbox: Letterbox;
 }
 
-/** Output tensors by name: plain arrays or anything with a Float32Array `data` (ort.Tensor). */
-export type DetectorOutputs = Record<string, Float32Array | { data: unknown }>;
+/** The model's outputs by name (the engine runs the model; detectors never see ONNX Runtime). */
+export type DetectorOutputs = Record<string, Float32Array>;
 
 export interface FaceDetector {
   readonly inputSpec: DetectorInputSpec;
@@ -39,8 +39,7 @@ export interface FaceDetector {
 }
 
 export function outputData(outputs: DetectorOutputs, name: string): Float32Array {
-  const value = outputs[name];
-  const data = value instanceof Float32Array ? value : (value?.data as Float32Array | undefined);
+  const data = outputs[name];
   if (!(data instanceof Float32Array)) throw new Error(`detector output '${name}' is missing or not float32`);
   return data;
 }

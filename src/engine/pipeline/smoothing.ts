@@ -4,7 +4,7 @@
  * cutoff rises with the signal's speed, so it is steady at rest and quick on change.
  */
 
-import type { SmoothingOptions } from '../../contract/types.js';
+import type { SmoothingOptions } from '../../contract/options.js';
 
 export type { SmoothingOptions };
 

@@ -8,32 +8,24 @@
  * box that jumped). Constant-velocity prediction keeps ids through crossing faces.
  */
 import { iou } from './nms.js';
-import { createSmoother, type SmoothingOptions, type VectorSmoother } from './smoothing.js';
+import { DEFAULTS, type TrackingOptions } from '../../contract/options.js';
+import { createSmoother, type VectorSmoother } from './smoothing.js';
 import type { Box, Detection } from './types.js';
 
 export type TrackState = 'tentative' | 'confirmed' | 'lost';
 
-export interface TrackerOptions {
+/** The user-facing part (create's `tracking`, defaults in options.ts) plus the association thresholds. */
+export interface TrackerOptions extends Required<TrackingOptions> {
   /** Minimum IoU for a match in the first pass. Default 0.3. */
   iouThreshold: number;
   /** Fallback pass: max centre distance in units of the mean face size. Default 0.6. */
   maxCentreDistance: number;
-  /** Consecutive hits before a tentative track is confirmed. Default 3. */
-  confirmHits: number;
-  /** How long a confirmed track survives unseen (state 'lost') before removal. Default 1000 ms. */
-  lostTimeoutMs: number;
-  smoothing: SmoothingOptions;
-  /** Confirmed tracks re-run the classifier only this often; 0 = every frame. Default 0. */
-  reclassifyEveryMs: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   iouThreshold: 0.3,
   maxCentreDistance: 0.6,
-  confirmHits: 3,
-  lostTimeoutMs: 1000,
-  smoothing: { kind: 'ema', alpha: 0.4 },
-  reclassifyEveryMs: 0,
+  ...DEFAULTS.tracking,
 };
 
 export interface Track {

@@ -1,2 +1,0 @@
-/** The classifier the SDK loads when `modelUrl` is not given, relative to dist/. */
-export const DEFAULT_MODEL_CARD = 'models/jadfer-base.json';

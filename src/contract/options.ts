@@ -1,0 +1,261 @@
+/**
+ * Every create() option, defined once: its type and documentation (CreateOptions, each doc
+ * ending in the default), its default (DEFAULTS), its check (SCHEMA), and whether the engine
+ * receives it (all do, except CLIENT_ONLY). resolveOptions() turns what a caller passes into
+ * ResolvedOptions; the engine's init is derived from those (engineOptions), and the tracker's
+ * defaults are DEFAULTS.tracking.
+ *
+ * Adding an option touches this file, plus the code that uses it:
+ *   1. declare it in CreateOptions, with a doc comment that says its default;
+ *   2. give it a default in DEFAULTS and a check in SCHEMA (the compiler asks for both);
+ *   3. if only the main thread acts on it (like `timeouts`), name it in CLIENT_ONLY;
+ *   4. read it where it is used: `this.options.x` in the client, `options.x` in the engine.
+ */
+import { JadferError } from './errors.js';
+import { defaultThreads } from './platform.js';
+import type { Backend, ProgressEvent } from './types.js';
+
+export type DeviceOption = 'auto' | Backend;
+
+/**
+ * 'blazeface' (default): MediaPipe BlazeFace front 128×128, for faces near the camera.
+ * 'blazeface-back': the 256×256 model, for smaller, farther faces (groups, signage).
+ * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
+ * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
+ * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
+ */
+export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: string; module: string };
+
+/** Per-track temporal smoothing of the expression scores. */
+export type SmoothingOptions =
+  | { kind: 'none' }
+  | { kind: 'ema'; alpha: number }
+  | { kind: 'one-euro'; minCutoff: number; beta: number; dCutoff: number };
+
+/** How stream() keeps identities across frames (analyze() of single images does not track). */
+export interface TrackingOptions {
+  /** Default: `{ kind: 'ema', alpha: 0.4 }`. */
+  smoothing?: SmoothingOptions;
+  /** Confirmed, stable tracks re-run the classifier only this often (ms); 0 = every frame. Default: 0. */
+  reclassifyEveryMs?: number;
+  /** A track unseen this long (ms) is dropped. Default: 1000. */
+  lostTimeoutMs?: number;
+  /** Consecutive detections before a track is confirmed. Default: 3. */
+  confirmHits?: number;
+}
+
+export interface CreateOptions {
+  /** 'auto' prefers WebGPU on a hardware adapter, else WASM. Default: 'auto'. */
+  device?: DeviceOption;
+  /** URL of the classifier's model card (.json) or of the .onnx beside its card. Default: the shipped jadfer-base. */
+  modelUrl?: string;
+  /** Default: 'blazeface'. */
+  detector?: DetectorOption;
+  /** Where dist/ is served from. Default: the URL of the script itself. */
+  baseUrl?: string;
+  /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). Default: 'auto'. */
+  worker?: 'auto' | boolean;
+  /**
+   * WASM threads. Default: up to 4 where SharedArrayBuffer works (cross-origin isolated) and module
+   * workers exist, else 1. `fer.threads` is what ONNX Runtime really runs on.
+   */
+  threads?: number;
+  /** At most this many faces per frame are classified (largest detector scores first). Default: 10. */
+  maxFaces?: number;
+  /** Faces smaller than this (px, shorter box side) are ignored. Default: 0. */
+  minFaceSize?: number;
+  tracking?: TrackingOptions;
+  /** Let WebGPU run on a software (fallback) adapter in 'auto' mode; it is far slower than WASM. Default: false. */
+  allowFallbackAdapter?: boolean;
+  /** Time limits (ms) so no await hangs forever. Default: `{ createMs: 120000, analyzeMs: 30000 }`. */
+  timeouts?: { createMs?: number; analyzeMs?: number };
+  /** Throw on unknown option keys instead of warning. Default: false. */
+  strict?: boolean;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+/** create() options with every default filled in and every URL absolute. */
+export type ResolvedOptions = Required<Omit<CreateOptions, 'tracking' | 'timeouts' | 'onProgress'>> & {
+  /** The classifier's card, absolute (an .onnx URL is taken to the .json beside it). */
+  modelUrl: string;
+  tracking: Required<TrackingOptions>;
+  timeouts: Required<NonNullable<CreateOptions['timeouts']>>;
+  onProgress?: CreateOptions['onProgress'];
+};
+
+/** Filled in by resolveOptions from where the script runs, not from DEFAULTS. */
+type FromEnvironment = 'baseUrl' | 'threads' | 'onProgress';
+
+export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
+  device: 'auto',
+  modelUrl: 'models/jadfer-base.json',
+  detector: 'blazeface',
+  worker: 'auto',
+  maxFaces: 10,
+  minFaceSize: 0,
+  tracking: { smoothing: { kind: 'ema', alpha: 0.4 }, reclassifyEveryMs: 0, lostTimeoutMs: 1000, confirmHits: 3 },
+  allowFallbackAdapter: false,
+  timeouts: { createMs: 120_000, analyzeMs: 30_000 },
+  strict: false,
+};
+
+/** Options only the main thread acts on; the engine receives every other resolved option. */
+export const CLIENT_ONLY = ['worker', 'timeouts', 'strict', 'onProgress'] as const;
+export type EngineOptions = Omit<ResolvedOptions, (typeof CLIENT_ONLY)[number]>;
+
+export function engineOptions(resolved: ResolvedOptions): EngineOptions {
+  const options: Partial<ResolvedOptions> = { ...resolved };
+  for (const key of CLIENT_ONLY) delete options[key];
+  return options as EngineOptions;
+}
+
+type Check = (value: unknown) => string | undefined;
+const oneOf =
+  (...values: unknown[]): Check =>
+  (v) =>
+    values.includes(v) ? undefined : `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
+const string: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string');
+const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
+const func: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function');
+const object: Check = (v) =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object';
+const integer =
+  (min: number, max: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
+      ? undefined
+      : `must be an integer in [${min}, ${max}]`;
+const number =
+  (min: number): Check =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min ? undefined : `must be a finite number ≥ ${min}`;
+
+const SCHEMA: Record<keyof CreateOptions, Check> = {
+  device: oneOf('auto', 'webgpu', 'wasm'),
+  modelUrl: string,
+  detector: (v) =>
+    typeof v === 'object' && v !== null
+      ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'
+        ? undefined
+        : 'a custom detector needs { card: string, module: string }'
+      : oneOf('none', 'blazeface', 'blazeface-back')(v),
+  tracking: object,
+  baseUrl: string,
+  worker: oneOf('auto', true, false),
+  threads: integer(1, 64),
+  maxFaces: integer(1, 64),
+  minFaceSize: number(0),
+  allowFallbackAdapter: boolean,
+  timeouts: object,
+  strict: boolean,
+  onProgress: func,
+};
+const TIMEOUT_SCHEMA: Record<keyof ResolvedOptions['timeouts'], Check> = { createMs: number(0), analyzeMs: number(0) };
+const SMOOTHING_KINDS: Record<SmoothingOptions['kind'], Record<string, Check>> = {
+  none: {},
+  ema: { alpha: (v) => (typeof v === 'number' && v > 0 && v <= 1 ? undefined : 'must be a number in (0, 1]') },
+  'one-euro': { minCutoff: number(0), beta: number(0), dCutoff: number(0) },
+};
+const TRACKING_SCHEMA: Record<keyof TrackingOptions, Check> = {
+  reclassifyEveryMs: number(0),
+  lostTimeoutMs: number(0),
+  confirmHits: integer(1, 100),
+  smoothing: (v) => {
+    const kind = (v as { kind?: unknown } | null)?.kind;
+    if (typeof kind !== 'string' || !(kind in SMOOTHING_KINDS))
+      return "must be { kind: 'none' | 'ema' | 'one-euro', … }";
+    const missing = Object.keys(SMOOTHING_KINDS[kind as SmoothingOptions['kind']]).filter(
+      (key) => (v as Record<string, unknown>)[key] === undefined,
+    );
+    return missing.length ? `${kind} needs ${missing.join(', ')}` : undefined;
+  },
+};
+
+export interface ConfigReport {
+  /** Wrong types or values: always fatal. */
+  errors: string[];
+  /** Unknown keys: fatal in strict mode, a warning otherwise (typos must not pass silently). */
+  unknown: string[];
+}
+
+export function checkOptions(options: unknown): ConfigReport {
+  const report: ConfigReport = { errors: [], unknown: [] };
+  if (options === undefined) return report;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    report.errors.push('options: must be an object');
+    return report;
+  }
+  checkObject(options as Record<string, unknown>, SCHEMA, 'options', report);
+  const timeouts = (options as CreateOptions).timeouts;
+  if (typeof timeouts === 'object' && timeouts !== null)
+    checkObject(timeouts as Record<string, unknown>, TIMEOUT_SCHEMA, 'options.timeouts', report);
+  const tracking = (options as CreateOptions).tracking;
+  if (typeof tracking === 'object' && tracking !== null) {
+    checkObject(tracking as Record<string, unknown>, TRACKING_SCHEMA, 'options.tracking', report);
+    const smoothing = tracking.smoothing as Record<string, unknown> | undefined;
+    const fields = SMOOTHING_KINDS[String(smoothing?.kind) as SmoothingOptions['kind']];
+    if (smoothing && fields)
+      checkObject(smoothing, { kind: () => undefined, ...fields }, 'options.tracking.smoothing', report);
+  }
+  return report;
+}
+
+function checkObject(
+  value: Record<string, unknown>,
+  schema: Record<string, Check>,
+  path: string,
+  report: ConfigReport,
+): void {
+  for (const [key, v] of Object.entries(value)) {
+    const check = schema[key];
+    if (!check) report.unknown.push(`${path}.${key}: unknown option`);
+    else if (v !== undefined) {
+      const problem = check(v);
+      if (problem) report.errors.push(`${path}.${key}: ${problem} (got ${describe(v)})`);
+    }
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object' || typeof value === 'function') return typeof value;
+  return String(value);
+}
+
+/**
+ * Checks the options (E_BAD_CONFIG lists every problem), fills in the defaults, and makes the
+ * URLs absolute. `scriptBaseUrl`: where the SDK's script was loaded from (dist/).
+ */
+export function resolveOptions(options: CreateOptions = {}, scriptBaseUrl: string): ResolvedOptions {
+  const report = checkOptions(options);
+  const strict = options.strict === true;
+  const fatal = strict ? [...report.errors, ...report.unknown] : report.errors;
+  if (fatal.length > 0) {
+    throw new JadferError('E_BAD_CONFIG', `invalid options: ${fatal.join('; ')}`, { details: { problems: fatal } });
+  }
+  if (report.unknown.length > 0) console.warn(`[jadfer] ignoring ${report.unknown.join('; ')}`);
+  const given = withDefaults(DEFAULTS, options);
+  const baseUrl = new URL(options.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
+  const modelUrl = new URL(given.modelUrl, baseUrl);
+  if (modelUrl.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
+  return {
+    ...given,
+    baseUrl,
+    modelUrl: modelUrl.href,
+    threads: options.threads ?? defaultThreads(),
+    tracking: withDefaults(DEFAULTS.tracking, options.tracking ?? {}),
+    timeouts: withDefaults(DEFAULTS.timeouts, options.timeouts ?? {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+}
+
+/**
+ * The keys of `defaults`, each from `given` where it is set there. Unknown keys (already
+ * warned about) are left out, so they never reach the engine.
+ */
+function withDefaults<T extends object>(defaults: T, given: object): T {
+  const set = given as Partial<T>;
+  return Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, set[key as keyof T] ?? value])) as T;
+}

@@ -1,0 +1,220 @@
+/**
+ * ONNX Runtime, behind one module: which build is loaded and from where, sessions, tensors,
+ * runs, their release, and the WebGPU device. Nothing else in the engine imports
+ * onnxruntime-web; the classifier and the detector hand in and get back Float32Arrays.
+ */
+import type * as OrtModule from 'onnxruntime-web';
+import { JadferError } from '../contract/errors.js';
+import { wasmSimdSupported } from '../contract/platform.js';
+import type { Backend } from '../contract/types.js';
+import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
+import { fetchBytes } from './fetch-bytes.js';
+
+type Ort = typeof OrtModule;
+
+/** File names as shipped in dist/ort/ (copied from onnxruntime-web/dist by the build). */
+export const ORT_FILES: Record<Backend, { glue: string; wasm: string }> = {
+  wasm: { glue: 'ort-wasm-simd-threaded.mjs', wasm: 'ort-wasm-simd-threaded.wasm' },
+  webgpu: { glue: 'ort-wasm-simd-threaded.jspi.mjs', wasm: 'ort-wasm-simd-threaded.jspi.wasm' },
+};
+
+export interface RuntimeOptions {
+  baseUrl: string;
+  threads: number;
+  timeoutMs: number;
+  onProgress: (url: string, loaded: number, total: number) => void;
+}
+
+/** A model's input: its values and its full shape. */
+export interface InputTensor {
+  data: Float32Array;
+  shape: readonly number[];
+}
+
+/** One loaded model on one backend. */
+export interface ModelSession {
+  readonly backend: Backend;
+  /** Runs the model; returns the outputs named when it was opened, as Float32Arrays the caller owns. */
+  run(inputs: Record<string, InputTensor>): Promise<Record<string, Float32Array>>;
+  release(): Promise<void>;
+}
+
+/** The names a model's card promises, checked against the model when its session opens. */
+export interface SessionNames {
+  inputs: readonly string[];
+  outputs: readonly string[];
+}
+
+/** A WebGPU device that ORT runs on; the engine learns of its loss through `lost`. */
+export interface GpuDevice {
+  /** Resolves with the reason when the device is lost (a driver reset, or destroy()). */
+  readonly lost: Promise<string>;
+  destroy(): void;
+}
+
+/**
+ * One ONNX Runtime build per backend, loaded once per realm from the package's own files
+ * (never a CDN). The WASM-only build is smaller, so it is used unless WebGPU is wanted.
+ * WebGPU uses ORT's JSPI build (16.8 MB, 4.1 MB gzipped) rather than its asyncify one (26.8 MB,
+ * 6.7 MB gzipped): it needs WebAssembly JSPI (Chromium 137+), and keeps the package 2.5 MB smaller.
+ */
+export class OnnxRuntime {
+  private static readonly loaded = new Map<Backend, Promise<Ort>>();
+
+  private constructor(
+    private readonly ort: Ort,
+    readonly backend: Backend,
+  ) {}
+
+  static async load(backend: Backend, options: RuntimeOptions): Promise<OnnxRuntime> {
+    // Every build ONNX Runtime Web ships uses SIMD: say so, instead of failing to validate 14 MB later.
+    if (!wasmSimdSupported())
+      throw new JadferError(
+        'E_BACKEND_UNAVAILABLE',
+        'this engine has no WebAssembly SIMD (Safari before 16.4, Chrome before 91, Firefox before 89), which ONNX Runtime Web needs',
+      );
+    let ort = OnnxRuntime.loaded.get(backend);
+    if (!ort) {
+      ort = instantiate(backend, options);
+      OnnxRuntime.loaded.set(backend, ort);
+      ort.catch(() => OnnxRuntime.loaded.delete(backend));
+    }
+    return new OnnxRuntime(await ort, backend);
+  }
+
+  /**
+   * The WASM threads ORT really runs on. It settles them when its first session starts (1 where
+   * threads cannot work, e.g. no SharedArrayBuffer, whatever was asked) and writes them back here.
+   */
+  get threads(): number {
+    return this.ort.env.wasm.numThreads ?? 1;
+  }
+
+  /**
+   * Creates a session for `model` and checks the names its card promises. Fails with
+   * E_MODEL_LOAD where the model is at fault, E_BACKEND_UNAVAILABLE where the backend may be.
+   */
+  async open(model: Uint8Array, name: string, names: SessionNames): Promise<ModelSession> {
+    const session = await this.createSession(model, name);
+    await checkNames(session, name, names);
+    const { ort, backend } = this;
+    return {
+      backend,
+      async run(inputs) {
+        const feeds = Object.fromEntries(
+          Object.entries(inputs).map(([key, input]) => [key, new ort.Tensor('float32', input.data, input.shape)]),
+        );
+        const outputs = await session.run(feeds, names.outputs);
+        try {
+          return Object.fromEntries(
+            Object.entries(outputs).map(([key, tensor]) => {
+              if (!(tensor.data instanceof Float32Array))
+                throw new JadferError('E_MODEL_LOAD', `model ${name}: output '${key}' is ${tensor.type}, not float32`);
+              return [key, tensor.data];
+            }),
+          );
+        } finally {
+          for (const tensor of Object.values(outputs)) tensor.dispose();
+        }
+      },
+      release: () => session.release(),
+    };
+  }
+
+  /**
+   * Gives ORT a device of our own (WebGPU only), so the engine sees it being lost and can
+   * move to WASM. The limits are the adapter's: ORT's defaults are too small for our models.
+   */
+  async useOwnGpuDevice(): Promise<GpuDevice> {
+    const adapter = await navigator.gpu?.requestAdapter();
+    if (!adapter) throw new JadferError('E_BACKEND_UNAVAILABLE', 'no WebGPU adapter');
+    const device = await adapter.requestDevice({
+      requiredLimits: {
+        maxBufferSize: adapter.limits.maxBufferSize,
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
+      },
+    });
+    this.ort.env.webgpu.device = device;
+    return {
+      lost: device.lost.then((info) => `${info.reason}: ${info.message}`),
+      destroy: () => device.destroy(),
+    };
+  }
+
+  private async createSession(model: Uint8Array, name: string): Promise<OrtModule.InferenceSession> {
+    try {
+      return await this.ort.InferenceSession.create(model, {
+        executionProviders: [this.backend],
+        graphOptimizationLevel: 'all',
+      });
+    } catch (error) {
+      // WASM runs any valid model, so a failure there is the model's; on WebGPU it may be the backend's.
+      const code = this.backend === 'wasm' ? 'E_MODEL_LOAD' : 'E_BACKEND_UNAVAILABLE';
+      throw new JadferError(
+        code,
+        `cannot create a ${this.backend} session for ${name}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+async function checkNames(session: OrtModule.InferenceSession, name: string, names: SessionNames): Promise<void> {
+  const problems = [
+    ...names.inputs
+      .filter((n) => !session.inputNames.includes(n))
+      .map((n) => `input '${n}' not in [${session.inputNames}]`),
+    ...names.outputs
+      .filter((n) => !session.outputNames.includes(n))
+      .map((n) => `output '${n}' not in [${session.outputNames}]`),
+  ];
+  if (problems.length) {
+    await session.release();
+    throw new JadferError('E_MODEL_LOAD', `model ${name} does not match its card: ${problems.join('; ')}`, {
+      details: { problems },
+    });
+  }
+}
+
+async function instantiate(backend: Backend, options: RuntimeOptions): Promise<Ort> {
+  hideOpaqueOrigin();
+  if (backend === 'webgpu' && !hasJspi()) throw new JadferError('E_BACKEND_UNAVAILABLE', NO_JSPI);
+  const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/wasm');
+  const files = ORT_FILES[backend];
+  const wasmUrl = new URL(`ort/${files.wasm}`, options.baseUrl).href;
+  const glueUrl = new URL(`ort/${files.glue}`, options.baseUrl).href;
+  // Fetching the binary ourselves gives progress events and a timeout; ORT then skips its own fetch.
+  const wasmBinary = await fetchBytes(wasmUrl, {
+    timeoutMs: options.timeoutMs,
+    errorCode: 'E_BACKEND_UNAVAILABLE',
+    onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
+  });
+  // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT.
+  if (!WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>)) {
+    throw new JadferError(
+      'E_BACKEND_UNAVAILABLE',
+      `the ONNX Runtime wasm is not a valid WebAssembly module (truncated or corrupted?): ${wasmUrl}`,
+      { details: { url: wasmUrl, bytes: wasmBinary.byteLength } },
+    );
+  }
+  ort.env.wasm.wasmPaths = { mjs: glueUrl, wasm: wasmUrl };
+  ort.env.wasm.wasmBinary = wasmBinary;
+  ort.env.wasm.numThreads = options.threads;
+  ort.env.logLevel = 'error';
+  return ort;
+}
+
+/**
+ * In a Deno worker started from a file: URL, location.origin is the string 'null', and ORT
+ * resolves its own URL against it, which throws. With no location, ORT uses absolute URLs.
+ */
+function hideOpaqueOrigin(): void {
+  const location = (globalThis as { location?: Location }).location;
+  if (location?.origin !== 'null' || !location.href.startsWith('file:')) return;
+  try {
+    Object.defineProperty(globalThis, 'location', { value: undefined, configurable: true });
+  } catch {
+    // Not configurable here: ORT will report its own error, which the engine wraps.
+  }
+}
