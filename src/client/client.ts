@@ -1,13 +1,21 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
-import { scriptBaseUrl } from './base-url.js';
-import type { EngineInfo, FrameMeta } from '../contract/engine-api.js';
-import { engineOptions, resolveOptions, type CreateOptions, type ResolvedOptions } from '../contract/options.js';
+import { assetsUnder, bundledAssets, sdkFolder, type Assets } from './assets.js';
+import { epochNow, type DetectorFiles, type EngineInfo, type FrameMeta } from '../contract/engine-api.js';
+import {
+  engineOptions,
+  resolveOptions,
+  type CacheOption,
+  type CreateOptions,
+  type DetectorOption,
+  type ResolvedOptions,
+} from '../contract/options.js';
 import { canUseWorker } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
 import { isDeno } from '../contract/platform.js';
+import { checkAssets } from './preflight.js';
 import { streamResults } from './stream.js';
 import { withTimeout } from './timeout.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
@@ -19,7 +27,9 @@ import type {
   ImageInput,
   JadferEvents,
   ModelInfo,
+  StageTimings,
   StreamOptions,
+  StartupTimes,
   StreamSource,
 } from '../contract/types.js';
 
@@ -39,6 +49,7 @@ export class Jadfer {
   private currentBackend: Backend;
   private info: EngineInfo;
   private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+  private latestTimings?: StageTimings;
 
   private constructor(
     private readonly engine: EngineSupervisor,
@@ -51,10 +62,20 @@ export class Jadfer {
 
   /** Loads the models and warms the engine up; resolves when the first analyze can run. */
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
-    const resolved = resolveOptions(options, scriptBaseUrl);
+    const resolved = resolveOptions(options, sdkFolder());
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker())
       throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
+    const shipped = resolved.baseUrl ? assetsUnder(resolved.baseUrl) : bundledAssets();
+    const assets = {
+      classifier: resolved.modelUrl ? { card: resolved.modelUrl } : shipped.classifier,
+      detector: detectorFiles(resolved.detector, shipped, resolved.baseUrl ?? sdkFolder()),
+      runtime: shipped.runtime,
+    };
+    await checkAssets(
+      { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device },
+      resolved.timeouts.createMs,
+    );
     const webGpuProblemFound =
       useWorker && resolved.device === 'auto'
         ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
@@ -65,7 +86,11 @@ export class Jadfer {
       baseUrl: resolved.baseUrl,
       useWorker,
       createTimeoutMs: resolved.timeouts.createMs,
-      init: { ...engineOptions(resolved), ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}) },
+      init: {
+        ...engineOptions(resolved),
+        assets,
+        ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}),
+      },
       callbacks: {
         progress: (event) => {
           resolved.onProgress?.(event);
@@ -109,8 +134,14 @@ export class Jadfer {
     return this.info.threads;
   }
 
-  get warmupMs(): number {
-    return this.info.warmupMs;
+  /** 'persistent' when the models and runtime are kept for offline starts; 'none' otherwise. */
+  get cache(): CacheOption {
+    return this.info.cache;
+  }
+
+  /** Where create() spent its time in the engine: downloads, then runtime and sessions (ms). */
+  get startup(): StartupTimes {
+    return this.info.startup;
   }
 
   /** The detector in use ('none' when frames are taken as one face). */
@@ -121,6 +152,11 @@ export class Jadfer {
   /** Which preprocessing kernels run: our WASM SIMD module, or the JS reference. */
   get kernels(): 'wasm-simd' | 'js' {
     return this.info.kernels;
+  }
+
+  /** Where the latest frame's time went (`analyze()` or `stream()`), per stage; undefined before the first. */
+  get lastTimings(): StageTimings | undefined {
+    return this.latestTimings;
   }
 
   get isDisposed(): boolean {
@@ -205,13 +241,14 @@ export class Jadfer {
   private async analyzeFrame(
     image: ImageInput,
     owned: boolean,
-    meta: FrameMeta,
-  ): Promise<{ faces: FaceResult[]; backend: Backend }> {
+    frame: Omit<FrameMeta, 'sentAt'>,
+  ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
+    const sentAt = epochNow();
     const { payload, transfer } = await prepareFrame(image, owned);
     const link = await this.engine.link();
     const reply = await withTimeout(
-      link.analyze(payload, meta, transfer),
+      link.analyze(payload, { ...frame, sentAt }, transfer),
       this.options.timeouts.analyzeMs,
       'analyze',
     ).catch((error: unknown) => {
@@ -220,7 +257,11 @@ export class Jadfer {
       throw error;
     });
     this.currentBackend = reply.backend;
-    return reply;
+    const answered = epochNow();
+    const { receivedAt, repliedAt, ...engine } = reply.timings;
+    const timings = { ...engine, transfer: receivedAt - sentAt, reply: answered - repliedAt, total: answered - sentAt };
+    this.latestTimings = timings;
+    return { faces: reply.faces, backend: reply.backend, timings };
   }
 
   private assertAlive(): void {
@@ -229,6 +270,13 @@ export class Jadfer {
 }
 
 let streamCount = 0;
+
+/** A built-in detector's shipped files, or a custom one's, relative to `userBase`. */
+function detectorFiles(option: DetectorOption, shipped: Assets, userBase: string): DetectorFiles | 'none' {
+  if (option === 'none') return 'none';
+  if (typeof option === 'string') return shipped.detectors[option];
+  return { card: new URL(option.card, userBase).href, module: new URL(option.module, userBase).href };
+}
 
 declare global {
   interface SymbolConstructor {

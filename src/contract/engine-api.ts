@@ -1,17 +1,52 @@
 /**
  * The contract between the main-thread client and the engine (in a worker or in-process).
- * Types only: the client must never pull onnxruntime in.
+ * Types and a clock: the client must never pull onnxruntime in.
  */
-import type { EngineOptions } from './options.js';
-import type { Backend, BackendEvent, FaceResult, ModelInfo, ProgressEvent } from './types.js';
+import type { CacheOption, EngineOptions } from './options.js';
+import type {
+  Backend,
+  BackendEvent,
+  FaceResult,
+  ModelInfo,
+  ProgressEvent,
+  StageTimings,
+  StartupTimes,
+} from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
   | { kind: 'videoframe'; frame: VideoFrame }
   | { kind: 'pixels'; data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
 
+/** A model: its card, and its .onnx when the URL is known (a bundler renamed it); else the card's `file`, beside it. */
+export interface ModelFiles {
+  card: string;
+  model?: string;
+}
+
+/** A detector's files; `module` is a custom detector's ES module (see DetectorOption). */
+export interface DetectorFiles extends ModelFiles {
+  module?: string;
+}
+
+/** The engine's runtime files. */
+export interface RuntimeFiles {
+  /** Our SIMD preprocessing kernels. */
+  kernels: string;
+  /** ONNX Runtime's glue script and wasm, per build: WASM-only, and WebGPU (JSPI). */
+  ort: Record<Backend, { glue: string; wasm: string }>;
+}
+
+/** Every file the engine loads, as absolute URLs (src/client/assets.ts). */
+export interface EngineAssets {
+  classifier: ModelFiles;
+  detector: DetectorFiles | 'none';
+  runtime: RuntimeFiles;
+}
+
 /** The resolved create() options the engine acts on (options.ts), plus what the client learnt. */
 export interface EngineInit extends EngineOptions {
+  assets: EngineAssets;
   /** Set when the client already found WebGPU unusable, so the engine does not probe again. */
   webGpuProblem?: string;
 }
@@ -21,7 +56,21 @@ export interface FrameMeta {
   stream?: number;
   /** ms; used by tracking and smoothing. */
   timestamp: number;
+  /** When the client started on the frame, as an epoch time (see epochNow), to time the transfer. */
+  sentAt: number;
 }
+
+/** The engine's share of a frame's timings, and the epoch times it got the frame and answered. */
+export type EngineTimings = Omit<StageTimings, 'transfer' | 'reply' | 'total'> & {
+  receivedAt: number;
+  repliedAt: number;
+};
+
+/**
+ * performance.now() counts from each context's own time origin (page and worker differ), so times
+ * compared across the worker boundary add the origin.
+ */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
 
 export interface EngineInfo {
   backend: Backend;
@@ -33,12 +82,16 @@ export interface EngineInfo {
   detector: string;
   /** 'wasm-simd' (our kernels) or 'js' (the TypeScript reference, where SIMD is missing). */
   kernels: 'wasm-simd' | 'js';
-  warmupMs: number;
+  /** Where create()'s time went, in ms (downloads include the cache; sessions include ONNX Runtime's start). */
+  startup: StartupTimes;
+  /** 'persistent' when the engine's files are kept (the option, where the platform has a Cache API). */
+  cache: CacheOption;
 }
 
 export interface AnalyzeReply {
   faces: FaceResult[];
   backend: Backend;
+  timings: EngineTimings;
 }
 
 /** Callbacks the engine calls on the client (Comlink proxies when in a worker). */

@@ -18,8 +18,17 @@ import type { Backend, ProgressEvent } from './types.js';
 export type DeviceOption = 'auto' | Backend;
 
 /**
- * 'blazeface' (default): MediaPipe BlazeFace front 128×128, for faces near the camera.
- * 'blazeface-back': the 256×256 model, for smaller, farther faces (groups, signage).
+ * 'persistent': models, ONNX Runtime's wasm and the kernels are kept (Cache API, integrity-checked), so a
+ * restart needs no network and downloads nothing; used where the platform has a Cache API. 'none': every
+ * start downloads them.
+ */
+export type CacheOption = 'persistent' | 'none';
+
+/**
+ * 'blazeface-back' (default): MediaPipe BlazeFace full range ("back"), run at 256×192 (a 4:3 frame
+ * without padding). In a 640×480 frame analyze() finds faces from about 32–40 px wide (stream()
+ * from about 24 px, with zoomed tiles in turn: src/engine/pipeline/passes.ts) to kiosk distance.
+ * 'blazeface': the front 128×128 model, cheaper, for faces near the camera only (≥ ~96 px at 640×480).
  * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
  * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
  * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
@@ -36,8 +45,13 @@ export type SmoothingOptions =
 export interface TrackingOptions {
   /** Default: `{ kind: 'ema', alpha: 0.4 }`. */
   smoothing?: SmoothingOptions;
-  /** Confirmed, stable tracks re-run the classifier only this often (ms); 0 = every frame. Default: 0. */
+  /**
+   * A labelled track re-runs the classifier once this long has passed (ms; about 6.7 times a
+   * second); 0 = every track on every frame. A new track is classified on the frame it appears. Default: 150.
+   */
   reclassifyEveryMs?: number;
+  /** At most this many labelled tracks are reclassified per frame, longest waiting first. Default: 2. */
+  classifyPerFrame?: number;
   /** A track unseen this long (ms) is dropped. Default: 1000. */
   lostTimeoutMs?: number;
   /** Consecutive detections before a track is confirmed. Default: 3. */
@@ -47,12 +61,20 @@ export interface TrackingOptions {
 export interface CreateOptions {
   /** 'auto' prefers WebGPU on a hardware adapter, else WASM. Default: 'auto'. */
   device?: DeviceOption;
-  /** URL of the classifier's model card (.json) or of the .onnx beside its card. Default: the shipped jadfer-base. */
+  /**
+   * URL of the classifier's model card (.json) or of the .onnx beside its card; relative to `baseUrl`, else to
+   * the SDK's script. Default: the shipped jadfer-base.
+   */
   modelUrl?: string;
-  /** Default: 'blazeface'. */
+  /** Default: 'blazeface-back'. */
   detector?: DetectorOption;
-  /** Where dist/ is served from. Default: the URL of the script itself. */
+  /**
+   * Where dist/ is served from (a folder; the trailing slash is added). Default: the files beside the SDK's
+   * script, where a bundler (Vite, webpack 5) puts them.
+   */
   baseUrl?: string;
+  /** Keep the engine's files for offline and fast starts (see CacheOption). Default: 'persistent'. */
+  cache?: CacheOption;
   /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). Default: 'auto'. */
   worker?: 'auto' | boolean;
   /**
@@ -75,32 +97,45 @@ export interface CreateOptions {
 }
 
 /** create() options with every default filled in and every URL absolute. */
-export type ResolvedOptions = Required<Omit<CreateOptions, 'tracking' | 'timeouts' | 'onProgress'>> & {
-  /** The classifier's card, absolute (an .onnx URL is taken to the .json beside it). */
-  modelUrl: string;
+export type ResolvedOptions = Required<
+  Omit<CreateOptions, 'baseUrl' | 'modelUrl' | 'tracking' | 'timeouts' | 'onProgress'>
+> & {
+  /** dist/'s folder, absolute and ending in '/', when given (else the files beside the SDK's script). */
+  baseUrl?: string;
+  /** The classifier's card, absolute (an .onnx URL is taken to the .json beside it), when given (else jadfer-base). */
+  modelUrl?: string;
   tracking: Required<TrackingOptions>;
   timeouts: Required<NonNullable<CreateOptions['timeouts']>>;
   onProgress?: CreateOptions['onProgress'];
 };
 
 /** Filled in by resolveOptions from where the script runs, not from DEFAULTS. */
-type FromEnvironment = 'baseUrl' | 'threads' | 'onProgress';
+type FromEnvironment = 'threads' | 'onProgress';
 
 export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   device: 'auto',
-  modelUrl: 'models/jadfer-base.json',
-  detector: 'blazeface',
+  detector: 'blazeface-back',
+  cache: 'persistent',
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
-  tracking: { smoothing: { kind: 'ema', alpha: 0.4 }, reclassifyEveryMs: 0, lostTimeoutMs: 1000, confirmHits: 3 },
+  tracking: {
+    smoothing: { kind: 'ema', alpha: 0.4 },
+    reclassifyEveryMs: 150,
+    classifyPerFrame: 2,
+    lostTimeoutMs: 1000,
+    confirmHits: 3,
+  },
   allowFallbackAdapter: false,
   timeouts: { createMs: 120_000, analyzeMs: 30_000 },
   strict: false,
 };
 
-/** Options only the main thread acts on; the engine receives every other resolved option. */
-export const CLIENT_ONLY = ['worker', 'timeouts', 'strict', 'onProgress'] as const;
+/**
+ * Options only the main thread acts on; the engine receives every other resolved option. The client
+ * turns the URLs (baseUrl, modelUrl, a detector) into the files' URLs (EngineInit.assets).
+ */
+export const CLIENT_ONLY = ['worker', 'timeouts', 'strict', 'onProgress', 'baseUrl', 'modelUrl'] as const;
 export type EngineOptions = Omit<ResolvedOptions, (typeof CLIENT_ONLY)[number]>;
 
 export function engineOptions(resolved: ResolvedOptions): EngineOptions {
@@ -141,6 +176,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
       : oneOf('none', 'blazeface', 'blazeface-back')(v),
   tracking: object,
   baseUrl: string,
+  cache: oneOf('persistent', 'none'),
   worker: oneOf('auto', true, false),
   threads: integer(1, 64),
   maxFaces: integer(1, 64),
@@ -158,6 +194,7 @@ const SMOOTHING_KINDS: Record<SmoothingOptions['kind'], Record<string, Check>> =
 };
 const TRACKING_SCHEMA: Record<keyof TrackingOptions, Check> = {
   reclassifyEveryMs: number(0),
+  classifyPerFrame: integer(1, 64),
   lostTimeoutMs: number(0),
   confirmHits: integer(1, 100),
   smoothing: (v) => {
@@ -226,9 +263,10 @@ function describe(value: unknown): string {
 
 /**
  * Checks the options (E_BAD_CONFIG lists every problem), fills in the defaults, and makes the
- * URLs absolute. `scriptBaseUrl`: where the SDK's script was loaded from (dist/).
+ * URLs absolute: `baseUrl` against the page (where there is one), `modelUrl` against `baseUrl`,
+ * else against `scriptFolder`, the folder of the SDK's script.
  */
-export function resolveOptions(options: CreateOptions = {}, scriptBaseUrl: string): ResolvedOptions {
+export function resolveOptions(options: CreateOptions = {}, scriptFolder: string): ResolvedOptions {
   const report = checkOptions(options);
   const strict = options.strict === true;
   const fatal = strict ? [...report.errors, ...report.unknown] : report.errors;
@@ -237,18 +275,26 @@ export function resolveOptions(options: CreateOptions = {}, scriptBaseUrl: strin
   }
   if (report.unknown.length > 0) console.warn(`[jadfer] ignoring ${report.unknown.join('; ')}`);
   const given = withDefaults(DEFAULTS, options);
-  const baseUrl = new URL(options.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
-  const modelUrl = new URL(given.modelUrl, baseUrl);
-  if (modelUrl.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
+  const baseUrl = options.baseUrl === undefined ? undefined : folderUrl(options.baseUrl, scriptFolder);
+  const modelUrl = options.modelUrl === undefined ? undefined : new URL(options.modelUrl, baseUrl ?? scriptFolder);
+  if (modelUrl?.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
   return {
     ...given,
-    baseUrl,
-    modelUrl: modelUrl.href,
+    ...(baseUrl ? { baseUrl } : {}),
+    ...(modelUrl ? { modelUrl: modelUrl.href } : {}),
     threads: options.threads ?? defaultThreads(),
     tracking: withDefaults(DEFAULTS.tracking, options.tracking ?? {}),
     timeouts: withDefaults(DEFAULTS.timeouts, options.timeouts ?? {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
+}
+
+/** A folder URL: absolute (against the page, where there is one) and ending in '/'. */
+export function folderUrl(folder: string, scriptFolder: string): string {
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  const url = new URL(folder, page && /^(https?|file):/.test(page) ? page : scriptFolder);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.href;
 }
 
 /**

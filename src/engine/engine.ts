@@ -3,21 +3,25 @@
  * ONNX Runtime sessions, and turns frames into face results:
  * detect → align (similarity warp, our SIMD kernels) → classify all faces in one batch → track.
  */
-import type {
-  AnalyzeReply,
-  EngineApi,
-  EngineCallbacks,
-  EngineInfo,
-  EngineInit,
-  FrameMeta,
-  FramePayload,
+import {
+  epochNow,
+  type AnalyzeReply,
+  type EngineApi,
+  type EngineCallbacks,
+  type EngineInfo,
+  type EngineInit,
+  type EngineTimings,
+  type FrameMeta,
+  type FramePayload,
+  type ModelFiles,
 } from '../contract/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
 import { wasmSimdSupported } from '../contract/platform.js';
-import type { Backend, FaceResult } from '../contract/types.js';
+import type { Backend, FaceResult, ProgressEvent } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
 import { fetchBytes } from './fetch-bytes.js';
+import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
@@ -27,10 +31,9 @@ import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
 import { createWasmKernels } from './pipeline/kernels-wasm.js';
+import { covers, PassCycle } from './pipeline/passes.js';
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
-
-export const KERNELS_FILE = 'wasm/jadfer-kernels.wasm';
 
 export class Engine implements EngineApi {
   private options?: EngineInit;
@@ -40,38 +43,46 @@ export class Engine implements EngineApi {
   private classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
-  private readonly trackers = new Map<number, FaceTracker>();
+  /** Per stream: its tracks, and whose turn it is among the detection passes. */
+  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
   private gpuDevice?: GpuDevice;
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
   private disposed = false;
+  private cache?: AssetCache;
 
   async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
     this.options = options;
     this.callbacks = callbacks;
     const progress = callbacks.progress.bind(callbacks);
-    const kernelsKind = await this.loadKernels(options.baseUrl);
-    const card = parseClassifierCard(await fetchJson(options.modelUrl), options.modelUrl);
-    this.modelBytes = await fetchVerifiedModel(
-      new URL(card.file, options.modelUrl).href,
-      card.sha256,
-      'model',
-      progress,
-    );
-    this.card = card;
-    if (options.detector !== 'none') {
-      this.detection = await DetectionStage.load(
-        options.detector,
-        options.baseUrl,
-        { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
-        progress,
-      );
-    }
-
+    const { assets } = options;
+    const started = performance.now();
+    const cache = options.cache === 'persistent' ? await AssetCache.open() : undefined;
+    this.cache = cache;
     const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
+    // Everything downloads at once: the first runtime in line, the kernels, the classifier, the detector.
+    this.runtime(plan.order[0]!).catch(() => undefined); // a failure is attachBackend's to report
+    const kernels = this.loadKernels(assets.runtime.kernels);
+    const classifier = this.loadClassifier(assets.classifier, progress);
+    const detector = assets.detector;
+    const detection =
+      detector === 'none'
+        ? undefined
+        : kernels.then(() =>
+            DetectionStage.load(
+              detector,
+              { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
+              progress,
+              cache,
+            ),
+          );
+    const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
+    this.detection = await detection;
+    const downloaded = performance.now();
+
     const failures: string[] = plan.skippedWebGpu ? [plan.skippedWebGpu] : [];
     for (const backend of plan.order) {
       try {
@@ -87,7 +98,16 @@ export class Engine implements EngineApi {
         details: { tried: plan.order, failures },
       });
     }
-    const warmupMs = await this.warmUp();
+    // No warm-up runs: V8 runs ORT's wasm in its baseline tier first and optimises it in the background,
+    // so the first frames are slower (85 ms against 14 ms for the classifier here) whether they are real
+    // or blank. Blank ones inside create() cost a cold start up to 2.5 s and saved nothing after it.
+    const attached = performance.now();
+    await cache?.dropReplaced();
+    const startup = {
+      downloadsMs: downloaded - started,
+      sessionsMs: attached - downloaded,
+      totalMs: performance.now() - started,
+    };
     const backend = this.classifier.backend;
     const fallbackReason = options.device === backend ? undefined : failures.join('; ') || undefined;
     callbacks.backend({ backend, ...(fallbackReason ? { reason: fallbackReason } : {}) });
@@ -95,24 +115,28 @@ export class Engine implements EngineApi {
       backend,
       ...(fallbackReason ? { fallbackReason } : {}),
       threads: this.threadsInUse,
-      warmupMs,
+      startup,
       kernels: kernelsKind,
       detector: this.detection?.name ?? 'none',
       model: {
         name: card.name,
         labels: [...card.labels],
         inputShape: [...card.input.shape],
-        cardUrl: options.modelUrl,
+        cardUrl: assets.classifier.card,
       },
+      cache: cache ? 'persistent' : 'none',
     };
   }
 
   async analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply> {
+    const receivedAt = epochNow();
     if (this.disposed) throw new JadferError('E_DISPOSED', 'engine is disposed');
     if (!this.classifier) throw new JadferError('E_INTERNAL', 'engine is not initialised');
     let image: RgbaImage;
+    const timings = newTimings(receivedAt);
     try {
       image = await payloadToRgba(frame);
+      timings.pixels = epochNow() - receivedAt;
     } catch (error) {
       throw toJadferError(
         error,
@@ -122,19 +146,19 @@ export class Engine implements EngineApi {
     }
     if (this.recovering) await this.recovering;
     try {
-      return await this.process(image, meta);
+      return await this.process(image, meta, timings);
     } catch (error) {
       // A frame caught by a device loss is not lost: it is rerun once on WASM.
       if (this.recovering) {
         await this.recovering;
-        return this.process(image, meta);
+        return this.process(image, meta, newTimings(receivedAt, timings.pixels));
       }
       throw toJadferError(error, 'E_INTERNAL');
     }
   }
 
   async endStream(stream: number): Promise<void> {
-    this.trackers.delete(stream);
+    this.streams.delete(stream);
   }
 
   async simulateDeviceLoss(): Promise<boolean> {
@@ -161,39 +185,58 @@ export class Engine implements EngineApi {
     this.gpuDevice?.destroy();
     this.gpuDevice = undefined;
     this.modelBytes = undefined;
-    this.trackers.clear();
+    this.streams.clear();
   }
 
-  private async process(image: RgbaImage, meta: FrameMeta): Promise<AnalyzeReply> {
-    const detections = this.detection ? await this.detection.detect(image) : [wholeFrame(image)];
-    const faces = detections.slice(0, this.options!.maxFaces);
+  private async process(image: RgbaImage, meta: FrameMeta, timings: EngineTimings): Promise<AnalyzeReply> {
+    const backend = this.classifier!.backend;
+    const maxFaces = this.options!.maxFaces;
     if (meta.stream === undefined) {
-      const probabilities = await this.classifyFaces(image, faces);
-      return {
-        faces: faces.map((face, i) => this.faceResult(face, probabilities[i]!)),
-        backend: this.classifier!.backend,
-      };
+      const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
+      const faces = detections.slice(0, maxFaces);
+      const probabilities = await this.classifyFaces(image, faces, timings);
+      const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
+      return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
     }
-    const tracker = this.trackerFor(meta.stream);
-    const update = tracker.update(faces, meta.timestamp);
+    // A stream takes turns between the whole frame and zoomed tiles (small, far faces); the
+    // tracker carries the faces a pass cannot see.
+    const { tracker, passes } = this.streamState(meta.stream);
+    const input = this.detection?.inputSize;
+    const pass = input && passes.next(image.width, image.height, input.width, input.height);
+    const detections = this.detection ? await this.detection.detect(image, timings, pass) : [wholeFrame(image)];
+    let started = performance.now();
+    const update = tracker.update(detections.slice(0, maxFaces), meta.timestamp, pass && ((box) => covers(pass, box)));
+    const tracked = [
+      ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
+      ...update.carried.map((c) => ({ id: c.id, face: c.detection })),
+    ].slice(0, maxFaces);
+    const faces = tracked.map((t) => t.face);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
-    const due = faces.flatMap((face, i) => (update.needsClassification.includes(update.trackIds[i]!) ? [i] : []));
+    const due = tracked.flatMap((t, i) => (update.needsClassification.includes(t.id) ? [i] : []));
+    timings.track += performance.now() - started;
     const probabilities = await this.classifyFaces(
       image,
       due.map((i) => faces[i]!),
+      timings,
     );
-    due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
+    started = performance.now();
+    due.forEach((faceIndex, k) => tracker.setScores(tracked[faceIndex]!.id, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
-      const trackId = update.trackIds[i]!;
-      const scores = tracker.get(trackId)?.scores;
-      return { ...this.faceResult(face, Float32Array.from(scores ?? [])), trackId };
+      const track = tracker.get(tracked[i]!.id)!;
+      return {
+        ...this.faceResult(face, Float32Array.from(track.scores ?? [])),
+        trackId: track.id,
+        classifiedAt: track.lastClassifiedMs!,
+      };
     });
-    return { faces: results, backend: this.classifier!.backend };
+    timings.track += performance.now() - started;
+    return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
   }
 
-  private async classifyFaces(image: RgbaImage, faces: Detection[]): Promise<Float32Array[]> {
+  private async classifyFaces(image: RgbaImage, faces: Detection[], timings: EngineTimings): Promise<Float32Array[]> {
     const classifier = this.classifier!;
     const perFace = classifier.elementsPerFace;
+    const started = performance.now();
     const batch = new Float32Array(perFace * faces.length);
     const template = this.card!.crop?.template;
     faces.forEach((face, i) =>
@@ -206,7 +249,12 @@ export class Engine implements EngineApi {
         batch.subarray(i * perFace, (i + 1) * perFace),
       ),
     );
-    return classifier.classify(batch, faces.length);
+    const aligned = performance.now();
+    const probabilities = await classifier.classify(batch, faces.length);
+    timings.align += aligned - started;
+    timings.classify += performance.now() - aligned;
+    timings.classified += faces.length;
+    return probabilities;
   }
 
   private faceResult(face: Detection, probabilities: Float32Array): FaceResult {
@@ -225,34 +273,45 @@ export class Engine implements EngineApi {
     return result;
   }
 
-  private trackerFor(stream: number): FaceTracker {
-    let tracker = this.trackers.get(stream);
-    if (!tracker) {
-      tracker = new FaceTracker(this.options!.tracking);
-      this.trackers.set(stream, tracker);
+  private streamState(stream: number): { tracker: FaceTracker; passes: PassCycle } {
+    let state = this.streams.get(stream);
+    if (!state) {
+      state = { tracker: new FaceTracker(this.options!.tracking), passes: new PassCycle() };
+      this.streams.set(stream, state);
     }
-    return tracker;
+    return state;
   }
 
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
-  private async loadKernels(baseUrl: string): Promise<'wasm-simd' | 'js'> {
+  private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const bytes = await fetchBytes(new URL(KERNELS_FILE, baseUrl).href, {
-      timeoutMs: DOWNLOAD_TIMEOUT_MS,
-      errorCode: 'E_BACKEND_UNAVAILABLE',
-    });
+    const download = () => fetchBytes(url, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_BACKEND_UNAVAILABLE' });
+    const bytes = this.cache ? await this.cache.bytes(url, undefined, download) : await download();
     this.kernels = await createWasmKernels(bytes);
     return 'wasm-simd';
   }
 
-  private async attachBackend(backend: Backend): Promise<void> {
-    const options = this.options!;
-    const runtime = await OnnxRuntime.load(backend, {
-      baseUrl: options.baseUrl,
-      threads: options.threads,
+  private async loadClassifier(files: ModelFiles, progress: (event: ProgressEvent) => void): Promise<ClassifierCard> {
+    const card = parseClassifierCard(await fetchJson(files.card, this.cache), files.card);
+    const url = files.model ?? new URL(card.file, files.card).href;
+    this.modelBytes = await fetchVerifiedModel(url, card.sha256, 'model', progress, this.cache);
+    this.card = card;
+    return card;
+  }
+
+  /** ONNX Runtime's build for a backend (loaded once, then shared). */
+  private runtime(backend: Backend): Promise<OnnxRuntime> {
+    return OnnxRuntime.load(backend, {
+      files: this.options!.assets.runtime.ort[backend],
+      threads: this.options!.threads,
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),
+      ...(this.cache ? { cache: this.cache } : {}),
     });
+  }
+
+  private async attachBackend(backend: Backend): Promise<void> {
+    const runtime = await this.runtime(backend);
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
     const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!);
     this.threadsInUse = runtime.threads;
@@ -260,20 +319,6 @@ export class Engine implements EngineApi {
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);
-  }
-
-  /**
-   * V8 first runs ORT's wasm in its baseline tier and optimises it in the background; the
-   * first runs are several times slower (85 ms vs 14 ms for the classifier's backbone in
-   * Chromium). A few runs at start pay that before the first real frame.
-   */
-  private async warmUp(): Promise<number> {
-    const started = performance.now();
-    const blank = new Float32Array(this.classifier!.elementsPerFace);
-    for (let run = 0; run < 10 && (run === 0 || performance.now() - started < 1000); run++)
-      await this.classifier!.classify(blank, 1);
-    await this.detection?.warmUp(30, 1500);
-    return performance.now() - started;
   }
 
   /** ORT uses our device, so we see it being lost and can move the engine to WASM. */
@@ -299,6 +344,21 @@ export class Engine implements EngineApi {
       this.recovering = undefined;
     }
   }
+}
+
+function newTimings(receivedAt: number, pixels = 0): EngineTimings {
+  return {
+    receivedAt,
+    repliedAt: 0,
+    pixels,
+    detectPreprocess: 0,
+    detectRun: 0,
+    detectDecode: 0,
+    align: 0,
+    classify: 0,
+    track: 0,
+    classified: 0,
+  };
 }
 
 /** With no detector, the frame is one pre-cropped face. */

@@ -4,15 +4,19 @@
  * recreated on another backend after a lost GPU device.
  */
 import { JadferError } from '../contract/errors.js';
-import type { DetectorOption } from '../contract/options.js';
-import type { ProgressEvent } from '../contract/types.js';
+import type { DetectorFiles } from '../contract/engine-api.js';
+import type { ProgressEvent, StageTimings } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
+import type { AssetCache } from './asset-cache.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
 import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
 import { BlazeFaceDetector } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
 import type { PixelKernels } from './pipeline/kernels.js';
+import { inView, REPORT_MARGIN, type DetectionPass } from './pipeline/passes.js';
 import type { Detection, RgbaImage } from './pipeline/types.js';
+
+export type DetectionTimings = Pick<StageTimings, 'detectPreprocess' | 'detectRun' | 'detectDecode'>;
 
 export interface DetectorContext {
   kernels: PixelKernels;
@@ -22,11 +26,6 @@ export interface DetectorContext {
 
 /** What a custom detector module exports: `export function createDetector(card, context): FaceDetector`. */
 export type CreateDetector = (card: DetectorCard, context: DetectorContext) => FaceDetector | Promise<FaceDetector>;
-
-const BUILT_IN: Record<'blazeface' | 'blazeface-back', string> = {
-  blazeface: 'models/blazeface-front-128.json',
-  'blazeface-back': 'models/blazeface-back-256.json',
-};
 
 export class DetectionStage {
   private session?: ModelSession;
@@ -38,25 +37,31 @@ export class DetectionStage {
   ) {}
 
   static async load(
-    option: Exclude<DetectorOption, 'none'>,
-    baseUrl: string,
+    files: DetectorFiles,
     context: DetectorContext,
     progress: (event: ProgressEvent) => void,
+    cache?: AssetCache,
   ): Promise<DetectionStage> {
-    const custom = typeof option === 'object';
-    const cardUrl = new URL(custom ? option.card : BUILT_IN[option], baseUrl).href;
-    const json = await fetchJson(cardUrl);
+    const custom = files.module !== undefined;
+    const cardUrl = files.card;
+    const json = await fetchJson(cardUrl, cache);
     const card = custom ? parseDetectorCard(json, cardUrl) : parseBlazeFaceCard(json, cardUrl);
     let factory: CreateDetector = () => new BlazeFaceDetector(card as BlazeFaceCard, context);
-    if (custom) {
-      const module = (await import(/* @vite-ignore */ new URL(option.module, baseUrl).href)) as {
+    if (files.module) {
+      const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ files.module)) as {
         createDetector?: CreateDetector;
       };
       if (typeof module.createDetector !== 'function')
-        throw new JadferError('E_BAD_CONFIG', `detector module ${option.module} does not export createDetector()`);
+        throw new JadferError('E_BAD_CONFIG', `detector module ${files.module} does not export createDetector()`);
       factory = module.createDetector;
     }
-    const model = await fetchVerifiedModel(new URL(card.file, cardUrl).href, card.sha256, 'detector', progress);
+    const model = await fetchVerifiedModel(
+      files.model ?? new URL(card.file, cardUrl).href,
+      card.sha256,
+      'detector',
+      progress,
+      cache,
+    );
     let detector: FaceDetector;
     try {
       detector = await factory(card, context);
@@ -80,23 +85,50 @@ export class DetectionStage {
     this.session = session;
   }
 
-  async detect(image: RgbaImage): Promise<Detection[]> {
-    const { data, frameInfo } = this.detector.preprocess(image);
-    const spec = this.detector.inputSpec;
-    const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
-    return this.detector.decode(outputs, frameInfo);
+  /** The detector's input size, which sets what each detection pass can see (pipeline/passes.ts). */
+  get inputSize(): { width: number; height: number } {
+    return this.detector.inputSpec;
   }
 
-  /** Runs the detector on a blank frame until `maxRuns` or `budgetMs` (see Engine.warmUp). */
-  async warmUp(maxRuns: number, budgetMs: number): Promise<number> {
-    const blank: RgbaImage = { data: new Uint8Array(64 * 48 * 4), width: 64, height: 48 };
-    const started = performance.now();
-    let runs = 0;
-    while (runs < maxRuns && performance.now() - started < budgetMs) {
-      await this.detect(blank);
-      runs++;
+  /**
+   * Faces in `image`, or in the part of it that `pass` sees (then only faces below the pass's
+   * maxSize and not cut by a tile's inner edge); each step's time is added to `timings` when given.
+   */
+  async detect(image: RgbaImage, timings?: DetectionTimings, pass?: DetectionPass): Promise<Detection[]> {
+    if (!pass || (pass.region.width === image.width && pass.region.height === image.height))
+      return this.detectWhole(image, timings);
+    const { x, y, width, height } = pass.region;
+    const tile = new Uint8Array(width * height * 4);
+    for (let row = 0; row < height; row++) {
+      const start = ((y + row) * image.width + x) * 4;
+      tile.set(image.data.subarray(start, start + width * 4), row * width * 4);
     }
-    return runs;
+    const found = (await this.detectWhole({ data: tile, width, height }, timings)).map((d) => ({
+      ...d,
+      box: { ...d.box, x: d.box.x + x, y: d.box.y + y },
+      landmarks: d.landmarks.map((p) => ({ x: p.x + x, y: p.y + y })),
+    }));
+    // Larger faces are the whole-frame pass's; faces cut by the tile's edge are another tile's.
+    const largest = pass.maxSize * REPORT_MARGIN;
+    return found.filter((d) => Math.min(d.box.width, d.box.height) < largest && inView(pass, d.box));
+  }
+
+  private async detectWhole(image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
+    const t0 = performance.now();
+    const { data, frameInfo } = this.detector.preprocess(image);
+    const spec = this.detector.inputSpec;
+    const t1 = performance.now();
+    const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
+    const t2 = performance.now();
+    try {
+      return this.detector.decode(outputs, frameInfo);
+    } finally {
+      if (timings) {
+        timings.detectPreprocess += t1 - t0;
+        timings.detectRun += t2 - t1;
+        timings.detectDecode += performance.now() - t2;
+      }
+    }
   }
 
   async release(): Promise<void> {
