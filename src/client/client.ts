@@ -2,13 +2,14 @@
 import { scriptBaseUrl } from './base-url.js';
 import type { EngineInfo, FrameMeta } from '../contract/engine-api.js';
 import { engineOptions, resolveOptions, type CreateOptions, type ResolvedOptions } from '../contract/options.js';
-import { canUseWorker } from './engine-link.js';
+import { canUseWorker, type EngineLink } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
 import { isDeno } from '../contract/platform.js';
 import { streamResults } from './stream.js';
+import { ENGINE_FOR_TESTS } from './test-hooks.js';
 import { withTimeout } from './timeout.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
 import type {
@@ -173,16 +174,10 @@ export class Jadfer {
     return iterator;
   }
 
-  /** Test hook: destroys the WebGPU device as a driver reset would. */
-  async simulateDeviceLoss(): Promise<boolean> {
+  /** @internal The live engine, for the fault injection of src/testing.ts (`jadfer/testing`). */
+  [ENGINE_FOR_TESTS](): Promise<EngineLink> {
     this.assertAlive();
-    return (await this.engine.link()).simulateDeviceLoss();
-  }
-
-  /** Test hook: makes the engine worker die as an uncaught error would; the SDK restarts it. */
-  async simulateWorkerCrash(): Promise<void> {
-    this.assertAlive();
-    await (await this.engine.link()).simulateCrash();
+    return this.engine.link();
   }
 
   /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */

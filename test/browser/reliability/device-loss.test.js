@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
+import { simulateDeviceLoss } from '/dist/jadfer.testing.js';
 import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData } from '../helpers.js';
 
 describe('GPU device lost mid-stream', () => {
@@ -27,7 +28,7 @@ describe('GPU device lost mid-stream', () => {
         results.push(result);
         if (results.length === 5) {
           lost = true;
-          void fer.simulateDeviceLoss();
+          void simulateDeviceLoss(fer);
         }
       }
     } finally {
