@@ -13,7 +13,8 @@
  * jadfer's own default), --no-webgpu (comparison without WebGPU runs), --compare-only, --no-compare,
  * --model <name> (SDK section with models/<name>.json instead of the default; the comparison always
  * runs the default, as users get it), --record (write the SDK section's numbers into that model's
- * card: bench/record-card.ts).
+ * card: bench/record-card.ts), --device-loss-trials N (3; 0 leaves out the time a lost WebGPU
+ * device takes to recover on WASM, which --no-webgpu also does).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -76,7 +77,8 @@ if (!compareOnly) {
   kernels = kernelsLine ? JSON.parse(kernelsLine) : undefined;
 }
 
-const browser = await launchChromium();
+// Eager memory measurement: measureUserAgentSpecificMemory() otherwise waits for a garbage collection.
+const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory']);
 const chromium = browser.version();
 let sdk: any;
 let comparison: Awaited<ReturnType<typeof runComparison>> | undefined;
@@ -93,6 +95,7 @@ try {
         device,
         runs,
         streamSeconds: 8,
+        deviceLossTrials: args.includes('--no-webgpu') ? 0 : numberArg('--device-loss-trials', 3),
       });
       await page.close();
     } finally {
@@ -180,6 +183,16 @@ if (!jsonOnly) {
     console.log(
       `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped`,
     );
+    const loss = sdk.deviceLoss;
+    if (loss?.skipped) console.log(`\nlost WebGPU device: not measured (${loss.skipped})`);
+    else if (loss)
+      console.log(
+        `\nlost WebGPU device → WASM (1 face, default pipeline, ${loss.trials} fresh instances): ` +
+          `backend event p50 ${ms(loss.switchMs.p50)} ms (${loss.samples.map((s: any) => ms(s.switchMs)).join(', ')}), ` +
+          `the frame sent at the loss answered p50 ${ms(loss.firstResultMs.p50)} ms ` +
+          `(${loss.samples.map((s: any) => ms(s.firstResultMs)).join(', ')}); ` +
+          `memory on WebGPU before the loss ${loss.memoryBytes === undefined ? 'n/a' : `${(loss.memoryBytes / 1e6).toFixed(0)} MB`}`,
+      );
   }
   if (kernels) {
     console.log('\n| kernel | TypeScript ms | WASM SIMD ms | speed-up |');
