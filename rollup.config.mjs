@@ -6,6 +6,14 @@ const typescript = () => esbuild({ target: 'es2022', minify: false });
 // URLs we give (dist/ort/), instead of inlining it: one copy, loadable by ORT's thread workers.
 const resolve = () =>
   nodeResolve({ browser: true, exportConditions: ['onnxruntime-web-use-extern-wasm', 'import', 'module', 'default'] });
+// onnxruntime-web reads import.meta.url only to find its own script for its proxy worker, which we
+// do not use. webpack follows its `new URL('ort.wasm.min.mjs', import.meta.url)` and fails on a file we
+// do not ship; so ORT's modules get no URL of their own.
+const ortWithoutOwnUrl = {
+  name: 'ort-without-own-url',
+  resolveImportMeta: (property, { moduleId }) =>
+    property === 'url' && moduleId.includes('onnxruntime-web') ? 'undefined' : null,
+};
 const quiet = (warning, warn) => {
   // ORT uses eval-free dynamic imports of URLs that rollup cannot resolve statically; that is intended.
   if (warning.code === 'EVAL' || warning.code === 'CIRCULAR_DEPENDENCY') return;
@@ -41,7 +49,7 @@ export default [
       chunkFileNames: 'chunks/[name]-[hash].js',
     },
     external: [/^node:/],
-    plugins: [resolve(), typescript()],
+    plugins: [resolve(), typescript(), ortWithoutOwnUrl],
     onwarn: quiet,
   },
   {

@@ -152,26 +152,49 @@ function packageVersion(name: string): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-/** FERPlus valid accuracy (8 classes), per classifier: jadfer from the card it ships, the baselines from RESULTS.md. */
-export function readAccuracy(): Record<SystemSpec['adapter'], { accuracy: number; source: string }> {
+/**
+ * FERPlus valid accuracy (8 classes) and mean per-class accuracy, per classifier: jadfer from the
+ * card it ships, the baselines from RESULTS.md's table.
+ */
+export function readAccuracy(): Record<SystemSpec['adapter'], Accuracy> {
   const card = JSON.parse(readFileSync(join(ROOT, 'models/jadfer-base.json'), 'utf8')) as {
-    metrics: { validationAccuracy: number; command: string };
+    metrics: { validationAccuracy: number; meanClassAccuracy?: number; command: string };
   };
-  const results = readFileSync(join(ROOT, 'bench/baselines/RESULTS.md'), 'utf8');
+  const lines = readFileSync(join(ROOT, 'bench/baselines/RESULTS.md'), 'utf8').split('\n');
+  const cells = (line: string) =>
+    line
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim());
+  const header = cells(lines.find((l) => l.startsWith('| system |')) ?? '');
+  const column = (name: string) => {
+    const i = header.findIndex((h) => h.startsWith(name));
+    if (i < 0) throw new Error(`bench/baselines/RESULTS.md: no '${name}' column`);
+    return i;
+  };
+  const percent = (cell: string) => Number(cell.match(/([\d.]+) %/)?.[1] ?? NaN) / 100;
   const row = (pkg: string) => {
-    const line = results.split('\n').find((l) => l.startsWith(`| \`${pkg}\``));
-    const match = line?.match(/\*\*([\d.]+) %\*\*/); // first bold cell: 8-class accuracy
-    if (!match) throw new Error(`no ${pkg} accuracy row in bench/baselines/RESULTS.md`);
+    const line = lines.find((l) => l.startsWith(`| \`${pkg}\``));
+    if (!line) throw new Error(`no ${pkg} accuracy row in bench/baselines/RESULTS.md`);
     return {
-      accuracy: Number(match[1]) / 100,
+      accuracy: percent(cells(line)[column('accuracy, 8-class')]!),
+      meanClassAccuracy: percent(cells(line)[column('mean per-class accuracy')]!),
       source: 'bench/baselines/RESULTS.md (node --import tsx bench/baselines/accuracy.ts)',
     };
   };
   const jadfer = {
     accuracy: card.metrics.validationAccuracy,
+    meanClassAccuracy: card.metrics.meanClassAccuracy ?? NaN,
     source: `models/jadfer-base.json (${card.metrics.command})`,
   };
   return { jadfer, human: row('@vladmandic/human'), faceapi: row('@vladmandic/face-api') };
+}
+
+/** Overall accuracy and mean per-class accuracy (macro recall) on FERPlus valid. */
+export interface Accuracy {
+  accuracy: number;
+  meanClassAccuracy: number;
+  source: string;
 }
 
 interface Stats {
@@ -211,7 +234,7 @@ export type SystemResult = PageResult & {
   package: string;
   version: string;
   csp: string;
-  accuracy: { accuracy: number; source: string };
+  accuracy: Accuracy;
   bytes: ReturnType<typeof bytesOf>;
   webgpu: (PageResult & { status: string }) | { status: 'n/a'; reason?: string };
 };
@@ -344,7 +367,7 @@ function system(comparison: Comparison, id: string): SystemResult {
   if (!found) throw new Error(`no ${id} in the comparison`);
   return found;
 }
-const pct = (x: number) => `${(100 * x).toFixed(2)} %`;
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(2)} %` : '—');
 const ms = (x: number) => x.toFixed(1);
 
 /** The issue's targets against the baselines, each with the numbers behind it. */
@@ -385,7 +408,7 @@ export function printComparison(comparison: Comparison, machine: { chromium: str
     `(${comparison.frame}; ${warmup} warm-up + ${runs} timed runs per frame; stream: ${streamSeconds} s on the 1-face photo repainted every animation frame)`,
   );
   print(
-    `| system | faces found (1 / 5) | p50/p95 1 face ms | p50/p95 5 faces ms | cold start | bytes gzip (raw) | long tasks in ${streamSeconds} s | frames in ${streamSeconds} s | FERPlus valid acc | WebGPU p50 1 face |`,
+    `| system | faces found (1 / 5) | p50/p95 1 face ms | p50/p95 5 faces ms | cold start | bytes gzip (raw) | long tasks in ${streamSeconds} s | frames in ${streamSeconds} s | FERPlus valid acc (mean per class) | WebGPU p50 1 face |`,
   );
   print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of comparison.systems) {
@@ -394,7 +417,7 @@ export function printComparison(comparison: Comparison, machine: { chromium: str
     print(
       `| ${s.label} | ${s.oneFace.faces} / ${five.faces} | ${ms(s.oneFace.p50)} / ${ms(s.oneFace.p95)} | ${ms(five.p50)} / ${ms(five.p95)} | ${(s.coldStart.ms / 1000).toFixed(2)} s | ` +
         `${(s.bytes.gzip / 1e6).toFixed(2)} MB (${(s.bytes.raw / 1e6).toFixed(2)} MB) | ${stream.longTasks.count} (${stream.longTasks.totalMs.toFixed(0)} ms) | ` +
-        `${stream.frames} (${stream.fps.toFixed(1)} fps; ${stream.animationFramesPainted} repaints) | ${pct(s.accuracy.accuracy)} | ${webGpuCell(s)} |`,
+        `${stream.frames} (${stream.fps.toFixed(1)} fps; ${stream.animationFramesPainted} repaints) | ${pct(s.accuracy.accuracy)} (${pct(s.accuracy.meanClassAccuracy)}) | ${webGpuCell(s)} |`,
     );
   }
   print('\nfaces on the 5-face frame (expression, detector score):');

@@ -20,22 +20,44 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
+import { scriptArgs } from '../cli/args.js';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 
+const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
+  [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--model <name>] [--record]
+  [--device-loss-trials N]
+(the header of bench/run.ts says what each does)`;
 const args = process.argv.slice(2);
-const jsonOnly = args.includes('--json');
-const valueOf = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
-const numberArg = (name: string, fallback: number) => (valueOf(name) === undefined ? fallback : Number(valueOf(name)));
-const runs = numberArg('--runs', 40);
-const compareOnly = args.includes('--compare-only');
-const compare = !args.includes('--no-compare');
-const threads = numberArg('--threads', Math.max(1, Math.min(4, cpus().length)));
-const device = (args.includes('--webgpu') ? 'webgpu' : 'wasm') as 'wasm' | 'webgpu';
-const chosenModel = valueOf('--model');
-const record = args.includes('--record');
+const { values: flags } = scriptArgs({
+  usage: USAGE,
+  numbers: ['runs', 'compare-runs', 'compare-warmup', 'stream-seconds', 'threads', 'device-loss-trials'],
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '40' },
+    webgpu: { type: 'boolean', default: false },
+    'compare-runs': { type: 'string', default: '100' },
+    'compare-warmup': { type: 'string', default: '30' },
+    'stream-seconds': { type: 'string', default: '10' },
+    threads: { type: 'string', default: String(Math.max(1, Math.min(4, cpus().length))) },
+    'no-webgpu': { type: 'boolean', default: false },
+    'compare-only': { type: 'boolean', default: false },
+    'no-compare': { type: 'boolean', default: false },
+    model: { type: 'string' },
+    record: { type: 'boolean', default: false },
+    'device-loss-trials': { type: 'string', default: '3' },
+  },
+});
+const jsonOnly = flags.json;
+const runs = Number(flags.runs);
+const compareOnly = flags['compare-only'];
+const compare = !flags['no-compare'];
+const threads = Number(flags.threads);
+const device = flags.webgpu ? 'webgpu' : 'wasm';
+const chosenModel = flags.model;
+const record = flags.record;
 const shared = new URL('../../shared/', import.meta.url).pathname;
 const log = (...parts: unknown[]) => !jsonOnly && console.error(...parts);
 
@@ -95,7 +117,7 @@ try {
         device,
         runs,
         streamSeconds: 8,
-        deviceLossTrials: args.includes('--no-webgpu') ? 0 : numberArg('--device-loss-trials', 3),
+        deviceLossTrials: flags['no-webgpu'] ? 0 : Number(flags['device-loss-trials']),
       });
       await page.close();
     } finally {
@@ -103,9 +125,9 @@ try {
     }
   }
   if (compare) {
-    const compareRuns = numberArg('--compare-runs', 100);
-    const warmup = numberArg('--compare-warmup', 30);
-    const streamSeconds = numberArg('--stream-seconds', 10);
+    const compareRuns = Number(flags['compare-runs']);
+    const warmup = Number(flags['compare-warmup']);
+    const streamSeconds = Number(flags['stream-seconds']);
     log(
       `jadfer vs browser baselines (wasm, ${threads} threads each, ${warmup} warm-up + ${compareRuns} timed runs per frame, ${streamSeconds} s stream)…`,
     );
@@ -116,7 +138,7 @@ try {
       warmup,
       runs: compareRuns,
       streamSeconds,
-      webgpu: args.includes('--no-webgpu') ? false : { warmup: 1, runs: 5, maxMs: 20_000 },
+      webgpu: flags['no-webgpu'] ? false : { warmup: 1, runs: 5, maxMs: 20_000 },
       log,
     });
   }

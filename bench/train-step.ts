@@ -9,6 +9,7 @@
  * Prints one JSON line, then a table (unless --json).
  */
 import * as tf from '@tensorflow/tfjs';
+import { numberOption, scriptArgs, UsageError } from '../cli/args.js';
 import { CANDIDATES } from '../training/backbone/candidates.js';
 import { trunkTailWeights } from '../training/backbone/tail-weights.js';
 import { makeConfig, type FeatureShape, type JadferConfig } from '../training/model/config.js';
@@ -18,21 +19,41 @@ import { Rng } from '../training/model/rng.js';
 import { TfOps } from '../training/model/tf-ops.js';
 import { randomTail, tailInputShape, tailOutputShape, tailParamNames } from '../training/model/trunk-tail.js';
 import { blocksBetween, TRUNK_STEM } from '../training/train/images.js';
-import { selectBackend, type BackendName } from '../training/train/backend.js';
+import { BACKENDS, selectBackend, type BackendName } from '../training/train/backend.js';
 import { thisMachine } from '../training/train/machine.js';
 import { AdamW } from '../training/train/optimizer.js';
 import { initParams, trainStep } from '../training/train/trainer.js';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1]! : fallback);
-const numbers = (name: string, fallback: string) => option(name, fallback).split(',').map(Number);
-const jsonOnly = args.includes('--json');
-const seconds = Number(option('--seconds', '8'));
-const warmupSteps = Number(option('--warmup', '3'));
-
-const backend = await selectBackend(
-  args.includes('--backend') ? (option('--backend', 'wasm') as BackendName) : undefined,
+const USAGE = `usage: npm run bench:train -- [--backend ${BACKENDS.join('|')}] [--tail 0,2,5] [--batch 128,512]
+  [--from-stem <backbone>] [--seconds 8] [--warmup 3] [--json]`;
+/** A comma-separated list of counts (--tail, --batch). */
+const counts = (value: string, flag: string) =>
+  value.split(',').map((v) => numberOption(v, flag, { integer: true, min: 0 })!);
+const flags = scriptArgs(
+  {
+    usage: USAGE,
+    numbers: ['seconds', 'warmup'],
+    options: {
+      backend: { type: 'string' },
+      tail: { type: 'string', default: '0,2' },
+      batch: { type: 'string', default: '128' },
+      'from-stem': { type: 'string' },
+      seconds: { type: 'string', default: '8' },
+      warmup: { type: 'string', default: '3' },
+      json: { type: 'boolean', default: false },
+    },
+  },
+  ({ values }) => {
+    if (values.backend !== undefined && !BACKENDS.includes(values.backend as BackendName))
+      throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`);
+    return { ...values, tails: counts(values.tail, 'tail'), batches: counts(values.batch, 'batch') };
+  },
 );
+const jsonOnly = flags.json;
+const seconds = Number(flags.seconds);
+const warmupSteps = Number(flags.warmup);
+
+const backend = await selectBackend(flags.backend as BackendName | undefined);
 const FEATURES = { h: 7, w: 7, c: 512 };
 const CLASSES = 8;
 
@@ -117,14 +138,14 @@ function fromStem(backbone: string): { config: JadferConfig; tail: ParamStore } 
 }
 
 const rows: Row[] = [];
-const setups = args.includes('--from-stem')
-  ? [fromStem(option('--from-stem', ''))]
-  : numbers('--tail', '0,2').map((tailBlocks) => ({
+const setups = flags['from-stem']
+  ? [fromStem(flags['from-stem'])]
+  : flags.tails.map((tailBlocks) => ({
       config: makeConfig(FEATURES, CLASSES, { tailBlocks }),
       tail: undefined,
     }));
 for (const { config, tail } of setups) {
-  for (const batch of numbers('--batch', '128')) {
+  for (const batch of flags.batches) {
     rows.push(await measure(config, batch, tail));
     if (!jsonOnly)
       console.error(

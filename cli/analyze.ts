@@ -6,7 +6,7 @@ import type { DetectorOption } from '../src/contract/options.js';
 import type { FaceResult } from '../src/contract/types.js';
 import { loadSharp } from '../training/data/sharp.js';
 import { overlaySvg } from './annotate.js';
-import { parseArgs, stringFlag } from './args.js';
+import { numberOption, parseCommandLine } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE = `Usage: jadfer analyze <image files...> [options]
@@ -32,24 +32,29 @@ export const analyzeCommand: Command = {
   summary: 'find faces and expressions in image files',
   usage: USAGE,
   async run(args) {
-    const parsed = parseArgs(args, ['annotate', 'detector', 'model', 'max-faces']);
-    if (parsed.positionals.length === 0) {
-      console.error(USAGE);
-      return 2;
-    }
+    const { values, positionals } = parseCommandLine(args, {
+      options: {
+        json: { type: 'boolean', default: false },
+        annotate: { type: 'string' },
+        detector: { type: 'string', default: 'blazeface-back' },
+        model: { type: 'string' },
+        'max-faces': { type: 'string' },
+      },
+      positionals: { min: 1, max: Infinity },
+    });
+    const maxFaces = numberOption(values['max-faces'], 'max-faces', { integer: true, min: 1 }) ?? 32;
     const sharp = await loadSharp();
-    const annotateDir = stringFlag(parsed, 'annotate');
-    const json = parsed.flags.has('json');
-    const modelPath = stringFlag(parsed, 'model');
+    const annotateDir = values.annotate;
+    const json = values.json;
     const fer = await create({
-      detector: (stringFlag(parsed, 'detector') ?? 'blazeface-back') as DetectorOption,
-      maxFaces: Number(stringFlag(parsed, 'max-faces') ?? 32),
-      ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
+      detector: values.detector as DetectorOption,
+      maxFaces,
+      ...(values.model ? { modelUrl: pathToFileURL(values.model).href } : {}),
     });
     const results: AnalyzedFile[] = [];
     try {
       if (annotateDir) await mkdir(annotateDir, { recursive: true });
-      for (const file of parsed.positionals) {
+      for (const file of positionals) {
         const result: AnalyzedFile = { file };
         try {
           const decoded = await sharp(file)

@@ -1,7 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import { create } from '../src/index.js';
 import { FER_EMOTIONS, loadFerPlusSplit } from '../training/data/ferplus.js';
-import { parseArgs, stringFlag } from './args.js';
+import { byLabel, ConfusionMatrix, type ClassScore } from '../training/data/metrics.js';
+import { numberOption, parseCommandLine, requiredString } from './args.js';
 import type { Command } from './command.js';
 
 const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--json] [--limit N]
@@ -11,8 +12,9 @@ label.csv), majority-vote protocol, 8 classes: label = the emotion with most vot
 top vote is unknown/NF, or whose majority is tied, are skipped and counted. Every image goes
 through the SDK's own preprocessing (the crop is the whole 48×48 image, as detector 'none').
 
-Prints overall accuracy, per-class accuracy, the confusion matrix and the skipped counts.
---json prints one JSON object: { accuracy, n, perClass, confusion, labels, skipped, model, data }.`;
+Prints overall accuracy, mean per-class accuracy (macro recall: each class weighs the same),
+per-class accuracy, the confusion matrix and the skipped counts. --json prints one JSON object:
+{ accuracy, meanClassAccuracy, n, perClass, confusion, labels, skipped, model, data }.`;
 
 export interface EvalReport {
   model: string;
@@ -20,8 +22,10 @@ export interface EvalReport {
   n: number;
   correct: number;
   accuracy: number;
+  /** Mean per-class accuracy (macro recall), over the classes with samples. */
+  meanClassAccuracy: number;
   labels: readonly string[];
-  perClass: Record<string, { n: number; correct: number; accuracy: number }>;
+  perClass: Record<string, ClassScore>;
   /** confusion[truth][predicted], in `labels` order. */
   confusion: number[][];
   skipped: Record<string, number>;
@@ -32,16 +36,19 @@ export const evalCommand: Command = {
   summary: 'accuracy of a model on a FERPlus split (majority vote, 8 classes)',
   usage: USAGE,
   async run(args) {
-    const parsed = parseArgs(args, ['data', 'model', 'limit']);
-    const data = stringFlag(parsed, 'data');
-    if (!data) {
-      console.error(USAGE);
-      return 2;
-    }
-    const modelPath = stringFlag(parsed, 'model');
-    const limit = Number(stringFlag(parsed, 'limit') ?? Infinity);
+    const { values } = parseCommandLine(args, {
+      options: {
+        data: { type: 'string' },
+        model: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+      },
+    });
+    const data = requiredString(values.data, 'data');
+    const modelPath = values.model;
+    const limit = numberOption(values.limit, 'limit', { integer: true, min: 1 }) ?? Infinity;
     const report = await evaluate(data, modelPath, limit);
-    if (parsed.flags.has('json')) console.log(JSON.stringify(report));
+    if (values.json) console.log(JSON.stringify(report));
     else printReport(report);
     return 0;
   },
@@ -56,7 +63,7 @@ export async function evaluate(dataDir: string, modelPath: string | undefined, l
     ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
   });
   const labels = FER_EMOTIONS;
-  const confusion = labels.map(() => labels.map(() => 0));
+  const counts = new ConfusionMatrix(labels.length);
   const skipped: Record<string, number> = { ...(split.skipped as Record<string, number>) };
   try {
     for (const item of split.items) {
@@ -66,29 +73,22 @@ export async function evaluate(dataDir: string, modelPath: string | undefined, l
         skipped['model-label-not-in-ferplus'] = (skipped['model-label-not-in-ferplus'] ?? 0) + 1;
         continue;
       }
-      confusion[item.label]![predicted]!++;
+      counts.add(item.label, predicted);
     }
   } finally {
     await fer.dispose();
   }
-  const perClass = Object.fromEntries(
-    labels.map((label, k) => {
-      const n = confusion[k]!.reduce((a, b) => a + b, 0);
-      const correct = confusion[k]![k]!;
-      return [label, { n, correct, accuracy: n ? correct / n : 0 }];
-    }),
-  );
-  const n = confusion.flat().reduce((a, b) => a + b, 0);
-  const correct = labels.reduce((sum, _, k) => sum + confusion[k]![k]!, 0);
+  const metrics = counts.metrics();
   return {
     model: fer.model.name,
     data: dataDir,
-    n,
-    correct,
-    accuracy: n ? correct / n : 0,
+    n: metrics.n,
+    correct: metrics.correct,
+    accuracy: metrics.accuracy,
+    meanClassAccuracy: metrics.meanClassAccuracy,
     labels,
-    perClass,
-    confusion,
+    perClass: byLabel(labels, metrics.perClass),
+    confusion: metrics.confusion,
     skipped,
     ms: performance.now() - started,
   };
@@ -98,6 +98,7 @@ function printReport(report: EvalReport): void {
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   console.log(`model ${report.model} on ${report.data}`);
   console.log(`accuracy ${pct(report.accuracy)} (${report.correct}/${report.n}), ${(report.ms / 1000).toFixed(1)} s`);
+  console.log(`mean per-class accuracy ${pct(report.meanClassAccuracy)} (macro recall: each class weighs the same)`);
   console.log('\nper class:');
   for (const [label, c] of Object.entries(report.perClass))
     console.log(`  ${label.padEnd(10)} ${pct(c.accuracy).padStart(7)}  (${c.correct}/${c.n})`);

@@ -1,14 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parseCommandLine } from './args.js';
 import type { Command } from './command.js';
-import { DEFAULTS } from '../src/contract/options.js';
+import { ASSET_PATHS } from '../src/client/assets.js';
+
+const USAGE =
+  'Usage: jadfer info [model-card.json]\n\nPrints the model card: labels, input spec, training data and measured accuracy.';
 
 export const infoCommand: Command = {
   summary: 'show the shipped model card (or the one given)',
-  usage:
-    'Usage: jadfer info [model-card.json]\n\nPrints the model card: labels, input spec, training data and measured accuracy.',
+  usage: USAGE,
   async run(args) {
-    const path = args[0] ?? fileURLToPath(new URL(DEFAULTS.modelUrl, new URL('./', import.meta.url)));
+    const { positionals } = parseCommandLine(args, { options: {}, positionals: { max: 1 } });
+    const path = positionals[0] ?? fileURLToPath(new URL(ASSET_PATHS.classifier.card, import.meta.url));
     try {
       const card = JSON.parse(await readFile(path, 'utf8'));
       console.log(JSON.stringify(card, null, 2));

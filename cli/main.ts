@@ -1,5 +1,6 @@
 /** `npx jadfer <command>`: the Node CLI. */
 import { isJadferError, VERSION } from '../src/index.js';
+import { UsageError } from './args.js';
 import { COMMANDS } from './commands.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +26,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
+    // A bad command line: the problem and the usage, exit 2.
+    if (error instanceof UsageError) {
+      console.error(`jadfer ${name}: ${error.message}\n\n${command.usage}`);
+      return 2;
+    }
     // A typed error is the user's to fix (a missing file, a missing sharp): say it in one line, no stack.
     if (!isJadferError(error)) throw error;
     console.error(`jadfer ${name}: ${error.code}: ${error.message}`);
@@ -39,9 +45,9 @@ function usage(): string {
     'Usage: jadfer <command> [options]',
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(10)} ${command.summary}`),
-    '  version    print the version',
-    '  help       this text; `jadfer help <command>` for one command',
+    ...Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(12)} ${command.summary}`),
+    '  version      print the version',
+    '  help         this text; `jadfer help <command>` for one command',
     '',
     'Everything runs locally: no image leaves this machine.',
   ].join('\n');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // A small static server for the demo and the end-to-end tests. It sends the headers a
-// kiosk deployment should send: COOP/COEP (so WASM can use threads) and a strict CSP.
+// kiosk deployment should send: COOP/COEP (so WASM can use threads) and a strict CSP, and an ETag
+// per file, so a reload revalidates the 23 MB of wasm and models (304) instead of fetching them again.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -44,7 +45,15 @@ export function startServer({
     }
     const mount = Object.keys(mounts).find((prefix) => url.pathname.startsWith(prefix));
     const base = mount ? normalize(mounts[mount]) : root;
-    const path = normalize(join(base, decodeURIComponent(mount ? url.pathname.slice(mount.length) : url.pathname)));
+    let relative;
+    try {
+      relative = decodeURIComponent(mount ? url.pathname.slice(mount.length) : url.pathname);
+    } catch {
+      // A malformed escape (`/%E0%A4%A`) is the client's error; it must not end the server.
+      response.writeHead(400, { 'content-type': 'text/plain' });
+      return response.end('bad request: malformed URL');
+    }
+    const path = normalize(join(base, relative));
     if (!path.startsWith(base.endsWith(sep) ? base : base + sep)) {
       response.writeHead(403);
       return response.end();
@@ -52,11 +61,14 @@ export function startServer({
     let file = path;
     try {
       if (statSync(file).isDirectory()) file = join(file, 'index.html');
-      const { size } = statSync(file);
+      const { size, mtimeMs } = statSync(file);
+      // Size and modification time, as nginx does: no need to hash 23 MB to know a file changed.
+      const etag = `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
       const headers = {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'content-length': size,
         'cache-control': 'no-cache',
+        etag,
       };
       if (isolated)
         Object.assign(headers, {
@@ -65,6 +77,11 @@ export function startServer({
           'cross-origin-resource-policy': 'same-origin',
         });
       if (csp && file.endsWith('.html')) headers['content-security-policy'] = csp;
+      if (matches(request.headers['if-none-match'], etag)) {
+        delete headers['content-length'];
+        response.writeHead(304, headers);
+        return response.end();
+      }
       response.writeHead(200, headers);
       createReadStream(file).pipe(response);
     } catch {
@@ -73,6 +90,15 @@ export function startServer({
     }
   });
   return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
+}
+
+/** If-None-Match: a list of ETags (weak ones compare by their opaque part) or `*`. */
+function matches(ifNoneMatch, etag) {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === etag || tag === '*');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -43,6 +43,8 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit, type FerPlusItem } from '../../training/data/ferplus.js';
 import { readWeightShards } from '../../training/backbone/tfjs-graph.js';
 import { FERPLUS_DIR } from '../../training/data/paths.js';
+import { argmax, byLabel, ConfusionMatrix, type ClassScore } from '../../training/data/metrics.js';
+import { numberOption, scriptArgs, UsageError } from '../../cli/args.js';
 
 const require = createRequire(import.meta.url);
 /** Package root of an installed dependency (human's `exports` hides ./package.json, so walk up from its entry). */
@@ -92,9 +94,9 @@ export interface BaselineResult {
   correct7: number;
   accuracy8: number;
   accuracy7: number;
-  /** Mean of per-class recalls over the 8 classes (contempt recall is 0). */
+  /** Mean per-class accuracy (macro recall) over the 8 classes with samples (contempt's is 0: no such output). */
   meanClassAccuracy8: number;
-  perClass: Record<string, { n: number; correct: number; accuracy: number }>;
+  perClass: Record<string, ClassScore>;
   /** confusion[true][pred], both in FER_EMOTIONS order. */
   confusion: number[][];
   msPerImage: { mean: number; median: number; p90: number };
@@ -271,12 +273,6 @@ export async function loadFaceApiExpression(): Promise<Baseline> {
   };
 }
 
-function argmax(a: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
-  return best;
-}
-
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -284,32 +280,18 @@ function quantile(sorted: number[], q: number): number {
 
 export function evaluate(b: Baseline, items: readonly FerPlusItem[], warmup = 5): BaselineResult {
   for (let i = 0; i < Math.min(warmup, items.length); i++) b.predict(items[i]!.pixels!);
-  const confusion = FER_EMOTIONS.map(() => new Array<number>(8).fill(0));
+  const counts = new ConfusionMatrix(FER_EMOTIONS.length);
   const times: number[] = [];
   for (const it of items) {
     const t0 = performance.now();
     const probs = b.predict(it.pixels!);
     times.push(performance.now() - t0);
-    confusion[it.label]![b.toFer[argmax(probs)]!]!++;
+    counts.add(it.label, b.toFer[argmax(probs)]!);
   }
-  const perClass: BaselineResult['perClass'] = {};
-  let correct = 0;
-  let n7 = 0;
-  let correct7 = 0;
-  let recallSum = 0;
-  FER_EMOTIONS.forEach((name, c) => {
-    const row = confusion[c]!;
-    const n = row.reduce((a, v) => a + v, 0);
-    const ok = row[c]!;
-    correct += ok;
-    if (c !== CONTEMPT) {
-      n7 += n;
-      correct7 += ok;
-    }
-    const accuracy = n ? ok / n : NaN;
-    recallSum += n ? accuracy : 0;
-    perClass[name] = { n, correct: ok, accuracy };
-  });
+  const scored = counts.metrics();
+  const without = scored.perClass.filter((_, c) => c !== CONTEMPT);
+  const n7 = without.reduce((a, c) => a + c.n, 0);
+  const correct7 = without.reduce((a, c) => a + c.correct, 0);
   const sorted = times.slice().sort((a, b2) => a - b2);
   const mapping: Record<string, string> = {};
   b.labels.forEach((l, i) => (mapping[l] = FER_EMOTIONS[b.toFer[i]!]!));
@@ -319,15 +301,15 @@ export function evaluate(b: Baseline, items: readonly FerPlusItem[], warmup = 5)
     modelFile: b.modelFile,
     input: b.input,
     mapping,
-    n: items.length,
+    n: scored.n,
     n7,
-    correct,
+    correct: scored.correct,
     correct7,
-    accuracy8: correct / items.length,
+    accuracy8: scored.accuracy,
     accuracy7: correct7 / n7,
-    meanClassAccuracy8: recallSum / FER_EMOTIONS.filter((_, c) => confusion[c]!.some((v) => v > 0)).length,
-    perClass,
-    confusion,
+    meanClassAccuracy8: scored.meanClassAccuracy,
+    perClass: byLabel(FER_EMOTIONS, scored.perClass),
+    confusion: scored.confusion,
     msPerImage: {
       mean: times.reduce((a, v) => a + v, 0) / times.length,
       median: quantile(sorted, 0.5),
@@ -336,30 +318,31 @@ export function evaluate(b: Baseline, items: readonly FerPlusItem[], warmup = 5)
   };
 }
 
-function parseArgs(argv: string[]): { limit?: number; json: boolean; only?: string; dir: string } {
-  const out: { limit?: number; json: boolean; only?: string; dir: string } = {
-    json: false,
-    dir: join(FERPLUS_DIR, 'FER2013Valid'),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const val = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--json') out.json = true;
-    else if (a === '--limit') {
-      const n = Number(val());
-      if (!Number.isInteger(n) || n <= 0) throw new Error('--limit must be a positive integer');
-      out.limit = n;
-    } else if (a === '--only') {
-      out.only = val();
-      if (out.only !== 'human' && out.only !== 'faceapi') throw new Error('--only must be human or faceapi');
-    } else if (a === '--dir') out.dir = val();
-    else throw new Error(`unknown argument ${a}`);
-  }
-  return out;
+const USAGE =
+  'usage: node --import tsx bench/baselines/accuracy.ts [--limit N] [--json] [--only human|faceapi] [--dir <FER2013Valid>]';
+
+function readArgs(): { limit?: number; json: boolean; only?: string; dir: string } {
+  return scriptArgs(
+    {
+      usage: USAGE,
+      options: {
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string' },
+        only: { type: 'string' },
+        dir: { type: 'string', default: join(FERPLUS_DIR, 'FER2013Valid') },
+      },
+    },
+    ({ values }) => {
+      if (values.only !== undefined && values.only !== 'human' && values.only !== 'faceapi')
+        throw new UsageError(`--only must be human or faceapi, got '${values.only}'`);
+      return {
+        json: values.json,
+        limit: numberOption(values.limit, 'limit', { integer: true, min: 1 }),
+        only: values.only,
+        dir: values.dir,
+      };
+    },
+  );
 }
 
 const pct = (x: number): string => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '—');
@@ -396,7 +379,7 @@ function printText(r: Report): void {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs();
   const split = await loadFerPlusSplit(args.dir, { limit: args.limit, pixels: true, concurrency: 4 });
   if (split.items.length === 0) throw new Error(`no usable images in ${args.dir}`);
   await initWasm();

@@ -1,13 +1,20 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
-import { scriptBaseUrl } from './base-url.js';
-import type { EngineInfo, FrameMeta } from '../contract/engine-api.js';
-import { engineOptions, resolveOptions, type CreateOptions, type ResolvedOptions } from '../contract/options.js';
+import { assetsUnder, bundledAssets, sdkFolder, type Assets } from './assets.js';
+import type { DetectorFiles, EngineInfo, FrameMeta } from '../contract/engine-api.js';
+import {
+  engineOptions,
+  resolveOptions,
+  type CreateOptions,
+  type DetectorOption,
+  type ResolvedOptions,
+} from '../contract/options.js';
 import { canUseWorker, type EngineLink } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
 import { isDeno } from '../contract/platform.js';
+import { checkAssets } from './preflight.js';
 import { streamResults } from './stream.js';
 import { ENGINE_FOR_TESTS } from './test-hooks.js';
 import { withTimeout } from './timeout.js';
@@ -52,10 +59,20 @@ export class Jadfer {
 
   /** Loads the models and warms the engine up; resolves when the first analyze can run. */
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
-    const resolved = resolveOptions(options, scriptBaseUrl);
+    const resolved = resolveOptions(options, sdkFolder());
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker())
       throw new JadferError('E_BAD_CONFIG', 'options.worker: this environment has no module Web Workers');
+    const shipped = resolved.baseUrl ? assetsUnder(resolved.baseUrl) : bundledAssets();
+    const assets = {
+      classifier: resolved.modelUrl ? { card: resolved.modelUrl } : shipped.classifier,
+      detector: detectorFiles(resolved.detector, shipped, resolved.baseUrl ?? sdkFolder()),
+      runtime: shipped.runtime,
+    };
+    await checkAssets(
+      { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device },
+      resolved.timeouts.createMs,
+    );
     const webGpuProblemFound =
       useWorker && resolved.device === 'auto'
         ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
@@ -66,7 +83,11 @@ export class Jadfer {
       baseUrl: resolved.baseUrl,
       useWorker,
       createTimeoutMs: resolved.timeouts.createMs,
-      init: { ...engineOptions(resolved), ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}) },
+      init: {
+        ...engineOptions(resolved),
+        assets,
+        ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}),
+      },
       callbacks: {
         progress: (event) => {
           resolved.onProgress?.(event);
@@ -224,6 +245,13 @@ export class Jadfer {
 }
 
 let streamCount = 0;
+
+/** A built-in detector's shipped files, or a custom one's, relative to `userBase`. */
+function detectorFiles(option: DetectorOption, shipped: Assets, userBase: string): DetectorFiles | 'none' {
+  if (option === 'none') return 'none';
+  if (typeof option === 'string') return shipped.detectors[option];
+  return { card: new URL(option.card, userBase).href, module: new URL(option.module, userBase).href };
+}
 
 declare global {
   interface SymbolConstructor {

@@ -4,6 +4,7 @@
  */
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../contract/comlink-errors.js';
+import { ASSET_PATHS, sdkFolder } from './assets.js';
 import type {
   AnalyzeReply,
   EngineApi,
@@ -28,21 +29,25 @@ export interface EngineLink {
   readonly inWorker: boolean;
 }
 
-export const WORKER_FILE = 'jadfer.worker.js';
-export const ENGINE_FILE = 'jadfer.engine.js';
-
 export function canUseWorker(): boolean {
   return typeof Worker === 'function' && !isNode();
 }
 
-export async function openEngine(baseUrl: string, useWorker: boolean): Promise<EngineLink> {
+/** `baseUrl`: the folder of dist/ when the integrator gave one; else the files beside this module. */
+export async function openEngine(baseUrl: string | undefined, useWorker: boolean): Promise<EngineLink> {
   return useWorker ? openWorkerEngine(baseUrl) : openLocalEngine(baseUrl);
 }
 
-function openWorkerEngine(baseUrl: string): EngineLink {
+function startWorker(baseUrl: string | undefined): Worker {
+  if (baseUrl) return new Worker(new URL(ASSET_PATHS.worker, baseUrl), { type: 'module', name: 'jadfer-engine' });
+  // Written out in full, so that Vite and webpack bundle the worker and its chunks with the app.
+  return new Worker(new URL('./jadfer.worker.js', import.meta.url), { type: 'module', name: 'jadfer-engine' });
+}
+
+function openWorkerEngine(baseUrl: string | undefined): EngineLink {
   installErrorTransfer();
-  const url = new URL(WORKER_FILE, baseUrl);
-  const worker = new Worker(url, { type: 'module', name: 'jadfer-engine' });
+  const url = new URL(ASSET_PATHS.worker, baseUrl ?? sdkFolder());
+  const worker = startWorker(baseUrl);
   let crash!: (error: JadferError) => void;
   const crashed = new Promise<never>((_, reject) => (crash = reject));
   crashed.catch(() => undefined);
@@ -85,8 +90,8 @@ function openWorkerEngine(baseUrl: string): EngineLink {
   };
 }
 
-async function openLocalEngine(baseUrl: string): Promise<EngineLink> {
-  const url = new URL(ENGINE_FILE, baseUrl).href;
+async function openLocalEngine(baseUrl: string | undefined): Promise<EngineLink> {
+  const url = new URL(ASSET_PATHS.engine, baseUrl ?? sdkFolder()).href;
   // A runtime URL, so bundlers leave it alone and the main bundle never contains onnxruntime.
   const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { Engine: new () => EngineApi };
   const engine = new module.Engine();

@@ -9,7 +9,8 @@ import { JadferError, toJadferError } from '../contract/errors.js';
 import { withTimeout } from './timeout.js';
 
 export interface SupervisorOptions {
-  baseUrl: string;
+  /** dist/'s folder when the integrator gave one (options.baseUrl). */
+  baseUrl: string | undefined;
   useWorker: boolean;
   init: EngineInit;
   callbacks: EngineCallbacks;

@@ -10,8 +10,35 @@ export type FramePayload =
   | { kind: 'videoframe'; frame: VideoFrame }
   | { kind: 'pixels'; data: Uint8Array; width: number; height: number; channels: 1 | 3 | 4 };
 
+/** A model: its card, and its .onnx when the URL is known (a bundler renamed it); else the card's `file`, beside it. */
+export interface ModelFiles {
+  card: string;
+  model?: string;
+}
+
+/** A detector's files; `module` is a custom detector's ES module (see DetectorOption). */
+export interface DetectorFiles extends ModelFiles {
+  module?: string;
+}
+
+/** The engine's runtime files. */
+export interface RuntimeFiles {
+  /** Our SIMD preprocessing kernels. */
+  kernels: string;
+  /** ONNX Runtime's glue script and wasm, per build: WASM-only, and WebGPU (JSPI). */
+  ort: Record<Backend, { glue: string; wasm: string }>;
+}
+
+/** Every file the engine loads, as absolute URLs (src/client/assets.ts). */
+export interface EngineAssets {
+  classifier: ModelFiles;
+  detector: DetectorFiles | 'none';
+  runtime: RuntimeFiles;
+}
+
 /** The resolved create() options the engine acts on (options.ts), plus what the client learnt. */
 export interface EngineInit extends EngineOptions {
+  assets: EngineAssets;
   /** Set when the client already found WebGPU unusable, so the engine does not probe again. */
   webGpuProblem?: string;
 }

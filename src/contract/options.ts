@@ -47,11 +47,17 @@ export interface TrackingOptions {
 export interface CreateOptions {
   /** 'auto' prefers WebGPU on a hardware adapter, else WASM. Default: 'auto'. */
   device?: DeviceOption;
-  /** URL of the classifier's model card (.json) or of the .onnx beside its card. Default: the shipped jadfer-base. */
+  /**
+   * URL of the classifier's model card (.json) or of the .onnx beside its card; relative to `baseUrl`, else to
+   * the SDK's script. Default: the shipped jadfer-base.
+   */
   modelUrl?: string;
   /** Default: 'blazeface'. */
   detector?: DetectorOption;
-  /** Where dist/ is served from. Default: the URL of the script itself. */
+  /**
+   * Where dist/ is served from (a folder; the trailing slash is added). Default: the files beside the SDK's
+   * script, where a bundler (Vite, webpack 5) puts them.
+   */
   baseUrl?: string;
   /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). Default: 'auto'. */
   worker?: 'auto' | boolean;
@@ -72,20 +78,23 @@ export interface CreateOptions {
 }
 
 /** create() options with every default filled in and every URL absolute. */
-export type ResolvedOptions = Required<Omit<CreateOptions, 'tracking' | 'timeouts' | 'onProgress'>> & {
-  /** The classifier's card, absolute (an .onnx URL is taken to the .json beside it). */
-  modelUrl: string;
+export type ResolvedOptions = Required<
+  Omit<CreateOptions, 'baseUrl' | 'modelUrl' | 'tracking' | 'timeouts' | 'onProgress'>
+> & {
+  /** dist/'s folder, absolute and ending in '/', when given (else the files beside the SDK's script). */
+  baseUrl?: string;
+  /** The classifier's card, absolute (an .onnx URL is taken to the .json beside it), when given (else jadfer-base). */
+  modelUrl?: string;
   tracking: Required<TrackingOptions>;
   timeouts: Required<NonNullable<CreateOptions['timeouts']>>;
   onProgress?: CreateOptions['onProgress'];
 };
 
 /** Filled in by resolveOptions from where the script runs, not from DEFAULTS. */
-type FromEnvironment = 'baseUrl' | 'threads' | 'onProgress';
+type FromEnvironment = 'threads' | 'onProgress';
 
 export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   device: 'auto',
-  modelUrl: 'models/jadfer-base.json',
   detector: 'blazeface',
   worker: 'auto',
   maxFaces: 10,
@@ -96,8 +105,11 @@ export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   strict: false,
 };
 
-/** Options only the main thread acts on; the engine receives every other resolved option. */
-export const CLIENT_ONLY = ['worker', 'timeouts', 'strict', 'onProgress'] as const;
+/**
+ * Options only the main thread acts on; the engine receives every other resolved option. The client
+ * turns the URLs (baseUrl, modelUrl, a detector) into the files' URLs (EngineInit.assets).
+ */
+export const CLIENT_ONLY = ['worker', 'timeouts', 'strict', 'onProgress', 'baseUrl', 'modelUrl'] as const;
 export type EngineOptions = Omit<ResolvedOptions, (typeof CLIENT_ONLY)[number]>;
 
 export function engineOptions(resolved: ResolvedOptions): EngineOptions {
@@ -223,9 +235,10 @@ function describe(value: unknown): string {
 
 /**
  * Checks the options (E_BAD_CONFIG lists every problem), fills in the defaults, and makes the
- * URLs absolute. `scriptBaseUrl`: where the SDK's script was loaded from (dist/).
+ * URLs absolute: `baseUrl` against the page (where there is one), `modelUrl` against `baseUrl`,
+ * else against `scriptFolder`, the folder of the SDK's script.
  */
-export function resolveOptions(options: CreateOptions = {}, scriptBaseUrl: string): ResolvedOptions {
+export function resolveOptions(options: CreateOptions = {}, scriptFolder: string): ResolvedOptions {
   const report = checkOptions(options);
   const strict = options.strict === true;
   const fatal = strict ? [...report.errors, ...report.unknown] : report.errors;
@@ -234,18 +247,26 @@ export function resolveOptions(options: CreateOptions = {}, scriptBaseUrl: strin
   }
   if (report.unknown.length > 0) console.warn(`[jadfer] ignoring ${report.unknown.join('; ')}`);
   const given = withDefaults(DEFAULTS, options);
-  const baseUrl = new URL(options.baseUrl ?? scriptBaseUrl, scriptBaseUrl).href;
-  const modelUrl = new URL(given.modelUrl, baseUrl);
-  if (modelUrl.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
+  const baseUrl = options.baseUrl === undefined ? undefined : folderUrl(options.baseUrl, scriptFolder);
+  const modelUrl = options.modelUrl === undefined ? undefined : new URL(options.modelUrl, baseUrl ?? scriptFolder);
+  if (modelUrl?.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
   return {
     ...given,
-    baseUrl,
-    modelUrl: modelUrl.href,
+    ...(baseUrl ? { baseUrl } : {}),
+    ...(modelUrl ? { modelUrl: modelUrl.href } : {}),
     threads: options.threads ?? defaultThreads(),
     tracking: withDefaults(DEFAULTS.tracking, options.tracking ?? {}),
     timeouts: withDefaults(DEFAULTS.timeouts, options.timeouts ?? {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
+}
+
+/** A folder URL: absolute (against the page, where there is one) and ending in '/'. */
+export function folderUrl(folder: string, scriptFolder: string): string {
+  const page = (globalThis as { location?: { href?: string } }).location?.href;
+  const url = new URL(folder, page && /^(https?|file):/.test(page) ? page : scriptFolder);
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.href;
 }
 
 /**

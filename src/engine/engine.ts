@@ -29,8 +29,6 @@ import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
-export const KERNELS_FILE = 'wasm/jadfer-kernels.wasm';
-
 export class Engine implements EngineApi {
   private options?: EngineInit;
   private callbacks?: EngineCallbacks;
@@ -50,19 +48,19 @@ export class Engine implements EngineApi {
     this.options = options;
     this.callbacks = callbacks;
     const progress = callbacks.progress.bind(callbacks);
-    const kernelsKind = await this.loadKernels(options.baseUrl);
-    const card = parseClassifierCard(await fetchJson(options.modelUrl), options.modelUrl);
+    const { assets } = options;
+    const kernelsKind = await this.loadKernels(assets.runtime.kernels);
+    const card = parseClassifierCard(await fetchJson(assets.classifier.card), assets.classifier.card);
     this.modelBytes = await fetchVerifiedModel(
-      new URL(card.file, options.modelUrl).href,
+      assets.classifier.model ?? new URL(card.file, assets.classifier.card).href,
       card.sha256,
       'model',
       progress,
     );
     this.card = card;
-    if (options.detector !== 'none') {
+    if (assets.detector !== 'none') {
       this.detection = await DetectionStage.load(
-        options.detector,
-        options.baseUrl,
+        assets.detector,
         { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
         progress,
       );
@@ -99,7 +97,7 @@ export class Engine implements EngineApi {
         name: card.name,
         labels: [...card.labels],
         inputShape: [...card.input.shape],
-        cardUrl: options.modelUrl,
+        cardUrl: assets.classifier.card,
       },
     };
   }
@@ -234,9 +232,9 @@ export class Engine implements EngineApi {
   }
 
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
-  private async loadKernels(baseUrl: string): Promise<'wasm-simd' | 'js'> {
+  private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const bytes = await fetchBytes(new URL(KERNELS_FILE, baseUrl).href, {
+    const bytes = await fetchBytes(url, {
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       errorCode: 'E_BACKEND_UNAVAILABLE',
     });
@@ -247,7 +245,7 @@ export class Engine implements EngineApi {
   private async attachBackend(backend: Backend): Promise<void> {
     const options = this.options!;
     const runtime = await OnnxRuntime.load(backend, {
-      baseUrl: options.baseUrl,
+      files: options.assets.runtime.ort[backend],
       threads: options.threads,
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),

@@ -4,7 +4,7 @@
  * recreated on another backend after a lost GPU device.
  */
 import { JadferError } from '../contract/errors.js';
-import type { DetectorOption } from '../contract/options.js';
+import type { DetectorFiles } from '../contract/engine-api.js';
 import type { ProgressEvent } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
@@ -23,11 +23,6 @@ export interface DetectorContext {
 /** What a custom detector module exports: `export function createDetector(card, context): FaceDetector`. */
 export type CreateDetector = (card: DetectorCard, context: DetectorContext) => FaceDetector | Promise<FaceDetector>;
 
-const BUILT_IN: Record<'blazeface' | 'blazeface-back', string> = {
-  blazeface: 'models/blazeface-front-128.json',
-  'blazeface-back': 'models/blazeface-back-256.json',
-};
-
 export class DetectionStage {
   private session?: ModelSession;
 
@@ -38,25 +33,29 @@ export class DetectionStage {
   ) {}
 
   static async load(
-    option: Exclude<DetectorOption, 'none'>,
-    baseUrl: string,
+    files: DetectorFiles,
     context: DetectorContext,
     progress: (event: ProgressEvent) => void,
   ): Promise<DetectionStage> {
-    const custom = typeof option === 'object';
-    const cardUrl = new URL(custom ? option.card : BUILT_IN[option], baseUrl).href;
+    const custom = files.module !== undefined;
+    const cardUrl = files.card;
     const json = await fetchJson(cardUrl);
     const card = custom ? parseDetectorCard(json, cardUrl) : parseBlazeFaceCard(json, cardUrl);
     let factory: CreateDetector = () => new BlazeFaceDetector(card as BlazeFaceCard, context);
-    if (custom) {
-      const module = (await import(/* @vite-ignore */ new URL(option.module, baseUrl).href)) as {
+    if (files.module) {
+      const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ files.module)) as {
         createDetector?: CreateDetector;
       };
       if (typeof module.createDetector !== 'function')
-        throw new JadferError('E_BAD_CONFIG', `detector module ${option.module} does not export createDetector()`);
+        throw new JadferError('E_BAD_CONFIG', `detector module ${files.module} does not export createDetector()`);
       factory = module.createDetector;
     }
-    const model = await fetchVerifiedModel(new URL(card.file, cardUrl).href, card.sha256, 'detector', progress);
+    const model = await fetchVerifiedModel(
+      files.model ?? new URL(card.file, cardUrl).href,
+      card.sha256,
+      'detector',
+      progress,
+    );
     let detector: FaceDetector;
     try {
       detector = await factory(card, context);

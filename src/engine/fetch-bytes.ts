@@ -20,7 +20,8 @@ export async function fetchBytes(url: string, options: FetchBytesOptions): Promi
     });
 
   if (isNode() && url.startsWith('file:')) {
-    const { readFile } = await import('node:fs/promises');
+    // Node only: bundlers building for browsers must leave it alone (webpack cannot read node: URLs).
+    const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises');
     try {
       const bytes = new Uint8Array(await readFile(new URL(url)));
       options.onProgress?.(bytes.byteLength, bytes.byteLength);
@@ -40,6 +41,9 @@ export async function fetchBytes(url: string, options: FetchBytesOptions): Promi
       throw fail(controller.signal.aborted ? `timed out after ${options.timeoutMs} ms` : 'network error', error);
     }
     if (!response.ok) throw fail(`HTTP ${response.status}`, undefined, response.status);
+    // None of our files is a page: this is a dev server's answer for a path it does not have.
+    if (/^text\/html/i.test(response.headers.get('content-type') ?? ''))
+      throw fail('the server answered with an HTML page where this file was expected (it is not served here)');
     const total = Number(response.headers.get('content-length') ?? 0);
     if (!response.body) {
       const bytes = new Uint8Array(await response.arrayBuffer());

@@ -11,14 +11,9 @@ import { fetchBytes } from './fetch-bytes.js';
 
 type Ort = typeof OrtModule;
 
-/** File names as shipped in dist/ort/ (copied from onnxruntime-web/dist by the build). */
-export const ORT_FILES: Record<Backend, { glue: string; wasm: string }> = {
-  wasm: { glue: 'ort-wasm-simd-threaded.mjs', wasm: 'ort-wasm-simd-threaded.wasm' },
-  webgpu: { glue: 'ort-wasm-simd-threaded.jspi.mjs', wasm: 'ort-wasm-simd-threaded.jspi.wasm' },
-};
-
 export interface RuntimeOptions {
-  baseUrl: string;
+  /** The build's glue script and wasm (src/client/assets.ts). */
+  files: { glue: string; wasm: string };
   threads: number;
   timeoutMs: number;
   onProgress: (url: string, loaded: number, total: number) => void;
@@ -166,9 +161,7 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
   hideOpaqueOrigin();
   if (backend === 'webgpu' && !hasJspi()) throw new JadferError('E_BACKEND_UNAVAILABLE', NO_JSPI);
   const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/wasm');
-  const files = ORT_FILES[backend];
-  const wasmUrl = new URL(`ort/${files.wasm}`, options.baseUrl).href;
-  const glueUrl = new URL(`ort/${files.glue}`, options.baseUrl).href;
+  const { glue: glueUrl, wasm: wasmUrl } = options.files;
   // Fetching the binary ourselves gives progress events and a timeout; ORT then skips its own fetch.
   const wasmBinary = await fetchBytes(wasmUrl, {
     timeoutMs: options.timeoutMs,

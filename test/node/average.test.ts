@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { scoreConfusion } from '../../training/data/metrics.js';
 import { ParamStore } from '../../training/model/params.js';
 import { exportRun } from '../../training/export/export.js';
 import { averageRuns } from '../../training/train/average.js';
@@ -85,6 +86,7 @@ test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in 
   );
   assert.deepEqual(average.start, { initFrom: join(root, 'start', 'best', 'params'), weight: 0.2 });
   assert.ok(validation.validAccuracy >= 0 && validation.validAccuracy <= 1);
+  assert.equal(validation.validMeanClassAccuracy, scoreConfusion(validation.confusion).meanClassAccuracy);
   assert.equal(
     validation.confusion.flat().reduce((s, v) => s + v, 0),
     32,
@@ -93,6 +95,9 @@ test('the average is 0.4·a + 0.4·b + 0.2·their start, scored and recorded in 
 
   const { card } = await exportRun({ run: out, variant: 'soup', outDir: join(root, 'models') });
   const training = card.training as { protocol: string; time: { epochs: number }; average: unknown };
+  const metrics = card.metrics as { validationAccuracy: number; meanClassAccuracy: number };
+  assert.equal(metrics.validationAccuracy, validation.validAccuracy);
+  assert.equal(metrics.meanClassAccuracy, validation.validMeanClassAccuracy, 'the card has both');
   assert.match(training.protocol, /final weights the average of 2 such runs .* and their common start ×0\.2/);
   assert.equal(training.time.epochs, 2);
   assert.deepEqual(training.average, average);

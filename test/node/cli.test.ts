@@ -30,6 +30,36 @@ test('--help lists the commands; an unknown command exits 2', { skip: !built && 
 });
 
 test(
+  'a bad flag exits 2 with the problem and the usage, before any image is read',
+  { skip: !built && 'run npm run build first' },
+  () => {
+    const cases: [string[], RegExp][] = [
+      [['analyze', 'x.jpg', '--bogus'], /Unknown option '--bogus'/],
+      // A typo of --annotate must not make `out/` an image to analyse.
+      [['analyze', 'x.jpg', '--anotate', 'out/'], /Unknown option '--anotate'/],
+      [['analyze', 'x.jpg', '--annotate'], /--annotate <value>' argument missing/],
+      [['analyze', 'x.jpg', '--max-faces', 'many'], /--max-faces must be an integer ≥ 1, got 'many'/],
+      [['analyze'], /missing argument/],
+      [['eval', '--data'], /--data <value>' argument missing/],
+      [['eval', '--model', 'm.json'], /--data is required/],
+      [['eval', '--data', 'd', '--limit', '0'], /--limit must be an integer ≥ 1/],
+      [['eval', '--data', 'd', 'stray'], /unexpected argument 'stray'/],
+      [['info', 'a.json', 'b.json'], /too many arguments/],
+      [['copy-assets'], /missing argument/],
+      [['copy-assets', 'public/jadfer', '--modle', 'm.json'], /Unknown option '--modle'/],
+    ];
+    for (const [args, problem] of cases) {
+      const run = jadfer(...args);
+      assert.equal(run.status, 2, `jadfer ${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, problem, args.join(' '));
+      assert.match(run.stderr, new RegExp(`jadfer ${args[0]}: `), 'names the command');
+      assert.match(run.stderr, /Usage: jadfer /, 'prints the usage');
+      assert.equal(run.stdout, '', 'nothing ran');
+    }
+  },
+);
+
+test(
   'analyze: one face per portrait, the right count per group photo, a clear error for a corrupt file',
   { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') },
   async () => {
@@ -113,6 +143,14 @@ test(
       report.confusion.reduce((sum: number, row: number[], k: number) => sum + row[k]!, 0),
     );
     assert.ok(report.accuracy >= 0 && report.accuracy <= 1);
+    const present = Object.values(report.perClass as Record<string, { n: number; accuracy: number }>).filter(
+      (c) => c.n > 0,
+    );
+    assert.equal(
+      report.meanClassAccuracy,
+      present.reduce((a, c) => a + c.accuracy, 0) / present.length,
+      'mean per-class accuracy: the mean over the classes in the split',
+    );
     assert.ok(report.skipped['tied-majority'] > 0 && report.skipped['unknown-or-nf'] > 0, 'protocol skips are counted');
   },
 );

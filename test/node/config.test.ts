@@ -47,10 +47,12 @@ test('defaults are filled in, nested ones too, and URLs are made absolute', () =
   assert.equal(options.worker, 'auto');
   assert.ok(options.timeouts.createMs > 0 && options.timeouts.analyzeMs > 0);
   assert.deepEqual(options.tracking, { ...DEFAULTS.tracking, confirmHits: 5 });
-  assert.equal(options.baseUrl, BASE);
-  assert.equal(options.modelUrl, `${BASE}models/jadfer-base.json`);
+  // Unset URLs stay unset: the client then uses the files beside its script (src/client/assets.ts).
+  assert.equal(options.baseUrl, undefined);
+  assert.equal(options.modelUrl, undefined);
   assert.equal(resolveOptions({ modelUrl: '/m/x.onnx' }, BASE).modelUrl, 'https://example.test/m/x.json');
-  assert.equal(resolveOptions({ baseUrl: 'sdk/' }, BASE).baseUrl, `${BASE}sdk/`);
+  assert.equal(resolveOptions({ baseUrl: 'sdk' }, BASE).baseUrl, `${BASE}sdk/`);
+  assert.equal(resolveOptions({ baseUrl: 'sdk', modelUrl: 'm.json' }, BASE).modelUrl, `${BASE}sdk/m.json`);
 });
 
 test("the engine's init is the resolved options less the client's own: plain data, no unknown keys", () => {

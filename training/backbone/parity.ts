@@ -11,10 +11,12 @@
 import { loadOrtModel, ORT_RUNTIMES, type OrtRuntime } from '../export/ort-run.js';
 import { initTf, loadGraphModelFromDisk, tf } from './tfjs-env.js';
 import { CANDIDATES, candidatePath } from './candidates.js';
-import { backboneToOnnx, DEFAULT_BACKBONE, loadBackbone, type TfBackbone } from './to-onnx.js';
+import { backboneToOnnx } from './convert/emit.js';
+import { DEFAULT_BACKBONE, loadBackbone, type TfBackbone } from './convert/tfjs-import.js';
 import { grayBatch } from './preprocess.js';
 import { loadFerPlusSplit } from '../data/ferplus.js';
 import { FERPLUS_DIR, ferplusAvailable } from '../data/paths.js';
+import { scriptArgs } from '../../cli/args.js';
 
 export interface ParityStats {
   maxAbsDiff: number;
@@ -109,14 +111,14 @@ export async function runParity(
   return out;
 }
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-}
-
 if (process.argv[1]?.endsWith('parity.ts')) {
-  const name = arg('backbone', DEFAULT_BACKBONE);
-  runParity(name, Number(arg('n', '4')))
+  const { values } = scriptArgs({
+    usage: 'usage: parity.ts [--backbone faceres-112] [--n 4]',
+    numbers: ['n'],
+    options: { backbone: { type: 'string', default: DEFAULT_BACKBONE }, n: { type: 'string', default: '4' } },
+  });
+  const name = values.backbone;
+  runParity(name, Number(values.n))
     .then((r) => {
       console.log(JSON.stringify({ backbone: name, ferplusFaces: ferplusAvailable(), ...r }, null, 1));
       const bad = Object.values(r).some((v) => !(v.relDiff <= 1e-4));

@@ -3,6 +3,7 @@
  * PROBE.md.   node --import tsx training/backbone/probe-report.ts
  */
 import { readFileSync } from 'node:fs';
+import { scriptArgs } from '../../cli/args.js';
 
 interface Row {
   backbone: string;
@@ -20,7 +21,12 @@ interface Row {
   tfjsWasmMsPerImg?: number;
 }
 
-const rows = readFileSync(process.argv[2] ?? '.cache/probe/results.jsonl', 'utf8')
+const [results = '.cache/probe/results.jsonl'] = scriptArgs({
+  usage: 'usage: probe-report.ts [.cache/probe/results.jsonl]',
+  options: {},
+  positionals: { max: 1 },
+}).positionals;
+const rows = readFileSync(results, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((l) => JSON.parse(l) as Row);

@@ -19,17 +19,17 @@ import { cpus } from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { OnnxGraphBuilder, int } from '../onnx/builder.js';
 import { initTf, loadGraphModelFromDisk, tf } from './tfjs-env.js';
-import { emitBackboneMulti, loadBackbone } from './to-onnx.js';
+import { emitBackboneMulti } from './convert/emit.js';
+import { loadBackbone } from './convert/tfjs-import.js';
 import { CANDIDATES, candidatePath, type BackboneCandidate } from './candidates.js';
 import { grayBatch } from './preprocess.js';
 import { linearProbe } from './linear-probe.js';
 import { loadFerPlusSplit, readFerImage, type FerPlusItem } from '../data/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
+import { scriptArgs } from '../../cli/args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-}
+const USAGE = `usage: probe.ts [--backbones mobileface,mobilefacenet,faceres] [--train 3000] [--valid all|N]
+  [--norm mobilefacenet=0,255;…] [--tag suffix] [--engine ort|tfjs] [--threads 1]`;
 
 /** Deterministic shuffle (mulberry32). */
 export function shuffled<T>(xs: readonly T[], seed = 1): T[] {
@@ -117,15 +117,28 @@ async function pooledFeatures(cand: BackboneCandidate, faces: Uint8Array[], batc
 let engine: 'tfjs' | 'ort' = 'ort';
 
 async function main() {
-  engine = arg('engine', 'ort') as 'tfjs' | 'ort';
-  const threads = Number(arg('threads', '1'));
+  const { values } = scriptArgs({
+    usage: USAGE,
+    numbers: ['threads', 'train'],
+    options: {
+      engine: { type: 'string', default: 'ort' },
+      threads: { type: 'string', default: '1' },
+      backbones: { type: 'string', default: 'mobileface,mobilefacenet,faceres' },
+      train: { type: 'string', default: '3000' },
+      valid: { type: 'string', default: 'all' },
+      tag: { type: 'string', default: '' },
+      norm: { type: 'string', default: '' },
+    },
+  });
+  engine = values.engine as 'tfjs' | 'ort';
+  const threads = Number(values.threads);
   await initTf('wasm', threads);
-  const names = arg('backbones', 'mobileface,mobilefacenet,faceres').split(',');
-  const nTrain = Number(arg('train', '3000'));
-  const validArg = arg('valid', 'all');
-  const tag = arg('tag', '');
+  const names = values.backbones.split(',');
+  const nTrain = Number(values.train);
+  const validArg = values.valid;
+  const tag = values.tag;
   const normOverrides = Object.fromEntries(
-    arg('norm', '')
+    values.norm
       .split(';')
       .filter(Boolean)
       .map((kv) => {

@@ -7,7 +7,7 @@
 import type { TailBlock } from '../model/config.js';
 import { tailParamNames } from '../model/trunk-tail.js';
 import { ParamStore } from '../model/params.js';
-import { loadBackbone } from './to-onnx.js';
+import { loadBackbone } from './convert/tfjs-import.js';
 import { attrInts, attrString, type TfTensor } from './tfjs-graph.js';
 
 /** MobileNet v1 block outputs are named conv_pw_<k>_relu/clip_by_value; the stem's is conv1_relu/clip_by_value. */

@@ -5,11 +5,15 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadDataset, readOrSkip } from './datasets.js';
 import { writeFacePack } from './face-pack.js';
+import { scriptArgs } from '../../cli/args.js';
 
-const { values } = parseArgs({
+const USAGE =
+  'usage: pack-faces.ts --out <dir> [--splits train,valid] [--dataset ferplus|fer2013-csv=<file>|folder=<root>]';
+
+const { values } = scriptArgs({
+  usage: USAGE,
   options: {
     out: { type: 'string' },
     splits: { type: 'string', default: 'train,valid' },
@@ -17,9 +21,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.out) {
-  console.error(
-    'usage: pack-faces.ts --out <dir> [--splits train,valid] [--dataset ferplus|fer2013-csv=<file>|folder=<root>]',
-  );
+  console.error(USAGE);
   process.exit(2);
 }
 mkdirSync(values.out, { recursive: true });

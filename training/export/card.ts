@@ -1,6 +1,7 @@
 /** The model card the runtime reads (its type and checks: src/engine/model-card.ts). */
 import { createHash } from 'node:crypto';
 import { JITTER } from '../data/augment.js';
+import { scoreConfusion } from '../data/metrics.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
@@ -131,6 +132,7 @@ export function modelCard(o: CardOptions): ClassifierCard {
     terms: WEIGHTS_TERMS,
     metrics: {
       validationAccuracy: best?.validAccuracy ?? null,
+      meanClassAccuracy: best ? scoreConfusion(best.confusion).meanClassAccuracy : null,
       perClass: best ? Object.fromEntries(o.run.labels.map((l, i) => [l, best.perClassAccuracy[i] ?? 0])) : null,
       split: 'FER2013Valid (majority vote)',
       command: o.run.train.command ?? null,

@@ -9,7 +9,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ParamStore } from '../model/params.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/trainer.js';
@@ -17,6 +16,7 @@ import type { ClassifierCard, InputSpec } from '../../src/engine/model-card.js';
 import { modelCard, type BackboneInfo } from './card.js';
 import { graphCost } from './flops.js';
 import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
+import { scriptArgs } from '../../cli/args.js';
 
 export interface BackboneForExport {
   emitter: BackboneEmitter;
@@ -94,10 +94,11 @@ export async function exportRun(o: ExportOptions): Promise<ExportResult> {
   return { onnxPath, cardPath, card, bytes };
 }
 
-/** The project's backbone converter (training/backbone/to-onnx.ts) as an export emitter. */
+/** The project's backbone converter (training/backbone/convert/) as an export emitter. */
 /** `featureNode`: where the run's features were cached (its trunk tail, if any, follows it). */
 export async function loadBackboneForExport(name: string, featureNode?: string): Promise<BackboneForExport> {
-  const { loadBackbone, emitBackbone } = await import('../backbone/to-onnx.js');
+  const { loadBackbone } = await import('../backbone/convert/tfjs-import.js');
+  const { emitBackbone } = await import('../backbone/convert/emit.js');
   const { CANDIDATES } = await import('../backbone/candidates.js');
   const model = loadBackbone(name, { featureNode });
   // Size variants (e.g. faceres-112) describe themselves relative to their base model.
@@ -137,8 +138,12 @@ export async function loadBackboneForExport(name: string, featureNode?: string):
   };
 }
 
+const USAGE =
+  'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]';
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
+  const { values } = scriptArgs({
+    usage: USAGE,
     options: {
       run: { type: 'string' },
       variant: { type: 'string' },
@@ -149,9 +154,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   if (!values.run) {
-    console.error(
-      'usage: export.ts --run runs/<name> [--variant v] [--out-dir models] [--backbone name] [--heads-only | --mirror-average]',
-    );
+    console.error(USAGE);
     process.exit(2);
   }
   const run = JSON.parse(readFileSync(join(values.run, 'config.json'), 'utf8')) as RunConfig;

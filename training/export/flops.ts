@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
+import { scriptArgs } from '../../cli/args.js';
 
 const { onnx } = onnxProto;
 
@@ -123,10 +124,11 @@ async function observedShapes(model: InstanceType<typeof onnx.ModelProto>): Prom
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const file = process.argv[2];
-  if (!file) {
-    console.error('usage: flops.ts <model.onnx>');
-    process.exit(2);
-  }
+  const { positionals } = scriptArgs({
+    usage: 'usage: flops.ts <model.onnx>',
+    options: {},
+    positionals: { min: 1, max: 1 },
+  });
+  const file = positionals[0]!;
   console.log(JSON.stringify(await graphCost(readFileSync(file)), null, 2));
 }

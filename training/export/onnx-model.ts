@@ -9,7 +9,7 @@ import { OnnxOps } from '../model/onnx-ops.js';
 import { tailInputShape } from '../model/trunk-tail.js';
 import type { ParamStore } from '../model/params.js';
 
-/** What the backbone exporter (training/backbone/to-onnx.ts) provides. */
+/** What the backbone exporter (training/backbone/convert/) provides. */
 export interface BackboneEmitter {
   name: string;
   /** Image input [C,H,W], e.g. [3,112,112]. */

@@ -11,7 +11,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { buildJadfer } from '../model/jadfer.js';
@@ -23,6 +22,7 @@ import { FeatureSplit } from '../train/features.js';
 import type { RunConfig } from '../train/trainer.js';
 import { IMAGE_INPUT, LOGITS_OUTPUT } from './onnx-model.js';
 import { compareLogits, loadOrtModel, ORT_RUNTIMES, type Agreement } from './ort-run.js';
+import { scriptArgs } from '../../cli/args.js';
 
 export interface ParityReport {
   model: string;
@@ -126,7 +126,7 @@ function featureBatch(run: RunConfig, nRandom: number, nReal: number): Batch {
 }
 
 async function imageBatch(run: RunConfig, nRandom: number, nReal: number, grayInput: boolean): Promise<Batch> {
-  const { loadBackbone } = await import('../backbone/to-onnx.js');
+  const { loadBackbone } = await import('../backbone/convert/tfjs-import.js');
   const { grayBatch } = await import('../backbone/preprocess.js');
   const { loadFerPlusSplit } = await import('../data/ferplus.js');
   const { FERPLUS_DIR, ferplusAvailable } = await import('../data/paths.js');
@@ -156,7 +156,7 @@ async function imageBatch(run: RunConfig, nRandom: number, nReal: number, grayIn
 
 /** The backbone as TF.js runs it (the graph the features were cached from), loaded once. */
 async function loadBackboneFeatures(run: RunConfig): Promise<(images: tf.Tensor4D) => tf.Tensor4D> {
-  const { loadBackbone } = await import('../backbone/to-onnx.js');
+  const { loadBackbone } = await import('../backbone/convert/tfjs-import.js');
   const { CANDIDATES, candidatePath } = await import('../backbone/candidates.js');
   const { loadGraphModelFromDisk } = await import('../backbone/tfjs-env.js');
   const name = run.features.backbone;
@@ -167,8 +167,13 @@ async function loadBackboneFeatures(run: RunConfig): Promise<(images: tf.Tensor4
   return (images) => model.execute(images, node) as tf.Tensor4D;
 }
 
+const USAGE =
+  'usage: parity.ts --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64] [--mirror-average]';
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({
+  const { values } = scriptArgs({
+    usage: USAGE,
+    numbers: ['random', 'faces', 'tolerance'],
     options: {
       run: { type: 'string' },
       model: { type: 'string' },
@@ -179,9 +184,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   if (!values.run || !values.model) {
-    console.error(
-      'usage: parity.ts --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64] [--mirror-average]',
-    );
+    console.error(USAGE);
     process.exit(2);
   }
   const report = await runParity(

@@ -9,14 +9,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { relative } from 'node:path';
 import { FERPLUS_DIR } from '../data/paths.js';
+import { scriptArgs } from '../../cli/args.js';
 
-const [cardPath, ...rest] = process.argv.slice(2);
-if (!cardPath) {
-  console.error('usage: record-eval.ts <model card.json> [--data <FERPlus split dir>]');
-  process.exit(2);
-}
-const dataIndex = rest.indexOf('--data');
-const data = dataIndex >= 0 ? rest[dataIndex + 1]! : `${FERPLUS_DIR}/FER2013Valid`;
+const { values, positionals } = scriptArgs({
+  usage: 'usage: record-eval.ts <model card.json> [--data <FERPlus split dir>]',
+  options: { data: { type: 'string', default: `${FERPLUS_DIR}/FER2013Valid` } },
+  positionals: { min: 1, max: 1 },
+});
+const cardPath = positionals[0]!;
+const data = values.data;
 const args = ['eval', '--data', relative(process.cwd(), data), '--model', cardPath];
 execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 const report = JSON.parse(
@@ -24,9 +25,11 @@ const report = JSON.parse(
 );
 const card = JSON.parse(readFileSync(cardPath, 'utf8'));
 const trainingTime = card.metrics?.validationAccuracy;
+const trainingTimeMeanClass = card.metrics?.meanClassAccuracy;
 card.metrics = {
   ...card.metrics,
   validationAccuracy: report.accuracy,
+  meanClassAccuracy: report.meanClassAccuracy,
   n: report.n,
   perClass: Object.fromEntries(
     Object.entries(report.perClass as Record<string, { accuracy: number }>).map(([label, c]) => [label, c.accuracy]),
@@ -37,10 +40,11 @@ card.metrics = {
   command: `npx jadfer ${args.join(' ')}`,
   measuredOn: `${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length}, Node ${process.version}, onnxruntime-web WASM`,
   trainingPipelineValidationAccuracy: card.metrics?.trainingPipelineValidationAccuracy ?? trainingTime,
+  trainingPipelineMeanClassAccuracy: card.metrics?.trainingPipelineMeanClassAccuracy ?? trainingTimeMeanClass,
   trainingPipelineNote:
     'the same split scored by the training pipeline (TF.js preprocessing, one view per face), used to pick the best epoch',
 };
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 console.log(
-  `${cardPath}: validation accuracy ${(100 * report.accuracy).toFixed(2)}% (n=${report.n}) by \`${card.metrics.command}\``,
+  `${cardPath}: validation accuracy ${(100 * report.accuracy).toFixed(2)}%, mean per class ${(100 * report.meanClassAccuracy).toFixed(2)}% (n=${report.n}) by \`${card.metrics.command}\``,
 );

@@ -12,10 +12,10 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import type { RunConfig } from '../train/trainer.js';
 import { exportRun, loadBackboneForExport } from './export.js';
 import { runParity } from './parity.js';
+import { scriptArgs } from '../../cli/args.js';
 
 /** What the feature cache the run trained on was made of, from its own metadata. */
 function featureCaching(dir: string): string {
@@ -33,7 +33,10 @@ function featureCaching(dir: string): string {
 const RUN_FILES = ['config.json', 'metrics.json', 'curves.png', 'confusion-matrix.png'];
 const KEPT_TRAINING_SECTIONS = ['backboneSelection', 'design'];
 
-const { values } = parseArgs({
+const USAGE = 'usage: ship.ts --run runs/<name> [--variant base] [--out-dir models] [--mirror-average]';
+
+const { values } = scriptArgs({
+  usage: USAGE,
   options: {
     run: { type: 'string' },
     variant: { type: 'string', default: 'base' },
@@ -42,7 +45,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.run) {
-  console.error('usage: ship.ts --run runs/<name> [--variant base] [--out-dir models] [--mirror-average]');
+  console.error(USAGE);
   process.exit(2);
 }
 const runDir = values.run;

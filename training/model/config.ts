@@ -72,15 +72,3 @@ export function makeConfig(
   if (config.dim % config.heads !== 0) throw new Error(`dim ${config.dim} not divisible by heads ${config.heads}`);
   return config;
 }
-
-/** FERPlus label order (the column order of label.csv). */
-export const FERPLUS_LABELS = [
-  'neutral',
-  'happiness',
-  'surprise',
-  'sadness',
-  'anger',
-  'disgust',
-  'fear',
-  'contempt',
-] as const;

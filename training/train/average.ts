@@ -11,13 +11,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { scoreConfusion } from '../data/metrics.js';
 import { ParamStore } from '../model/params.js';
 import { TfParams } from '../model/tf-ops.js';
 import { BACKENDS, selectBackend, type BackendName } from './backend.js';
 import type { EpochMetrics } from './checkpoint.js';
 import { confusionSvg, writePng } from './plots.js';
 import { evaluate, openValidation, runStart, type RunConfig, type WeightAverage } from './trainer.js';
+import { scriptArgs } from '../../cli/args.js';
 
 interface FinishedRun {
   dir: string;
@@ -114,6 +115,7 @@ export async function averageRuns(o: AverageOptions): Promise<{ average: WeightA
       dir: r.dir,
       weight: weights[i]!,
       validAccuracy: r.best.validAccuracy,
+      validMeanClassAccuracy: scoreConfusion(r.best.confusion).meanClassAccuracy,
       seconds: Math.round(r.history.reduce((a, m) => a + m.seconds, 0)),
       epochs: r.history.length,
       command: r.config.train.command ?? null,
@@ -130,6 +132,7 @@ export async function averageRuns(o: AverageOptions): Promise<{ average: WeightA
     trainAccuracy: Number.NaN,
     validLoss: scored.loss,
     validAccuracy: scored.accuracy,
+    validMeanClassAccuracy: scored.meanClassAccuracy,
     perClassAccuracy: scored.perClass,
     confusion: scored.confusion,
     lr: 0,
@@ -145,15 +148,19 @@ export async function averageRuns(o: AverageOptions): Promise<{ average: WeightA
     confusionSvg(
       scored.confusion,
       first.config.labels,
-      `validation, averaged weights, acc ${(scored.accuracy * 100).toFixed(2)}%`,
+      `validation, averaged weights, acc ${(scored.accuracy * 100).toFixed(2)}%, mean per class ${(scored.meanClassAccuracy * 100).toFixed(2)}%`,
     ),
     join(o.out, 'confusion-matrix.png'),
   );
   return { average, validation };
 }
 
+const USAGE = `usage: average.ts --runs runs/a,runs/b[,…] --out runs/<name> [--start-weight w in [0,1)] [--eval-batch 16] [--backend ${BACKENDS.join('|')}]`;
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = scriptArgs({
+    usage: USAGE,
+    numbers: ['start-weight', 'eval-batch'],
     options: {
       runs: { type: 'string' },
       out: { type: 'string' },
@@ -163,9 +170,7 @@ async function main(): Promise<void> {
     },
   });
   if (!values.runs || !values.out || (values.backend && !BACKENDS.includes(values.backend as BackendName))) {
-    console.error(
-      `usage: average.ts --runs runs/a,runs/b[,…] --out runs/<name> [--start-weight w in [0,1)] [--eval-batch 16] [--backend ${BACKENDS.join('|')}]`,
-    );
+    console.error(USAGE);
     process.exit(2);
   }
   const backend = await selectBackend(values.backend as BackendName | undefined);
@@ -178,11 +183,13 @@ async function main(): Promise<void> {
     command: ['node --import tsx training/train/average.ts', ...process.argv.slice(2)].join(' '),
   });
   for (const r of average.runs)
-    console.log(`  ${r.dir} ×${r.weight.toFixed(3)}: ${(100 * r.validAccuracy).toFixed(2)} %`);
+    console.log(
+      `  ${r.dir} ×${r.weight.toFixed(3)}: ${(100 * r.validAccuracy).toFixed(2)} %, mean per class ${(100 * r.validMeanClassAccuracy!).toFixed(2)} %`,
+    );
   if (average.start)
     console.log(`  its start (${average.start.initFrom ?? 'the seed'}) ×${average.start.weight.toFixed(3)}`);
   console.log(
-    `averaged: valid acc ${(100 * validation.validAccuracy).toFixed(2)} %, loss ${validation.validLoss.toFixed(4)}; weights in ${values.out}/best/params.{json,bin}`,
+    `averaged: valid acc ${(100 * validation.validAccuracy).toFixed(2)} %, mean per class ${(100 * validation.validMeanClassAccuracy!).toFixed(2)} %, loss ${validation.validLoss.toFixed(4)}; weights in ${values.out}/best/params.{json,bin}`,
   );
 }
 

@@ -18,6 +18,8 @@ export interface EpochMetrics {
   trainAccuracy: number;
   validLoss: number;
   validAccuracy: number;
+  /** Mean per-class accuracy (macro recall) on valid; older runs lack it (scoreConfusion(confusion) gives it). */
+  validMeanClassAccuracy?: number;
   perClassAccuracy: number[];
   confusion: number[][];
   lr: number;

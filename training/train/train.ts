@@ -18,14 +18,45 @@
  * For WebGPU on a machine without a GPU (SwiftShader), start node with LD_LIBRARY_PATH=/usr/lib/chromium.
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { scriptArgs } from '../../cli/args.js';
 import type { JadferConfig } from '../model/config.js';
 import { BACKENDS, selectBackend, type BackendName } from './backend.js';
 import { writeSyntheticFeatures } from './synthetic.js';
 import { blocksBetween, TRUNK_STEM } from './images.js';
 import { DEFAULT_TRAIN, train } from './trainer.js';
 
-const { values } = parseArgs({
+const USAGE = `usage: train.ts (--features <cache dir> | --images <dataset> --backbone <name>) --out runs/<name>
+  [--epochs E] [--seed S] [--resume] [--backend ${BACKENDS.join('|')}] [--soft-labels] [--limit N] [--from-node <node>]
+  [--batch 128] [--lr 5e-4] [--weight-decay 0.05] [--variety-weight 0.1] [--label-smoothing 0.1] [--warmup-epochs E]
+  [--paths 4] [--dim 128] [--heads 4] [--layers 1] [--jad-ratio 0.1] [--jad-prob 0.5] [--dropout 0.1]
+  [--tail-blocks 0] [--tail-lr-scale 0.2] [--init-from runs/<name>/best/params] [--log-every N] [--eval-batch 256]
+  [--synthetic]
+(the header of training/train/train.ts says what each does)`;
+
+const { values } = scriptArgs({
+  usage: USAGE,
+  numbers: [
+    'limit',
+    'epochs',
+    'seed',
+    'batch',
+    'lr',
+    'weight-decay',
+    'variety-weight',
+    'label-smoothing',
+    'warmup-epochs',
+    'paths',
+    'dim',
+    'heads',
+    'layers',
+    'jad-ratio',
+    'jad-prob',
+    'dropout',
+    'tail-blocks',
+    'tail-lr-scale',
+    'log-every',
+    'eval-batch',
+  ],
   options: {
     features: { type: 'string' },
     images: { type: 'string' },
@@ -61,9 +92,7 @@ const { values } = parseArgs({
 });
 
 if (!(values.features || (values.images && values.backbone)) || !values.out) {
-  console.error(
-    'usage: train.ts (--features <cache dir> | --images <dataset> --backbone <name>) --out runs/<name> [--epochs E] [--seed S] [--resume] [--backend ...] [--soft-labels]',
-  );
+  console.error(USAGE);
   process.exit(2);
 }
 const images = values.images
@@ -75,7 +104,7 @@ const images = values.images
     }
   : undefined;
 if (values.backend && !BACKENDS.includes(values.backend as BackendName)) {
-  console.error(`--backend must be one of ${BACKENDS.join(', ')}`);
+  console.error(`--backend must be one of ${BACKENDS.join(', ')}\n\n${USAGE}`);
   process.exit(2);
 }
 

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { FERPLUS_LABELS, makeConfig, type JadferConfig, type TailLayout } from '../model/config.js';
+import { makeConfig, type JadferConfig, type TailLayout } from '../model/config.js';
 import { buildJadfer } from '../model/jadfer.js';
 import { Rng } from '../model/rng.js';
 import { ParamStore } from '../model/params.js';
@@ -16,6 +16,8 @@ import { fitPositions } from '../model/positions.js';
 import { isTailParam, tailInputShape, tailOutputShape } from '../model/trunk-tail.js';
 import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
+import { FER_EMOTIONS } from '../data/ferplus.js';
+import { argmax, ConfusionMatrix } from '../data/metrics.js';
 import { loadCheckpoint, saveCheckpoint, type EpochMetrics, type TrainState } from './checkpoint.js';
 import { FeatureSplit, targets, type SplitMeta, type TrainingSplit } from './features.js';
 import { ImageSplit, type ImageSource } from './images.js';
@@ -112,6 +114,8 @@ export interface WeightAverage {
     dir: string;
     weight: number;
     validAccuracy: number;
+    /** Absent in averages written before it was recorded. */
+    validMeanClassAccuracy?: number;
     seconds: number;
     epochs: number;
     command: string | null;
@@ -125,7 +129,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log;
   const { train: trainSplit, valid: validSplit, source } = await openSplits(options);
   const meta = trainSplit.meta;
-  const labels = [...((meta as { labelNames?: string[] }).labelNames ?? FERPLUS_LABELS)];
+  const labels = [...((meta as { labelNames?: string[] }).labelNames ?? FER_EMOTIONS)];
   const trunk = tailFromTrunk(options, meta);
   const config = makeConfig(
     trunk?.layout ? tailOutputShape(trunk.layout) : { h: meta.h, w: meta.w, c: meta.c },
@@ -236,6 +240,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       trainAccuracy: correct / seen,
       validLoss: valid.loss,
       validAccuracy: valid.accuracy,
+      validMeanClassAccuracy: valid.meanClassAccuracy,
       perClassAccuracy: valid.perClass,
       confusion: valid.confusion,
       lr,
@@ -257,7 +262,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     writeFileSync(join(options.out, 'metrics.json'), JSON.stringify(state.history, null, 2));
     if (options.plots) await writeFigures(options.out, state, labels);
     log(
-      `epoch ${epoch + 1} done in ${metrics.seconds.toFixed(1)} s: valid acc ${metrics.validAccuracy.toFixed(4)} loss ${metrics.validLoss.toFixed(4)}` +
+      `epoch ${epoch + 1} done in ${metrics.seconds.toFixed(1)} s: valid acc ${metrics.validAccuracy.toFixed(4)} mean-class acc ${valid.meanClassAccuracy.toFixed(4)} loss ${metrics.validLoss.toFixed(4)}` +
         `${improved ? ' (best)' : ''} | best ${state.bestValidAccuracy.toFixed(4)} @ epoch ${state.bestEpoch}`,
     );
     epochsThisRun++;
@@ -438,6 +443,7 @@ export function explainStepFailure(error: unknown, batchSize: number): unknown {
 export interface Evaluation {
   loss: number;
   accuracy: number;
+  meanClassAccuracy: number;
   perClass: number[];
   confusion: number[][];
   logits: Float32Array;
@@ -461,26 +467,20 @@ export async function evaluate(
     logits.set(await out.data(), start * K);
     tf.dispose([out, x instanceof tf.Tensor ? x : []]);
   }
-  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  const counts = new ConfusionMatrix(K);
   let loss = 0;
-  let correct = 0;
   for (let i = 0; i < n; i++) {
     const row = logits.subarray(i * K, (i + 1) * K);
     const label = split.meta.labels[i]!;
-    let best = 0;
-    for (let k = 1; k < K; k++) if (row[k]! > row[best]!) best = k;
+    const best = argmax(row);
     const max = row[best]!;
     let sumExp = 0;
     for (let k = 0; k < K; k++) sumExp += Math.exp(row[k]! - max);
     loss += Math.log(sumExp) + max - row[label]!;
-    confusion[label]![best]!++;
-    if (best === label) correct++;
+    counts.add(label, best);
   }
-  const perClass = confusion.map((row, k) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    return total ? row[k]! / total : 0;
-  });
-  return { loss: loss / n, accuracy: correct / n, perClass, confusion, logits };
+  const { accuracy, meanClassAccuracy, perClass, confusion } = counts.metrics();
+  return { loss: loss / n, accuracy, meanClassAccuracy, perClass: perClass.map((c) => c.accuracy), confusion, logits };
 }
 
 async function writeFigures(out: string, state: TrainState, labels: string[]): Promise<void> {
