@@ -11,6 +11,7 @@
  * Options: --runs N (SDK section, 40), --webgpu (SDK section on WebGPU), --compare-runs N (100),
  * --compare-warmup N (30), --stream-seconds S (10), --threads N (every system; default min(4, cores),
  * jadfer's own default), --no-webgpu (comparison without WebGPU runs), --compare-only, --no-compare,
+ * --cold-start-rounds N (3; cold and warm starts against the baselines, bench/cold-start.ts), --cold-start-only,
  * --model <name> (SDK section with models/<name>.json instead of the default; the comparison always
  * runs the default, as users get it), --record (write the SDK section's numbers into that model's
  * card: bench/record-card.ts), --device-loss-trials N (3; 0 leaves out the time a lost WebGPU
@@ -23,17 +24,27 @@ import { cpus, loadavg } from 'node:os';
 import { scriptArgs } from '../cli/args.js';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
+import { printColdStart, runColdStart, type ColdStart } from './cold-start.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
-  [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--model <name>] [--record]
+  [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]
+  [--cold-start-only] [--model <name>] [--record]
   [--device-loss-trials N]
 (the header of bench/run.ts says what each does)`;
 const args = process.argv.slice(2);
 const { values: flags } = scriptArgs({
   usage: USAGE,
-  numbers: ['runs', 'compare-runs', 'compare-warmup', 'stream-seconds', 'threads', 'device-loss-trials'],
+  numbers: [
+    'runs',
+    'compare-runs',
+    'compare-warmup',
+    'stream-seconds',
+    'threads',
+    'cold-start-rounds',
+    'device-loss-trials',
+  ],
   options: {
     json: { type: 'boolean', default: false },
     runs: { type: 'string', default: '40' },
@@ -44,6 +55,8 @@ const { values: flags } = scriptArgs({
     threads: { type: 'string', default: String(Math.max(1, Math.min(4, cpus().length))) },
     'no-webgpu': { type: 'boolean', default: false },
     'compare-only': { type: 'boolean', default: false },
+    'cold-start-only': { type: 'boolean', default: false },
+    'cold-start-rounds': { type: 'string', default: '3' },
     'no-compare': { type: 'boolean', default: false },
     model: { type: 'string' },
     record: { type: 'boolean', default: false },
@@ -52,7 +65,8 @@ const { values: flags } = scriptArgs({
 });
 const jsonOnly = flags.json;
 const runs = Number(flags.runs);
-const compareOnly = flags['compare-only'];
+const coldStartOnly = flags['cold-start-only'];
+const compareOnly = flags['compare-only'] || coldStartOnly;
 const compare = !flags['no-compare'];
 const threads = Number(flags.threads);
 const device = flags.webgpu ? 'webgpu' : 'wasm';
@@ -104,6 +118,7 @@ const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasure
 const chromium = browser.version();
 let sdk: any;
 let comparison: Awaited<ReturnType<typeof runComparison>> | undefined;
+let coldStart: ColdStart | undefined;
 try {
   if (!compareOnly) {
     log(`SDK in Chromium (${device}, ${runs} runs per scenario)…`);
@@ -125,6 +140,11 @@ try {
     }
   }
   if (compare) {
+    const rounds = Number(flags['cold-start-rounds']);
+    log(`cold and warm starts against the baselines (${rounds} rounds)…`);
+    coldStart = await runColdStart({ browser, shared, threads, rounds, log });
+  }
+  if (compare && !coldStartOnly) {
     const compareRuns = Number(flags['compare-runs']);
     const warmup = Number(flags['compare-warmup']);
     const streamSeconds = Number(flags['stream-seconds']);
@@ -173,9 +193,11 @@ const result = {
   sdk,
   kernels,
   compare: comparison,
+  coldStart,
   targets: {
     ...sdkTargets,
     ...(comparison ? Object.fromEntries(targetsVsBaselines(comparison).map((t) => [t.name, t.pass])) : {}),
+    ...(coldStart ? Object.fromEntries(coldStart.targets.map((t) => [t.name, t.pass])) : {}),
   },
   wallSeconds: (Date.now() - started) / 1000,
 };
@@ -226,6 +248,7 @@ if (!jsonOnly) {
     for (const [name, ok] of Object.entries(sdkTargets)) console.log(`  ${ok ? 'met ' : 'MISS'}  ${name}`);
   }
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
+  if (coldStart) printColdStart(coldStart);
   console.log(
     `\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`,
   );

@@ -174,7 +174,7 @@ async function main() {
   $('model').textContent = fer.model.name;
   setStatus('ready');
   $('progress-label').textContent =
-    `ready (warm-up ${fer.warmupMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
+    `ready (started in ${fer.startup.totalMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
   $('camera').disabled = false;
   $('file').disabled = false;
   $('camera').addEventListener('click', startCamera);

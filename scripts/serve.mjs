@@ -77,12 +77,15 @@ export function startServer({
           'cross-origin-resource-policy': 'same-origin',
         });
       if (csp && file.endsWith('.html')) headers['content-security-policy'] = csp;
+      // A page's service worker (test/pages/kiosk-sw.js) may control the whole site, the engine worker included.
+      if (file.endsWith('-sw.js')) headers['service-worker-allowed'] = '/';
       if (matches(request.headers['if-none-match'], etag)) {
         delete headers['content-length'];
         response.writeHead(304, headers);
         return response.end();
       }
       response.writeHead(200, headers);
+      if (request.method === 'HEAD') return response.end();
       createReadStream(file).pipe(response);
     } catch {
       response.writeHead(404, { 'content-type': 'text/plain' });

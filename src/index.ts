@@ -25,7 +25,7 @@ export {
 } from './analytics/index.js';
 export type * from './contract/types.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './contract/version.js';
 
 /** `const fer = await create({ device: 'auto' })`: the same as `Jadfer.create`. */
 export function create(options?: CreateOptions): Promise<Jadfer> {

@@ -5,6 +5,7 @@
  * (the `<script>` build, `jadfer copy-assets`, a CDN-free static host).
  */
 import type { ModelFiles, RuntimeFiles } from '../contract/engine-api.js';
+import { VERSION } from '../contract/version.js';
 
 /** The built-in detectors, by their option name. */
 export type BuiltInDetector = 'blazeface' | 'blazeface-back';
@@ -31,6 +32,15 @@ export const ASSET_PATHS = {
   },
 } as const;
 
+/**
+ * A runtime file's URL with the SDK version in its query: an HTTP cache, or the persistent cache,
+ * never serves one version's file to another (bundlers also put a content hash in the name).
+ */
+const versioned = (url: URL) => {
+  // Not a data: URL: Vite inlines small files (our 2 KB kernels) as one.
+  if (url.protocol !== 'data:') url.searchParams.set('v', VERSION);
+  return url.href;
+};
 const href = (url: URL) => url.href;
 
 /**
@@ -40,15 +50,15 @@ const href = (url: URL) => url.href;
 export function bundledAssets(): Assets {
   return {
     runtime: {
-      kernels: href(new URL('./wasm/jadfer-kernels.wasm', import.meta.url)),
+      kernels: versioned(new URL('./wasm/jadfer-kernels.wasm', import.meta.url)),
       ort: {
         wasm: {
-          glue: href(new URL('./ort/ort-wasm-simd-threaded.mjs', import.meta.url)),
-          wasm: href(new URL('./ort/ort-wasm-simd-threaded.wasm', import.meta.url)),
+          glue: versioned(new URL('./ort/ort-wasm-simd-threaded.mjs', import.meta.url)),
+          wasm: versioned(new URL('./ort/ort-wasm-simd-threaded.wasm', import.meta.url)),
         },
         webgpu: {
-          glue: href(new URL('./ort/ort-wasm-simd-threaded.jspi.mjs', import.meta.url)),
-          wasm: href(new URL('./ort/ort-wasm-simd-threaded.jspi.wasm', import.meta.url)),
+          glue: versioned(new URL('./ort/ort-wasm-simd-threaded.jspi.mjs', import.meta.url)),
+          wasm: versioned(new URL('./ort/ort-wasm-simd-threaded.jspi.wasm', import.meta.url)),
         },
       },
     },
@@ -72,14 +82,15 @@ export function bundledAssets(): Assets {
 /** The same files under `base` (a folder URL), with their shipped names. */
 export function assetsUnder(base: string): Assets {
   const at = (path: string) => new URL(path, base).href;
+  const atVersioned = (path: string) => versioned(new URL(path, base));
   const model = (files: { card: string; model: string }) => ({ card: at(files.card), model: at(files.model) });
   const { ort } = ASSET_PATHS;
   return {
     runtime: {
-      kernels: at(ASSET_PATHS.kernels),
+      kernels: atVersioned(ASSET_PATHS.kernels),
       ort: {
-        wasm: { glue: at(ort.wasm.glue), wasm: at(ort.wasm.wasm) },
-        webgpu: { glue: at(ort.webgpu.glue), wasm: at(ort.webgpu.wasm) },
+        wasm: { glue: atVersioned(ort.wasm.glue), wasm: atVersioned(ort.wasm.wasm) },
+        webgpu: { glue: atVersioned(ort.webgpu.glue), wasm: atVersioned(ort.webgpu.wasm) },
       },
     },
     classifier: model(ASSET_PATHS.classifier),

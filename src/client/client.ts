@@ -4,6 +4,7 @@ import type { DetectorFiles, EngineInfo, FrameMeta } from '../contract/engine-ap
 import {
   engineOptions,
   resolveOptions,
+  type CacheOption,
   type CreateOptions,
   type DetectorOption,
   type ResolvedOptions,
@@ -28,6 +29,7 @@ import type {
   JadferEvents,
   ModelInfo,
   StreamOptions,
+  StartupTimes,
   StreamSource,
 } from '../contract/types.js';
 
@@ -131,8 +133,14 @@ export class Jadfer {
     return this.info.threads;
   }
 
-  get warmupMs(): number {
-    return this.info.warmupMs;
+  /** 'persistent' when the models and runtime are kept for offline starts; 'none' otherwise. */
+  get cache(): CacheOption {
+    return this.info.cache;
+  }
+
+  /** Where create() spent its time in the engine: downloads, then runtime and sessions (ms). */
+  get startup(): StartupTimes {
+    return this.info.startup;
   }
 
   /** The detector in use ('none' when frames are taken as one face). */

@@ -2,8 +2,8 @@
  * The contract between the main-thread client and the engine (in a worker or in-process).
  * Types only: the client must never pull onnxruntime in.
  */
-import type { EngineOptions } from './options.js';
-import type { Backend, BackendEvent, FaceResult, ModelInfo, ProgressEvent } from './types.js';
+import type { CacheOption, EngineOptions } from './options.js';
+import type { Backend, BackendEvent, FaceResult, ModelInfo, ProgressEvent, StartupTimes } from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
@@ -60,7 +60,10 @@ export interface EngineInfo {
   detector: string;
   /** 'wasm-simd' (our kernels) or 'js' (the TypeScript reference, where SIMD is missing). */
   kernels: 'wasm-simd' | 'js';
-  warmupMs: number;
+  /** Where create()'s time went, in ms (downloads include the cache; sessions include ONNX Runtime's start). */
+  startup: StartupTimes;
+  /** 'persistent' when the engine's files are kept (the option, where the platform has a Cache API). */
+  cache: CacheOption;
 }
 
 export interface AnalyzeReply {

@@ -18,6 +18,13 @@ import type { Backend, ProgressEvent } from './types.js';
 export type DeviceOption = 'auto' | Backend;
 
 /**
+ * 'persistent': models, ONNX Runtime's wasm and the kernels are kept (Cache API, integrity-checked), so a
+ * restart needs no network and downloads nothing; used where the platform has a Cache API. 'none': every
+ * start downloads them.
+ */
+export type CacheOption = 'persistent' | 'none';
+
+/**
  * 'blazeface' (default): MediaPipe BlazeFace front 128×128, for faces near the camera.
  * 'blazeface-back': the 256×256 model, for smaller, farther faces (groups, signage).
  * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
@@ -59,6 +66,8 @@ export interface CreateOptions {
    * script, where a bundler (Vite, webpack 5) puts them.
    */
   baseUrl?: string;
+  /** Keep the engine's files for offline and fast starts (see CacheOption). Default: 'persistent'. */
+  cache?: CacheOption;
   /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). Default: 'auto'. */
   worker?: 'auto' | boolean;
   /** WASM threads. Default: up to 4 when crossOriginIsolated, else 1. */
@@ -96,6 +105,7 @@ type FromEnvironment = 'threads' | 'onProgress';
 export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   device: 'auto',
   detector: 'blazeface',
+  cache: 'persistent',
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
@@ -150,6 +160,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
       : oneOf('none', 'blazeface', 'blazeface-back')(v),
   tracking: object,
   baseUrl: string,
+  cache: oneOf('persistent', 'none'),
   worker: oneOf('auto', true, false),
   threads: integer(1, 64),
   maxFaces: integer(1, 64),

@@ -107,3 +107,12 @@ export interface JadferEvents {
   progress: ProgressEvent;
   error: Error;
 }
+
+/** Where create() spent its time in the engine (`fer.startup`). */
+export interface StartupTimes {
+  /** Cards, models, kernels and the runtime, all at once (from the network or the persistent cache). */
+  downloadsMs: number;
+  /** ONNX Runtime's start and the sessions (create() runs no warm-up: the first frames are slower instead). */
+  sessionsMs: number;
+  totalMs: number;
+}

@@ -11,12 +11,14 @@ import type {
   EngineInit,
   FrameMeta,
   FramePayload,
+  ModelFiles,
 } from '../contract/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
-import type { Backend, FaceResult } from '../contract/types.js';
+import type { Backend, FaceResult, ProgressEvent } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
 import { fetchBytes } from './fetch-bytes.js';
+import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
@@ -42,6 +44,7 @@ export class Engine implements EngineApi {
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
   private disposed = false;
+  private cache?: AssetCache;
 
   async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
@@ -49,24 +52,30 @@ export class Engine implements EngineApi {
     this.callbacks = callbacks;
     const progress = callbacks.progress.bind(callbacks);
     const { assets } = options;
-    const kernelsKind = await this.loadKernels(assets.runtime.kernels);
-    const card = parseClassifierCard(await fetchJson(assets.classifier.card), assets.classifier.card);
-    this.modelBytes = await fetchVerifiedModel(
-      assets.classifier.model ?? new URL(card.file, assets.classifier.card).href,
-      card.sha256,
-      'model',
-      progress,
-    );
-    this.card = card;
-    if (assets.detector !== 'none') {
-      this.detection = await DetectionStage.load(
-        assets.detector,
-        { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
-        progress,
-      );
-    }
-
+    const started = performance.now();
+    const cache = options.cache === 'persistent' ? await AssetCache.open() : undefined;
+    this.cache = cache;
     const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
+    // Everything downloads at once: the first runtime in line, the kernels, the classifier, the detector.
+    this.runtime(plan.order[0]!).catch(() => undefined); // a failure is attachBackend's to report
+    const kernels = this.loadKernels(assets.runtime.kernels);
+    const classifier = this.loadClassifier(assets.classifier, progress);
+    const detector = assets.detector;
+    const detection =
+      detector === 'none'
+        ? undefined
+        : kernels.then(() =>
+            DetectionStage.load(
+              detector,
+              { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
+              progress,
+              cache,
+            ),
+          );
+    const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
+    this.detection = await detection;
+    const downloaded = performance.now();
+
     const failures: string[] = plan.skippedWebGpu ? [plan.skippedWebGpu] : [];
     for (const backend of plan.order) {
       try {
@@ -82,7 +91,16 @@ export class Engine implements EngineApi {
         details: { tried: plan.order, failures },
       });
     }
-    const warmupMs = await this.warmUp();
+    // No warm-up runs: V8 runs ORT's wasm in its baseline tier first and optimises it in the background,
+    // so the first frames are slower (85 ms against 14 ms for the classifier here) whether they are real
+    // or blank. Blank ones inside create() cost a cold start up to 2.5 s and saved nothing after it.
+    const attached = performance.now();
+    await cache?.dropReplaced();
+    const startup = {
+      downloadsMs: downloaded - started,
+      sessionsMs: attached - downloaded,
+      totalMs: performance.now() - started,
+    };
     const backend = this.classifier.backend;
     const fallbackReason = options.device === backend ? undefined : failures.join('; ') || undefined;
     callbacks.backend({ backend, ...(fallbackReason ? { reason: fallbackReason } : {}) });
@@ -90,7 +108,7 @@ export class Engine implements EngineApi {
       backend,
       ...(fallbackReason ? { fallbackReason } : {}),
       threads: options.threads,
-      warmupMs,
+      startup,
       kernels: kernelsKind,
       detector: this.detection?.name ?? 'none',
       model: {
@@ -99,6 +117,7 @@ export class Engine implements EngineApi {
         inputShape: [...card.input.shape],
         cardUrl: assets.classifier.card,
       },
+      cache: cache ? 'persistent' : 'none',
     };
   }
 
@@ -234,42 +253,39 @@ export class Engine implements EngineApi {
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
   private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const bytes = await fetchBytes(url, {
-      timeoutMs: DOWNLOAD_TIMEOUT_MS,
-      errorCode: 'E_BACKEND_UNAVAILABLE',
-    });
+    const download = () => fetchBytes(url, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_BACKEND_UNAVAILABLE' });
+    const bytes = this.cache ? await this.cache.bytes(url, undefined, download) : await download();
     this.kernels = await createWasmKernels(bytes);
     return 'wasm-simd';
   }
 
-  private async attachBackend(backend: Backend): Promise<void> {
-    const options = this.options!;
-    const runtime = await OnnxRuntime.load(backend, {
-      files: options.assets.runtime.ort[backend],
-      threads: options.threads,
+  private async loadClassifier(files: ModelFiles, progress: (event: ProgressEvent) => void): Promise<ClassifierCard> {
+    const card = parseClassifierCard(await fetchJson(files.card, this.cache), files.card);
+    const url = files.model ?? new URL(card.file, files.card).href;
+    this.modelBytes = await fetchVerifiedModel(url, card.sha256, 'model', progress, this.cache);
+    this.card = card;
+    return card;
+  }
+
+  /** ONNX Runtime's build for a backend (loaded once, then shared). */
+  private runtime(backend: Backend): Promise<OnnxRuntime> {
+    return OnnxRuntime.load(backend, {
+      files: this.options!.assets.runtime.ort[backend],
+      threads: this.options!.threads,
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),
+      ...(this.cache ? { cache: this.cache } : {}),
     });
+  }
+
+  private async attachBackend(backend: Backend): Promise<void> {
+    const runtime = await this.runtime(backend);
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
     const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!);
     await this.detection?.attach(runtime);
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);
-  }
-
-  /**
-   * V8 first runs ORT's wasm in its baseline tier and optimises it in the background; the
-   * first runs are several times slower (85 ms vs 14 ms for the classifier's backbone in
-   * Chromium). A few runs at start pay that before the first real frame.
-   */
-  private async warmUp(): Promise<number> {
-    const started = performance.now();
-    const blank = new Float32Array(this.classifier!.elementsPerFace);
-    for (let run = 0; run < 10 && (run === 0 || performance.now() - started < 1000); run++)
-      await this.classifier!.classify(blank, 1);
-    await this.detection?.warmUp(30, 1500);
-    return performance.now() - started;
   }
 
   /** ORT uses our device, so we see it being lost and can move the engine to WASM. */

@@ -7,6 +7,7 @@ import { JadferError } from '../contract/errors.js';
 import type { DetectorFiles } from '../contract/engine-api.js';
 import type { ProgressEvent } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
+import type { AssetCache } from './asset-cache.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
 import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
 import { BlazeFaceDetector } from './pipeline/blazeface.js';
@@ -36,10 +37,11 @@ export class DetectionStage {
     files: DetectorFiles,
     context: DetectorContext,
     progress: (event: ProgressEvent) => void,
+    cache?: AssetCache,
   ): Promise<DetectionStage> {
     const custom = files.module !== undefined;
     const cardUrl = files.card;
-    const json = await fetchJson(cardUrl);
+    const json = await fetchJson(cardUrl, cache);
     const card = custom ? parseDetectorCard(json, cardUrl) : parseBlazeFaceCard(json, cardUrl);
     let factory: CreateDetector = () => new BlazeFaceDetector(card as BlazeFaceCard, context);
     if (files.module) {
@@ -55,6 +57,7 @@ export class DetectionStage {
       card.sha256,
       'detector',
       progress,
+      cache,
     );
     let detector: FaceDetector;
     try {
@@ -84,18 +87,6 @@ export class DetectionStage {
     const spec = this.detector.inputSpec;
     const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
     return this.detector.decode(outputs, frameInfo);
-  }
-
-  /** Runs the detector on a blank frame until `maxRuns` or `budgetMs` (see Engine.warmUp). */
-  async warmUp(maxRuns: number, budgetMs: number): Promise<number> {
-    const blank: RgbaImage = { data: new Uint8Array(64 * 48 * 4), width: 64, height: 48 };
-    const started = performance.now();
-    let runs = 0;
-    while (runs < maxRuns && performance.now() - started < budgetMs) {
-      await this.detect(blank);
-      runs++;
-    }
-    return runs;
   }
 
   async release(): Promise<void> {

@@ -6,6 +6,8 @@ export interface FetchBytesOptions {
   onProgress?: (loaded: number, total: number) => void;
   /** The code to fail with: E_MODEL_LOAD for models, E_BACKEND_UNAVAILABLE for the runtime. */
   errorCode: ErrorCode;
+  /** The HTTP cache mode: 'no-cache' revalidates (cards), 'reload' bypasses it (a model that failed its check). */
+  httpCache?: RequestCache;
 }
 
 /**
@@ -36,14 +38,21 @@ export async function fetchBytes(url: string, options: FetchBytesOptions): Promi
   try {
     let response: Response;
     try {
-      response = await fetch(url, { signal: controller.signal });
+      response = await fetch(url, {
+        signal: controller.signal,
+        ...(options.httpCache ? { cache: options.httpCache } : {}),
+      });
     } catch (error) {
       throw fail(controller.signal.aborted ? `timed out after ${options.timeoutMs} ms` : 'network error', error);
     }
     if (!response.ok) throw fail(`HTTP ${response.status}`, undefined, response.status);
     // None of our files is a page: this is a dev server's answer for a path it does not have.
     if (/^text\/html/i.test(response.headers.get('content-type') ?? ''))
-      throw fail('the server answered with an HTML page where this file was expected (it is not served here)');
+      throw fail(
+        'the server answered with an HTML page where this file was expected (it is not served here)',
+        undefined,
+        response.status,
+      );
     const total = Number(response.headers.get('content-length') ?? 0);
     if (!response.body) {
       const bytes = new Uint8Array(await response.arrayBuffer());

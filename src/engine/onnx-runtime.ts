@@ -7,6 +7,7 @@ import type * as OrtModule from 'onnxruntime-web';
 import { JadferError } from '../contract/errors.js';
 import type { Backend } from '../contract/types.js';
 import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
+import type { AssetCache } from './asset-cache.js';
 import { fetchBytes } from './fetch-bytes.js';
 
 type Ort = typeof OrtModule;
@@ -17,6 +18,8 @@ export interface RuntimeOptions {
   threads: number;
   timeoutMs: number;
   onProgress: (url: string, loaded: number, total: number) => void;
+  /** The persistent cache, when on. */
+  cache?: AssetCache;
 }
 
 /** A model's input: its values and its full shape. */
@@ -163,11 +166,13 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
   const ort: Ort = backend === 'webgpu' ? await import('onnxruntime-web/jspi') : await import('onnxruntime-web/wasm');
   const { glue: glueUrl, wasm: wasmUrl } = options.files;
   // Fetching the binary ourselves gives progress events and a timeout; ORT then skips its own fetch.
-  const wasmBinary = await fetchBytes(wasmUrl, {
-    timeoutMs: options.timeoutMs,
-    errorCode: 'E_BACKEND_UNAVAILABLE',
-    onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
-  });
+  const download = () =>
+    fetchBytes(wasmUrl, {
+      timeoutMs: options.timeoutMs,
+      errorCode: 'E_BACKEND_UNAVAILABLE',
+      onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
+    });
+  const wasmBinary = options.cache ? await options.cache.bytes(wasmUrl, undefined, download) : await download();
   // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT.
   if (!WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>)) {
     throw new JadferError(

@@ -5,6 +5,7 @@ import { isBuiltin } from 'node:module';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { VERSION } from '../../src/contract/version.js';
 import { appWithPackage, built, folderBytes, packedTarball, ROOT } from './packed.js';
 
 const skip = !built && 'run npm run build first';
@@ -56,6 +57,7 @@ test('the tarball holds the runtime once and nothing only the repository needs',
 
 test('runtime dependencies are only what dist/ imports; sharp is an optional peer', { skip }, () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  assert.equal(VERSION, manifest.version, 'src/contract/version.ts follows package.json');
   assert.equal(manifest.dependencies, undefined, 'dist/ bundles comlink and onnxruntime-web: nothing to install');
   assert.deepEqual(Object.keys(manifest.peerDependencies ?? {}), ['sharp']);
   assert.equal(manifest.peerDependenciesMeta?.sharp?.optional, true);

@@ -7,12 +7,12 @@ const off = { enabled: false };
 // as a still photo repeated would otherwise be served from human's cache.
 const everyFrame = { skipFrames: 0, skipTime: 0 };
 
-export async function load({ device, threads }) {
+export async function load({ device, threads, cache = false }) {
   const human = new Human({
     backend: device,
     wasmPath: TFJS_WASM_DIR,
     modelBasePath: '/node_modules/@vladmandic/human/models/',
-    cacheModels: false, // no IndexedDB: every page loads over the network, like the others
+    cacheModels: cache, // IndexedDB, only when asked (cold-start.js): otherwise every page loads over the network
     warmup: 'none',
     cacheSensitivity: 0,
     debug: false,
@@ -44,7 +44,7 @@ export async function load({ device, threads }) {
       detector: human.config.face.detector.modelPath,
       emotion: human.config.face.emotion.modelPath,
       maxDetected: 10,
-      caching: 'off',
+      caching: cache ? 'models in IndexedDB' : 'off',
     },
     detect: async (image) =>
       (await human.detect(image)).face.map((face) => ({

@@ -1,8 +1,14 @@
 // jadfer as users get it: the ESM bundle, engine in its Web Worker, models from dist/.
 import { create } from '/dist/jadfer.js';
 
-export async function load({ device, threads, detector }) {
-  const fer = await create({ device, threads, ...(detector ? { detector } : {}) });
+export async function load({ device, threads, detector, cache = false }) {
+  // Caches off unless asked (cold-start.js): each comparison page loads over the network, like the others.
+  const fer = await create({
+    device,
+    threads,
+    cache: cache ? 'persistent' : 'none',
+    ...(detector ? { detector } : {}),
+  });
   const faces = (results) => results.map((face) => ({ expression: face.expression.label, score: face.score }));
   return {
     backend: fer.backend,
@@ -13,6 +19,7 @@ export async function load({ device, threads, detector }) {
     async *stream(frames) {
       for await (const result of fer.stream(frames)) yield faces(result.faces);
     },
+    startup: fer.startup,
     dispose: () => fer.dispose(),
   };
 }
