@@ -10,10 +10,11 @@ export interface MeasuredSdk {
   crossOriginIsolated: boolean;
 }
 
-/** The bench's 1-face scenario (BlazeFace front 128), as run.ts picks it for its targets. */
+/** The bench's 1-face scenario (the default detector), as run.ts picks it for its targets. */
 export interface MeasuredScenario {
   p50: number;
   p95: number;
+  detector: string;
 }
 
 export interface BenchMachine {
@@ -38,7 +39,7 @@ export function performanceSection(
     classifierP95Ms: round(classifier.p95),
     ...(oneFace ? { oneFaceP50Ms: round(oneFace.p50), oneFaceP95Ms: round(oneFace.p95) } : {}),
     note:
-      `classifier: per face, batch 1; one face: 640×480 frame end to end with BlazeFace front 128. ` +
+      `classifier: per face, batch 1; one face: 640×480 frame end to end with ${oneFace?.detector ?? 'the default detector'}. ` +
       `Chromium ${machine.chromium} headless, onnxruntime-web ${classifier.backend}, ${classifier.threads} thread(s)` +
       `${sdk.crossOriginIsolated ? ' (cross-origin isolated)' : ''}, ${machine.cpus}-core ${machine.cpu ?? 'CPU'}, ` +
       `${date.slice(0, 16).replace('T', ' ')} UTC; 1-min load average ${machine.loadAverage1m.before.toFixed(2)} before, ${machine.loadAverage1m.after.toFixed(2)} after`,

@@ -166,12 +166,17 @@ try {
   await browser.close();
 }
 
-const oneFace = sdk?.scenarios.find((s: any) => s.name === '1 face, blazeface');
+const oneFace = sdk?.scenarios.find((s: any) => s.name === '1 face, default');
+const fiveFaces = sdk?.scenarios.find((s: any) => s.name === '5 faces, default');
 const sdkTargets: Record<string, boolean> = sdk
   ? {
       'p50 ≤ 25 ms, 1 face (640×480)': oneFace.p50 <= 25,
       'classifier < 20 ms per face': sdk.classifier.p50 < 20,
-      'moonshot: 30 FPS sustained, 5 faces': sdk.stream5.fps >= 30,
+      '5 of 5 faces in group-3.jpg (default detector)': fiveFaces.faces === 5,
+      '5-face stream ≥ 24 FPS': sdk.stream5.fps >= 24,
+      'moonshot: 5-face stream ≥ 30 FPS': sdk.stream5.fps >= 30,
+      'every track reclassified ≥ 5 times a second (5-face stream)':
+        sdk.stream5.classificationsPerTrackPerSecond.min >= 5,
     }
   : {};
 const result = {
@@ -225,8 +230,18 @@ if (!jsonOnly) {
       `| classifier only (${sdk.classifier.model}) | none | ${sdk.classifier.faces} | ${ms(sdk.classifier.p50)} | ${ms(sdk.classifier.p95)} | |`,
     );
     console.log(
-      `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped`,
+      `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped; ` +
+        `each of its ${sdk.stream5.tracks} tracks reclassified ${sdk.stream5.classificationsPerTrackPerSecond.min.toFixed(1)}–${sdk.stream5.classificationsPerTrackPerSecond.max.toFixed(1)} times a second ` +
+        `(${sdk.stream5.classifiedPerFrame.toFixed(2)} faces classified per frame); time to first label for 5 new faces ${ms(sdk.firstLabel.ms)} ms`,
     );
+    // The stages as the page measured them (FrameResult.timings), the whole call last.
+    const staged = [...sdk.scenarios.map((s: any) => [s.name, s.stages]), ['5-face stream', sdk.stream5.stages]];
+    const stages = Object.keys(sdk.stream5.stages);
+    console.log('\nwhere the time goes (mean ms per frame):');
+    console.log(`| scenario | ${stages.join(' | ')} |`);
+    console.log(`| --- | ${stages.map(() => '---').join(' | ')} |`);
+    for (const [name, measured] of staged)
+      console.log(`| ${name} | ${stages.map((k) => ms(measured[k])).join(' | ')} |`);
     const loss = sdk.deviceLoss;
     if (loss?.skipped) console.log(`\nlost WebGPU device: not measured (${loss.skipped})`);
     else if (loss)

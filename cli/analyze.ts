@@ -16,7 +16,7 @@ Detects the faces in each image and recognises their expressions, on this machin
 Options:
   --json                 print one JSON object: { files: [{ file, width, height, faces | error }] }
   --annotate <dir>       write <dir>/<name>.png with boxes, landmarks and labels
-  --detector <name>      blazeface-back (default: small and far faces), blazeface (near faces) or none
+  --detector <name>      blazeface-back (default: faces from ~32 px, kiosk to signage), blazeface (near faces only) or none
   --model <card.json>    a classifier model card (default: the shipped model)
   --max-faces <n>        at most n faces per image (default 32)`;
 
@@ -36,7 +36,7 @@ export const analyzeCommand: Command = {
       options: {
         json: { type: 'boolean', default: false },
         annotate: { type: 'string' },
-        detector: { type: 'string', default: 'blazeface-back' },
+        detector: { type: 'string' }, // the SDK's default detector unless given
         model: { type: 'string' },
         'max-faces': { type: 'string' },
       },
@@ -47,7 +47,7 @@ export const analyzeCommand: Command = {
     const annotateDir = values.annotate;
     const json = values.json;
     const fer = await create({
-      detector: values.detector as DetectorOption,
+      ...(values.detector ? { detector: values.detector as DetectorOption } : {}),
       maxFaces,
       ...(values.model ? { modelUrl: pathToFileURL(values.model).href } : {}),
     });

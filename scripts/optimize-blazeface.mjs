@@ -9,7 +9,7 @@
  * drops initializers that no node uses any more. The arithmetic is unchanged,
  * so outputs are bit-identical.
  *
- * Usage: node scripts/optimize-blazeface.mjs <in.onnx> <out.onnx>
+ * Usage: node scripts/optimize-blazeface.mjs <in.onnx> <out.onnx> [--free-spatial-dims]
  */
 import fs from 'node:fs';
 import onnxProto from 'onnx-proto';
@@ -41,7 +41,8 @@ function readInt64(tensor) {
   return (tensor.int64Data ?? []).map((v) => Number(v));
 }
 
-export function optimizeBlazeFace(modelBytes) {
+/** `freeSpatialDims`: also let the graph run at any input size that is a multiple of 32 (below). */
+export function optimizeBlazeFace(modelBytes, { freeSpatialDims = false } = {}) {
   const model = onnx.ModelProto.decode(modelBytes);
   const graph = model.graph;
   const initByName = new Map(graph.initializer.map((t) => [t.name, t]));
@@ -93,16 +94,41 @@ export function optimizeBlazeFace(modelBytes) {
   // Drop initializers no node reads (tf2onnx leaves a few behind; ORT warns about them).
   const used = new Set(graph.node.flatMap((n) => n.input));
   graph.initializer = graph.initializer.filter((t) => used.has(t.name));
+  if (freeSpatialDims) makeSpatialDimsFree(graph, initByName);
   return { bytes: onnx.ModelProto.encode(model).finish(), rewritten };
 }
 
+/**
+ * Lets the graph run at any input size that is a multiple of 32 (its total stride): the NHWC
+ * input's height and width become symbolic, and the final Reshapes to [1, anchors, coords] take
+ * -1 anchors. A 4:3 input then sees a 640×480 frame without letterbox padding, for 3/4 of the
+ * square input's work. Every convolution's padding is the same at any multiple of its stride.
+ */
+function makeSpatialDimsFree(graph, initByName) {
+  const [input] = graph.input;
+  const dims = input.type.tensorType.shape.dim;
+  dims[1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'height' });
+  dims[2] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'width' });
+  for (const node of graph.node) {
+    if (node.opType !== 'Reshape') continue;
+    const shape = initByName.get(node.input[1]);
+    const [batch, , coords] = readInt64(shape);
+    shape.rawData = new Uint8Array(BigInt64Array.from([batch, -1, coords].map(BigInt)).buffer);
+    shape.int64Data = [];
+  }
+  for (const output of graph.output)
+    output.type.tensorType.shape.dim[1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'anchors' });
+  // Intermediate shapes recorded by the converter are only true at the original size.
+  graph.valueInfo = [];
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [input, output] = process.argv.slice(2);
-  if (!input || !output) {
-    console.error('usage: optimize-blazeface.mjs <in.onnx> <out.onnx>');
+  const [input, output, flag] = process.argv.slice(2);
+  if (!input || !output || (flag && flag !== '--free-spatial-dims')) {
+    console.error('usage: optimize-blazeface.mjs <in.onnx> <out.onnx> [--free-spatial-dims]');
     process.exit(2);
   }
-  const { bytes, rewritten } = optimizeBlazeFace(fs.readFileSync(input));
+  const { bytes, rewritten } = optimizeBlazeFace(fs.readFileSync(input), { freeSpatialDims: flag !== undefined });
   fs.writeFileSync(output, bytes);
   console.log(`${output}: replaced ${rewritten} ConstantOfShape+Concat pairs with Pad`);
 }

@@ -1,6 +1,6 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
 import { assetsUnder, bundledAssets, sdkFolder, type Assets } from './assets.js';
-import type { DetectorFiles, EngineInfo, FrameMeta } from '../contract/engine-api.js';
+import { epochNow, type DetectorFiles, type EngineInfo, type FrameMeta } from '../contract/engine-api.js';
 import {
   engineOptions,
   resolveOptions,
@@ -28,6 +28,7 @@ import type {
   ImageInput,
   JadferEvents,
   ModelInfo,
+  StageTimings,
   StreamOptions,
   StartupTimes,
   StreamSource,
@@ -49,6 +50,7 @@ export class Jadfer {
   private currentBackend: Backend;
   private info: EngineInfo;
   private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+  private latestTimings?: StageTimings;
 
   private constructor(
     private readonly engine: EngineSupervisor,
@@ -153,6 +155,11 @@ export class Jadfer {
     return this.info.kernels;
   }
 
+  /** Where the latest frame's time went (`analyze()` or `stream()`), per stage; undefined before the first. */
+  get lastTimings(): StageTimings | undefined {
+    return this.latestTimings;
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -229,13 +236,14 @@ export class Jadfer {
   private async analyzeFrame(
     image: ImageInput,
     owned: boolean,
-    meta: FrameMeta,
-  ): Promise<{ faces: FaceResult[]; backend: Backend }> {
+    frame: Omit<FrameMeta, 'sentAt'>,
+  ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
+    const sentAt = epochNow();
     const { payload, transfer } = await prepareFrame(image, owned);
     const link = await this.engine.link();
     const reply = await withTimeout(
-      link.analyze(payload, meta, transfer),
+      link.analyze(payload, { ...frame, sentAt }, transfer),
       this.options.timeouts.analyzeMs,
       'analyze',
     ).catch((error: unknown) => {
@@ -244,7 +252,11 @@ export class Jadfer {
       throw error;
     });
     this.currentBackend = reply.backend;
-    return reply;
+    const answered = epochNow();
+    const { receivedAt, repliedAt, ...engine } = reply.timings;
+    const timings = { ...engine, transfer: receivedAt - sentAt, reply: answered - repliedAt, total: answered - sentAt };
+    this.latestTimings = timings;
+    return { faces: reply.faces, backend: reply.backend, timings };
   }
 
   private assertAlive(): void {

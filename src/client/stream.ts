@@ -52,7 +52,7 @@ export class LatestFrameSlot {
 export type AnalyzeOwned = (
   image: ImageInput,
   timestamp: number,
-) => Promise<{ faces: FrameResult['faces']; backend: FrameResult['backend'] }>;
+) => Promise<Pick<FrameResult, 'faces' | 'backend' | 'timings'>>;
 
 export interface StreamHooks {
   analyze: AnalyzeOwned;

@@ -1,9 +1,17 @@
 /**
  * The contract between the main-thread client and the engine (in a worker or in-process).
- * Types only: the client must never pull onnxruntime in.
+ * Types and a clock: the client must never pull onnxruntime in.
  */
 import type { CacheOption, EngineOptions } from './options.js';
-import type { Backend, BackendEvent, FaceResult, ModelInfo, ProgressEvent, StartupTimes } from './types.js';
+import type {
+  Backend,
+  BackendEvent,
+  FaceResult,
+  ModelInfo,
+  ProgressEvent,
+  StageTimings,
+  StartupTimes,
+} from './types.js';
 
 export type FramePayload =
   | { kind: 'bitmap'; bitmap: ImageBitmap }
@@ -48,7 +56,21 @@ export interface FrameMeta {
   stream?: number;
   /** ms; used by tracking and smoothing. */
   timestamp: number;
+  /** When the client started on the frame, as an epoch time (see epochNow), to time the transfer. */
+  sentAt: number;
 }
+
+/** The engine's share of a frame's timings, and the epoch times it got the frame and answered. */
+export type EngineTimings = Omit<StageTimings, 'transfer' | 'reply' | 'total'> & {
+  receivedAt: number;
+  repliedAt: number;
+};
+
+/**
+ * performance.now() counts from each context's own time origin (page and worker differ), so times
+ * compared across the worker boundary add the origin.
+ */
+export const epochNow = (): number => performance.timeOrigin + performance.now();
 
 export interface EngineInfo {
   backend: Backend;
@@ -69,6 +91,7 @@ export interface EngineInfo {
 export interface AnalyzeReply {
   faces: FaceResult[];
   backend: Backend;
+  timings: EngineTimings;
 }
 
 /** Callbacks the engine calls on the client (Comlink proxies when in a worker). */

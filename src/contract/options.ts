@@ -25,8 +25,10 @@ export type DeviceOption = 'auto' | Backend;
 export type CacheOption = 'persistent' | 'none';
 
 /**
- * 'blazeface' (default): MediaPipe BlazeFace front 128×128, for faces near the camera.
- * 'blazeface-back': the 256×256 model, for smaller, farther faces (groups, signage).
+ * 'blazeface-back' (default): MediaPipe BlazeFace full range ("back"), run at 256×192 (a 4:3 frame
+ * without padding). In a 640×480 frame analyze() finds faces from about 32–40 px wide (stream()
+ * from about 24 px, with zoomed tiles in turn: src/engine/pipeline/passes.ts) to kiosk distance.
+ * 'blazeface': the front 128×128 model, cheaper, for faces near the camera only (≥ ~96 px at 640×480).
  * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
  * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
  * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
@@ -43,8 +45,13 @@ export type SmoothingOptions =
 export interface TrackingOptions {
   /** Default: `{ kind: 'ema', alpha: 0.4 }`. */
   smoothing?: SmoothingOptions;
-  /** Confirmed, stable tracks re-run the classifier only this often (ms); 0 = every frame. Default: 0. */
+  /**
+   * A labelled track re-runs the classifier once this long has passed (ms; about 6.7 times a
+   * second); 0 = every track on every frame. A new track is classified on the frame it appears. Default: 150.
+   */
   reclassifyEveryMs?: number;
+  /** At most this many labelled tracks are reclassified per frame, longest waiting first. Default: 2. */
+  classifyPerFrame?: number;
   /** A track unseen this long (ms) is dropped. Default: 1000. */
   lostTimeoutMs?: number;
   /** Consecutive detections before a track is confirmed. Default: 3. */
@@ -59,7 +66,7 @@ export interface CreateOptions {
    * the SDK's script. Default: the shipped jadfer-base.
    */
   modelUrl?: string;
-  /** Default: 'blazeface'. */
+  /** Default: 'blazeface-back'. */
   detector?: DetectorOption;
   /**
    * Where dist/ is served from (a folder; the trailing slash is added). Default: the files beside the SDK's
@@ -104,12 +111,18 @@ type FromEnvironment = 'threads' | 'onProgress';
 
 export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   device: 'auto',
-  detector: 'blazeface',
+  detector: 'blazeface-back',
   cache: 'persistent',
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
-  tracking: { smoothing: { kind: 'ema', alpha: 0.4 }, reclassifyEveryMs: 0, lostTimeoutMs: 1000, confirmHits: 3 },
+  tracking: {
+    smoothing: { kind: 'ema', alpha: 0.4 },
+    reclassifyEveryMs: 150,
+    classifyPerFrame: 2,
+    lostTimeoutMs: 1000,
+    confirmHits: 3,
+  },
   allowFallbackAdapter: false,
   timeouts: { createMs: 120_000, analyzeMs: 30_000 },
   strict: false,
@@ -178,6 +191,7 @@ const SMOOTHING_KINDS: Record<SmoothingOptions['kind'], Record<string, Check>> =
 };
 const TRACKING_SCHEMA: Record<keyof TrackingOptions, Check> = {
   reclassifyEveryMs: number(0),
+  classifyPerFrame: integer(1, 64),
   lostTimeoutMs: number(0),
   confirmHits: integer(1, 100),
   smoothing: (v) => {

@@ -29,6 +29,12 @@ export interface FaceResult {
   score: number;
   expression: ExpressionResult;
   trackId?: number;
+  /**
+   * Streams: the timestamp of the frame on which the classifier last ran for this track (its
+   * scores are smoothed since then). Tracks are reclassified on a staggered schedule, so this is
+   * often an earlier frame.
+   */
+  classifiedAt?: number;
 }
 
 export interface FrameResult {
@@ -44,6 +50,34 @@ export interface FrameResult {
   droppedTotal: number;
   /** 0-based index of this result within the stream. */
   index: number;
+  /** Where this frame's time went. */
+  timings: StageTimings;
+}
+
+/** Where one frame's time went, in ms: every stage of `analyze()` and `stream()` has an owner. */
+export interface StageTimings {
+  /** From the call to the engine holding the frame: reading or cloning it, posting it to the worker. */
+  transfer: number;
+  /** The frame's pixels to RGBA in the engine (drawing a bitmap or video frame, expanding RGB or gray). */
+  pixels: number;
+  /** Detection: the frame resized and normalised into the detector's input. */
+  detectPreprocess: number;
+  /** Detection: the detector model. */
+  detectRun: number;
+  /** Detection: anchors, scores, non-maximum suppression. */
+  detectDecode: number;
+  /** Faces warped to the classifier's crop. */
+  align: number;
+  /** The classifier model, all faces of the frame in one batch. */
+  classify: number;
+  /** Track association, the classification schedule and smoothing (streams only). */
+  track: number;
+  /** From the engine's answer to the caller having it (the worker's reply message). */
+  reply: number;
+  /** The whole call, as the caller sees it. */
+  total: number;
+  /** Faces the classifier ran on in this frame (a stream classifies only the tracks that are due). */
+  classified: number;
 }
 
 /** Raw pixels: RGBA (4 bytes per pixel), RGB (3) or gray (1), inferred from the length. */

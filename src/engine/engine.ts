@@ -3,15 +3,17 @@
  * ONNX Runtime sessions, and turns frames into face results:
  * detect → align (similarity warp, our SIMD kernels) → classify all faces in one batch → track.
  */
-import type {
-  AnalyzeReply,
-  EngineApi,
-  EngineCallbacks,
-  EngineInfo,
-  EngineInit,
-  FrameMeta,
-  FramePayload,
-  ModelFiles,
+import {
+  epochNow,
+  type AnalyzeReply,
+  type EngineApi,
+  type EngineCallbacks,
+  type EngineInfo,
+  type EngineInit,
+  type EngineTimings,
+  type FrameMeta,
+  type FramePayload,
+  type ModelFiles,
 } from '../contract/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
 import type { Backend, FaceResult, ProgressEvent } from '../contract/types.js';
@@ -28,6 +30,7 @@ import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
 import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js';
+import { covers, PassCycle } from './pipeline/passes.js';
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
@@ -39,7 +42,8 @@ export class Engine implements EngineApi {
   private classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
-  private readonly trackers = new Map<number, FaceTracker>();
+  /** Per stream: its tracks, and whose turn it is among the detection passes. */
+  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
   private gpuDevice?: GpuDevice;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
@@ -122,11 +126,14 @@ export class Engine implements EngineApi {
   }
 
   async analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply> {
+    const receivedAt = epochNow();
     if (this.disposed) throw new JadferError('E_DISPOSED', 'engine is disposed');
     if (!this.classifier) throw new JadferError('E_INTERNAL', 'engine is not initialised');
     let image: RgbaImage;
+    const timings = newTimings(receivedAt);
     try {
       image = await payloadToRgba(frame);
+      timings.pixels = epochNow() - receivedAt;
     } catch (error) {
       throw toJadferError(
         error,
@@ -137,20 +144,20 @@ export class Engine implements EngineApi {
     if (this.recovering) await this.recovering;
     const startedOn = this.classifier.backend;
     try {
-      return await this.process(image, meta);
+      return await this.process(image, meta, timings);
     } catch (error) {
       // A frame caught by a device loss is not lost: it is rerun once on WASM. Its WebGPU run may
       // fail while the engine recovers, or only after it has (a run suspended on the lost device).
       if (this.recovering || this.classifier?.backend !== startedOn) {
         await this.recovering;
-        return this.process(image, meta);
+        return this.process(image, meta, newTimings(receivedAt, timings.pixels));
       }
       throw toJadferError(error, 'E_INTERNAL');
     }
   }
 
   async endStream(stream: number): Promise<void> {
-    this.trackers.delete(stream);
+    this.streams.delete(stream);
   }
 
   async simulateDeviceLoss(): Promise<boolean> {
@@ -177,39 +184,58 @@ export class Engine implements EngineApi {
     this.gpuDevice?.destroy();
     this.gpuDevice = undefined;
     this.modelBytes = undefined;
-    this.trackers.clear();
+    this.streams.clear();
   }
 
-  private async process(image: RgbaImage, meta: FrameMeta): Promise<AnalyzeReply> {
-    const detections = this.detection ? await this.detection.detect(image) : [wholeFrame(image)];
-    const faces = detections.slice(0, this.options!.maxFaces);
+  private async process(image: RgbaImage, meta: FrameMeta, timings: EngineTimings): Promise<AnalyzeReply> {
+    const backend = this.classifier!.backend;
+    const maxFaces = this.options!.maxFaces;
     if (meta.stream === undefined) {
-      const probabilities = await this.classifyFaces(image, faces);
-      return {
-        faces: faces.map((face, i) => this.faceResult(face, probabilities[i]!)),
-        backend: this.classifier!.backend,
-      };
+      const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
+      const faces = detections.slice(0, maxFaces);
+      const probabilities = await this.classifyFaces(image, faces, timings);
+      const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
+      return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
     }
-    const tracker = this.trackerFor(meta.stream);
-    const update = tracker.update(faces, meta.timestamp);
+    // A stream takes turns between the whole frame and zoomed tiles (small, far faces); the
+    // tracker carries the faces a pass cannot see.
+    const { tracker, passes } = this.streamState(meta.stream);
+    const input = this.detection?.inputSize;
+    const pass = input && passes.next(image.width, image.height, input.width, input.height);
+    const detections = this.detection ? await this.detection.detect(image, timings, pass) : [wholeFrame(image)];
+    let started = performance.now();
+    const update = tracker.update(detections.slice(0, maxFaces), meta.timestamp, pass && ((box) => covers(pass, box)));
+    const tracked = [
+      ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
+      ...update.carried.map((c) => ({ id: c.id, face: c.detection })),
+    ].slice(0, maxFaces);
+    const faces = tracked.map((t) => t.face);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
-    const due = faces.flatMap((face, i) => (update.needsClassification.includes(update.trackIds[i]!) ? [i] : []));
+    const due = tracked.flatMap((t, i) => (update.needsClassification.includes(t.id) ? [i] : []));
+    timings.track += performance.now() - started;
     const probabilities = await this.classifyFaces(
       image,
       due.map((i) => faces[i]!),
+      timings,
     );
-    due.forEach((faceIndex, k) => tracker.setScores(update.trackIds[faceIndex]!, probabilities[k]!, meta.timestamp));
+    started = performance.now();
+    due.forEach((faceIndex, k) => tracker.setScores(tracked[faceIndex]!.id, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
-      const trackId = update.trackIds[i]!;
-      const scores = tracker.get(trackId)?.scores;
-      return { ...this.faceResult(face, Float32Array.from(scores ?? [])), trackId };
+      const track = tracker.get(tracked[i]!.id)!;
+      return {
+        ...this.faceResult(face, Float32Array.from(track.scores ?? [])),
+        trackId: track.id,
+        classifiedAt: track.lastClassifiedMs!,
+      };
     });
-    return { faces: results, backend: this.classifier!.backend };
+    timings.track += performance.now() - started;
+    return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
   }
 
-  private async classifyFaces(image: RgbaImage, faces: Detection[]): Promise<Float32Array[]> {
+  private async classifyFaces(image: RgbaImage, faces: Detection[], timings: EngineTimings): Promise<Float32Array[]> {
     const classifier = this.classifier!;
     const perFace = classifier.elementsPerFace;
+    const started = performance.now();
     const batch = new Float32Array(perFace * faces.length);
     const template = this.card!.crop?.template;
     faces.forEach((face, i) =>
@@ -222,7 +248,12 @@ export class Engine implements EngineApi {
         batch.subarray(i * perFace, (i + 1) * perFace),
       ),
     );
-    return classifier.classify(batch, faces.length);
+    const aligned = performance.now();
+    const probabilities = await classifier.classify(batch, faces.length);
+    timings.align += aligned - started;
+    timings.classify += performance.now() - aligned;
+    timings.classified += faces.length;
+    return probabilities;
   }
 
   private faceResult(face: Detection, probabilities: Float32Array): FaceResult {
@@ -241,13 +272,13 @@ export class Engine implements EngineApi {
     return result;
   }
 
-  private trackerFor(stream: number): FaceTracker {
-    let tracker = this.trackers.get(stream);
-    if (!tracker) {
-      tracker = new FaceTracker(this.options!.tracking);
-      this.trackers.set(stream, tracker);
+  private streamState(stream: number): { tracker: FaceTracker; passes: PassCycle } {
+    let state = this.streams.get(stream);
+    if (!state) {
+      state = { tracker: new FaceTracker(this.options!.tracking), passes: new PassCycle() };
+      this.streams.set(stream, state);
     }
-    return tracker;
+    return state;
   }
 
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
@@ -311,6 +342,21 @@ export class Engine implements EngineApi {
       this.recovering = undefined;
     }
   }
+}
+
+function newTimings(receivedAt: number, pixels = 0): EngineTimings {
+  return {
+    receivedAt,
+    repliedAt: 0,
+    pixels,
+    detectPreprocess: 0,
+    detectRun: 0,
+    detectDecode: 0,
+    align: 0,
+    classify: 0,
+    track: 0,
+    classified: 0,
+  };
 }
 
 /** With no detector, the frame is one pre-cropped face. */

@@ -5,7 +5,7 @@
  */
 import { JadferError } from '../contract/errors.js';
 import type { DetectorFiles } from '../contract/engine-api.js';
-import type { ProgressEvent } from '../contract/types.js';
+import type { ProgressEvent, StageTimings } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
 import type { AssetCache } from './asset-cache.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
@@ -13,7 +13,10 @@ import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
 import { BlazeFaceDetector } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
 import type { PixelKernels } from './pipeline/kernels.js';
+import { inView, REPORT_MARGIN, type DetectionPass } from './pipeline/passes.js';
 import type { Detection, RgbaImage } from './pipeline/types.js';
+
+export type DetectionTimings = Pick<StageTimings, 'detectPreprocess' | 'detectRun' | 'detectDecode'>;
 
 export interface DetectorContext {
   kernels: PixelKernels;
@@ -82,11 +85,50 @@ export class DetectionStage {
     this.session = session;
   }
 
-  async detect(image: RgbaImage): Promise<Detection[]> {
+  /** The detector's input size, which sets what each detection pass can see (pipeline/passes.ts). */
+  get inputSize(): { width: number; height: number } {
+    return this.detector.inputSpec;
+  }
+
+  /**
+   * Faces in `image`, or in the part of it that `pass` sees (then only faces below the pass's
+   * maxSize and not cut by a tile's inner edge); each step's time is added to `timings` when given.
+   */
+  async detect(image: RgbaImage, timings?: DetectionTimings, pass?: DetectionPass): Promise<Detection[]> {
+    if (!pass || (pass.region.width === image.width && pass.region.height === image.height))
+      return this.detectWhole(image, timings);
+    const { x, y, width, height } = pass.region;
+    const tile = new Uint8Array(width * height * 4);
+    for (let row = 0; row < height; row++) {
+      const start = ((y + row) * image.width + x) * 4;
+      tile.set(image.data.subarray(start, start + width * 4), row * width * 4);
+    }
+    const found = (await this.detectWhole({ data: tile, width, height }, timings)).map((d) => ({
+      ...d,
+      box: { ...d.box, x: d.box.x + x, y: d.box.y + y },
+      landmarks: d.landmarks.map((p) => ({ x: p.x + x, y: p.y + y })),
+    }));
+    // Larger faces are the whole-frame pass's; faces cut by the tile's edge are another tile's.
+    const largest = pass.maxSize * REPORT_MARGIN;
+    return found.filter((d) => Math.min(d.box.width, d.box.height) < largest && inView(pass, d.box));
+  }
+
+  private async detectWhole(image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
+    const t0 = performance.now();
     const { data, frameInfo } = this.detector.preprocess(image);
     const spec = this.detector.inputSpec;
+    const t1 = performance.now();
     const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
-    return this.detector.decode(outputs, frameInfo);
+    const t2 = performance.now();
+    try {
+      return this.detector.decode(outputs, frameInfo);
+    } finally {
+      if (timings) {
+        timings.detectPreprocess += t1 - t0;
+        timings.detectRun += t2 - t1;
+        timings.detectDecode += performance.now() - t2;
+      }
+    }
   }
 
   async release(): Promise<void> {

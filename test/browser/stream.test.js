@@ -4,14 +4,15 @@ import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection } fro
 
 describe('stream() and dispose()', () => {
   let fer;
-  // Raw scores (no temporal smoothing), so each frame's label is the contract model's answer.
+  // Raw scores (no temporal smoothing), every frame classified (no staggering), so each frame's
+  // label is the contract model's answer.
   beforeEach(async () => {
     fer = await create({
       device: 'wasm',
       modelUrl: CONTRACT_MODEL,
       baseUrl: BASE_URL,
       detector: 'none',
-      tracking: { smoothing: { kind: 'none' } },
+      tracking: { smoothing: { kind: 'none' }, reclassifyEveryMs: 0 },
     });
   });
   afterEach(() => fer?.dispose());
@@ -145,7 +146,8 @@ describe('stream() and dispose()', () => {
       modelUrl: CONTRACT_MODEL,
       baseUrl: BASE_URL,
       detector: 'none',
-      tracking: { smoothing: { kind: 'ema', alpha: 0.4 } },
+      // Every frame reclassified (the default staggers them), so the second frame's scores are smoothed.
+      tracking: { smoothing: { kind: 'ema', alpha: 0.4 }, reclassifyEveryMs: 0 },
     });
     try {
       async function* frames() {

@@ -29,6 +29,19 @@ const frame = (faces: FaceResult[], index: number): FrameResult => ({
   dropped: 0,
   droppedTotal: 0,
   index,
+  timings: {
+    transfer: 0,
+    pixels: 0,
+    detectPreprocess: 0,
+    detectRun: 0,
+    detectDecode: 0,
+    align: 0,
+    classify: 0,
+    track: 0,
+    reply: 0,
+    total: 5,
+    classified: faces.length,
+  },
 });
 
 test('a visit becomes one track event with dwell, dominant expression, histogram and attention', () => {

@@ -10,6 +10,7 @@ import { launchChromium } from '../browser-launch.js';
 import { photoToY4m } from '../fixtures/y4m.js';
 
 const photo = new URL('../../../shared/fixtures/photos/portrait-a-1.jpg', import.meta.url).pathname;
+const groupPhoto = new URL('../../../shared/fixtures/photos/group-3.jpg', import.meta.url).pathname;
 const out = 'test-output';
 const missing = !existsSync('dist/jadfer.iife.js')
   ? 'dist/ is missing'
@@ -61,6 +62,43 @@ test('the demo shows the camera with a face box, the backend, FPS and expression
   assert.equal(await page.textContent('#a-active'), '1');
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test('the demo and <jadfer-camera> filming a group (faces ~55 px) find all 5 faces', { skip: missing }, async () => {
+  const video = join(out, 'fake-camera-group.y4m');
+  await photoToY4m(groupPhoto, video);
+  const group = await launchChromium([
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`,
+  ]);
+  try {
+    const page = await group.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${origin}/demo/?autostart=camera&device=wasm`);
+    await page.waitForFunction(() => document.querySelectorAll('#faces .face').length >= 5, undefined, {
+      timeout: 90_000,
+    });
+    await page.screenshot({ path: join(out, 'demo-group.png') });
+    assert.equal(await page.locator('#faces .face').count(), 5);
+    // The element with its defaults (the page's own element allows 3 faces; this one 5).
+    await page.goto(`${origin}/test/pages/camera-element.html`);
+    const faces = await page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const camera = document.createElement('jadfer-camera');
+          camera.setAttribute('device', 'wasm');
+          camera.setAttribute('max-faces', '5');
+          camera.addEventListener('result', (event) => resolve((event as CustomEvent).detail.faces.length));
+          camera.addEventListener('error', (event) =>
+            reject(new Error(String((event as unknown as CustomEvent).detail))),
+          );
+          document.body.append(camera);
+        }),
+    );
+    assert.equal(faces, 5);
+  } finally {
+    await group.close();
+  }
 });
 
 test('without a camera the demo says so and offers a file instead', { skip: missing }, async () => {

@@ -1,7 +1,9 @@
 /**
  * The shipped BlazeFace models: card hashes and shapes, and that the rewritten graphs
  * (scripts/optimize-blazeface.mjs) give the same outputs as the upstream ONNX
- * (max abs diff ≤ 1e-5; in practice 0). Upstream comes from `node scripts/fetch-blazeface.mjs`.
+ * (max abs diff ≤ 1e-5; in practice 0) at the upstream 256×256 / 128×128 input, and, for a graph whose
+ * spatial dimensions were freed, that it runs at its card's input with the card's output shapes.
+ * Upstream comes from `node scripts/fetch-blazeface.mjs`.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -40,22 +42,24 @@ for (const name of models) {
         const theirs = await ortNode.InferenceSession.create(fs.readFileSync(upstream), opts);
         assert.deepEqual(ours.outputNames, theirs.outputNames);
         assert.ok(!fs.readFileSync(modelUrl(card.file)).includes('ConstantOfShape'));
-        const size = card.input.shape[1];
-        const data = new Float32Array(size * size * 3);
-        for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 0.99;
-        const feed = { [card.input.name]: new ortNode.Tensor('float32', data, card.input.shape) };
-        const [a, b] = [await ours.run(feed), await theirs.run(feed)];
+        const feedOf = (shape: number[]) => {
+          const data = new Float32Array(shape.reduce((a, b) => a * b));
+          for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 12.9898) * 0.99;
+          return { [card.input.name]: new ortNode.Tensor('float32', data, shape) };
+        };
+        const upstreamShape = (theirs.inputMetadata[0] as { shape: readonly number[] }).shape.slice();
+        const [a, b] = [await ours.run(feedOf(upstreamShape)), await theirs.run(feedOf(upstreamShape))];
         for (const key of theirs.outputNames) {
           const x = a[key]!.data as Float32Array,
             y = b[key]!.data as Float32Array;
-          assert.deepEqual(
-            a[key]!.dims,
-            card.outputs.scores.concat(card.outputs.regressors).find((o: { name: string }) => o.name === key).shape,
-          );
+          assert.deepEqual(a[key]!.dims, b[key]!.dims);
           let max = 0;
           for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i]! - y[i]!));
           assert.ok(max <= 1e-5, `${key}: max diff ${max}`);
         }
+        const atCardSize = await ours.run(feedOf(card.input.shape));
+        for (const spec of card.outputs.scores.concat(card.outputs.regressors))
+          assert.deepEqual(atCardSize[spec.name]!.dims, spec.shape, spec.name);
       },
     );
   });

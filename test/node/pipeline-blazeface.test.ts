@@ -38,13 +38,16 @@ describe('SSD anchors', () => {
     assert.deepEqual(anchors[895], { x: 7.5 / 8, y: 7.5 / 8, w: 1, h: 1 });
   });
 
-  it('back model: 256×256 with strides [16, 32, 32, 32] also gives 512 + 384 anchors', () => {
+  it('back model at 256×192 (4:3) with strides [16, 32, 32, 32]: 16×12×2 + 8×6×6 = 672 anchors', () => {
     const anchors = generateSsdAnchors(back.anchors);
     assert.equal(
       anchors.length,
       back.outputs.scores.reduce((n, s) => n + s.shape[1]!, 0),
     );
-    assert.deepEqual(anchors[511], { x: 15.5 / 16, y: 15.5 / 16, w: 1, h: 1 });
+    assert.equal(anchors.length, 672);
+    // Cells are square in input pixels: 16 columns of 1/16 width, 12 rows of 1/12 height.
+    assert.deepEqual(anchors[383], { x: 15.5 / 16, y: 11.5 / 12, w: 1, h: 1 });
+    assert.deepEqual(anchors[384], { x: 0.5 / 8, y: 0.5 / 6, w: 1, h: 1 });
   });
 
   it('without fixed anchor size the interpolated anchor is sqrt(s_i·s_i+1) wide', () => {

@@ -74,7 +74,7 @@ describe('FaceTracker', () => {
     assert.equal(tracker.update([face(135, 100)], 33).trackIds[0], id);
   });
 
-  it('re-classifies every frame by default, and only every reclassifyEveryMs once confirmed', () => {
+  it('classifies a new track at once, then only every reclassifyEveryMs', () => {
     const tracker = new FaceTracker({ confirmHits: 2, reclassifyEveryMs: 100 });
     const schedule: boolean[] = [];
     for (let f = 0; f < 8; f++) {
@@ -86,12 +86,43 @@ describe('FaceTracker', () => {
     }
     // f0 (t=0) tentative → yes; f1 confirmed, classified 40 ms ago → no; f2 80 ms → no; f3 120 ms → yes; f6 → yes.
     assert.deepEqual(schedule, [true, false, false, true, false, false, true, false]);
-    const everyFrame = new FaceTracker({ confirmHits: 1 });
+    const everyFrame = new FaceTracker({ confirmHits: 1, reclassifyEveryMs: 0 });
     for (let f = 0; f < 3; f++) {
       const u = everyFrame.update([face(0, 0)], f * 40);
       assert.equal(u.needsClassification.length, 1);
       everyFrame.setScores(u.trackIds[0]!, [0.5], f * 40);
     }
+  });
+
+  it('staggers five faces: all on their first frame, then at most classifyPerFrame a frame, each at a steady rate', () => {
+    const tracker = new FaceTracker({ confirmHits: 3, reclassifyEveryMs: 150, classifyPerFrame: 2 });
+    const faces = [0, 1, 2, 3, 4].map((i) => face(i * 120, 100));
+    const classifiedAt = new Map<number, number[]>();
+    const perFrame: number[] = [];
+    for (let f = 0; f < 50; f++) {
+      const t = f * 33; // 30 FPS for 1.65 s
+      const u = tracker.update(faces, t);
+      perFrame.push(u.needsClassification.length);
+      for (const id of u.needsClassification) {
+        tracker.setScores(id, [1, 0], t);
+        classifiedAt.set(id, [...(classifiedAt.get(id) ?? []), t]);
+      }
+    }
+    assert.equal(perFrame[0], 5, 'every new face gets its label on its first frame');
+    assert.ok(Math.max(...perFrame.slice(1)) <= 2, `at most 2 a frame after the first: ${perFrame}`);
+    assert.equal(classifiedAt.size, 5);
+    for (const [id, times] of classifiedAt) {
+      const gaps = times.slice(1).map((t, i) => t - times[i]!);
+      // Due after 150 ms. All five fall due together once (they appeared together), so the first
+      // round takes three frames; after that they are staggered and none waits past 200 ms.
+      assert.ok(Math.min(...gaps) >= 150 && Math.max(...gaps.slice(1)) <= 200, `track ${id} gaps ${gaps}`);
+      assert.ok(times.length / 1.65 >= 5, `track ${id}: ${times.length} runs in 1.65 s`);
+    }
+    // A face that walks in while others are due is classified on its first frame, on top of the cap.
+    const u = tracker.update([...faces, face(300, 300)], 50 * 33);
+    const newcomer = u.trackIds[5]!;
+    assert.ok(u.needsClassification.includes(newcomer));
+    assert.ok(u.needsClassification.length <= 3);
   });
 
   it('smooths scores per track with the configured filter', () => {

@@ -10,7 +10,7 @@ const sdk = {
   classifier: { model: 'jadfer-x', backend: 'wasm', threads: 2, p50: 12.345, p95: 15.06 },
   crossOriginIsolated: true,
 };
-const oneFace = { p50: 20.04, p95: 26.61 };
+const oneFace = { p50: 20.04, p95: 26.61, detector: 'blazeface-back-256' };
 const machine = { cpus: 2, cpu: 'AMD EPYC', chromium: '156.0', loadAverage1m: { before: 0.5, after: 1.25 } };
 
 test('performance section: rounded classifier and one-face numbers, and the conditions they were measured in', () => {
@@ -24,6 +24,7 @@ test('performance section: rounded classifier and one-face numbers, and the cond
     /Chromium 156\.0 headless, onnxruntime-web wasm, 2 thread\(s\) \(cross-origin isolated\), 2-core AMD EPYC, 2026-11-27 12:34 UTC/,
   );
   assert.match(section.note, /load average 0\.50 before, 1\.25 after/);
+  assert.match(section.note, /one face: 640×480 frame end to end with blazeface-back-256/);
   assert.equal(section.command, 'npm run bench -- --record');
 });
 

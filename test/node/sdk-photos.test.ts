@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
+import { matchFaces, scaleFrames, type SourceFace } from '../../bench/scale-set.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 
 const photos = new URL('../../../shared/fixtures/photos/', import.meta.url);
@@ -32,8 +33,8 @@ before(async () => {
   if (missing) return;
   writeContractModel(models.pathname);
   const { create } = await import(dist.href);
+  // The default detector, as users get it.
   fer = await create({
-    detector: 'blazeface-back',
     modelUrl: new URL('contract-test.json', models).href,
     tracking: { confirmHits: 2 },
   });
@@ -54,6 +55,72 @@ test('a portrait gives one face with a box inside the frame and six landmarks', 
   assert.equal(Object.keys(face.expression.scores).length, 8);
   assert.equal(face.trackId, undefined, 'single images are not tracked');
 });
+
+test('the default detector finds all 5 small faces of group-3 in a 640×480 frame', { skip: missing }, async () => {
+  const { data } = await sharp(new URL('group-3.jpg', photos).pathname)
+    .resize({ width: 640, height: 480, fit: 'contain', background: '#000' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const faces = await fer.analyze({ data: new Uint8Array(data), width: 640, height: 480 });
+  assert.equal(faces.length, 5);
+  for (const face of faces) assert.ok(face.box.width < 80, `group-3's faces are ~55 px wide, got ${face.box.width}`);
+});
+
+test('every stage of a frame is timed, and the stages fit in the whole call', { skip: missing }, async () => {
+  await fer.analyze(await rgba('group-4.jpg'));
+  const t = fer.lastTimings;
+  const stages = ['transfer', 'pixels', 'detectPreprocess', 'detectRun', 'detectDecode', 'align', 'classify', 'track'];
+  for (const key of [...stages, 'reply', 'total'])
+    assert.ok(Number.isFinite(t[key]) && t[key] >= 0, `${key}: ${t[key]}`);
+  for (const key of ['detectRun', 'classify', 'total']) assert.ok(t[key] > 0, `${key} took time`);
+  assert.equal(t.track, 0, 'single images are not tracked');
+  assert.equal(t.classified, 6);
+  const sum = stages.reduce((n, key) => n + t[key], 0) + t.reply;
+  assert.ok(sum <= t.total + 0.5, `stages ${sum} ms within the call's ${t.total} ms`);
+});
+
+test(
+  'a stream finds 24 px faces (4 m away) that one analyze() of the whole frame misses',
+  { skip: missing },
+  async () => {
+    // Eight portrait faces, each found on its full photo, pasted into a 640×480 frame 24 px wide.
+    const sources: SourceFace[] = [];
+    for (let i = 1; i <= 8; i++) {
+      const file = `portrait-a-${i}.jpg`;
+      const { data, info } = await sharp(new URL(file, photos).pathname)
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const [face] = await fer.analyze(await rgba(file));
+      sources.push({ file, rgb: { data, width: info.width, height: info.height }, box: face.box });
+    }
+    const [frame] = await scaleFrames(sources, 24, 1);
+    const found = (faces: Array<{ box: any }>) =>
+      matchFaces(
+        frame!.truth,
+        faces.map((f) => f.box),
+      ).found;
+    const once = found(await fer.analyze(frame!.image));
+    // One frame at a time (none dropped), so the stream's passes go through their whole cycle.
+    let results = 0;
+    async function* frames() {
+      for (let i = 0; i < 10; i++) {
+        while (results < i) await new Promise((resolve) => setTimeout(resolve, 5));
+        yield { ...frame!.image, data: frame!.image.data.slice() };
+      }
+    }
+    let last: any;
+    for await (const result of fer.stream(frames())) {
+      last = result;
+      results++;
+    }
+    assert.equal(results, 10);
+    // The whole frame alone finds few of them; the stream's zoomed tiles find them all within a cycle.
+    assert.ok(found(last.faces) >= 7, `stream found ${found(last.faces)} of 8 (analyze: ${once})`);
+    assert.ok(found(last.faces) > once, `stream ${found(last.faces)} vs analyze ${once}`);
+  },
+);
 
 test('all faces of a group photo are classified in one call', { skip: missing }, async () => {
   const faces = await fer.analyze(await rgba('group-4.jpg'));

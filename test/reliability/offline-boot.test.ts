@@ -79,7 +79,7 @@ test(
     const sources = second.entries.map((e) => e.source);
     for (const file of [
       'jadfer-base.onnx',
-      'blazeface-front-128.onnx',
+      'blazeface-back-256.onnx',
       'ort-wasm-simd-threaded.wasm',
       'jadfer-kernels.wasm',
     ])

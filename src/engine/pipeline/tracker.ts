@@ -1,7 +1,11 @@
 /**
  * Multi-face tracker: stable track ids across frames, a Tentative → Confirmed → Lost
- * lifecycle, per-track smoothing of expression scores, and the re-classification
- * schedule (which tracks the engine must run the classifier on this frame).
+ * lifecycle, per-track smoothing of expression scores, and the classification schedule
+ * (which tracks the engine runs the classifier on this frame). The schedule is staggered:
+ * a track without a label is classified on the frame it appears; the others are
+ * reclassified every `reclassifyEveryMs`, at most `classifyPerFrame` of them per frame,
+ * the longest-waiting first, so five faces cost about one classifier run per frame
+ * instead of five, and smoothing keeps their labels steady in between.
  *
  * Association is greedy: first by IoU against each track's motion-predicted box, then,
  * for what is left, by centre distance relative to face size (fast motion, or a detector
@@ -49,6 +53,12 @@ export interface TrackerUpdate {
   tracks: Track[];
   /** For each input detection, the id of the track it now belongs to. */
   trackIds: number[];
+  /**
+   * Live tracks this frame's detection pass could not see (outside its region, or too small for
+   * it): not missed, carried with their last detection (not extrapolated: a face the pass could
+   * not see is not known to have moved). They are part of the frame's faces.
+   */
+  carried: Array<{ id: number; detection: Detection }>;
   /** Track ids to classify this frame; the rest reuse `track.scores`. */
   needsClassification: number[];
   /** Ids removed this frame (lost past the timeout, or tentative and missed). */
@@ -56,6 +66,13 @@ export interface TrackerUpdate {
 }
 
 const centre = (b: Box) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2 });
+
+/** Distance between two boxes' centres, in units of their mean side. */
+function centreDistance(p: Box, q: Box): number {
+  const a = centre(p),
+    b = centre(q);
+  return Math.hypot(a.x - b.x, a.y - b.y) / ((p.width + p.height + q.width + q.height) / 4);
+}
 
 export class FaceTracker {
   private readonly options: TrackerOptions;
@@ -67,7 +84,11 @@ export class FaceTracker {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
   }
 
-  update(detections: Detection[], timestampMs: number): TrackerUpdate {
+  /**
+   * Matches this frame's detections to the tracks. `covers` says which faces the detection pass
+   * could have found (default: all); an unmatched track it does not cover is carried, not missed.
+   */
+  update(detections: Detection[], timestampMs: number, covers: (box: Box) => boolean = () => true): TrackerUpdate {
     const tracks = [...this.tracks.values()];
     const predicted = tracks.map((t) => this.predict(t, timestampMs));
     const trackOf = new Array<number>(detections.length).fill(-1);
@@ -95,11 +116,7 @@ export class FaceTracker {
       if (usedTrack.has(ti)) return;
       detections.forEach((d, di) => {
         if (trackOf[di] !== -1) return;
-        const p = predicted[ti]!;
-        const a = centre(p),
-          b = centre(d.box);
-        const size = (p.width + p.height + d.box.width + d.box.height) / 4;
-        const dist = Math.hypot(a.x - b.x, a.y - b.y) / size;
+        const dist = centreDistance(predicted[ti]!, d.box);
         if (dist <= this.options.maxCentreDistance) distPairs.push([dist, ti, di]);
       });
     });
@@ -111,9 +128,17 @@ export class FaceTracker {
     });
 
     const removed: number[] = [];
+    const carried: TrackerUpdate['carried'] = [];
     tracks.forEach((t, ti) => {
       if (usedTrack.has(ti)) return;
-      if (t.state === 'tentative' || timestampMs - t.lastSeenMs > this.options.lostTimeoutMs) {
+      const expired = timestampMs - t.lastSeenMs > this.options.lostTimeoutMs;
+      // Another track took the detection at its place: it is a duplicate, not a face to carry.
+      const taken = detections.some((d) => centreDistance(predicted[ti]!, d.box) <= this.options.maxCentreDistance);
+      if (!expired && !taken && t.state !== 'lost' && !covers(predicted[ti]!)) {
+        carried.push({ id: t.id, detection: t.detection });
+        return;
+      }
+      if (t.state === 'tentative' || expired) {
         this.tracks.delete(t.id);
         this.smoothers.delete(t.id);
         removed.push(t.id);
@@ -122,15 +147,27 @@ export class FaceTracker {
       }
     });
 
-    const needsClassification = trackIds.filter((id) => {
-      const t = this.tracks.get(id)!;
-      return (
-        t.state !== 'confirmed' ||
-        t.lastClassifiedMs === undefined ||
-        timestampMs - t.lastClassifiedMs >= this.options.reclassifyEveryMs
-      );
-    });
-    return { tracks: [...this.tracks.values()], trackIds, needsClassification, removed };
+    const live = [...trackIds, ...carried.map((c) => c.id)];
+    return {
+      tracks: [...this.tracks.values()],
+      trackIds,
+      carried,
+      needsClassification: this.due(live, timestampMs),
+      removed,
+    };
+  }
+
+  /** New tracks first, all of them; then the labelled tracks that are due, longest waiting first, up to the cap. */
+  private due(trackIds: number[], timestampMs: number): number[] {
+    const tracks = trackIds.map((id) => this.tracks.get(id)!);
+    const unlabelled = tracks.filter((t) => t.lastClassifiedMs === undefined);
+    const { reclassifyEveryMs, classifyPerFrame } = this.options;
+    const waiting = (t: Track) => timestampMs - t.lastClassifiedMs!;
+    const stale = tracks
+      .filter((t) => t.lastClassifiedMs !== undefined && waiting(t) >= reclassifyEveryMs)
+      .sort((a, b) => waiting(b) - waiting(a) || a.id - b.id)
+      .slice(0, reclassifyEveryMs === 0 ? undefined : classifyPerFrame);
+    return [...unlabelled, ...stale].map((t) => t.id);
   }
 
   /** Records fresh classifier scores for a track; returns (and stores) the smoothed vector. */
@@ -162,7 +199,10 @@ export class FaceTracker {
 
   private hit(t: Track, d: Detection, timestampMs: number): number {
     const dt = timestampMs - t.lastSeenMs;
-    if (dt > 0) {
+    // A box that changed size by a fifth or more is another detection pass's view of the face
+    // (the whole frame or a zoomed tile frame it differently), not motion.
+    const rescaled = Math.abs(Math.log(d.box.width / t.detection.box.width)) > Math.log(1.2);
+    if (dt > 0 && !rescaled) {
       const a = centre(t.detection.box),
         b = centre(d.box);
       // Velocity is smoothed so one jittery box does not throw the prediction off.

@@ -10,7 +10,7 @@ describe('worker crash recovery', () => {
       modelUrl: CONTRACT_MODEL,
       baseUrl: BASE_URL,
       detector: 'none',
-      tracking: { smoothing: { kind: 'none' } },
+      tracking: { smoothing: { kind: 'none' }, reclassifyEveryMs: 0 },
     });
     const errors = [];
     fer.on('error', (error) => errors.push(error.code));
