@@ -145,11 +145,13 @@ export class Engine implements EngineApi {
       );
     }
     if (this.recovering) await this.recovering;
+    const startedOn = this.classifier.backend;
     try {
       return await this.process(image, meta, timings);
     } catch (error) {
-      // A frame caught by a device loss is not lost: it is rerun once on WASM.
-      if (this.recovering) {
+      // A frame caught by a device loss is not lost: it is rerun once on WASM. Its WebGPU run may
+      // fail while the engine recovers, or only after it has (a run suspended on the lost device).
+      if (this.recovering || this.classifier?.backend !== startedOn) {
         await this.recovering;
         return this.process(image, meta, newTimings(receivedAt, timings.pixels));
       }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
+import { simulateDeviceLoss } from '/dist/jadfer.testing.js';
 import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, itOnWebGpu } from './helpers.js';
 
 // Chromium here has only SwiftShader: a real WebGPU adapter, but a software fallback one. Firefox ESR and
@@ -37,7 +38,7 @@ describe('backend selection (WebGPU → WASM)', () => {
     try {
       const events = [];
       fer.on('backend', (event) => events.push(event));
-      expect(await fer.simulateDeviceLoss()).to.equal(true);
+      expect(await simulateDeviceLoss(fer)).to.equal(true);
       const [face] = await fer.analyze(grayImageData(220));
       expect(face.expression.label).to.equal(expectedLabel(220));
       expect(fer.backend).to.equal('wasm');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
+import { simulateDeviceLoss } from '/dist/jadfer.testing.js';
 import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, itOnWebGpu, record } from '../helpers.js';
 
 describe('GPU device lost mid-stream', () => {
@@ -27,7 +28,7 @@ describe('GPU device lost mid-stream', () => {
         results.push(result);
         if (results.length === 5) {
           lost = true;
-          void fer.simulateDeviceLoss();
+          void simulateDeviceLoss(fer);
         }
       }
     } finally {
@@ -45,5 +46,20 @@ describe('GPU device lost mid-stream', () => {
     expect(results[0].backend).to.equal('webgpu');
     expect(results.at(-1).backend).to.equal('wasm');
     expect(results.every((r) => r.faces[0].expression.label === expectedLabel(200))).to.equal(true);
+  });
+
+  it('a frame in flight in the detector when the device is lost is answered on WASM, not failed', async () => {
+    // The detector's WebGPU run can still be pending when the engine has already moved to WASM.
+    const fer = await create({ device: 'webgpu', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'blazeface' });
+    try {
+      await fer.analyze(grayImageData(90, 320, 240));
+      const loss = simulateDeviceLoss(fer);
+      const faces = await fer.analyze(grayImageData(90, 320, 240));
+      expect(await loss).to.equal(true);
+      expect(faces).to.be.an('array');
+      expect(fer.backend).to.equal('wasm');
+    } finally {
+      await fer.dispose();
+    }
   });
 });

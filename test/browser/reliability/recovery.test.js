@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
+import { simulateWorkerCrash } from '/dist/jadfer.testing.js';
 import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection, record } from '../helpers.js';
 
 describe('worker crash recovery', () => {
@@ -28,7 +29,7 @@ describe('worker crash recovery', () => {
         labels.push(result.faces[0].expression.label);
         if (labels.length === 5 && !crashed) {
           crashed = true;
-          await fer.simulateWorkerCrash();
+          await simulateWorkerCrash(fer);
         }
       }
     } finally {
@@ -48,7 +49,7 @@ describe('worker crash recovery', () => {
       let final;
       for (let i = 0; i < 6 && !final; i++) {
         try {
-          await fer.simulateWorkerCrash();
+          await simulateWorkerCrash(fer);
           await new Promise((resolve) => setTimeout(resolve, 100));
           await fer.analyze(grayImageData(0));
         } catch (error) {
