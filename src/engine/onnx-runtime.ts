@@ -187,7 +187,12 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
       errorCode: 'E_BACKEND_UNAVAILABLE',
       onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
     });
-  const wasmBinary = options.cache ? await options.cache.bytes(wasmUrl, undefined, download) : await download();
+  let wasmBinary: Uint8Array;
+  if (options.cache) {
+    wasmBinary = await options.cache.bytes(wasmUrl, undefined, download);
+    // One event from the cache too, as for models: the supervisor's stall watch starts on it.
+    options.onProgress(wasmUrl, wasmBinary.byteLength, wasmBinary.byteLength);
+  } else wasmBinary = await download();
   // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT.
   if (!WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>)) {
     throw new JadferError(

@@ -29,6 +29,20 @@ describe(`platform differences (${ENGINE})`, () => {
         await fer.dispose();
       }
     });
+
+    // Firefox ESR sometimes never finishes starting ORT's thread pool; the supervisor's stall watch
+    // (retry on 1 thread) starts at the runtime's progress, so a cached runtime must report it too.
+    it("a start reports the runtime's progress from the persistent cache too (a threaded start's stall watch starts there)", async () => {
+      await (await create(options)).dispose();
+      const stages = [];
+      const fer = await create({ ...options, onProgress: (event) => stages.push(event.stage) });
+      try {
+        expect(fer.cache).to.equal('persistent');
+        expect(stages).to.include('wasm');
+      } finally {
+        await fer.dispose();
+      }
+    });
   } else {
     it('threads: no SharedArrayBuffer in this engine even when cross-origin isolated (WebKitGTK), so 1 thread, whatever was asked', async () => {
       expect(crossOriginIsolated).to.equal(true);
