@@ -7,6 +7,21 @@ import { BASE_URL, CONTRACT_MODEL, ENGINE, expectedLabel, grayImageData, rejecti
 const options = { device: 'wasm', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' };
 const sharedMemory = typeof SharedArrayBuffer === 'function';
 
+/** Runs `test`, collecting what the SDK writes with console.warn meanwhile. */
+async function withWarnings(test) {
+  const realWarn = console.warn;
+  const warnings = [];
+  console.warn = (...args) => {
+    warnings.push(args.join(' '));
+    realWarn.apply(console, args);
+  };
+  try {
+    return { result: await test(), warnings };
+  } finally {
+    console.warn = realWarn;
+  }
+}
+
 /** Replaces window.Worker for one test; `Replacement` receives the real one. */
 async function withWorker(makeReplacement, test) {
   const RealWorker = window.Worker;
@@ -20,13 +35,24 @@ async function withWorker(makeReplacement, test) {
 
 describe(`platform differences (${ENGINE})`, () => {
   if (sharedMemory) {
-    it('threads: SharedArrayBuffer works here, so ONNX Runtime runs on up to 4 threads by default', async () => {
+    it('threads: SharedArrayBuffer works here, so ONNX Runtime runs on up to 4 threads by default (1 after a stalled threaded start)', async () => {
       expect(crossOriginIsolated).to.equal(true);
-      const fer = await create(options);
-      try {
-        expect(fer.threads).to.equal(Math.max(1, Math.min(4, navigator.hardwareConcurrency)));
-      } finally {
-        await fer.dispose();
+      // Firefox ESR sometimes never finishes starting ORT's thread pool (a few starts in a hundred); the
+      // supervisor then starts again on 1 thread and says so. Such a start must report 1; the next try
+      // must get the full pool, so a second stall in a row still fails.
+      for (let attempt = 1; ; attempt++) {
+        const { result: fer, warnings } = await withWarnings(() => create(options));
+        try {
+          const stalled = warnings.some((message) => message.includes('starting again on 1 thread'));
+          if (stalled && attempt === 1) {
+            expect(fer.threads, 'after a stalled threaded start').to.equal(1);
+            continue;
+          }
+          expect(fer.threads).to.equal(Math.max(1, Math.min(4, navigator.hardwareConcurrency)));
+          return;
+        } finally {
+          await fer.dispose();
+        }
       }
     });
 
@@ -70,7 +96,9 @@ describe(`platform differences (${ENGINE})`, () => {
           }
         },
       async () => {
-        const fer = await create(options);
+        // One thread: a threaded start that stalls (Firefox ESR) is retried in a second worker, and
+        // this test counts workers to see their type, not the thread pool.
+        const fer = await create({ ...options, threads: 1 });
         await fer.dispose();
       },
     );
