@@ -34,6 +34,13 @@ export default [
     onwarn: quiet,
   },
   {
+    // Fault injection for tests (`jadfer/testing`): its own file, so the SDK bundles carry none of it.
+    input: 'src/testing.ts',
+    output: { file: 'dist/jadfer.testing.js', format: 'es' },
+    plugins: [resolve(), typescript()],
+    onwarn: quiet,
+  },
+  {
     input: { 'jadfer.worker': 'workers/engine.worker.ts', 'jadfer.engine': 'src/engine/engine.ts' },
     output: {
       dir: 'dist',

@@ -14,7 +14,9 @@
  * --cold-start-rounds N (3; cold and warm starts against the baselines, bench/cold-start.ts), --cold-start-only,
  * --model <name> (SDK section with models/<name>.json instead of the default; the comparison always
  * runs the default, as users get it), --record (write the SDK section's numbers into that model's
- * card: bench/record-card.ts).
+ * card: bench/record-card.ts), --device-loss-trials N (3; 0 leaves out the time a lost WebGPU
+ * device takes to recover on WASM, which --no-webgpu also does), --engine-runs N (per-engine section, 40),
+ * --no-engines, --engines-only (the per-engine section alone: Chromium, Firefox and WebKitGTK, bench/engines.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -25,16 +27,27 @@ import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
 import { printColdStart, runColdStart, type ColdStart } from './cold-start.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
+import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
   [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]
-  [--cold-start-only] [--model <name>] [--record]
+  [--cold-start-only] [--model <name>] [--record] [--device-loss-trials N]
+  [--engine-runs N] [--no-engines] [--engines-only]
 (the header of bench/run.ts says what each does)`;
 const args = process.argv.slice(2);
 const { values: flags } = scriptArgs({
   usage: USAGE,
-  numbers: ['runs', 'compare-runs', 'compare-warmup', 'stream-seconds', 'threads', 'cold-start-rounds'],
+  numbers: [
+    'runs',
+    'compare-runs',
+    'compare-warmup',
+    'stream-seconds',
+    'threads',
+    'cold-start-rounds',
+    'device-loss-trials',
+    'engine-runs',
+  ],
   options: {
     json: { type: 'boolean', default: false },
     runs: { type: 'string', default: '40' },
@@ -50,13 +63,20 @@ const { values: flags } = scriptArgs({
     'no-compare': { type: 'boolean', default: false },
     model: { type: 'string' },
     record: { type: 'boolean', default: false },
+    'device-loss-trials': { type: 'string', default: '3' },
+    'engine-runs': { type: 'string', default: '40' },
+    'no-engines': { type: 'boolean', default: false },
+    'engines-only': { type: 'boolean', default: false },
   },
 });
 const jsonOnly = flags.json;
 const runs = Number(flags.runs);
 const coldStartOnly = flags['cold-start-only'];
-const compareOnly = flags['compare-only'] || coldStartOnly;
-const compare = !flags['no-compare'];
+const enginesOnly = flags['engines-only'];
+const compareOnly = flags['compare-only'] || coldStartOnly || enginesOnly;
+const compare = !flags['no-compare'] && !enginesOnly;
+const engines = !flags['no-engines'] && !flags['compare-only'] && !coldStartOnly;
+const engineRuns = Number(flags['engine-runs']);
 const threads = Number(flags.threads);
 const device = flags.webgpu ? 'webgpu' : 'wasm';
 const chosenModel = flags.model;
@@ -102,7 +122,8 @@ if (!compareOnly) {
   kernels = kernelsLine ? JSON.parse(kernelsLine) : undefined;
 }
 
-const browser = await launchChromium();
+// Eager memory measurement: measureUserAgentSpecificMemory() otherwise waits for a garbage collection.
+const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory']);
 const chromium = browser.version();
 let sdk: any;
 let comparison: Awaited<ReturnType<typeof runComparison>> | undefined;
@@ -120,6 +141,7 @@ try {
         device,
         runs,
         streamSeconds: 8,
+        deviceLossTrials: flags['no-webgpu'] ? 0 : Number(flags['device-loss-trials']),
       });
       await page.close();
     } finally {
@@ -151,6 +173,12 @@ try {
   }
 } finally {
   await browser.close();
+}
+// After Chromium closed: one engine at a time, each in a fresh browser.
+let perEngine: EngineResult[] | undefined;
+if (engines) {
+  log(`per engine (device 'auto', default threads, ${engineRuns} runs each)…`);
+  perEngine = await runEngines({ shared, runs: engineRuns, modelUrl, log });
 }
 
 const oneFace = sdk?.scenarios.find((s: any) => s.name === '1 face, default');
@@ -185,6 +213,7 @@ const result = {
   sdk,
   kernels,
   compare: comparison,
+  engines: perEngine,
   coldStart,
   targets: {
     ...sdkTargets,
@@ -229,6 +258,16 @@ if (!jsonOnly) {
     console.log(`| --- | ${stages.map(() => '---').join(' | ')} |`);
     for (const [name, measured] of staged)
       console.log(`| ${name} | ${stages.map((k) => ms(measured[k])).join(' | ')} |`);
+    const loss = sdk.deviceLoss;
+    if (loss?.skipped) console.log(`\nlost WebGPU device: not measured (${loss.skipped})`);
+    else if (loss)
+      console.log(
+        `\nlost WebGPU device → WASM (1 face, default pipeline, ${loss.trials} fresh instances): ` +
+          `backend event p50 ${ms(loss.switchMs.p50)} ms (${loss.samples.map((s: any) => ms(s.switchMs)).join(', ')}), ` +
+          `the frame sent at the loss answered p50 ${ms(loss.firstResultMs.p50)} ms ` +
+          `(${loss.samples.map((s: any) => ms(s.firstResultMs)).join(', ')}); ` +
+          `memory on WebGPU before the loss ${loss.memoryBytes === undefined ? 'n/a' : `${(loss.memoryBytes / 1e6).toFixed(0)} MB`}`,
+      );
   }
   if (kernels) {
     console.log('\n| kernel | TypeScript ms | WASM SIMD ms | speed-up |');
@@ -239,6 +278,7 @@ if (!jsonOnly) {
     console.log('\ntargets:');
     for (const [name, ok] of Object.entries(sdkTargets)) console.log(`  ${ok ? 'met ' : 'MISS'}  ${name}`);
   }
+  if (perEngine) printEngines(perEngine, engineRuns);
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
   if (coldStart) printColdStart(coldStart);
   console.log(

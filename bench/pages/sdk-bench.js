@@ -1,6 +1,7 @@
 // Runs inside Chromium: times the SDK end to end on 640×480 frames made from fixture photos.
 import { create } from '/dist/jadfer.js';
-import { frameFrom, timeRuns } from './measure.js';
+import { simulateDeviceLoss } from '/dist/jadfer.testing.js';
+import { frameFrom, summary, timeRuns } from './measure.js';
 
 const STAGES = [
   'transfer',
@@ -74,6 +75,52 @@ async function streamFps(fer, image, seconds) {
 }
 
 /**
+ * A lost WebGPU device, timed: a fresh instance on WebGPU (the default pipeline) analyses a frame,
+ * the device is destroyed as a driver reset would, and the next frame is sent at once. Times from
+ * the loss to the `backend` event (the engine is on WASM) and to that frame's result. `memoryBytes`
+ * (page, worker and wasm, before the loss) is what a standby WASM session would add to.
+ */
+async function deviceLossRecovery({ modelUrl, image, trials }) {
+  const samples = [];
+  for (let trial = 0; trial < trials; trial++) {
+    const fer = await create({ device: 'webgpu', ...(modelUrl ? { modelUrl } : {}) });
+    try {
+      if (fer.backend !== 'webgpu') return { skipped: fer.fallbackReason ?? `on ${fer.backend}` };
+      await fer.analyze(image);
+      const memoryBytes = performance.measureUserAgentSpecificMemory
+        ? (await performance.measureUserAgentSpecificMemory()).bytes
+        : undefined;
+      const switched = new Promise((resolve) =>
+        fer.on('backend', (event) => event.previous === 'webgpu' && resolve(performance.now())),
+      );
+      const lostAt = performance.now();
+      const loss = simulateDeviceLoss(fer);
+      const faces = await fer.analyze(image);
+      const resultAt = performance.now();
+      await loss;
+      samples.push({
+        switchMs: (await switched) - lostAt,
+        firstResultMs: resultAt - lostAt,
+        backend: fer.backend,
+        faces: faces.length,
+        memoryBytes,
+      });
+    } finally {
+      await fer.dispose();
+    }
+  }
+  return {
+    trials,
+    switchMs: summary(samples.map((s) => s.switchMs)),
+    firstResultMs: summary(samples.map((s) => s.firstResultMs)),
+    samples: samples.map(({ switchMs, firstResultMs }) => ({ switchMs, firstResultMs })),
+    backendAfter: samples[0].backend,
+    faces: samples[0].faces,
+    memoryBytes: samples[0].memoryBytes,
+  };
+}
+
+/**
  * Time to first label: a stream of empty frames, then the 5-face frame; from the source handing
  * over the first face frame to the first result in which every face has a label.
  */
@@ -94,7 +141,7 @@ async function timeToFirstLabel(fer, empty, faces) {
   }
 }
 
-window.runBench = async ({ modelUrl, device, runs, streamSeconds }) => {
+window.runBench = async ({ modelUrl, device, runs, streamSeconds, deviceLossTrials }) => {
   const one = await frameFrom('/shared/fixtures/photos/portrait-a-1.jpg');
   const five = await frameFrom('/shared/fixtures/photos/group-3.jpg');
   const out = {
@@ -137,6 +184,8 @@ window.runBench = async ({ modelUrl, device, runs, streamSeconds }) => {
     ...(await timeAnalyze(fer, crop, runs)),
   };
   await fer.dispose();
+  if (deviceLossTrials > 0)
+    out.deviceLoss = await deviceLossRecovery({ modelUrl, image: one, trials: deviceLossTrials });
   return out;
 };
 window.benchReady = true;

@@ -83,6 +83,13 @@ function createCameraElementClass(): CustomElementConstructor {
 
     private async start(): Promise<void> {
       const generation = ++this.generation;
+      // Browsers expose no camera API outside secure contexts (https, localhost): a plain-http kiosk
+      // page must hear why, not read a TypeError.
+      if (!navigator.mediaDevices?.getUserMedia) {
+        const reason = 'this page has no camera API (navigator.mediaDevices needs https or localhost)';
+        this.fail(new DOMException(reason, 'NotSupportedError'), `No camera available: ${reason}.`);
+        return;
+      }
       try {
         this.media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
       } catch (error) {

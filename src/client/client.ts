@@ -9,7 +9,7 @@ import {
   type DetectorOption,
   type ResolvedOptions,
 } from '../contract/options.js';
-import { canUseWorker } from './engine-link.js';
+import { canUseWorker, type EngineLink } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
@@ -17,6 +17,7 @@ import { prepareFrame } from './frames.js';
 import { isDeno } from '../contract/platform.js';
 import { checkAssets } from './preflight.js';
 import { streamResults } from './stream.js';
+import { ENGINE_FOR_TESTS } from './test-hooks.js';
 import { withTimeout } from './timeout.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
 import type {
@@ -209,16 +210,10 @@ export class Jadfer {
     return iterator;
   }
 
-  /** Test hook: destroys the WebGPU device as a driver reset would. */
-  async simulateDeviceLoss(): Promise<boolean> {
+  /** @internal The live engine, for the fault injection of src/testing.ts (`jadfer/testing`). */
+  [ENGINE_FOR_TESTS](): Promise<EngineLink> {
     this.assertAlive();
-    return (await this.engine.link()).simulateDeviceLoss();
-  }
-
-  /** Test hook: makes the engine worker die as an uncaught error would; the SDK restarts it. */
-  async simulateWorkerCrash(): Promise<void> {
-    this.assertAlive();
-    await (await this.engine.link()).simulateCrash();
+    return this.engine.link();
   }
 
   /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */

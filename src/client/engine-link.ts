@@ -15,7 +15,7 @@ import type {
   FramePayload,
 } from '../contract/engine-api.js';
 import { JadferError } from '../contract/errors.js';
-import { isNode } from '../contract/platform.js';
+import { isNode, moduleWorkersSupported } from '../contract/platform.js';
 
 export interface EngineLink {
   init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;
@@ -29,8 +29,9 @@ export interface EngineLink {
   readonly inWorker: boolean;
 }
 
+/** Module workers only: where an engine lacks them, 'auto' runs the engine in-process instead. */
 export function canUseWorker(): boolean {
-  return typeof Worker === 'function' && !isNode();
+  return !isNode() && moduleWorkersSupported();
 }
 
 /** `baseUrl`: the folder of dist/ when the integrator gave one; else the files beside this module. */

@@ -5,7 +5,7 @@
  */
 import type { EngineCallbacks, EngineInfo, EngineInit } from '../contract/engine-api.js';
 import { openEngine, type EngineLink } from './engine-link.js';
-import { JadferError, toJadferError } from '../contract/errors.js';
+import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
 import { withTimeout } from './timeout.js';
 
 export interface SupervisorOptions {
@@ -24,6 +24,8 @@ export interface SupervisorOptions {
 /** Delays before restart attempts; more crashes than this within RESTART_WINDOW_MS is fatal. */
 export const RESTART_BACKOFF_MS = [0, 500, 2000];
 export const RESTART_WINDOW_MS = 60_000;
+/** Once ONNX Runtime's wasm is arriving, a start that makes no progress this long has stalled. */
+export const THREADED_START_STALL_MS = 30_000;
 
 export class EngineSupervisor {
   private current?: EngineLink;
@@ -32,13 +34,26 @@ export class EngineSupervisor {
   private fatal?: JadferError;
   private closed = false;
 
-  private constructor(private readonly options: SupervisorOptions) {}
+  /** The engine's settings: the caller's, until a threaded start stalls (then one thread, for good). */
+  private init: EngineInit;
+
+  private constructor(private readonly options: SupervisorOptions) {
+    this.init = options.init;
+  }
 
   static async start(options: SupervisorOptions): Promise<{ supervisor: EngineSupervisor; info: EngineInfo }> {
     const supervisor = new EngineSupervisor(options);
-    const { link, info } = await supervisor.launch();
-    supervisor.adopt(link);
-    return { supervisor, info };
+    let launched: Awaited<ReturnType<EngineSupervisor['launch']>>;
+    try {
+      launched = await supervisor.launch();
+    } catch (error) {
+      if (!isJadferError(error) || !error.details?.threadsStalled) throw error;
+      console.warn(`[jadfer] ${error.message}; starting again on 1 thread`);
+      supervisor.init = { ...supervisor.init, threads: 1 };
+      launched = await supervisor.launch();
+    }
+    supervisor.adopt(launched.link);
+    return { supervisor, info: launched.info };
   }
 
   /** The live engine, waiting out a restart in progress. */
@@ -66,16 +81,43 @@ export class EngineSupervisor {
   private async launch(): Promise<{ link: EngineLink; info: EngineInfo }> {
     const link = await openEngine(this.options.baseUrl, this.options.useWorker);
     try {
-      const info = await withTimeout(
-        link.init(this.options.init, this.options.callbacks),
-        this.options.createTimeoutMs,
-        'JADFER.create',
-      );
+      const starting =
+        this.init.threads > 1 ? this.watchThreadedStart(link) : link.init(this.init, this.options.callbacks);
+      const info = await withTimeout(starting, this.options.createTimeoutMs, 'JADFER.create');
       return { link, info };
     } catch (error) {
       await link.close();
       throw toJadferError(error, 'E_INTERNAL');
     }
+  }
+
+  /**
+   * Firefox ESR 153 here sometimes never finishes starting ONNX Runtime's thread pool: 3 of 160
+   * threaded starts hung after the wasm download, none of 120 on one thread. So once the wasm
+   * arrives, a threaded start with no progress for THREADED_START_STALL_MS is abandoned (its worker
+   * closed) and `start` runs it again on one thread.
+   */
+  private watchThreadedStart(link: EngineLink): Promise<EngineInfo> {
+    const { threads } = this.init;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<EngineInfo>((resolve, reject) => {
+      const rearm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const seconds = THREADED_START_STALL_MS / 1000;
+          const message = `ONNX Runtime did not finish starting its ${threads} threads within ${seconds} s`;
+          reject(new JadferError('E_TIMEOUT', message, { details: { threadsStalled: true, threads } }));
+        }, THREADED_START_STALL_MS);
+      };
+      const callbacks: EngineCallbacks = {
+        backend: (event) => this.options.callbacks.backend(event),
+        progress: (event) => {
+          this.options.callbacks.progress(event);
+          if (event.stage === 'wasm' || timer) rearm();
+        },
+      };
+      link.init(this.init, callbacks).then(resolve, reject);
+    }).finally(() => clearTimeout(timer));
   }
 
   private adopt(link: EngineLink): void {

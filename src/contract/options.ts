@@ -95,7 +95,10 @@ export interface CreateOptions {
   cache?: CacheOption;
   /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). Default: 'auto'. */
   worker?: 'auto' | boolean;
-  /** WASM threads. Default: up to 4 when crossOriginIsolated, else 1. */
+  /**
+   * WASM threads. Default: up to 4 where SharedArrayBuffer works (cross-origin isolated) and module
+   * workers exist, else 1. `fer.threads` is what ONNX Runtime really runs on.
+   */
   threads?: number;
   /** At most this many faces per frame are classified (largest detector scores first). Default: 10. */
   maxFaces?: number;

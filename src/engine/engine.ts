@@ -16,6 +16,7 @@ import {
   type ModelFiles,
 } from '../contract/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
+import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend, FaceResult, ProgressEvent } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
@@ -29,7 +30,7 @@ import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
-import { createWasmKernels, wasmSimdSupported } from './pipeline/kernels-wasm.js';
+import { createWasmKernels } from './pipeline/kernels-wasm.js';
 import { covers, PassCycle } from './pipeline/passes.js';
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
@@ -45,6 +46,8 @@ export class Engine implements EngineApi {
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
   private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
   private gpuDevice?: GpuDevice;
+  /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
+  private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
   private recovering?: Promise<void>;
   private disposed = false;
@@ -111,7 +114,7 @@ export class Engine implements EngineApi {
     return {
       backend,
       ...(fallbackReason ? { fallbackReason } : {}),
-      threads: options.threads,
+      threads: this.threadsInUse,
       startup,
       kernels: kernelsKind,
       detector: this.detection?.name ?? 'none',
@@ -142,11 +145,13 @@ export class Engine implements EngineApi {
       );
     }
     if (this.recovering) await this.recovering;
+    const startedOn = this.classifier.backend;
     try {
       return await this.process(image, meta, timings);
     } catch (error) {
-      // A frame caught by a device loss is not lost: it is rerun once on WASM.
-      if (this.recovering) {
+      // A frame caught by a device loss is not lost: it is rerun once on WASM. Its WebGPU run may
+      // fail while the engine recovers, or only after it has (a run suspended on the lost device).
+      if (this.recovering || this.classifier?.backend !== startedOn) {
         await this.recovering;
         return this.process(image, meta, newTimings(receivedAt, timings.pixels));
       }
@@ -312,6 +317,7 @@ export class Engine implements EngineApi {
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
     const { mirror, priors } = this.options!;
     const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!, { mirror, priors });
+    this.threadsInUse = runtime.threads;
     await this.detection?.attach(runtime);
     const previous = this.classifier;
     this.classifier = classifier;

@@ -120,131 +120,133 @@ export interface BlazeFaceCard extends DetectorCard {
 }
 
 export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierCard {
-  const check = new CardCheck();
-  const card = check.object(json, '$');
-  if (!card) throw check.error(cardUrl);
-  check.need(card.schema === CLASSIFIER_CARD_SCHEMA, 'schema', `must be '${CLASSIFIER_CARD_SCHEMA}'`);
-  check.common(card, { nameRequired: true });
-  // The classifier's faces are warped planar (pipeline/align.ts).
-  check.input(card.input, 'input', { layout: 'NCHW', meanStdRequired: true });
-  check.need(
-    Array.isArray(card.labels) && card.labels.length > 0 && card.labels.every((l) => typeof l === 'string'),
-    'labels',
-    'must be a non-empty string array',
-  );
-  const output = card.output as Partial<ClassifierCard['output']> | undefined;
-  check.need(
-    typeof output === 'object' && output !== null && typeof output.name === 'string',
-    'output.name',
-    'must be a string',
-  );
-  check.need(
-    output?.kind === 'logits' || output?.kind === 'probabilities',
-    'output.kind',
-    "must be 'logits' or 'probabilities'",
-  );
-  const adjustment = (card.architecture as ClassifierCard['architecture'])?.logitAdjustment;
-  if (adjustment !== undefined) {
+  return parseCard<ClassifierCard>(json, cardUrl, (card, check) => {
+    check.need(card.schema === CLASSIFIER_CARD_SCHEMA, 'schema', `must be '${CLASSIFIER_CARD_SCHEMA}'`);
+    check.common(card, { nameRequired: true });
+    // The classifier's faces are warped planar (pipeline/align.ts).
+    check.input(card.input, 'input', { layout: 'NCHW', meanStdRequired: true });
     check.need(
-      Number.isFinite(adjustment?.tau) &&
-        Array.isArray(adjustment?.trainCounts) &&
-        adjustment.trainCounts.length === (card.labels as unknown[] | undefined)?.length &&
-        adjustment.trainCounts.every((n) => Number.isFinite(n) && n > 0),
-      'architecture.logitAdjustment',
-      'needs a finite tau and trainCounts: one positive count per label',
+      Array.isArray(card.labels) && card.labels.length > 0 && card.labels.every((l) => typeof l === 'string'),
+      'labels',
+      'must be a non-empty string array',
     );
-  }
-  const template = (card.crop as ClassifierCard['crop'])?.template;
-  if (template !== undefined) {
-    const points = (template as Partial<LandmarkTemplate>).points;
+    const output = card.output as Partial<ClassifierCard['output']> | undefined;
     check.need(
-      Array.isArray(points) &&
-        points.length >= 2 &&
-        points.every((p) => Number.isInteger(p?.index) && Number.isFinite(p?.x) && Number.isFinite(p?.y)),
-      'crop.template',
-      'needs ≥ 2 points { index, x, y }',
+      typeof output === 'object' && output !== null && typeof output.name === 'string',
+      'output.name',
+      'must be a string',
     );
-  }
-  if (check.problems.length > 0) throw check.error(cardUrl);
-  return card as ClassifierCard;
+    check.need(
+      output?.kind === 'logits' || output?.kind === 'probabilities',
+      'output.kind',
+      "must be 'logits' or 'probabilities'",
+    );
+    const adjustment = (card.architecture as ClassifierCard['architecture'])?.logitAdjustment;
+    if (adjustment !== undefined) {
+      check.need(
+        Number.isFinite(adjustment?.tau) &&
+          Array.isArray(adjustment?.trainCounts) &&
+          adjustment.trainCounts.length === (card.labels as unknown[] | undefined)?.length &&
+          adjustment.trainCounts.every((n) => Number.isFinite(n) && n > 0),
+        'architecture.logitAdjustment',
+        'needs a finite tau and trainCounts: one positive count per label',
+      );
+    }
+    const template = (card.crop as ClassifierCard['crop'])?.template;
+    if (template !== undefined) {
+      const points = (template as Partial<LandmarkTemplate>).points;
+      check.need(
+        Array.isArray(points) &&
+          points.length >= 2 &&
+          points.every((p) => Number.isInteger(p?.index) && Number.isFinite(p?.x) && Number.isFinite(p?.y)),
+        'crop.template',
+        'needs ≥ 2 points { index, x, y }',
+      );
+    }
+  });
 }
 
 /** Any detector's card, a custom one included: a model file, and a valid input spec if it has one. */
 export function parseDetectorCard(json: unknown, cardUrl: string): DetectorCard {
-  const check = new CardCheck();
-  const card = check.object(json, '$');
-  if (!card) throw check.error(cardUrl);
-  check.detector(card);
-  if (check.problems.length > 0) throw check.error(cardUrl);
-  return card as DetectorCard;
+  return parseCard<DetectorCard>(json, cardUrl, (card, check) => check.detector(card));
 }
 
 /** A built-in BlazeFace card: a detector card with its outputs, anchors and decoding constants. */
 export function parseBlazeFaceCard(json: unknown, cardUrl: string): BlazeFaceCard {
+  return parseCard<BlazeFaceCard>(json, cardUrl, (object, check) => {
+    check.detector(object);
+    const card = object as Partial<BlazeFaceCard>;
+    // What check.detector() allows to be absent, or to be either layout, this decoder needs.
+    check.need(card.schema !== undefined, 'schema', `must be '${DETECTOR_CARD_SCHEMA}'`);
+    check.need(card.name !== undefined, 'name', 'must be a string');
+    check.need(card.input !== undefined, 'input', 'must be an object');
+    check.need((card.input as InputSpec | undefined)?.layout !== 'NCHW', 'input.layout', "must be 'NHWC'");
+    const tensors = (list: unknown, path: string) =>
+      check.need(
+        Array.isArray(list) &&
+          list.length > 0 &&
+          list.every((t) => typeof t?.name === 'string' && Array.isArray(t.shape) && t.shape.every(Number.isInteger)),
+        path,
+        'must be a non-empty list of { name, shape }',
+      );
+    tensors(card.outputs?.scores, 'outputs.scores');
+    tensors(card.outputs?.regressors, 'outputs.regressors');
+    check.need(
+      card.outputs?.scores?.length === card.outputs?.regressors?.length,
+      'outputs.regressors',
+      'needs one per scores output',
+    );
+    check.need(
+      Array.isArray(card.outputs?.keypoints) && card.outputs.keypoints.every((k) => typeof k === 'string'),
+      'outputs.keypoints',
+      'must be a string array',
+    );
+    const anchors = card.anchors as Partial<SsdAnchorOptions> | undefined;
+    for (const key of [
+      'numLayers',
+      'minScale',
+      'maxScale',
+      'inputSizeHeight',
+      'inputSizeWidth',
+      'anchorOffsetX',
+      'anchorOffsetY',
+      'interpolatedScaleAspectRatio',
+    ] as const)
+      check.need(Number.isFinite(anchors?.[key]), `anchors.${key}`, 'must be a number');
+    for (const key of ['strides', 'aspectRatios'] as const)
+      check.need(
+        Array.isArray(anchors?.[key]) && anchors[key].every(Number.isFinite),
+        `anchors.${key}`,
+        'must be numbers',
+      );
+    for (const key of ['fixedAnchorSize', 'reduceBoxesInLowestLayer'] as const)
+      check.need(typeof anchors?.[key] === 'boolean', `anchors.${key}`, 'must be a boolean');
+    for (const key of [
+      'numCoords',
+      'numKeypoints',
+      'xScale',
+      'yScale',
+      'wScale',
+      'hScale',
+      'scoreClippingThresh',
+      'minScoreThresh',
+      'nmsIouThreshold',
+    ] as const)
+      check.need(Number.isFinite(card.decode?.[key]), `decode.${key}`, 'must be a number');
+  });
+}
+
+/** Runs `checks` on the card; fails with all of the problems they found, each with its path. */
+function parseCard<T>(
+  json: unknown,
+  cardUrl: string,
+  checks: (card: Record<string, unknown>, check: CardCheck) => void,
+): T {
   const check = new CardCheck();
-  const object = check.object(json, '$');
-  if (!object) throw check.error(cardUrl);
-  check.detector(object);
-  const card = object as Partial<BlazeFaceCard>;
-  // What check.detector() allows to be absent, or to be either layout, this decoder needs.
-  check.need(card.schema !== undefined, 'schema', `must be '${DETECTOR_CARD_SCHEMA}'`);
-  check.need(card.name !== undefined, 'name', 'must be a string');
-  check.need(card.input !== undefined, 'input', 'must be an object');
-  check.need((card.input as InputSpec | undefined)?.layout !== 'NCHW', 'input.layout', "must be 'NHWC'");
-  const tensors = (list: unknown, path: string) =>
-    check.need(
-      Array.isArray(list) &&
-        list.length > 0 &&
-        list.every((t) => typeof t?.name === 'string' && Array.isArray(t.shape) && t.shape.every(Number.isInteger)),
-      path,
-      'must be a non-empty list of { name, shape }',
-    );
-  tensors(card.outputs?.scores, 'outputs.scores');
-  tensors(card.outputs?.regressors, 'outputs.regressors');
-  check.need(
-    card.outputs?.scores?.length === card.outputs?.regressors?.length,
-    'outputs.regressors',
-    'needs one per scores output',
-  );
-  check.need(
-    Array.isArray(card.outputs?.keypoints) && card.outputs.keypoints.every((k) => typeof k === 'string'),
-    'outputs.keypoints',
-    'must be a string array',
-  );
-  const anchors = card.anchors as Partial<SsdAnchorOptions> | undefined;
-  for (const key of [
-    'numLayers',
-    'minScale',
-    'maxScale',
-    'inputSizeHeight',
-    'inputSizeWidth',
-    'anchorOffsetX',
-    'anchorOffsetY',
-    'interpolatedScaleAspectRatio',
-  ] as const)
-    check.need(Number.isFinite(anchors?.[key]), `anchors.${key}`, 'must be a number');
-  for (const key of ['strides', 'aspectRatios'] as const)
-    check.need(
-      Array.isArray(anchors?.[key]) && anchors[key].every(Number.isFinite),
-      `anchors.${key}`,
-      'must be numbers',
-    );
-  for (const key of ['fixedAnchorSize', 'reduceBoxesInLowestLayer'] as const)
-    check.need(typeof anchors?.[key] === 'boolean', `anchors.${key}`, 'must be a boolean');
-  for (const key of [
-    'numCoords',
-    'numKeypoints',
-    'xScale',
-    'yScale',
-    'wScale',
-    'hScale',
-    'scoreClippingThresh',
-    'minScoreThresh',
-    'nmsIouThreshold',
-  ] as const)
-    check.need(Number.isFinite(card.decode?.[key]), `decode.${key}`, 'must be a number');
+  const card = check.object(json, '$');
+  if (card) checks(card, check);
   if (check.problems.length > 0) throw check.error(cardUrl);
-  return card as BlazeFaceCard;
+  return card as T;
 }
 
 /** Collects every problem of a card, with its path, before failing. */

@@ -46,6 +46,25 @@ test(
   },
 );
 
+test(
+  'the test hooks are in jadfer/testing, off the public class',
+  { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' },
+  async () => {
+    writeContractModel(models.pathname);
+    const { create } = await import(dist.href);
+    const { simulateDeviceLoss } = await import(new URL('../../dist/jadfer.testing.js', import.meta.url).href);
+    const fer = await create({ detector: 'none', modelUrl: new URL('contract-test.json', models).href });
+    try {
+      assert.equal('simulateDeviceLoss' in fer, false);
+      assert.equal('simulateWorkerCrash' in fer, false);
+      assert.equal(await simulateDeviceLoss(fer), false, 'on WASM there is no device to lose');
+    } finally {
+      await fer.dispose();
+    }
+    await assert.rejects(simulateDeviceLoss(fer), (e: any) => e.code === 'E_DISPOSED');
+  },
+);
+
 test('the package.json exports resolve to built files', async () => {
   const pkg = (await import(pathToFileURL('package.json').href, { with: { type: 'json' } })).default;
   for (const condition of ['types', 'browser', 'deno', 'worker', 'default'])
@@ -53,7 +72,13 @@ test('the package.json exports resolve to built files', async () => {
   assert.equal(pkg.exports['./iife'], './dist/jadfer.iife.js');
   assert.equal(pkg.sideEffects, false);
   if (existsSync(dist)) {
-    for (const file of [pkg.exports['.'].default, pkg.exports['./iife'], pkg.exports['.'].types])
+    for (const file of [
+      pkg.exports['.'].default,
+      pkg.exports['./iife'],
+      pkg.exports['.'].types,
+      pkg.exports['./testing'].default,
+      pkg.exports['./testing'].types,
+    ])
       assert.ok(existsSync(file), file);
   }
 });

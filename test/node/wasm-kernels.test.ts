@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { channelAffine, type WarpOptions } from '../../src/engine/pipeline/kernels.js';
 import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
-import { createWasmKernels, wasmSimdSupported, type WasmKernels } from '../../src/engine/pipeline/kernels-wasm.js';
+import { wasmSimdSupported } from '../../src/contract/platform.js';
+import { createWasmKernels, type WasmKernels } from '../../src/engine/pipeline/kernels-wasm.js';
 import { letterboxImage } from '../../src/engine/pipeline/letterbox.js';
 import type { Affine, RgbaImage } from '../../src/engine/pipeline/types.js';
 

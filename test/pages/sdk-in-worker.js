@@ -9,6 +9,8 @@ self.onmessage = async ({ data: { worker } }) => {
       worker,
       baseUrl: '/dist/',
       modelUrl: '/test-output/models/contract-test.json',
+      // Under the test's own 120 s, so a hang reports where it hung (E_TIMEOUT) instead of a bare timeout.
+      timeouts: { createMs: 60_000 },
     });
     const image = { data: new Uint8Array(48 * 48).fill(255), width: 48, height: 48 };
     const [face] = await fer.analyze(image);

@@ -3,7 +3,9 @@
 const params = new URLSearchParams(location.search);
 const FRAMES = Number(params.get('frames') ?? 10000);
 const WARMUP = Math.min(1000, Math.floor(FRAMES / 10));
-const measure = async () => (await performance.measureUserAgentSpecificMemory()).bytes;
+// Chromium only (and only cross-origin isolated): Firefox and WebKit have no API that sees workers' memory.
+const canMeasure = typeof performance.measureUserAgentSpecificMemory === 'function';
+const measure = async () => (canMeasure ? (await performance.measureUserAgentSpecificMemory()).bytes : undefined);
 
 async function soak() {
   // The full pipeline (shipped model, BlazeFace) on a 640×480 portrait: slower than the source.
@@ -46,7 +48,7 @@ async function soak() {
     maxLive,
     baseline,
     end,
-    growth: (end - baseline) / baseline,
+    growth: canMeasure ? (end - baseline) / baseline : undefined,
   };
 }
 

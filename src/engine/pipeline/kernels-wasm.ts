@@ -62,19 +62,6 @@ export interface WasmKernels extends PixelKernels {
 const PAGE = 65536;
 const align16 = (n: number) => (n + 15) & ~15;
 
-/** True when this runtime validates a module using WebAssembly SIMD. */
-export function wasmSimdSupported(): boolean {
-  // (module (func (result v128) i32.const 0 i8x16.splat))
-  const probe = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-  ]);
-  try {
-    return WebAssembly.validate(probe);
-  } catch {
-    return false;
-  }
-}
-
 async function instantiate(source: WasmSource): Promise<WebAssembly.Instance> {
   if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, {});
   if (typeof source === 'string' || source instanceof URL) {

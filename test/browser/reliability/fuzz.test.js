@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { create, JadferError, ERROR_CODES } from '/dist/jadfer.js';
-import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData } from '../helpers.js';
+import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, record } from '../helpers.js';
 
 // Seeded, so a failure reproduces. FUZZ_RUNS in the URL overrides the count (?runs=N).
 const RUNS = Number(new URLSearchParams(location.search).get('runs') ?? 2000);
@@ -87,7 +87,7 @@ describe(`fuzz: ${RUNS} seeded random inputs to analyze()`, () => {
       await fer.dispose();
     }
     console.log(`fuzz: ${RUNS} inputs, ${outcomes.resolved} resolved, rejected ${JSON.stringify(outcomes.rejected)}`);
-    console.log(`RELIABILITY ${JSON.stringify({ fuzzed: RUNS })}`);
+    record({ fuzzed: RUNS });
     expect(outcomes.resolved).to.be.greaterThan(0);
     expect(Object.keys(outcomes.rejected)).to.deep.equal(['E_BAD_INPUT']);
   });

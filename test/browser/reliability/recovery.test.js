@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
-import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection } from '../helpers.js';
+import { simulateWorkerCrash } from '/dist/jadfer.testing.js';
+import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection, record } from '../helpers.js';
 
 describe('worker crash recovery', () => {
   it('restarts a crashed engine worker, reloads the models, and the stream goes on', async () => {
@@ -28,14 +29,14 @@ describe('worker crash recovery', () => {
         labels.push(result.faces[0].expression.label);
         if (labels.length === 5 && !crashed) {
           crashed = true;
-          await fer.simulateWorkerCrash();
+          await simulateWorkerCrash(fer);
         }
       }
     } finally {
       await fer.dispose();
     }
     expect(errors).to.include('E_WORKER_CRASHED');
-    console.log(`RELIABILITY ${JSON.stringify({ faults: 1 })}`);
+    record({ faults: 1 });
     expect(labels.length).to.be.at.least(15, 'results kept coming after the restart');
     expect(labels.at(-1)).to.equal(expectedLabel(255));
   });
@@ -48,7 +49,7 @@ describe('worker crash recovery', () => {
       let final;
       for (let i = 0; i < 6 && !final; i++) {
         try {
-          await fer.simulateWorkerCrash();
+          await simulateWorkerCrash(fer);
           await new Promise((resolve) => setTimeout(resolve, 100));
           await fer.analyze(grayImageData(0));
         } catch (error) {
@@ -56,7 +57,7 @@ describe('worker crash recovery', () => {
         }
       }
       expect(final?.code).to.equal('E_WORKER_CRASHED');
-      console.log(`RELIABILITY ${JSON.stringify({ faults: errors.length })}`);
+      record({ faults: errors.length });
       const after = await rejection(fer.analyze(grayImageData(0)));
       expect(after.code).to.equal('E_WORKER_CRASHED');
       expect(errors.some((m) => /giving up/.test(m))).to.equal(true);
