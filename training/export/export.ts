@@ -16,7 +16,7 @@ import type { ClassifierCard, InputSpec } from '../../src/engine/model-card.js';
 import { modelCard, type BackboneInfo } from './card.js';
 import { graphCost } from './flops.js';
 import { storeWeights, WEIGHT_FORMATS, type WeightFormat } from './quantize.js';
-import { planMixedStorage, type MixedStoragePlan } from './mixed-storage.js';
+import { planMixedStorage } from './mixed-storage.js';
 import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
 import { scriptArgs } from '../../cli/args.js';

@@ -9,7 +9,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EpochMetrics } from '../train/checkpoint.js';
-import type { RunConfig } from '../train/trainer.js';
 import { shippedParams } from './onnx-params.js';
 import { scriptArgs } from '../../cli/args.js';
 
@@ -17,7 +16,6 @@ export function runFromModel(cardPath: string, out: string): void {
   const runFiles = cardPath.replace(/\.json$/, '.training');
   if (!existsSync(join(runFiles, 'config.json')))
     throw new Error(`${runFiles}/config.json: no run files beside the card`);
-  const run = JSON.parse(readFileSync(join(runFiles, 'config.json'), 'utf8')) as RunConfig;
   const history = JSON.parse(readFileSync(join(runFiles, 'metrics.json'), 'utf8')) as EpochMetrics[];
   const best = history.reduce((a, b) => (b.validAccuracy > a.validAccuracy ? b : a));
   mkdirSync(join(out, 'best'), { recursive: true });
