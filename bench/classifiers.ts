@@ -32,7 +32,7 @@ const { values, positionals } = scriptArgs({
 if (!existsSync('dist/jadfer.js')) execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
 const { create } = (await import(pathToFileURL('dist/jadfer.js').href)) as typeof import('../src/index.js');
 const faces = Number(values.faces);
-// onnxruntime-web runs on one thread in Node (create({ threads: 2 }) there fails to load its worker).
+// onnxruntime-web runs on one thread in Node: its thread pool is Web Workers (onnx-runtime.ts).
 const threads = 1;
 const size = 48;
 const rng = new Rng(17);

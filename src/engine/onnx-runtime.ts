@@ -179,6 +179,19 @@ async function checkNames(session: OrtModule.InferenceSession, name: string, nam
   }
 }
 
+/**
+ * ORT's thread pool is made of Web Workers. Where there are none (Node, which has no global Worker),
+ * asking for more than one thread fails the first session with a bare "fetch failed"; one thread
+ * runs, and `fer.threads` reports it.
+ */
+function runnableThreads(asked: number): number {
+  if (asked <= 1 || typeof Worker === 'function') return asked;
+  console.warn(
+    `jadfer: threads: ${asked} asked, but this runtime has no Web Workers for ONNX Runtime's thread pool: 1 thread`,
+  );
+  return 1;
+}
+
 async function instantiate(backend: Backend, options: RuntimeOptions): Promise<Ort> {
   hideOpaqueOrigin();
   if (backend === 'webgpu' && !hasJspi()) throw new JadferError('E_BACKEND_UNAVAILABLE', NO_JSPI);
@@ -207,7 +220,7 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
   }
   ort.env.wasm.wasmPaths = { mjs: glueUrl, wasm: wasmUrl };
   ort.env.wasm.wasmBinary = wasmBinary;
-  ort.env.wasm.numThreads = options.threads;
+  ort.env.wasm.numThreads = runnableThreads(options.threads);
   ort.env.logLevel = 'error';
   return ort;
 }

@@ -1,5 +1,6 @@
 // The built ESM entry in Node: the engine runs in-process on onnxruntime-web (WASM).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -43,6 +44,28 @@ test(
       fer.analyze({ data: new Uint8Array(4), width: 1, height: 1 }),
       (e: any) => e.code === 'E_DISPOSED',
     );
+  },
+);
+
+test(
+  'threads beyond one in Node run on one thread, with a warning, instead of failing the session',
+  { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' },
+  () => {
+    writeContractModel(models.pathname);
+    // A fresh process: ONNX Runtime settles its threads once per process, at its first session.
+    const script = `
+      const { create } = await import(${JSON.stringify(dist.href)});
+      const fer = await create({ detector: 'none', threads: 2, modelUrl: ${JSON.stringify(new URL('contract-test.json', models).href)} });
+      const [face] = await fer.analyze({ data: new Uint8Array(${CONTRACT_SIZE * CONTRACT_SIZE}).fill(90), width: ${CONTRACT_SIZE}, height: ${CONTRACT_SIZE} });
+      console.log(JSON.stringify({ label: face.expression.label, threads: fer.threads }));
+      await fer.dispose();`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout.trim().split('\n').at(-1)!), { label: expectedLabel(90), threads: 1 });
+    assert.match(run.stderr, /threads: 2 asked.*1 thread/);
   },
 );
 
