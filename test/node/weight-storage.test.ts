@@ -115,17 +115,35 @@ test('logit adjustment: folded into the bias, it shifts every logit by −τ·lo
   assert.equal(withLogitAdjustment(store, { tau: 0, trainCounts, rule: 'test' }), store);
 });
 
-test('τ is chosen by the rule: the best macro F1', () => {
-  // Two classes, 9:1 prior; the rare class's logits sit just below the frequent one's (2 rare faces, 1
-  // frequent face close to them), then far below it (6 frequent faces).
-  const labels = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1];
-  const logits = Float32Array.from(labels.flatMap((y, i) => (y === 1 ? [1, 0.8] : i < 7 ? [2, 0] : [1, 0.9])));
+test('τ is chosen by the rule: the largest τ within one standard error of the best macro F1', () => {
+  // Two classes, 9:1 prior, 50 groups of 10 faces: the rare class's 2 faces sit below the frequent one
+  // by margins up to 0.5, one frequent face close to them (0.3–1.0), 7 far from them.
+  const labels = Array.from({ length: 50 }, () => [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]).flat();
+  const logits = Float32Array.from(
+    labels.flatMap((y, i) => {
+      const [g, j] = [Math.floor(i / 10), i % 10];
+      if (y === 1) return [1, 1 - (0.5 * (g + (j - 8) / 2)) / 50];
+      return j < 7 ? [2, 0] : [1, 1 - 0.3 - (0.7 * g) / 50];
+    }),
+  );
   const chosen = chooseTau(logits, labels, [900, 100]);
   const none = scoreLogits(logits, labels);
-  const best = chosen.sweep!.find((s) => s.tau === chosen.tau)!;
-  assert.ok(chosen.tau > 0);
-  assert.ok(best.macroF1 > none.macroF1);
+  const { tau: bestTau, standardError } = chosen.bestMacroF1!;
+  const best = chosen.sweep!.find((s) => s.tau === bestTau)!;
+  const taken = chosen.sweep!.find((s) => s.tau === chosen.tau)!;
+  assert.ok(bestTau > 0 && best.macroF1 > none.macroF1);
   for (const s of chosen.sweep!) assert.ok(s.macroF1 <= best.macroF1 + 1e-12);
+  assert.ok(standardError > 0 && standardError < 0.05, `standard error ${standardError}`);
+  assert.ok(chosen.tau >= bestTau && taken.macroF1 >= best.macroF1 - standardError);
+  const next = chosen.sweep!.find((s) => s.tau > chosen.tau + 1e-9)!;
+  assert.ok(next.macroF1 < best.macroF1 - standardError, 'the next τ is beyond the noise');
   // τ 1 calls every face rare: the rule does not go there.
-  assert.ok(chosen.tau < 0.9 && chosen.sweep!.at(-1)!.macroF1 < best.macroF1);
+  assert.ok(chosen.tau < 0.5 && chosen.sweep!.at(-1)!.macroF1 < best.macroF1 - standardError);
+  assert.deepEqual(chooseTau(logits, labels, [900, 100]), chosen, 'deterministic');
+
+  // Where macro F1 is flat over a range of τ, the rule takes the most balanced end of it.
+  const flat = Float32Array.from(labels.flatMap((y) => (y === 1 ? [1, 0.8] : [2, 0])));
+  const plateau = chooseTau(flat, labels, [900, 100]);
+  assert.equal(plateau.bestMacroF1!.tau, 0.1);
+  assert.equal(plateau.tau, 0.9);
 });

@@ -85,6 +85,7 @@ export const CANDIDATES: Record<string, BackboneCandidate> = {
   // The same FaceRes trunk at smaller inputs: FERPlus faces are 48×48, so 224 mostly adds
   // interpolated pixels; 112 costs ~4× less.
   'faceres-112': faceresAt(112),
+  'faceres-128': faceresAt(128),
   'faceres-160': faceresAt(160),
   emotion: {
     name: 'emotion',

@@ -80,6 +80,13 @@ function distillation(run: RunConfig): string {
 }
 
 /** How averaged weights were made, for the protocol line (empty for a trained run). */
+function resizing(run: RunConfig): string {
+  const r = run.resized;
+  return r
+    ? `; trained on the ${r.from} trunk and run on the ${r.to} one, the same weights (positions resampled; training/export/run-from-model.ts --backbone)`
+    : '';
+}
+
 function averaging(run: RunConfig): string {
   const a = run.average;
   if (!a) return '';
@@ -109,12 +116,13 @@ const WEIGHT_NOTES: Record<WeightFormat, string> = {
   float16:
     'float16 storage of the Conv and MatMul weights (Cast to float32 in the graph); computed in float32 (training/export/quantize.ts)',
   mixed:
-    'int8 storage (one scale per output channel, DequantizeLinear) for the weight tensors whose rounding moves the logits least per byte saved, float16 (Cast) for the rest, until the file fits its budget; computed in float32 (training/export/mixed-storage.ts)',
+    "int8 storage (one scale per output channel, DequantizeLinear) for the weight tensors whose rounding moves the logits least per byte saved, float16 (Cast) for the rest, until the file fits its budget; the int8 layers' biases corrected for their rounding's mean shift on the calibration faces; computed in float32 (training/export/mixed-storage.ts, bias-correction.ts)",
   int8: 'int8 storage of the Conv and MatMul weights, symmetric, one scale per output channel (DequantizeLinear in the graph, folded once at session creation); computed in float32 (training/export/quantize.ts)',
 };
 
 export function modelCard(o: CardOptions): ClassifierCard {
-  const best = o.history.find((m) => m.epoch === o.bestEpoch);
+  // The training pipeline's valid scores were taken at the size it trained at: not this model's.
+  const best = o.run.resized ? undefined : o.history.find((m) => m.epoch === o.bestEpoch);
   const seconds = o.history.reduce((a, m) => a + m.seconds, 0);
   const epochs = o.run.average ? o.run.average.runs.reduce((a, r) => a + r.epochs, 0) : o.history.length;
   const trunk = trunkUse(o.run);
@@ -149,6 +157,7 @@ export function modelCard(o: CardOptions): ClassifierCard {
               budgetBytes: o.mixed.budget,
               calibration: o.mixed.calibration,
               int8: o.mixed.int8,
+              biasCorrected: o.mixed.biasCorrected,
               float16: o.mixed.float16,
             },
           }
@@ -161,7 +170,7 @@ export function modelCard(o: CardOptions): ClassifierCard {
         o.run.train.softLabels
           ? 'soft-label (vote distribution) cross-entropy'
           : `cross-entropy with label smoothing ${o.run.train.labelSmoothing}`
-      } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by ${o.run.train.selection === 'accuracy-and-mean-class' ? 'the mean of validation accuracy and mean per-class accuracy' : 'validation accuracy'}${averaging(o.run)}`,
+      } + ${o.run.train.varietyWeight}·Variety loss; ${trunk.protocol}; best epoch by ${o.run.train.selection === 'accuracy-and-mean-class' ? 'the mean of validation accuracy and mean per-class accuracy' : 'validation accuracy'}${averaging(o.run)}${resizing(o.run)}`,
       backbone: o.backbone,
       hardware: `${o.run.machine ?? thisMachine()}, TF.js ${o.run.train.backend} backend`,
       time: { seconds: Math.round(seconds), epochs, bestEpoch: o.bestEpoch },

@@ -41,7 +41,7 @@ export interface ExportOptions {
 
 /** The default model's size target (issue: at most 3 MB), with room for the graph's structure. */
 export const MIXED_BUDGET_BYTES = 2.99e6;
-const CALIBRATION_FACES = 64;
+const CALIBRATION_FACES = 256;
 const CALIBRATION = `the first ${CALIBRATION_FACES} faces of the training split, preprocessed as in training`;
 
 /** Training faces as the exported image model takes them, for the mixed storage's sensitivity. */

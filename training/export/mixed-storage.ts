@@ -5,17 +5,21 @@
  * BatchNorm folding; the attention heads and the wide pointwise layers barely notice. So each weight
  * tensor's sensitivity is measured on its own (only it int8, the mean of the largest |Δlogit| per
  * face, on training faces), and tensors go to int8 in order of sensitivity per byte saved until the
- * file fits the budget.
+ * file fits the budget. The int8 layers' biases are then corrected for the mean shift their rounding
+ * causes (bias-correction.ts).
  */
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { FLOAT_COMPUTE } from './ort-run.js';
 import { storeWeights, weightTensors } from './quantize.js';
+import { correctBiases } from './bias-correction.js';
 
 export interface MixedStoragePlan {
   bytes: Uint8Array;
   budget: number;
   int8: string[];
+  /** The int8 layers whose float32 bias was corrected for their rounding's mean shift. */
+  biasCorrected: string[];
   float16: string[];
   /** Per weight tensor: elements, and the logit drift when it alone is int8. */
   sensitivity: { name: string; elements: number; drift: number }[];
@@ -66,10 +70,13 @@ export async function planMixedStorage(
   }
   if (bytes.length > budget)
     throw new Error(`even all-int8 weights give ${bytes.length} bytes, over the ${budget} budget`);
+  const corrected = await correctBiases(model, int8, input);
+  bytes = storeWeights(corrected.bytes, (t) => (int8.has(t) ? 'int8' : 'float16')).bytes;
   return {
     bytes,
     budget,
     int8: [...int8],
+    biasCorrected: corrected.corrected,
     float16: sensitivity.map((s) => s.name).filter((name) => !int8.has(name)),
     sensitivity,
     calibration,

@@ -113,7 +113,13 @@ export function quantizePerChannel(values: Float32Array, dims: number[], axis: n
     return best.scale;
   });
   const q = Int8Array.from(values, (v, i) => Math.max(-127, Math.min(127, Math.round(v / scales[channelOf(i)]!))));
-  return { q, scales };
+  return { q, scales, channelOf };
+}
+
+/** The values the stored int8 weights decode to (what DequantizeLinear gives the graph). */
+export function dequantizePerChannel(values: Float32Array, dims: number[], axis: number): Float32Array {
+  const { q, scales, channelOf } = quantizePerChannel(values, dims, axis);
+  return Float32Array.from(q, (v, i) => v * scales[channelOf(i)]!);
 }
 
 /**

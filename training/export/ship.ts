@@ -10,7 +10,7 @@
  * (`npm run bench -- --model jadfer-<variant> --record` measures the new one into the card).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RunConfig } from '../train/trainer.js';
 import { exportRun, loadBackboneForExport } from './export.js';
@@ -77,7 +77,17 @@ const previous = existsSync(cardPath)
 const run = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as RunConfig;
 const backbone = await loadBackboneForExport(run.features.backbone, run.features.featureNode);
 const logitAdjustment = await chooseLogitAdjustment(values['logit-adjust']!);
-const exported = await exportRun({ run: runDir, variant: values.variant!, outDir, backbone, weights, logitAdjustment });
+// Exported beside the scratch scores first: a file that fails parity never replaces the shipped one.
+const staged = join('.cache', 'ship', `${values.variant}-staged`);
+rmSync(staged, { recursive: true, force: true });
+const exported = await exportRun({
+  run: runDir,
+  variant: values.variant!,
+  outDir: staged,
+  backbone,
+  weights,
+  logitAdjustment,
+});
 console.log(`exported ${exported.onnxPath} (${(exported.bytes.length / 1e6).toFixed(2)} MB, ${weights} weights)`);
 
 // Rounded weights move logits a little, and now and then a near tie: over the 512 faces, the
@@ -89,7 +99,13 @@ console.log(
     `file read back into the definition ${parity.stored?.maxAbsDiff.toExponential(2)}, top-1 ${parity.stored?.top1Agreement}`,
 );
 if (!parityHolds(parity, tolerance.maxAbsDiff, tolerance.top1Agreement))
-  throw new Error('parity failed: the exported model does not compute what was trained');
+  throw new Error(
+    `parity failed: the exported model does not compute what was trained (left in ${staged}; ${outDir} untouched)`,
+  );
+mkdirSync(outDir, { recursive: true });
+const onnxPath = join(outDir, basename(exported.onnxPath));
+copyFileSync(exported.onnxPath, onnxPath);
+copyFileSync(exported.cardPath, cardPath);
 
 const card = JSON.parse(readFileSync(cardPath, 'utf8')) as Record<string, Record<string, unknown>>;
 for (const section of KEPT_TRAINING_SECTIONS)
@@ -109,7 +125,7 @@ card.parity = {
     ...parity.stored,
     reference: `the file read back whole into the definition (training/export/lift-trunk.ts), TF.js; tolerance ${STORED_TOLERANCE}, top-1 1`,
   },
-  command: `npm run parity -- --run ${runDir} --model ${exported.onnxPath} --faces 512 --tolerance ${tolerance.maxAbsDiff} --min-agreement ${tolerance.top1Agreement}`,
+  command: `npm run parity -- --run ${runDir} --model ${onnxPath} --faces 512 --tolerance ${tolerance.maxAbsDiff} --min-agreement ${tolerance.top1Agreement}`,
 };
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 

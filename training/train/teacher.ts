@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { resizeBilinearGray } from '../backbone/preprocess.js';
 import { FER_SIZE } from '../data/ferplus.js';
+import { trainingPriorShift } from '../../src/engine/classifier.js';
+import type { ClassifierCard } from '../../src/engine/model-card.js';
 
-export interface TeacherCard {
+export interface TeacherCard extends Pick<ClassifierCard, 'architecture'> {
   name: string;
   sha256: string;
   input: { name: string; shape: number[]; color: string; mean: number[]; std: number[] };
@@ -21,6 +23,9 @@ export class Teacher {
   private constructor(
     readonly card: TeacherCard,
     private readonly session: ort.InferenceSession,
+    // A shipped card's logit adjustment, taken out: the student learns the model as trained, and
+    // its own adjustment is chosen when it ships.
+    private readonly priorShift = trainingPriorShift(card as ClassifierCard),
   ) {}
 
   /** `path`: a model card (.json) beside its .onnx. One thread: the other core trains. */
@@ -52,7 +57,7 @@ export class Teacher {
     const K = this.card.labels.length;
     const probs = new Float32Array(logits.length);
     for (let i = 0; i < faces.length; i++) {
-      const row = logits.subarray(i * K, (i + 1) * K);
+      const row = Array.from(logits.subarray(i * K, (i + 1) * K), (v, k) => v + (this.priorShift?.[k] ?? 0));
       const max = Math.max(...row);
       let sum = 0;
       for (let k = 0; k < K; k++) sum += probs[i * K + k] = Math.exp((row[k]! - max) / temperature);

@@ -148,6 +148,8 @@ export interface RunConfig {
   machine?: string;
   /** Set when these weights are an average of finished runs (average.ts), not trained by this config's command. */
   average?: WeightAverage;
+  /** Set when these weights were trained at another input size and are run at this one (run-from-model.ts). */
+  resized?: { from: string; to: string };
 }
 
 export interface WeightAverage {
