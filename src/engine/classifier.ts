@@ -115,7 +115,7 @@ export function softmax(logits: Float32Array): Float32Array {
 }
 
 /** +τ·log π: undoes the card's logit adjustment (model-card.ts); none when the card has none. */
-export function trainingPriorShift(card: ClassifierCard): Float32Array | undefined {
+export function trainingPriorShift(card: Pick<ClassifierCard, 'architecture'>): Float32Array | undefined {
   const adjustment = card.architecture?.logitAdjustment;
   if (!adjustment?.tau) return undefined;
   const total = adjustment.trainCounts.reduce((a, b) => a + b, 0);

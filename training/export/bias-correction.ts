@@ -9,7 +9,7 @@
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { FLOAT_COMPUTE } from './ort-run.js';
-import { ElementType, readTensor, tensor, type OnnxTensor } from './onnx-tensors.js';
+import { ElementType, readTensor, tensor, type OnnxTensor, consumersOf } from './onnx-tensors.js';
 import { dequantizePerChannel } from './quantize.js';
 
 const { onnx } = onnxProto;
@@ -32,8 +32,7 @@ export async function correctBiases(
   const decoded = onnx.ModelProto.decode(model);
   const graph = decoded.graph!;
   const initializers = new Map(graph.initializer!.map((t) => [t.name!, t as OnnxTensor]));
-  const consumers = new Map<string, Node[]>();
-  for (const n of graph.node!) for (const i of n.input!) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const consumers = consumersOf(graph);
   const targets = [...int8].flatMap((weight) => {
     const target = targetOf(weight, consumers, initializers);
     return target ? [target] : [];

@@ -11,7 +11,7 @@ import type { JadferConfig, TailBlock } from '../model/config.js';
 import { ParamStore } from '../model/params.js';
 import { isTailParam, STEM_PARAMS, tailBlocks, tailInputShape, tailParamNames } from '../model/trunk-tail.js';
 import { onnxConstants, paramsFromOnnx } from './onnx-params.js';
-import { readTensor, type OnnxTensor } from './onnx-tensors.js';
+import { readTensor, type OnnxTensor, consumersOf } from './onnx-tensors.js';
 
 const { onnx } = onnxProto;
 type Node = onnxProto.onnx.INodeProto;
@@ -27,8 +27,7 @@ export interface LiftedModel {
 export function liftShippedModel(bytes: Uint8Array, cardConfig: JadferConfig): LiftedModel {
   const graph = onnx.ModelProto.decode(bytes).graph!;
   const initializers = new Map(graph.initializer!.map((t) => [t.name!, t as OnnxTensor]));
-  const consumers = new Map<string, Node[]>();
-  for (const n of graph.node!) for (const i of new Set(n.input!)) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const consumers = consumersOf(graph);
   const valueOf = onnxConstants(bytes);
   const only = (tensor: string, opType: string): Node => {
     const next = consumers.get(tensor) ?? [];

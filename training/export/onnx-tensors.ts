@@ -1,10 +1,21 @@
-/** ONNX TensorProto values as float32, for the element types our exporters and quantizer write. */
+/**
+ * ONNX TensorProto values as float32, for the element types our exporters and quantizer write, and
+ * who reads each tensor in a graph.
+ */
 import onnxProto from 'onnx-proto';
 import { halfToFloat } from '../onnx/float16.js';
 
 const { onnx } = onnxProto;
 
 export type OnnxTensor = InstanceType<typeof onnx.TensorProto>;
+type Node = onnxProto.onnx.INodeProto;
+
+/** Per tensor name, the nodes that take it as an input (once each, in graph order). */
+export function consumersOf(graph: onnxProto.onnx.IGraphProto): Map<string, Node[]> {
+  const consumers = new Map<string, Node[]>();
+  for (const n of graph.node!) for (const i of new Set(n.input!)) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  return consumers;
+}
 
 export const ElementType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 

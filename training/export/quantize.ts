@@ -12,7 +12,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { floatToHalf } from '../onnx/float16.js';
-import { ElementType, readTensor, tensor, type OnnxTensor } from './onnx-tensors.js';
+import { ElementType, readTensor, tensor, type OnnxTensor, consumersOf } from './onnx-tensors.js';
 
 const { onnx } = onnxProto;
 type Graph = onnxProto.onnx.IGraphProto;
@@ -128,8 +128,7 @@ export function dequantizePerChannel(values: Float32Array, dims: number[], axis:
  * output channels in their own layout.
  */
 function weightChannelAxes(graph: Graph, initializers: Map<string, OnnxTensor>): Map<string, number> {
-  const consumers = new Map<string, Node[]>();
-  for (const n of graph.node!) for (const i of n.input!) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const consumers = consumersOf(graph);
   const axes = new Map<string, number>();
   for (const [name, t] of initializers) {
     if (t.dataType !== ElementType.FLOAT || t.dims!.map(Number).reduce((a, b) => a * b, 1) < MIN_ELEMENTS) continue;

@@ -25,7 +25,7 @@ export class Teacher {
     private readonly session: ort.InferenceSession,
     // A shipped card's logit adjustment, taken out: the student learns the model as trained, and
     // its own adjustment is chosen when it ships.
-    private readonly priorShift = trainingPriorShift(card as ClassifierCard),
+    private readonly priorShift = trainingPriorShift(card),
   ) {}
 
   /** `path`: a model card (.json) beside its .onnx. One thread: the other core trains. */
