@@ -23,13 +23,15 @@ export class Teacher {
   private constructor(
     readonly card: TeacherCard,
     private readonly session: ort.InferenceSession,
+    /** Average the face's view with its mirror: a two-view ensemble, steadier targets for one more teacher pass. */
+    readonly mirror: boolean,
     // A shipped card's logit adjustment, taken out: the student learns the model as trained, and
     // its own adjustment is chosen when it ships.
     private readonly priorShift = trainingPriorShift(card),
   ) {}
 
   /** `path`: a model card (.json) beside its .onnx. One thread: the other core trains. */
-  static async open(path: string, threads = 1): Promise<Teacher> {
+  static async open(path: string, { mirror = false, threads = 1 } = {}): Promise<Teacher> {
     const card = JSON.parse(readFileSync(path, 'utf8')) as TeacherCard & { file: string };
     if (card.input.color !== 'gray' || card.output.kind !== 'logits')
       throw new Error(`${path}: a teacher must take one gray channel and return logits`);
@@ -38,11 +40,25 @@ export class Teacher {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
     });
-    return new Teacher(card, session);
+    return new Teacher(card, session, mirror);
   }
 
-  /** softmax(logits / temperature) of 48×48 gray faces, each mirrored where `flips` says so, [n × classes]. */
+  /**
+   * softmax(logits / temperature) of 48×48 gray faces, each mirrored where `flips` says so, [n × classes];
+   * with `mirror`, the mean of that and the other view's.
+   */
   async probabilities(faces: Uint8Array[], flips: boolean[], temperature: number): Promise<Float32Array> {
+    const probs = await this.softened(faces, flips, temperature);
+    if (!this.mirror) return probs;
+    const other = await this.softened(
+      faces,
+      flips.map((flip) => !flip),
+      temperature,
+    );
+    return probs.map((p, i) => (p + other[i]!) / 2);
+  }
+
+  private async softened(faces: Uint8Array[], flips: boolean[], temperature: number): Promise<Float32Array> {
     const size = this.card.input.shape.at(-1)!;
     const [mean, std] = [this.card.input.mean[0]!, this.card.input.std[0]!];
     const x = new Float32Array(faces.length * size * size);

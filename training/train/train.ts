@@ -15,6 +15,7 @@
  *     [--eval-batch 256]  (the epoch-end validation batch; lower it when the whole trunk trains)
  *     [--augment jitter|kiosk]   (kiosk: training/data/augment.ts KIOSK_AUGMENT, on --images runs)
  *     [--teacher models/<name>.json] [--distill-weight 0.7] [--temperature 2]   (distillation, --images runs)
+ *     [--teacher-mirror]   (the teacher averages each face's view with its mirror)
  *     [--checkpoint-every N]   (also checkpoint every N steps inside an epoch)
  *     [--committed-checkpoint training/checkpoints/<run>]   (a compact copy of each checkpoint, to commit:
  *      with --resume, a run folder that did not survive the session is rebuilt from it)
@@ -97,6 +98,7 @@ const { values } = scriptArgs({
     teacher: { type: 'string' },
     'distill-weight': { type: 'string', default: '0.7' },
     temperature: { type: 'string', default: '2' },
+    'teacher-mirror': { type: 'boolean', default: false },
     'checkpoint-every': { type: 'string' },
     'committed-checkpoint': { type: 'string' },
   },
@@ -174,6 +176,8 @@ const result = await train({
           card: values.teacher,
           weight: Number(values['distill-weight']),
           temperature: Number(values.temperature),
+          // Only when set: a run started without it keeps resuming (its recorded settings are compared).
+          ...(values['teacher-mirror'] ? { mirror: true as const } : {}),
         },
       }
     : {}),

@@ -76,6 +76,8 @@ export interface TrainOptions {
     card: string;
     weight: number;
     temperature: number;
+    /** Teach with the mean of the face's view and its mirror (absent: the student's view alone). */
+    mirror?: true;
     /** The teacher file's, recorded by the trainer. */ sha256?: string;
   };
   /** Also checkpoint every this many steps inside an epoch (a long epoch survives a stop). */
@@ -189,7 +191,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
 
   // Opened first: its file's hash is part of the run's settings (a resume with another teacher is refused).
-  const teacher = options.teacher ? await Teacher.open(options.teacher.card) : undefined;
+  const teacher = options.teacher
+    ? await Teacher.open(options.teacher.card, { mirror: options.teacher.mirror })
+    : undefined;
   const {
     log: _log,
     stopAfterEpochs: _stop,
