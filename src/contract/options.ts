@@ -62,7 +62,10 @@ export interface TrackingOptions {
   reclassifyEveryMs?: number;
   /** At most this many labelled tracks are reclassified per frame, longest waiting first. Default: 2. */
   classifyPerFrame?: number;
-  /** A track unseen this long (ms) is dropped. Default: 1000. */
+  /**
+   * A track unseen this long (ms) is dropped, once every detection pass of a stream has had its turn
+   * (on slow frames a face is not dropped by passes that could not see it). Default: 1000.
+   */
   lostTimeoutMs?: number;
   /** Consecutive detections before a track is confirmed. Default: 3. */
   confirmHits?: number;

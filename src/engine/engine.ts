@@ -207,7 +207,12 @@ export class Engine implements EngineApi {
     const pass = input && passes.next(image.width, image.height, input.width, input.height);
     const detections = this.detection ? await this.detection.detect(image, timings, pass) : [wholeFrame(image)];
     let started = performance.now();
-    const update = tracker.update(detections.slice(0, maxFaces), meta.timestamp, pass && ((box) => covers(pass, box)));
+    const update = tracker.update(
+      detections.slice(0, maxFaces),
+      meta.timestamp,
+      pass && ((box) => covers(pass, box)),
+      passes.length,
+    );
     const tracked = [
       ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
       ...update.carried.map((c) => ({ id: c.id, face: c.detection })),

@@ -76,6 +76,30 @@ describe('tracking across passes', () => {
     assert.deepEqual(fresh.update([], 40, () => false).needsClassification, [id]);
   });
 
+  it('on frames slower than lostTimeoutMs a face is carried through the passes that cannot see it', () => {
+    // A large face, the whole frame's to find; the tiles do not answer for it. One frame every 1.5 s.
+    const { whole, tiles } = detectionPasses(640, 480, 256, 192);
+    const cycle = tiles.length * 2;
+    const tracker = new FaceTracker({ lostTimeoutMs: 1000 });
+    const id = tracker.update([face(300, 200, 100)], 0, (box) => covers(whole, box), cycle).trackIds[0]!;
+    const tile = tracker.update([], 1500, (box) => covers(tiles[0]!, box), cycle);
+    assert.deepEqual(
+      tile.carried.map((c) => c.id),
+      [id],
+      'not dropped by a pass that could not see it',
+    );
+    assert.equal(tracker.update([face(302, 200, 100)], 3000, (box) => covers(whole, box), cycle).trackIds[0], id);
+    // A face no pass can see goes once the clock has run out and every pass has had its turn.
+    const never = () => false;
+    const lone = tracker.update([face(100, 100, 30)], 3000, never, cycle).trackIds[0]!;
+    for (let frame = 1; frame < cycle; frame++)
+      assert.ok(
+        tracker.update([], 3000 + frame * 1500, never, cycle).carried.some((c) => c.id === lone),
+        `frame ${frame}`,
+      );
+    assert.ok(tracker.update([], 3000 + cycle * 1500, never, cycle).removed.includes(lone));
+  });
+
   it('a carried face unseen for lostTimeoutMs is dropped all the same', () => {
     const tracker = new FaceTracker({ confirmHits: 1, lostTimeoutMs: 500 });
     const id = tracker.update([face(100, 100, 30)], 0).trackIds[0]!;

@@ -101,4 +101,9 @@ export class PassCycle {
     }
     return this.passes[this.turn++ % this.passes.length]!;
   }
+
+  /** Frames until every pass has had its turn again. */
+  get length(): number {
+    return this.passes.length;
+  }
 }

@@ -40,6 +40,8 @@ export interface Track {
   hits: number;
   firstSeenMs: number;
   lastSeenMs: number;
+  /** Frames since its last detection. */
+  unseenFrames: number;
   /** Centre velocity, pixels per ms, for prediction. */
   vx: number;
   vy: number;
@@ -87,8 +89,14 @@ export class FaceTracker {
   /**
    * Matches this frame's detections to the tracks. `covers` says which faces the detection pass
    * could have found (default: all); an unmatched track it does not cover is carried, not missed.
+   * `cycleFrames`: how many frames it takes every pass to have its turn (PassCycle.length).
    */
-  update(detections: Detection[], timestampMs: number, covers: (box: Box) => boolean = () => true): TrackerUpdate {
+  update(
+    detections: Detection[],
+    timestampMs: number,
+    covers: (box: Box) => boolean = () => true,
+    cycleFrames = 1,
+  ): TrackerUpdate {
     const tracks = [...this.tracks.values()];
     const predicted = tracks.map((t) => this.predict(t, timestampMs));
     const trackOf = new Array<number>(detections.length).fill(-1);
@@ -131,10 +139,14 @@ export class FaceTracker {
     const carried: TrackerUpdate['carried'] = [];
     tracks.forEach((t, ti) => {
       if (usedTrack.has(ti)) return;
+      t.unseenFrames++;
       const expired = timestampMs - t.lastSeenMs > this.options.lostTimeoutMs;
       // Another track took the detection at its place: it is a duplicate, not a face to carry.
       const taken = detections.some((d) => centreDistance(predicted[ti]!, d.box) <= this.options.maxCentreDistance);
-      if (!expired && !taken && t.state !== 'lost' && !covers(predicted[ti]!)) {
+      // On slow frames the clock alone would drop a face that no pass has yet looked for: it is kept
+      // until every pass has had its turn (a face no pass can see still goes, by the clock).
+      const due = expired && t.unseenFrames >= cycleFrames;
+      if (!due && !taken && t.state !== 'lost' && !covers(predicted[ti]!)) {
         carried.push({ id: t.id, detection: t.detection });
         return;
       }
@@ -215,6 +227,7 @@ export class FaceTracker {
     }
     t.detection = d;
     t.lastSeenMs = timestampMs;
+    t.unseenFrames = 0;
     t.hits++;
     if (t.state === 'tentative' && t.hits >= this.options.confirmHits) t.state = 'confirmed';
     return t.id;
@@ -228,6 +241,7 @@ export class FaceTracker {
       hits: 1,
       firstSeenMs: timestampMs,
       lastSeenMs: timestampMs,
+      unseenFrames: 0,
       vx: 0,
       vy: 0,
     };
