@@ -121,6 +121,10 @@ const images = values.images
       ...(values.limit ? { limit: Number(values.limit) } : {}),
     }
   : undefined;
+if (values['teacher-mirror'] && !values.teacher) {
+  console.error(`--teacher-mirror needs --teacher\n\n${USAGE}`);
+  process.exit(2);
+}
 if (values.backend && !BACKENDS.includes(values.backend as BackendName)) {
   console.error(`--backend must be one of ${BACKENDS.join(', ')}\n\n${USAGE}`);
   process.exit(2);
