@@ -79,7 +79,10 @@ describe('tracking across passes', () => {
   it('on frames slower than lostTimeoutMs a face is carried through the passes that cannot see it', () => {
     // A large face, the whole frame's to find; the tiles do not answer for it. One frame every 1.5 s.
     const { whole, tiles } = detectionPasses(640, 480, 256, 192);
-    const cycle = tiles.length * 2;
+    // The engine passes the stream's own cycle length.
+    const passes = new PassCycle();
+    passes.next(640, 480, 256, 192);
+    const cycle = passes.length;
     const tracker = new FaceTracker({ lostTimeoutMs: 1000 });
     const id = tracker.update([face(300, 200, 100)], 0, (box) => covers(whole, box), cycle).trackIds[0]!;
     const tile = tracker.update([], 1500, (box) => covers(tiles[0]!, box), cycle);
