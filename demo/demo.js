@@ -19,20 +19,6 @@ function showBackend(backend, reason) {
   $('backend-reason').textContent = reason ? `Using ${backend}: ${reason}` : '';
 }
 
-function drawFaces(faces) {
-  context.lineWidth = Math.max(2, canvas.width / 320);
-  context.font = `${Math.max(14, canvas.width / 40)}px system-ui`;
-  for (const face of faces) {
-    const { x, y, width, height } = face.box;
-    context.strokeStyle = '#5ad1a0';
-    context.strokeRect(x, y, width, height);
-    const caption = `${face.trackId !== undefined ? `#${face.trackId} ` : ''}${face.expression.label} ${(face.expression.scores[face.expression.label] * 100).toFixed(0)}%`;
-    context.fillStyle = '#5ad1a0';
-    context.fillText(caption, x + 4, Math.max(16, y - 6));
-    for (const point of face.landmarks ?? []) context.fillRect(point.x - 2, point.y - 2, 4, 4);
-  }
-}
-
 function listFaces(faces) {
   $('empty').hidden = faces.length > 0;
   $('empty').textContent = 'No face in this frame.';
@@ -66,7 +52,7 @@ async function analyzeImage(file) {
   const started = performance.now();
   const faces = await fer.analyze(bitmap);
   setStatus(`analysed ${file.name} in ${(performance.now() - started).toFixed(0)} ms`);
-  drawFaces(faces);
+  JADFER.drawFaces(context, faces);
   listFaces(faces);
   bitmap.close();
 }
@@ -86,7 +72,7 @@ async function runStream(source, label) {
       canvas.height = video.videoHeight;
     }
     context.drawImage(video, 0, 0, canvas.width, canvas.height);
-    drawFaces(result.faces);
+    JADFER.drawFaces(context, result.faces);
     listFaces(result.faces);
     frames++;
     const elapsed = performance.now() - windowStart;

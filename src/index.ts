@@ -14,6 +14,7 @@ export {
   type TrackingOptions,
 } from './contract/options.js';
 export { defineJadferCamera } from './client/camera-element.js';
+export { drawFaces, faceCaption, placeCaptions, type OverlayOptions } from './client/overlay.js';
 export {
   createAnalytics,
   ANALYTICS_SCHEMA,

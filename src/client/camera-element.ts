@@ -6,6 +6,7 @@
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
  */
 import { Jadfer } from './client.js';
+import { drawFaces } from './overlay.js';
 import type { CreateOptions, DetectorOption, DeviceOption, PriorsOption } from '../contract/options.js';
 import type { FrameResult } from '../contract/types.js';
 
@@ -137,19 +138,7 @@ function createCameraElementClass(): CustomElementConstructor {
       canvas.height = this.video.videoHeight;
       context.clearRect(0, 0, canvas.width, canvas.height);
       if (!this.hasAttribute('show-overlay')) return;
-      context.lineWidth = 3;
-      context.font = '16px system-ui, sans-serif';
-      context.strokeStyle = context.fillStyle = '#5ad1a0';
-      for (const face of result.faces) {
-        const { x, y, width, height } = face.box;
-        context.strokeRect(x, y, width, height);
-        const score = face.expression.scores[face.expression.label] ?? 0;
-        context.fillText(
-          `${face.trackId ?? ''} ${face.expression.label} ${(score * 100).toFixed(0)}%`.trim(),
-          x + 2,
-          Math.max(16, y - 6),
-        );
-      }
+      drawFaces(context, result.faces, { landmarks: false });
     }
   };
 }

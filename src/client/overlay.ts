@@ -1,0 +1,97 @@
+/**
+ * The face overlay the demo and `<jadfer-camera>` draw, exported so that an integrator's page
+ * draws the same thing: each face's box, a caption ("#3 happiness 82%") on a dark band, and the
+ * landmarks. Captions of close faces (a group at a kiosk) are placed so that none covers another.
+ */
+import type { Box, FaceResult } from '../contract/types.js';
+
+export interface OverlayOptions {
+  /** Box, caption and landmark colour. */
+  color?: string;
+  /** Caption font size in canvas pixels; defaults to the canvas width / 40, at least 14. */
+  fontSize?: number;
+  /** Draw the detector's landmarks (default true). */
+  landmarks?: boolean;
+}
+
+/** The caption of one face: track id when tracked, the label and its score. */
+export function faceCaption(face: FaceResult): string {
+  const score = face.expression.scores[face.expression.label] ?? 0;
+  const id = face.trackId !== undefined ? `#${face.trackId} ` : '';
+  return `${id}${face.expression.label} ${(score * 100).toFixed(0)}%`;
+}
+
+const overlaps = (a: Box, b: Box) =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/**
+ * Where each caption goes, in the order of `boxes`: above its face's box, else just inside its top,
+ * else below it, the first of these that covers no caption placed before it (faces higher in the
+ * frame are placed first); when all three do, the first free slot further down. Every caption stays
+ * inside the canvas.
+ */
+export function placeCaptions(
+  boxes: readonly Box[],
+  sizes: readonly { width: number; height: number }[],
+  canvas: { width: number; height: number },
+): Box[] {
+  const order = boxes.map((_, i) => i).sort((a, b) => boxes[a]!.y - boxes[b]!.y || boxes[a]!.x - boxes[b]!.x);
+  const placed: Box[] = new Array<Box>(boxes.length);
+  const taken: Box[] = [];
+  for (const i of order) {
+    const box = boxes[i]!;
+    const { width, height } = sizes[i]!;
+    const at = (y: number): Box => ({
+      x: Math.min(Math.max(0, box.x), Math.max(0, canvas.width - width)),
+      y: Math.min(Math.max(0, y), Math.max(0, canvas.height - height)),
+      width,
+      height,
+    });
+    const free = (c: Box) => !taken.some((t) => overlaps(c, t));
+    const preferred = [at(box.y - height), at(box.y), at(box.y + box.height)];
+    let slot = preferred.find(free);
+    for (let y = preferred[0]!.y; !slot && y + height <= canvas.height; y += height) {
+      const candidate = at(y);
+      if (free(candidate)) slot = candidate;
+    }
+    slot ??= preferred[0]!;
+    placed[i] = slot;
+    taken.push(slot);
+  }
+  return placed;
+}
+
+/** Draws `faces` onto `context` (its canvas in the frame's pixel coordinates); the frame itself is not drawn. */
+export function drawFaces(
+  context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
+  faces: readonly FaceResult[],
+  options: OverlayOptions = {},
+): void {
+  const { width, height } = context.canvas;
+  const color = options.color ?? '#5ad1a0';
+  const fontSize = options.fontSize ?? Math.max(14, Math.round(width / 40));
+  const pad = Math.round(fontSize / 4);
+  context.save();
+  context.lineWidth = Math.max(2, width / 320);
+  context.font = `${fontSize}px system-ui, sans-serif`;
+  context.textBaseline = 'top';
+  const captions = faces.map(faceCaption);
+  const slots = placeCaptions(
+    faces.map((f) => f.box),
+    captions.map((text) => ({ width: context.measureText(text).width + 2 * pad, height: fontSize + 2 * pad })),
+    { width, height },
+  );
+  faces.forEach((face, i) => {
+    const { x, y, width: w, height: h } = face.box;
+    context.strokeStyle = context.fillStyle = color;
+    context.strokeRect(x, y, w, h);
+    if (options.landmarks ?? true) for (const p of face.landmarks ?? []) context.fillRect(p.x - 2, p.y - 2, 4, 4);
+    const slot = slots[i]!;
+    // A dark band keeps the caption readable on any background, and shows which caption is on top.
+    context.fillStyle = 'rgba(0, 0, 0, 0.6)';
+    context.fillRect(slot.x, slot.y, slot.width, slot.height);
+    context.fillStyle = color;
+    context.fillText(captions[i]!, slot.x + pad, slot.y + pad);
+  });
+  context.restore();
+}
