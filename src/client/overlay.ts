@@ -4,6 +4,7 @@
  * landmarks. Captions of close faces (a group at a kiosk) are placed so that none covers another.
  */
 import type { Box, FaceResult } from '../contract/types.js';
+import { iou } from '../engine/pipeline/nms.js';
 
 export interface OverlayOptions {
   /** Box, caption and landmark colour. */
@@ -21,9 +22,6 @@ export function faceCaption(face: FaceResult): string {
   return `${id}${face.expression.label} ${(score * 100).toFixed(0)}%`;
 }
 
-const overlaps = (a: Box, b: Box) =>
-  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-
 /**
  * Where each caption goes, in the order of `boxes`: above its face's box, else just inside its top,
  * else below it, the first of these that covers no caption placed before it (faces higher in the
@@ -36,8 +34,8 @@ export function placeCaptions(
   canvas: { width: number; height: number },
 ): Box[] {
   const order = boxes.map((_, i) => i).sort((a, b) => boxes[a]!.y - boxes[b]!.y || boxes[a]!.x - boxes[b]!.x);
+  // Filled in placement order; `some` skips the holes of captions not placed yet.
   const placed: Box[] = new Array<Box>(boxes.length);
-  const taken: Box[] = [];
   for (const i of order) {
     const box = boxes[i]!;
     const { width, height } = sizes[i]!;
@@ -47,7 +45,7 @@ export function placeCaptions(
       width,
       height,
     });
-    const free = (c: Box) => !taken.some((t) => overlaps(c, t));
+    const free = (c: Box) => !placed.some((t) => iou(c, t) > 0);
     const preferred = [at(box.y - height), at(box.y), at(box.y + box.height)];
     let slot = preferred.find(free);
     for (let y = preferred[0]!.y; !slot && y + height <= canvas.height; y += height) {
@@ -56,7 +54,6 @@ export function placeCaptions(
     }
     slot ??= preferred[0]!;
     placed[i] = slot;
-    taken.push(slot);
   }
   return placed;
 }

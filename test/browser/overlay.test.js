@@ -19,9 +19,9 @@ describe('drawFaces', () => {
     context.fillStyle = '#fff';
     context.fillRect(0, 0, canvas.width, canvas.height);
     const faces = [face(100, 'happiness', 1), face(150, 'surprise', 2)];
-    drawFaces(context, faces);
+    drawFaces(context, faces, { fontSize: 14 });
 
-    // The same layout, from the same measurements drawFaces takes (its font: 14 px on a 320-px canvas).
+    // The same layout, from the same measurements drawFaces takes (its font, and a quarter of it as padding).
     context.font = '14px system-ui, sans-serif';
     const pad = 4;
     const sizes = faces.map((f) => ({
