@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { scriptArgs } from '../cli/args.js';
+import { scriptArgs } from '../common/args.js';
 import { startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
 import { printColdStart, runColdStart, type ColdStart } from './cold-start.js';

@@ -4,9 +4,9 @@ import { pathToFileURL } from 'node:url';
 import { create, isJadferError, JadferError } from '../src/index.js';
 import type { DetectorOption, PriorsOption } from '../src/contract/options.js';
 import type { FaceResult } from '../src/contract/types.js';
-import { loadSharp } from '../training/data/sharp.js';
+import { loadSharp } from '../common/sharp.js';
 import { overlaySvg } from './annotate.js';
-import { numberOption, parseCommandLine } from './args.js';
+import { numberOption, parseCommandLine } from '../common/args.js';
 import type { Command } from './command.js';
 
 const USAGE = `Usage: jadfer analyze <image files...> [options]

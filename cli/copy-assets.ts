@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine } from './args.js';
+import { parseCommandLine } from '../common/args.js';
 import type { Command } from './command.js';
 
 const USAGE = `Usage: jadfer copy-assets <dir> [--model <card.json>]...

@@ -2,9 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { create } from '../src/index.js';
 import type { PriorsOption } from '../src/contract/options.js';
-import { FER_EMOTIONS, loadFerPlusSplit } from '../training/data/ferplus.js';
-import { byLabel, ConfusionMatrix, type ClassScore } from '../training/data/metrics.js';
-import { numberOption, parseCommandLine, requiredString } from './args.js';
+import { FER_EMOTIONS, loadFerPlusSplit } from '../common/ferplus.js';
+import { byLabel, ConfusionMatrix, type ClassScore } from '../common/metrics.js';
+import { numberOption, parseCommandLine, requiredString } from '../common/args.js';
 import type { Command } from './command.js';
 
 const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|training] [--json] [--limit N]

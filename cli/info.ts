@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parseCommandLine } from './args.js';
+import { parseCommandLine } from '../common/args.js';
 import type { Command } from './command.js';
 import { ASSET_PATHS } from '../src/client/assets.js';
 

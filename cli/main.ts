@@ -1,6 +1,6 @@
 /** `npx jadfer <command>`: the Node CLI. */
 import { isJadferError, VERSION } from '../src/index.js';
-import { UsageError } from './args.js';
+import { UsageError } from '../common/args.js';
 import { COMMANDS } from './commands.js';
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,8 +1,8 @@
-// cli/args.ts: the one strict command-line parser of the CLI and every training and bench script.
+// common/args.ts: the one strict command-line parser of the CLI and every training and bench script.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { numberOption, parseCommandLine, UsageError } from '../../cli/args.js';
+import { numberOption, parseCommandLine, UsageError } from '../../common/args.js';
 
 const spec = {
   options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, runs: { type: 'string' } },

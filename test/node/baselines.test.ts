@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FER_EMOTIONS, loadFerPlusSplit } from '../../training/data/ferplus.js';
+import { FER_EMOTIONS, loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR, ferplusAvailable } from '../../training/data/paths.js';
 import type { Report } from '../../bench/baselines/accuracy.js';
 

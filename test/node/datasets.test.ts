@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { FER_EMOTIONS, FerImageError } from '../../training/data/ferplus.js';
+import { FER_EMOTIONS, FerImageError } from '../../common/ferplus.js';
 import { loadClassFolders, loadFer2013Csv, readOrSkip } from '../../training/data/datasets.js';
 
 const pixels = (v: number) =>

@@ -13,7 +13,7 @@ import {
   readFerImage,
   softLabel,
   splitCsvLine,
-} from '../../training/data/ferplus.js';
+} from '../../common/ferplus.js';
 import { FERPLUS_DIR, ferplusAvailable } from '../../training/data/paths.js';
 
 const gray = (seed: number, size = 48) => Uint8Array.from({ length: size * size }, (_, i) => (i * 7 + seed * 31) & 255);

@@ -1,7 +1,7 @@
-// training/data/metrics.ts: the one definition of overall, per-class and mean per-class accuracy.
+// common/metrics.ts: the one definition of overall, per-class and mean per-class accuracy.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { argmax, byLabel, ConfusionMatrix, scoreConfusion } from '../../training/data/metrics.js';
+import { argmax, byLabel, ConfusionMatrix, scoreConfusion } from '../../common/metrics.js';
 
 test('overall accuracy follows the frequent class; mean per-class accuracy weighs every class alike', () => {
   // 90 of class 0, all right; 10 of class 1, all called class 0: 90 % overall, 50 % per class.

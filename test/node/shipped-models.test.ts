@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseClassifierCard } from '../../src/engine/model-card.js';
-import { jadferWithin } from './helpers/cli.js';
+import { jadferWithin } from '../cli/run-cli.js';
 
 const MODELS = 'models';
 const VALID = '../shared/data/ferplus/FER2013Valid';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { resizeBilinearGray } from '../../training/backbone/preprocess.js';
-import { FER_SIZE, loadFerPlusSplit } from '../../training/data/ferplus.js';
+import { FER_SIZE, loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR, ferplusAvailable } from '../../training/data/paths.js';
 import { liftShippedModel, type LiftedModel } from '../../training/export/lift-trunk.js';
 import { paramsFromOnnx, shippedParams } from '../../training/export/onnx-params.js';

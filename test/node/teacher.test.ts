@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Rng } from '../../training/model/rng.js';
 import { Teacher } from '../../training/train/teacher.js';
-import { FER_SIZE } from '../../training/data/ferplus.js';
+import { FER_SIZE } from '../../common/ferplus.js';
 
 const model = new URL('../../models/jadfer-base.json', import.meta.url).pathname;
 

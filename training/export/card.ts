@@ -1,7 +1,7 @@
 /** The model card the runtime reads (its type and checks: src/engine/model-card.ts). */
 import { createHash } from 'node:crypto';
 import { JITTER, KIOSK_AUGMENT } from '../data/augment.js';
-import { scoreConfusion } from '../data/metrics.js';
+import { scoreConfusion } from '../../common/metrics.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';

@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { relative } from 'node:path';
 import { FERPLUS_DIR } from '../data/paths.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 const { values, positionals } = scriptArgs({
   usage: 'usage: record-eval.ts <model card.json> [--data <FERPlus split dir>]',

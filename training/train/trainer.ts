@@ -16,8 +16,8 @@ import { fitPositions } from '../model/positions.js';
 import { isTailParam, tailInputShape, tailOutputShape } from '../model/trunk-tail.js';
 import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
-import { FER_EMOTIONS } from '../data/ferplus.js';
-import { argmax, ConfusionMatrix } from '../data/metrics.js';
+import { FER_EMOTIONS } from '../../common/ferplus.js';
+import { argmax, ConfusionMatrix } from '../../common/metrics.js';
 import {
   loadCheckpoint,
   restoreCommittedCheckpoint,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { writeContractModel } from '../fixtures/contract-model.js';
-import { jadfer } from './helpers/cli.js';
+import { jadfer } from './run-cli.js';
 
 const built = existsSync('dist/cli.js');
 const photos = '../shared/fixtures/photos';

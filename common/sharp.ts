@@ -1,4 +1,4 @@
-import { JadferError } from '../../src/contract/errors.js';
+import { JadferError } from '../src/contract/errors.js';
 
 /**
  * sharp, imported on first use: it is a native module, and a bundled training run carried to a
