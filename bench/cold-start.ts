@@ -11,7 +11,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { startServer, STRICT_CSP } from '../scripts/serve.mjs';
+import { BENCH_FOLDERS, startServer, STRICT_CSP } from '../scripts/serve.mjs';
 import { bytesOf, tallyRequests, TFJS_WASM_CSP } from './compare.js';
 
 const SYSTEMS = [
@@ -53,7 +53,12 @@ export async function runColdStart({ browser, shared, threads, rounds, log }: St
     for (let round = 0; round < rounds; round++) {
       for (const { id, csp } of SYSTEMS) {
         log(`  start ${round + 1}/${rounds}: ${id}…`);
-        const server = (await startServer({ port: 0, csp, mounts: { '/shared/': shared } })) as Server;
+        const server = (await startServer({
+          port: 0,
+          csp,
+          folders: BENCH_FOLDERS,
+          mounts: { '/shared/': shared },
+        })) as Server;
         servers.push(server);
         const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const tally = tallyRequests(server);

@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
-import { STRICT_CSP, startServer } from '../scripts/serve.mjs';
+import { BENCH_FOLDERS, STRICT_CSP, startServer } from '../scripts/serve.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -270,7 +270,7 @@ export async function runComparison(options: CompareOptions) {
   const servers = new Map<string, { server: Server; origin: string; tally: ReturnType<typeof tallyRequests> }>();
   const serverFor = async (csp: string) => {
     if (!servers.has(csp)) {
-      const server = (await startServer({ port: 0, csp, mounts })) as Server;
+      const server = (await startServer({ port: 0, csp, folders: BENCH_FOLDERS, mounts })) as Server;
       servers.set(csp, {
         server,
         origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

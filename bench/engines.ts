@@ -5,7 +5,7 @@
  * (bench/pages/engine-bench.js). Called by bench/run.ts; JADFER_ENGINES picks engines.
  */
 import type { AddressInfo } from 'node:net';
-import { startServer } from '../scripts/serve.mjs';
+import { BENCH_FOLDERS, startServer } from '../scripts/serve.mjs';
 import { enginesToTest, launchEngine, type Engine } from '../test/browser-launch.js';
 
 export interface EngineResult {
@@ -32,7 +32,7 @@ export async function runEngines(options: {
   modelUrl?: string;
   log: (...parts: unknown[]) => void;
 }): Promise<EngineResult[]> {
-  const server = await startServer({ port: 0, mounts: { '/shared/': options.shared } });
+  const server = await startServer({ port: 0, folders: BENCH_FOLDERS, mounts: { '/shared/': options.shared } });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const results: EngineResult[] = [];
   try {

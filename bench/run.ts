@@ -23,7 +23,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { scriptArgs } from '../common/args.js';
-import { startServer } from '../scripts/serve.mjs';
+import { BENCH_FOLDERS, startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
 import { printColdStart, runColdStart, type ColdStart } from './cold-start.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
@@ -131,7 +131,7 @@ let coldStart: ColdStart | undefined;
 try {
   if (!compareOnly) {
     log(`SDK in Chromium (${device}, ${runs} runs per scenario)…`);
-    const server = await startServer({ port: 0, mounts: { '/shared/': shared } });
+    const server = await startServer({ port: 0, folders: BENCH_FOLDERS, mounts: { '/shared/': shared } });
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/bench/pages/sdk-bench.html`);

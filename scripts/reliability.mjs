@@ -27,6 +27,6 @@ for (const [command, args] of runs) {
 const n = (key) => totals[key] ?? 0;
 console.log(
   `\nreliability: ${n('faults')} faults injected, ${n('fuzzed')} inputs fuzzed, ${n('soaked')} frames soaked, ` +
-    `${n('requests')} requests seen (${n('foreignRequests')} outside the origin)${failed ? ' — SOME SUITES FAILED' : ''}`,
+    `${n('requests')} requests seen (${n('foreignRequests')} outside the origin), ${n('attacks')} attacks refused${failed ? ' — SOME SUITES FAILED' : ''}`,
 );
 process.exit(failed ? 1 : 0);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
 import { photoToY4m } from '../fixtures/y4m.js';
 
@@ -30,7 +30,7 @@ before(async () => {
   mkdirSync(out, { recursive: true });
   const video = join(out, 'fake-camera.y4m');
   await photoToY4m(photo, video);
-  server = await startServer({ port: 0 });
+  server = await startServer({ port: 0, folders: TEST_FOLDERS });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   browser = await launchChromium([
     '--use-fake-device-for-media-stream',

@@ -26,7 +26,7 @@ let origin = '';
 const answers: { path: string; status: number }[] = [];
 
 before(async () => {
-  server = (await startServer({ root, port: 0 })) as Server;
+  server = (await startServer({ root, folders: ['.'], port: 0 })) as Server;
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   server.on('request', (request, response) =>
     response.on('finish', () => answers.push({ path: request.url ?? '', status: response.statusCode })),

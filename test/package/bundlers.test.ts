@@ -165,7 +165,7 @@ test('webpack 5 production build: the example finds the face', { skip }, async (
   );
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   writeFileSync(join(out, 'index.html'), INDEX_HTML('<script src="/main.js"></script>'));
-  const server = await startServer({ root: out, port: 0, csp: '' });
+  const server = await startServer({ root: out, folders: ['.'], port: 0, csp: '' });
   try {
     await faceFrom(`http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`);
   } finally {

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
@@ -26,7 +26,7 @@ let server: Server | undefined;
 let port = 0;
 
 const serve = async () => {
-  const started = await startServer({ port, mounts: { '/shared/': '../shared' } });
+  const started = await startServer({ port, folders: TEST_FOLDERS, mounts: { '/shared/': '../shared' } });
   port = (started.address() as AddressInfo).port;
   server = started;
 };

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { enginesToTest, launchEngine, type EngineBrowser } from '../browser-launch.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
@@ -26,7 +26,11 @@ let origin = '';
 before(async () => {
   if (!built) return;
   writeContractModel('test-output/models');
-  server = await startServer({ port: 0, mounts: existsSync(shared) ? { '/shared/': shared } : {} });
+  server = await startServer({
+    port: 0,
+    folders: TEST_FOLDERS,
+    mounts: existsSync(shared) ? { '/shared/': shared } : {},
+  });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 after(() => server?.close());
