@@ -7,7 +7,8 @@ const params = new URLSearchParams(location.search);
 let fer;
 let streaming;
 let analytics;
-const visits = [];
+// Running sums of the analytics windows shown in the panel.
+const totals = { visitors: 0, dwellMs: 0, attentionMs: 0, attentionObservedMs: 0, expressions: {} };
 
 function setStatus(text) {
   $('status').textContent = text;
@@ -84,19 +85,19 @@ async function runStream(source, label) {
   }
 }
 
-function showVisit(event) {
-  if (event.type !== 'track') return;
-  visits.push(event);
-  $('a-visitors').textContent = String(visits.length);
-  $('a-dwell').textContent = `${(visits.reduce((sum, v) => sum + v.dwellMs, 0) / visits.length / 1000).toFixed(1)} s`;
-  const attentive = visits.filter((v) => v.attentionRatio !== null);
-  if (attentive.length)
-    $('a-attention').textContent =
-      `${((100 * attentive.reduce((sum, v) => sum + v.attentionRatio, 0)) / attentive.length).toFixed(0)}%`;
-  const counts = {};
-  for (const v of visits) counts[v.dominantExpression] = (counts[v.dominantExpression] ?? 0) + 1;
+/** Adds each closed window's counts to the panel (windows of 5 s here; a minute by default). */
+function showWindow(event) {
+  if (event.type !== 'window') return;
+  for (const key of ['visitors', 'dwellMs', 'attentionMs', 'attentionObservedMs']) totals[key] += event[key];
+  for (const [label, n] of Object.entries(event.expressions))
+    totals.expressions[label] = (totals.expressions[label] ?? 0) + n;
+  if (!totals.visitors) return;
+  $('a-visitors').textContent = String(totals.visitors);
+  $('a-dwell').textContent = `${(totals.dwellMs / totals.visitors / 1000).toFixed(1)} s`;
+  if (totals.attentionObservedMs)
+    $('a-attention').textContent = `${((100 * totals.attentionMs) / totals.attentionObservedMs).toFixed(0)}%`;
   $('a-share').replaceChildren(
-    ...Object.entries(counts)
+    ...Object.entries(totals.expressions)
       .sort((a, b) => b[1] - a[1])
       .map(([label, n]) =>
         Object.assign(document.createElement('li'), { textContent: `${label}: ${n} visitor${n > 1 ? 's' : ''}` }),
@@ -153,7 +154,7 @@ async function main() {
     return;
   }
   window.jadferDemo = fer;
-  analytics = JADFER.createAnalytics({ onEvent: showVisit, trackTimeoutMs: 1500 });
+  analytics = JADFER.createAnalytics({ onEvent: showWindow, trackTimeoutMs: 1500, windowMs: 5000 });
   showBackend(fer.backend, fer.fallbackReason);
   fer.on('backend', (event) => showBackend(event.backend, event.reason));
   fer.on('error', (error) => setStatus(`${error.code ?? 'error'}: ${error.message}`));

@@ -23,7 +23,10 @@ export {
   type AnalyticsStats,
   type AnalyticsEvent,
   type TrackEvent,
-  type SummaryEvent,
+  type WindowEvent,
+  type AnalyticsSink,
+  type SinkStats,
+  DWELL_BUCKETS_MS,
 } from './analytics/index.js';
 export type * from './contract/types.js';
 
