@@ -26,6 +26,7 @@ export {
   type SummaryEvent,
 } from './analytics/index.js';
 export type * from './contract/types.js';
+export { FERPLUS_LABELS } from './contract/labels.js';
 
 export { VERSION } from './contract/version.js';
 

@@ -1,5 +1,5 @@
 /** Turns per-frame results into per-visitor aggregates (tracks) and window summaries. */
-import type { FaceResult, FrameResult, Label } from '../contract/types.js';
+import type { FaceResult, FrameResult, Label, PerLabel } from '../contract/types.js';
 import { isAttentive } from './attention.js';
 import { ANALYTICS_SCHEMA, type SummaryEvent, type TrackEvent } from './schema.js';
 
@@ -17,8 +17,8 @@ interface OpenTrack {
   firstSeen: number;
   lastSeen: number;
   frames: number;
-  scoreSums: Record<Label, number>;
-  expressionMs: Record<Label, number>;
+  scoreSums: PerLabel<number>;
+  expressionMs: PerLabel<number>;
   attentionMs: number | null;
   lastLabel?: Label;
   lastAttentive?: boolean;
@@ -53,7 +53,7 @@ export class Aggregator {
   summarize(windowStart: number, windowEnd: number): SummaryEvent {
     const visitors = this.ended;
     this.ended = [];
-    const share: Record<Label, number> = {};
+    const share: PerLabel<number> = {};
     for (const v of visitors) share[v.dominantExpression] = (share[v.dominantExpression] ?? 0) + 1 / visitors.length;
     const attentive = visitors.filter((v) => v.attentionRatio !== null);
     return {

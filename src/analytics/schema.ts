@@ -2,7 +2,7 @@
  * The analytics event schema, `jadfer.analytics/v1`. Only aggregates: no pixels, no
  * embeddings, no landmarks, no boxes. Changing a field's meaning needs a new version.
  */
-import type { Label } from '../contract/types.js';
+import type { Label, PerLabel } from '../contract/types.js';
 
 export const ANALYTICS_SCHEMA = 'jadfer.analytics/v1';
 
@@ -22,9 +22,9 @@ export interface TrackEvent {
   frames: number;
   dominantExpression: Label;
   /** Mean score per label over the frames of the track. */
-  meanScores: Record<Label, number>;
+  meanScores: PerLabel<number>;
   /** Time (ms) spent with each label as the top expression. */
-  expressionMs: Record<Label, number>;
+  expressionMs: PerLabel<number>;
   /** Time (ms) the face was turned to the screen; null when landmarks were unavailable. */
   attentionMs: number | null;
   /** attentionMs / dwellMs, or null. */
@@ -45,7 +45,7 @@ export interface SummaryEvent {
   activeTracks: number;
   meanDwellMs: number;
   /** Share of visitors per dominant expression (sums to 1 when visitors > 0). */
-  expressionShare: Record<Label, number>;
+  expressionShare: PerLabel<number>;
   /** Mean attention ratio of the visitors with landmarks, or null. */
   meanAttentionRatio: number | null;
 }

@@ -276,7 +276,11 @@ export class Engine implements EngineApi {
         scores: Object.fromEntries(labels.map((label, k) => [label, probabilities[k] ?? 0])),
       },
     };
-    if (face.landmarks.length > 0) result.landmarks = face.landmarks;
+    if (face.landmarks.length > 0) {
+      result.landmarks = face.landmarks;
+      const names = this.detection?.detector.landmarkNames ?? [];
+      result.keypoints = Object.fromEntries(face.landmarks.flatMap((p, i) => (names[i] ? [[names[i], p]] : [])));
+    }
     return result;
   }
 
