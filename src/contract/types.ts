@@ -120,13 +120,25 @@ export type ImageInput =
 export type StreamSource =
   HTMLVideoElement | MediaStream | ReadableStream<VideoFrame> | AsyncIterable<ImageInput> | Iterable<ImageInput>;
 
-export interface ProgressEvent {
+/** One file's download, as the engine reports it. */
+export interface FileProgress {
   /** Which file: the classifier model, the detector model, or the ONNX Runtime wasm. */
   stage: 'model' | 'detector' | 'wasm';
   url: string;
   loaded: number;
-  /** 0 when the server sends no length. */
+  /**
+   * The file's bytes: the server's Content-Length, else the size the model card declares (`bytes`) or,
+   * for ONNX Runtime's wasm, the size of the build shipped; 0 when none is known.
+   */
   total: number;
+}
+
+export interface ProgressEvent extends FileProgress {
+  /**
+   * All of create()'s downloads together (ONNX Runtime's wasm, the classifier, the detector), from 0 to 1,
+   * never decreasing: what a loading bar shows. It is 0 until each file has started.
+   */
+  overall: number;
 }
 
 export interface BackendEvent {
