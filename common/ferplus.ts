@@ -15,19 +15,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FERPLUS_LABELS, type FerPlusLabel } from '../src/contract/labels.js';
 import { loadSharp } from './sharp.js';
 
-export const FER_EMOTIONS = [
-  'neutral',
-  'happiness',
-  'surprise',
-  'sadness',
-  'anger',
-  'disgust',
-  'fear',
-  'contempt',
-] as const;
-export type FerEmotion = (typeof FER_EMOTIONS)[number];
+/** The SDK's label list: the training data's order is the shipped models' order. */
+export const FER_EMOTIONS = FERPLUS_LABELS;
+export type FerEmotion = FerPlusLabel;
 export const FER_VOTE_COLUMNS = [...FER_EMOTIONS, 'unknown', 'NF'] as const;
 export const FER_SIZE = 48;
 

@@ -29,6 +29,7 @@ export {
   DWELL_BUCKETS_MS,
 } from './analytics/index.js';
 export type * from './contract/types.js';
+export { FERPLUS_LABELS } from './contract/labels.js';
 
 export { VERSION } from './contract/version.js';
 

@@ -1,5 +1,5 @@
 /** Turns per-frame results into visits (tracks), and visits into window totals. */
-import type { FaceResult, FrameResult, Label } from '../contract/types.js';
+import type { FaceResult, FrameResult, Label, PerLabel } from '../contract/types.js';
 import { isAttentive } from './attention.js';
 import { ANALYTICS_SCHEMA, DWELL_BUCKETS_MS, type TrackEvent, type WindowEvent } from './schema.js';
 
@@ -19,8 +19,8 @@ interface OpenTrack {
   firstSeen: number;
   lastSeen: number;
   frames: number;
-  scoreSums: Record<Label, number>;
-  expressionMs: Record<Label, number>;
+  scoreSums: PerLabel<number>;
+  expressionMs: PerLabel<number>;
   attentionMs: number | null;
   lastLabel?: Label;
   lastAttentive?: boolean;

@@ -6,7 +6,7 @@
  * (`trackEvents: true`): they are pseudonymous personal data. Neither carries pixels, embeddings,
  * boxes or landmarks. Changing a field's meaning needs a new version.
  */
-import type { Label } from '../contract/types.js';
+import type { Label, PerLabel } from '../contract/types.js';
 
 export const ANALYTICS_SCHEMA = 'jadfer.analytics/v2';
 
@@ -36,7 +36,7 @@ export interface WindowEvent {
   /** Visits per dwell bucket (DWELL_BUCKETS_MS), DWELL_BUCKETS_MS.length + 1 entries. */
   dwellHistogram: number[];
   /** Visits per dominant expression (the label longest on top); the counts sum to `visitors`. */
-  expressions: Record<Label, number>;
+  expressions: PerLabel<number>;
   /** Time faces were turned to the screen, summed over the visits with landmarks. */
   attentionMs: number;
   /** The dwell of the visits with landmarks, summed: the denominator of attention. */
@@ -65,9 +65,9 @@ export interface TrackEvent {
   frames: number;
   dominantExpression: Label;
   /** Mean score per label over the frames of the track. */
-  meanScores: Record<Label, number>;
+  meanScores: PerLabel<number>;
   /** Time (ms) spent with each label as the top expression. */
-  expressionMs: Record<Label, number>;
+  expressionMs: PerLabel<number>;
   /** Time (ms) the face was turned to the screen; null when landmarks were unavailable. */
   attentionMs: number | null;
   /** attentionMs / dwellMs, or null. */

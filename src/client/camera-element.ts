@@ -1,14 +1,15 @@
 /**
  * `<jadfer-camera>`: the camera, the SDK and an optional overlay in one tag, for integrators
  * who write no JavaScript. Attributes: `device` (auto|webgpu|wasm), `max-faces`,
- * `show-overlay` (boolean), `detector`, `model`. Events: `ready`, `result` (detail: FrameResult),
- * `backend`, `error` (detail: the JadferError or camera error).
+ * `show-overlay` (boolean), `detector`, `model`. Events: `progress` (detail: ProgressEvent, also shown in
+ * the element as a percentage while the models load), `ready`, `result` (detail: FrameResult), `backend`,
+ * `error` (detail: the JadferError or camera error).
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
  */
 import { Jadfer } from './client.js';
 import { drawFaces } from './overlay.js';
 import type { CreateOptions, DetectorOption, DeviceOption, PriorsOption } from '../contract/options.js';
-import type { FrameResult } from '../contract/types.js';
+import type { FrameResult, ProgressEvent } from '../contract/types.js';
 
 const TAG = 'jadfer-camera';
 
@@ -100,8 +101,17 @@ function createCameraElementClass(): CustomElementConstructor {
       try {
         this.video.srcObject = this.media;
         await this.video.play();
-        const fer = await Jadfer.create(this.options());
+        this.say('Loading expression recognition…');
+        const fer = await Jadfer.create({
+          ...this.options(),
+          onProgress: (detail: ProgressEvent) => {
+            if (generation !== this.generation) return;
+            this.say(`Loading expression recognition… ${Math.floor(detail.overall * 100)} %`);
+            this.dispatchEvent(new CustomEvent('progress', { detail }));
+          },
+        });
         if (generation !== this.generation) return void fer.dispose();
+        this.message.hidden = true;
         this.fer = fer;
         fer.on('backend', (detail) => this.dispatchEvent(new CustomEvent('backend', { detail })));
         fer.on('error', (detail) => this.dispatchEvent(new CustomEvent('error', { detail })));
@@ -124,9 +134,13 @@ function createCameraElementClass(): CustomElementConstructor {
       this.fer = this.stream = this.media = undefined;
     }
 
-    private fail(error: unknown, text: string): void {
+    private say(text: string): void {
       this.message.textContent = text;
       this.message.hidden = false;
+    }
+
+    private fail(error: unknown, text: string): void {
+      this.say(text);
       this.dispatchEvent(new CustomEvent('error', { detail: error }));
     }
 

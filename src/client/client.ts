@@ -16,6 +16,7 @@ import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
 import { isDeno } from '../contract/platform.js';
 import { checkAssets } from './preflight.js';
+import { OverallProgress } from './progress.js';
 import { streamResults } from './stream.js';
 import { ENGINE_FOR_TESTS } from './test-hooks.js';
 import { withTimeout } from './timeout.js';
@@ -82,6 +83,9 @@ export class Jadfer {
         ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
         : undefined;
     let instance: Jadfer | undefined;
+    const downloads = new OverallProgress(
+      assets.detector === 'none' ? ['wasm', 'model'] : ['wasm', 'model', 'detector'],
+    );
     const pendingBackendEvents: JadferEvents['backend'][] = [];
     const { supervisor, info } = await EngineSupervisor.start({
       baseUrl: resolved.baseUrl,
@@ -93,7 +97,8 @@ export class Jadfer {
         ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}),
       },
       callbacks: {
-        progress: (event) => {
+        progress: (file) => {
+          const event = downloads.add(file);
           resolved.onProgress?.(event);
           instance?.events.emit('progress', event);
         },

@@ -231,6 +231,26 @@ async function pumpMediaStream(
   return pumpVideo(video, slot, stopped, cleanups);
 }
 
+/**
+ * A `<video>` that shows no frame this long gets one console warning saying why: a page that streams
+ * from an element nothing connected to a camera would otherwise wait in silence.
+ */
+export const SILENT_VIDEO_WARNING_MS = 5000;
+
+/** Why a `<video>` has produced no frame, in words an integrator can act on. */
+export function silentVideoReason(video: HTMLVideoElement): string {
+  const waited = `stream(): no frame from the <video> in ${SILENT_VIDEO_WARNING_MS / 1000} s`;
+  if (video.error) return `${waited}: it failed to load (MediaError code ${video.error.code}: ${video.error.message})`;
+  if (!video.srcObject && !video.currentSrc && !video.getAttribute('src'))
+    return (
+      `${waited}: it has no source (no srcObject, no src). Connect a camera: ` +
+      '`video.srcObject = await navigator.mediaDevices.getUserMedia({ video: true })`, ' +
+      'or pass that MediaStream to stream() itself'
+    );
+  if (video.paused) return `${waited}: it is paused. Call video.play(), or give it the autoplay and muted attributes`;
+  return `${waited}: it has a source but no picture yet (readyState ${video.readyState})`;
+}
+
 /** Frames are grabbed from the element only when they are analysed, so dropping costs nothing. */
 async function pumpVideo(
   video: HTMLVideoElement,
@@ -239,8 +259,12 @@ async function pumpVideo(
   cleanups: (() => void)[],
 ): Promise<void> {
   const grab = () => createImageBitmap(video);
-  const put = (timestamp: number) => slot.put({ acquire: grab, release: () => undefined, timestamp });
-  await new Promise<void>((resolve) => {
+  const silent = setTimeout(() => console.warn(`[jadfer] ${silentVideoReason(video)}`), SILENT_VIDEO_WARNING_MS);
+  const put = (timestamp: number) => {
+    clearTimeout(silent);
+    slot.put({ acquire: grab, release: () => undefined, timestamp });
+  };
+  const shown = new Promise<void>((resolve) => {
     const ended = () => resolve();
     video.addEventListener('ended', ended);
     cleanups.push(() => {
@@ -261,4 +285,5 @@ async function pumpVideo(
       cleanups.push(() => clearInterval(timer));
     }
   });
+  await shown.finally(() => clearTimeout(silent));
 }

@@ -8,7 +8,7 @@ import type {
   BackendEvent,
   FaceResult,
   ModelInfo,
-  ProgressEvent,
+  FileProgress,
   StageTimings,
   StartupTimes,
 } from './types.js';
@@ -96,7 +96,7 @@ export interface AnalyzeReply {
 
 /** Callbacks the engine calls on the client (Comlink proxies when in a worker). */
 export interface EngineCallbacks {
-  progress(event: ProgressEvent): void;
+  progress(event: FileProgress): void;
   backend(event: BackendEvent): void;
 }
 

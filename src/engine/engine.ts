@@ -17,7 +17,7 @@ import {
 } from '../contract/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
 import { wasmSimdSupported } from '../contract/platform.js';
-import type { Backend, FaceResult, ProgressEvent } from '../contract/types.js';
+import type { Backend, FaceResult, FileProgress } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
 import { fetchBytes } from './fetch-bytes.js';
@@ -276,7 +276,11 @@ export class Engine implements EngineApi {
         scores: Object.fromEntries(labels.map((label, k) => [label, probabilities[k] ?? 0])),
       },
     };
-    if (face.landmarks.length > 0) result.landmarks = face.landmarks;
+    if (face.landmarks.length > 0) {
+      result.landmarks = face.landmarks;
+      const names = this.detection?.detector.landmarkNames ?? [];
+      result.keypoints = Object.fromEntries(face.landmarks.flatMap((p, i) => (names[i] ? [[names[i], p]] : [])));
+    }
     return result;
   }
 
@@ -298,10 +302,10 @@ export class Engine implements EngineApi {
     return 'wasm-simd';
   }
 
-  private async loadClassifier(files: ModelFiles, progress: (event: ProgressEvent) => void): Promise<ClassifierCard> {
+  private async loadClassifier(files: ModelFiles, progress: (event: FileProgress) => void): Promise<ClassifierCard> {
     const card = parseClassifierCard(await fetchJson(files.card, this.cache), files.card);
     const url = files.model ?? new URL(card.file, files.card).href;
-    this.modelBytes = await fetchVerifiedModel(url, card.sha256, 'model', progress, this.cache);
+    this.modelBytes = await fetchVerifiedModel(url, card, 'model', progress, this.cache);
     this.card = card;
     return card;
   }

@@ -5,7 +5,7 @@
  */
 import { JadferError } from '../contract/errors.js';
 import type { DetectorFiles } from '../contract/engine-api.js';
-import type { ProgressEvent, StageTimings } from '../contract/types.js';
+import type { FileProgress, StageTimings } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
 import type { AssetCache } from './asset-cache.js';
 import { fetchJson, fetchVerifiedModel } from './model-files.js';
@@ -39,7 +39,7 @@ export class DetectionStage {
   static async load(
     files: DetectorFiles,
     context: DetectorContext,
-    progress: (event: ProgressEvent) => void,
+    progress: (event: FileProgress) => void,
     cache?: AssetCache,
   ): Promise<DetectionStage> {
     const custom = files.module !== undefined;
@@ -57,7 +57,7 @@ export class DetectionStage {
     }
     const model = await fetchVerifiedModel(
       files.model ?? new URL(card.file, cardUrl).href,
-      card.sha256,
+      card,
       'detector',
       progress,
       cache,

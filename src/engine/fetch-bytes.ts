@@ -6,6 +6,8 @@ export interface FetchBytesOptions {
   onProgress?: (loaded: number, total: number) => void;
   /** The code to fail with: E_MODEL_LOAD for models, E_BACKEND_UNAVAILABLE for the runtime. */
   errorCode: ErrorCode;
+  /** The file's size when known beforehand (a card's `bytes`): the progress total when the server sends none. */
+  expectedBytes?: number;
   /** The HTTP cache mode: 'no-cache' revalidates (cards), 'reload' bypasses it (a model that failed its check). */
   httpCache?: RequestCache;
 }
@@ -53,7 +55,9 @@ export async function fetchBytes(url: string, options: FetchBytesOptions): Promi
         undefined,
         response.status,
       );
-    const total = Number(response.headers.get('content-length') ?? 0);
+    // A compressed response's length is not the file's (gzip, as `vite preview` serves): it cannot be a total.
+    const declared = response.headers.get('content-encoding') ? 0 : Number(response.headers.get('content-length') ?? 0);
+    const total = declared || options.expectedBytes || 0;
     if (!response.body) {
       const bytes = new Uint8Array(await response.arrayBuffer());
       options.onProgress?.(bytes.byteLength, total);
@@ -73,8 +77,8 @@ export async function fetchBytes(url: string, options: FetchBytesOptions): Promi
     } catch (error) {
       throw fail(controller.signal.aborted ? `timed out after ${options.timeoutMs} ms` : 'download interrupted', error);
     }
-    if (total > 0 && loaded !== total && !response.headers.get('content-encoding')) {
-      throw fail(`truncated download (${loaded} of ${total} bytes)`);
+    if (declared > 0 && loaded !== declared) {
+      throw fail(`truncated download (${loaded} of ${declared} bytes)`);
     }
     return concat(chunks, loaded);
   } finally {

@@ -43,6 +43,8 @@ interface CardBase {
   file: string;
   /** Hex sha256 of the .onnx file; checked before the model is used. */
   sha256?: string;
+  /** The .onnx file's size: the download's progress total when the server sends no Content-Length. */
+  bytes?: number;
   input: InputSpec;
   /** Anything else (training, metrics, provenance, …) is kept as it is. */
   [key: string]: unknown;
@@ -72,7 +74,7 @@ export interface ClassifierCard extends CardBase {
 }
 
 /** A face detector's card. A custom detector's needs only `file` (and should have `sha256`). */
-export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'sha256' | 'input'>> {
+export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'sha256' | 'bytes' | 'input'>> {
   schema?: typeof DETECTOR_CARD_SCHEMA;
   task?: 'face-detection';
   file: string;
@@ -274,6 +276,11 @@ class CardCheck {
       card.sha256 === undefined || (typeof card.sha256 === 'string' && /^[0-9a-f]{64}$/.test(card.sha256)),
       'sha256',
       'must be 64 hex digits',
+    );
+    this.need(
+      card.bytes === undefined || (Number.isInteger(card.bytes) && (card.bytes as number) > 0),
+      'bytes',
+      'must be a positive integer (the file size)',
     );
   }
 

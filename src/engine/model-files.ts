@@ -1,6 +1,6 @@
 /** Fetches model cards and verified model bytes; shared by the classifier and the detector. */
 import { JadferError } from '../contract/errors.js';
-import type { ProgressEvent } from '../contract/types.js';
+import type { FileProgress } from '../contract/types.js';
 import type { AssetCache } from './asset-cache.js';
 import { fetchBytes, sha256Hex } from './fetch-bytes.js';
 
@@ -20,14 +20,14 @@ export async function fetchJson(url: string, cache?: AssetCache): Promise<unknow
 
 /**
  * A model, checked against its card's sha256: from the persistent cache when it holds it, else
- * downloaded with progress. A mismatch is downloaded once more past the HTTP cache, which may still
+ * downloaded with progress (the card's `bytes` are the total when the server sends no length). A mismatch is downloaded once more past the HTTP cache, which may still
  * hold the file an older card named, before it fails E_MODEL_INTEGRITY.
  */
 export async function fetchVerifiedModel(
   url: string,
-  sha256: string | undefined,
-  stage: ProgressEvent['stage'],
-  progress: (event: ProgressEvent) => void,
+  { sha256, bytes: expectedBytes }: { sha256?: string | undefined; bytes?: number | undefined },
+  stage: FileProgress['stage'],
+  progress: (event: FileProgress) => void,
   cache?: AssetCache,
 ): Promise<Uint8Array> {
   const get = (httpCache?: RequestCache) =>
@@ -35,6 +35,7 @@ export async function fetchVerifiedModel(
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
       errorCode: 'E_MODEL_LOAD',
       onProgress: (loaded, total) => progress({ stage, url, loaded, total }),
+      ...(expectedBytes ? { expectedBytes } : {}),
       ...(httpCache ? { httpCache } : {}),
     });
   const download = async () => {

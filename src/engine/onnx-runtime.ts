@@ -192,6 +192,12 @@ function runnableThreads(asked: number): number {
   return 1;
 }
 
+/**
+ * The sizes of ONNX Runtime's wasm builds we ship (onnxruntime-web 1.30.0, pinned): the progress total
+ * when the server sends no length. test/node/progress.test.ts checks them against the files.
+ */
+export const ORT_WASM_BYTES: Record<Backend, number> = { wasm: 14_239_897, webgpu: 16_758_545 };
+
 async function instantiate(backend: Backend, options: RuntimeOptions): Promise<Ort> {
   hideOpaqueOrigin();
   if (backend === 'webgpu' && !hasJspi()) throw new JadferError('E_BACKEND_UNAVAILABLE', NO_JSPI);
@@ -203,6 +209,7 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
       timeoutMs: options.timeoutMs,
       errorCode: 'E_BACKEND_UNAVAILABLE',
       onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
+      expectedBytes: ORT_WASM_BYTES[backend],
     });
   let wasmBinary: Uint8Array;
   if (options.cache) {

@@ -34,8 +34,15 @@ function mount() {
   element.setAttribute('device', 'wasm');
   element.setAttribute('detector', 'none');
   element.setAttribute('model', CONTRACT_MODEL);
-  const events = { ready: 0, labels: [], errors: [] };
-  element.addEventListener('ready', () => events.ready++);
+  const events = { ready: 0, labels: [], errors: [], progress: [], shown: [] };
+  element.addEventListener('ready', () => {
+    events.ready++;
+    events.hiddenWhenReady = element.shadowRoot.querySelector('p').hidden;
+  });
+  element.addEventListener('progress', (event) => {
+    events.progress.push(event.detail.overall);
+    events.shown.push(element.shadowRoot.querySelector('p').textContent);
+  });
   element.addEventListener('result', (event) => events.labels.push(event.detail.faces[0]?.expression.label));
   element.addEventListener('error', (event) => events.errors.push(event.detail));
   document.body.append(element);
@@ -63,6 +70,10 @@ describe('<jadfer-camera>', () => {
           expect(events.ready).to.equal(1);
           expect(asked).to.deep.equal([{ video: { width: 640, height: 480 }, audio: false }]);
           expect(new Set(events.labels)).to.deep.equal(new Set([expectedLabel(200)]));
+          // Load progress: shown in the element as a percentage, dispatched, and gone once ready.
+          expect(events.progress.at(-1)).to.equal(1);
+          expect(events.shown.at(-1)).to.equal('Loading expression recognition… 100 %');
+          expect(events.hiddenWhenReady).to.equal(true);
         } finally {
           element.remove();
           camera.stop();

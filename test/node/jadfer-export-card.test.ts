@@ -17,6 +17,7 @@ import { DEFAULT_TRAIN, train } from '../../training/train/trainer.js';
 interface SavedCard {
   schema: string;
   sha256: string;
+  bytes: number;
   input: { name: string };
   labels: string[];
   architecture: { params: number; macs: number; flops: number };
@@ -64,6 +65,7 @@ test('heads-only export writes ONNX + a card with the runtime keys, sha256 and c
     assert.ok(key in saved, key);
   assert.equal(saved.schema, 'jadfer.model-card/v1');
   assert.equal(saved.sha256, sha256(readFileSync(onnxPath)));
+  assert.equal(saved.bytes, readFileSync(onnxPath).length);
   assert.equal(saved.input.name, HEADS_INPUT);
   assert.equal(saved.labels.length, 8);
   assert.ok(saved.architecture.params > 1000 && saved.architecture.flops > 2 * saved.architecture.macs - 1);

@@ -28,6 +28,7 @@ for (const name of models) {
     it('card sha256, schema and licence file match the shipped files', () => {
       const bytes = fs.readFileSync(modelUrl(card.file));
       assert.equal(crypto.createHash('sha256').update(bytes).digest('hex'), card.sha256);
+      assert.equal(card.bytes, bytes.length);
       assert.equal(card.schema, 'jadfer.detector-card/v1');
       assert.equal(card.provenance.licence, 'Apache-2.0');
       assert.match(fs.readFileSync(modelUrl(card.provenance.licenceFile), 'utf8'), /Apache License\s+Version 2\.0/);

@@ -51,6 +51,18 @@ test('a portrait gives one face with a box inside the frame and six landmarks', 
   assert.ok(face.box.width > 0.1 * image.width, 'a portrait face is large');
   assert.ok(face.box.x >= -0.1 * image.width && face.box.x + face.box.width <= 1.1 * image.width);
   assert.equal(face.landmarks.length, 6);
+  // The same six by name; the person's right eye is on the image's left, the nose between the eyes.
+  const k = face.keypoints;
+  assert.deepEqual(Object.keys(k), [
+    'rightEye',
+    'leftEye',
+    'noseTip',
+    'mouthCenter',
+    'rightEarTragion',
+    'leftEarTragion',
+  ]);
+  assert.deepEqual(Object.values(k), face.landmarks);
+  assert.ok(k.rightEye.x < k.noseTip.x && k.noseTip.x < k.leftEye.x && k.noseTip.y < k.mouthCenter.y);
   assert.ok(face.score > 0.5);
   assert.equal(Object.keys(face.expression.scores).length, 8);
   assert.equal(face.trackId, undefined, 'single images are not tracked');

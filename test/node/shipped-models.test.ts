@@ -30,6 +30,7 @@ for (const file of cards) {
     const parsed = parseClassifierCard(card, `file:///${file}`);
     const bytes = readFileSync(join(MODELS, card.file));
     assert.equal(createHash('sha256').update(bytes).digest('hex'), card.sha256);
+    assert.equal(card.bytes, bytes.length, 'bytes: the progress total when a server sends no length');
     assert.ok(bytes.length < MAX_BYTES, `${card.file}: ${bytes.length} bytes`);
     assert.equal(parsed.labels.length, 8);
     // The SDK's evaluation, all three figures (a broken or unadjusted export would miss one of them).

@@ -75,6 +75,19 @@ test('runtime dependencies are only what dist/ imports; sharp is an optional pee
   assert.deepEqual(external, ['sharp'], 'bare imports in dist/ (each must be a dependency or an optional peer)');
 });
 
+test('the manifest says where the project lives and what it is: repository, homepage, bugs, keywords', () => {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  for (const url of [manifest.homepage, manifest.repository?.url, manifest.bugs?.url])
+    assert.match(url ?? '', /^(git\+)?https:\/\/\S+$/, 'an https URL');
+  assert.equal(manifest.repository.type, 'git');
+  assert.ok(manifest.keywords?.length >= 5, 'keywords for the registry search');
+  // A reserved .invalid host marks the placeholder used while the repository is not public.
+  if (/\.invalid\//.test(manifest.repository.url))
+    console.warn(
+      '*** package.json: repository, homepage and bugs are placeholders (.invalid) until the repository is public ***',
+    );
+});
+
 test(
   `the tarball is at most ${MAX_TARBALL_BYTES / MB} MB; installing it adds at most ${MAX_INSTALLED_BYTES / MB} MB`,
   { skip },
