@@ -3,11 +3,13 @@ import { pathToFileURL } from 'node:url';
 import { create } from '../src/index.js';
 import type { PriorsOption } from '../src/contract/options.js';
 import { FER_EMOTIONS, loadFerPlusSplit } from '../common/ferplus.js';
-import { byLabel, ConfusionMatrix, type ClassScore } from '../common/metrics.js';
+import { byLabel, ConfusionMatrix, scoreConfusion, type ClassScore } from '../common/metrics.js';
+import { loadSharp } from '../common/sharp.js';
 import { numberOption, parseCommandLine, requiredString } from '../common/args.js';
 import type { Command } from './command.js';
+import { evaluatePhotos, isPhotoFolderSet, PHOTO_USAGE, readPhotoList } from './eval-photos.js';
 
-const USAGE = `Usage: jadfer eval --data <FERPlus split dir> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|training] [--json] [--limit N]
+const USAGE = `Usage: jadfer eval --data <FERPlus split dir | photo folders> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|training] [--json] [--limit N] [--only <list>]
 
 Scores a classifier on a FERPlus split (FER2013Train/, FER2013Valid/ or FER2013Test/ with its
 label.csv), majority-vote protocol, 8 classes: label = the emotion with most votes; images whose
@@ -20,7 +22,9 @@ per-class accuracy, the confusion matrix and the skipped counts. --mirror classi
 with its mirror image too and averages them (create()'s mirror); --priors training takes the model's
 logit adjustment out (create()'s priors). --json prints one JSON object:
 { accuracy, meanClassAccuracy, macroF1, n, perClass, confusion, labels, skipped, model, data }. --scores
-writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).`;
+writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).
+
+${PHOTO_USAGE}`;
 
 export interface EvalReport {
   model: string;
@@ -41,6 +45,9 @@ export interface EvalReport {
   /** Per scored image, in split order: its probabilities (label order) and its true label (written by --scores). */
   scores?: number[][];
   truth?: number[];
+  /** Photo folders: the classes the means are over, and the photos without a face. */
+  scoredClasses?: string[];
+  noFace?: string[];
 }
 
 export const evalCommand: Command = {
@@ -56,6 +63,7 @@ export const evalCommand: Command = {
         priors: { type: 'string', default: 'balanced' },
         limit: { type: 'string' },
         scores: { type: 'string' },
+        only: { type: 'string' },
       },
     });
     const data = requiredString(values.data, 'data');
@@ -63,7 +71,14 @@ export const evalCommand: Command = {
     const limit = numberOption(values.limit, 'limit', { integer: true, min: 1 }) ?? Infinity;
     // create() checks the value (E_BAD_CONFIG names the choices), as for every option.
     const priors = values.priors as PriorsOption;
-    const report = await evaluate(data, modelPath, limit, { mirror: values.mirror, priors });
+    const options = { mirror: values.mirror, priors };
+    const report = isPhotoFolderSet(data, FER_EMOTIONS)
+      ? await evaluatePhotos(data, modelPath, values.only ? readPhotoList(values.only) : undefined, options, {
+          labels: FER_EMOTIONS,
+          sharp: await loadSharp(),
+          score: scoreConfusion,
+        })
+      : await evaluate(data, modelPath, limit, options);
     if (values.scores) {
       const { scores, truth } = report;
       writeFileSync(values.scores, JSON.stringify({ model: report.model, labels: report.labels, truth, scores }));
@@ -147,6 +162,8 @@ function printReport(report: EvalReport): void {
   report.confusion.forEach((row, k) =>
     console.log(`  ${report.labels[k]!.padEnd(10)}${row.map((v) => String(v).padStart(7)).join('')}`),
   );
+  if (report.noFace)
+    console.log(`\nmeans over ${report.scoredClasses!.join(', ')}; no face in ${report.noFace.length}`);
   const skipped = Object.entries(report.skipped).filter(([, v]) => v > 0);
   console.log(
     `\nskipped: ${skipped.length ? skipped.map(([reason, count]) => `${reason} ${count}`).join(', ') : 'none'}`,
