@@ -11,7 +11,7 @@ import { create } from '../src/index.js';
 import { JadferError } from '../src/contract/errors.js';
 import type { PriorsOption } from '../src/contract/options.js';
 import type { FaceResult } from '../src/contract/types.js';
-import type { EvalReport } from './eval.js';
+import type { EvalReport } from './eval-report.js';
 
 export const PHOTO_USAGE = `Photo folders (<dir>/<label>/<photo>, no label.csv): whole photos through the full pipeline (the
 default detector, alignment, classifier). The largest face is the photo's answer; a photo with no face counts

@@ -3,10 +3,11 @@ import { pathToFileURL } from 'node:url';
 import { create } from '../src/index.js';
 import type { PriorsOption } from '../src/contract/options.js';
 import { FER_EMOTIONS, loadFerPlusSplit } from '../common/ferplus.js';
-import { byLabel, ConfusionMatrix, scoreConfusion, type ClassScore } from '../common/metrics.js';
+import { byLabel, ConfusionMatrix, scoreConfusion } from '../common/metrics.js';
 import { loadSharp } from '../common/sharp.js';
 import { numberOption, parseCommandLine, requiredString } from '../common/args.js';
 import type { Command } from './command.js';
+import type { EvalReport } from './eval-report.js';
 import { evaluatePhotos, isPhotoFolderSet, PHOTO_USAGE, readPhotoList } from './eval-photos.js';
 
 const USAGE = `Usage: jadfer eval --data <FERPlus split dir | photo folders> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|training] [--json] [--limit N] [--only <list>]
@@ -25,30 +26,6 @@ logit adjustment out (create()'s priors). --json prints one JSON object:
 writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).
 
 ${PHOTO_USAGE}`;
-
-export interface EvalReport {
-  model: string;
-  data: string;
-  n: number;
-  correct: number;
-  accuracy: number;
-  /** Mean per-class accuracy (macro recall), over the classes with samples. */
-  meanClassAccuracy: number;
-  /** Mean per-class F1 (precision and recall), over the classes with samples. */
-  macroF1: number;
-  labels: readonly string[];
-  perClass: Record<string, ClassScore>;
-  /** confusion[truth][predicted], in `labels` order. */
-  confusion: number[][];
-  skipped: Record<string, number>;
-  ms: number;
-  /** Per scored image, in split order: its probabilities (label order) and its true label (written by --scores). */
-  scores?: number[][];
-  truth?: number[];
-  /** Photo folders: the classes the means are over, and the photos without a face. */
-  scoredClasses?: string[];
-  noFace?: string[];
-}
 
 export const evalCommand: Command = {
   summary: 'accuracy of a model on a FERPlus split (majority vote, 8 classes)',
