@@ -72,8 +72,8 @@ frequencies: more neutral and happy, fewer rare expressions)`,
       type: 'string',
       value: '<n>',
       number: { min: 0.001 },
-      help: `refuse an image that declares more pixels (default ${DEFAULT_MAX_PIXELS / 1e6}; a small file can declare a
-huge image), and files over 8 bytes a pixel of it`,
+      help: `refuse an image that declares more megapixels (default ${DEFAULT_MAX_PIXELS / 1e6}: a small file can
+declare a huge image), and a file over 8 bytes per allowed pixel`,
     },
   },
   async run({ values, positionals, sdkOptions }, cli) {
@@ -105,7 +105,7 @@ huge image), and files over 8 bytes a pixel of it`,
           values.annotate,
         )
       : [];
-    for (const dir of new Set(outputs.map((out) => dirname(out)))) await makeFolder(dir);
+    if (values.annotate) for (const dir of new Set([values.annotate, ...outputs.map(dirname)])) await makeFolder(dir);
 
     const summary: Record<string, unknown> = {};
     if (ready.length > 0) {

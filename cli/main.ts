@@ -22,7 +22,6 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   const [name = '', ...rest] = argv;
   const json = argv.includes('--json');
   const cli = makeCli(json, streams);
-  cli.name = name === 'help' || !Object.hasOwn(COMMANDS, name) ? 'jadfer' : `jadfer ${name}`;
   if (name === '' || name === '--help' || name === '-h' || (name === 'help' && rest.length === 0)) {
     cli.out(usage());
     return 0;
@@ -34,6 +33,7 @@ export async function main(argv: string[], streams: Streams = process): Promise<
   }
   const target = name === 'help' ? rest[0]! : name;
   const command = offered(target) ? COMMANDS[target] : undefined;
+  if (command && name !== 'help') cli.name = `jadfer ${target}`;
   try {
     if (!command) {
       const reason = COMMANDS[target]?.unavailable?.();
@@ -52,7 +52,7 @@ export async function main(argv: string[], streams: Streams = process): Promise<
     const input = command.passthrough ? passthrough(rest) : readCommandLine(command, rest);
     return await command.run(input, cli);
   } catch (error) {
-    return report(error, command ? `jadfer ${target}` : 'jadfer', command, cli);
+    return report(error, command && { name: target, command }, cli);
   }
 }
 
@@ -130,7 +130,11 @@ function makeCli(json: boolean, { stdout, stderr }: Streams): Cli & { printed: b
  * The exit status for what a command threw, said in one line. A usage error or a typed error is the user's to fix;
  * a file-system error (ENOENT, EACCES…) too. Anything else is a bug: its stack helps whoever reports it.
  */
-function report(error: unknown, prefix: string, command: Command | undefined, cli: Cli & { printed: boolean }): number {
+function report(
+  error: unknown,
+  failed: { name: string; command: Command } | undefined,
+  cli: Cli & { printed: boolean },
+): number {
   cli.progress.clear();
   let code: string;
   let message = (error as Error)?.message ?? String(error);
@@ -139,18 +143,18 @@ function report(error: unknown, prefix: string, command: Command | undefined, cl
   if (error instanceof UsageError) {
     code = 'E_USAGE';
     status = 2;
-    const more = command
-      ? `\n\n${usageLine(prefix.slice('jadfer '.length), command)}\n(${prefix} --help: every option)`
+    const more = failed
+      ? `\n\n${usageLine(failed.name, failed.command)}\n(jadfer ${failed.name} --help: every option)`
       : '\n\nUsage: jadfer <command> [options] (jadfer --help: the commands)';
-    cli.note(`${prefix}: ${message}${more}`);
+    cli.note(`${cli.name}: ${message}${more}`);
   } else if (isJadferError(error) || isSystemError(error)) {
     code = (error as { code: string }).code;
     details = (error as { details?: Record<string, unknown> }).details;
-    cli.note(`${prefix}: ${isJadferError(error) ? `${code}: ` : ''}${message}`);
+    cli.note(`${cli.name}: ${isJadferError(error) ? `${code}: ` : ''}${message}`);
   } else {
     code = 'E_INTERNAL';
     message = `internal error: ${message}`;
-    cli.note(`${prefix}: ${message} (a bug: please report it with this trace)\n${(error as Error)?.stack ?? ''}`);
+    cli.note(`${cli.name}: ${message} (a bug: please report it with this trace)\n${(error as Error)?.stack ?? ''}`);
   }
   if (cli.json && !cli.printed) cli.printJson({ error: { code, message, ...(details ? { details } : {}) } });
   return status;
@@ -181,7 +185,7 @@ const usageLine = (name: string, command: Command) =>
   `Usage: jadfer ${name}${command.synopsis ? ` ${command.synopsis}` : ''}${Object.keys(command.flags).length ? ' [options]' : ''}`;
 
 /** A command's help, from its entry: the usage line, its description and its flags. */
-export function help(name: string, command: Command): string {
+function help(name: string, command: Command): string {
   const flags = Object.entries(command.flags).map(([flagName, flag]) => {
     const names = `${flag.short ? `-${flag.short}, ` : ''}--${flagName}${flag.value ? ` ${flag.value}` : ''}`;
     const [first, ...more] = flag.help.split('\n');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { FER_EMOTIONS } from '../../common/ferplus.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { jadfer } from './run-cli.js';
 
@@ -124,16 +125,7 @@ test(
     const report = JSON.parse(run.stdout);
     assert.equal(report.n, 40);
     assert.equal(report.model, 'contract-test');
-    assert.deepEqual(Object.keys(report.perClass), [
-      'neutral',
-      'happiness',
-      'surprise',
-      'sadness',
-      'anger',
-      'disgust',
-      'fear',
-      'contempt',
-    ]);
+    assert.deepEqual(Object.keys(report.perClass), FER_EMOTIONS);
     assert.equal(
       report.confusion.flat().reduce((a: number, b: number) => a + b, 0),
       40,

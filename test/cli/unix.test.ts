@@ -78,6 +78,22 @@ test('--json prints one JSON document with an error object, for usage and fatal 
 });
 
 test(
+  '--json with a model that fails to load: one document, its error typed, the stack kept off',
+  {
+    skip: needsPhotos,
+  },
+  () => {
+    const dir = scratch();
+    writeContractModel(dir);
+    const run = jadfer('analyze', '--json', photo, '--model', join(dir, 'garbage.json'));
+    assert.equal(run.status, 1);
+    const doc = json(run) as { error: { code: string } };
+    assert.equal(doc.error.code, 'E_MODEL_LOAD');
+    assert.doesNotMatch(run.stderr, STACK);
+  },
+);
+
+test(
   'no stack trace for a user mistake: a missing --data, an --annotate folder that cannot be, a missing --model',
   {
     skip: needsPhotos,
