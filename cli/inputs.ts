@@ -1,5 +1,5 @@
 /** The images a command was given: files as named, folders walked; and where each one's annotation goes. */
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { IMAGE_EXTENSIONS } from '../common/sharp.js';
 
@@ -12,8 +12,9 @@ export interface ImageInput {
 
 /**
  * The image files the arguments name. A file is taken as it is (a missing one too: probeImage reports it); a folder
- * gives the files in it with an image extension, sorted, and with `recursive` those of its subfolders (not hidden
- * ones, each real folder once, so a link loop ends). `notes` says what a walk left out.
+ * gives the files in it with an image extension, sorted, and with `recursive` those of its subfolders: not hidden ones,
+ * and not links to folders (as `find` does not follow them: a link to / would walk the whole disk, a link to a parent
+ * would never end). `notes` says what a walk left out.
  */
 export async function collectImages(
   args: readonly string[],
@@ -28,10 +29,12 @@ export async function collectImages(
       continue;
     }
     const found: string[] = [];
-    const skipped = { folders: 0, files: 0 };
-    await walk(arg, recursive, found, skipped, new Set());
+    const skipped = { folders: 0, links: 0 };
+    await walk(arg, recursive, found, skipped);
     inputs.push(...found.map((file) => ({ file, relative: relative(arg, file) })));
     if (found.length === 0) notes.push(`${arg}: no images in this folder${recursive ? ' or below' : ''}`);
+    if (skipped.links > 0)
+      notes.push(`${arg}: ${skipped.links} link${skipped.links === 1 ? '' : 's'} to a folder not followed`);
     if (skipped.folders > 0)
       notes.push(
         `${arg}: ${skipped.folders} subfolder${skipped.folders === 1 ? '' : 's'} not walked (--recursive does)`,
@@ -44,20 +47,20 @@ async function walk(
   dir: string,
   recursive: boolean,
   found: string[],
-  skipped: { folders: number; files: number },
-  seen: Set<string>,
+  skipped: { folders: number; links: number },
 ): Promise<void> {
-  const real = await realpath(dir);
-  if (seen.has(real)) return;
-  seen.add(real);
-  const entries = (await readdir(dir)).sort();
-  for (const name of entries) {
+  for (const name of (await readdir(dir)).sort()) {
     const path = join(dir, name);
-    const info = await stat(path).catch(() => undefined); // a dangling link is no image
-    if (info?.isDirectory()) {
+    const entry = await lstat(path);
+    if (entry.isDirectory()) {
       if (!recursive) skipped.folders++;
-      else if (!name.startsWith('.')) await walk(path, recursive, found, skipped, seen);
-    } else if (info?.isFile() && IMAGE_EXTENSIONS.includes(extname(name).toLowerCase())) found.push(path);
+      else if (!name.startsWith('.')) await walk(path, recursive, found, skipped);
+      continue;
+    }
+    // A link to a file counts as the file; a dangling link is nothing.
+    const target = entry.isSymbolicLink() ? await stat(path).catch(() => undefined) : entry;
+    if (target?.isDirectory()) skipped.links++;
+    else if (target?.isFile() && IMAGE_EXTENSIONS.includes(extname(name).toLowerCase())) found.push(path);
   }
 }
 

@@ -8,7 +8,7 @@ import { checkOptions, isJadferError, VERSION, type CreateOptions } from '../src
 import { didYouMean, numberOption, parseCommandLine, UsageError } from '../common/args.js';
 import type { Cli, Command, CommandInput, Flag } from './command.js';
 import { COMMANDS } from './commands.js';
-import { ProgressLine } from './progress.js';
+import { printable, ProgressLine } from './progress.js';
 
 export interface Streams {
   stdout: NodeJS.WriteStream;
@@ -111,11 +111,11 @@ function makeCli(json: boolean, { stdout, stderr }: Streams): Cli & { printed: b
     printed: false,
     out(line) {
       progress.clear();
-      stdout.write(`${line}\n`);
+      stdout.write(`${printable(line)}\n`);
     },
     note(line) {
       progress.clear();
-      stderr.write(`${line}\n`);
+      stderr.write(`${printable(line)}\n`);
     },
     printJson(document, indent = 2) {
       progress.clear();

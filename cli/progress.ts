@@ -18,7 +18,8 @@ export class ProgressLine {
     if (!force && this.shown && now - this.last < 100) return;
     this.last = now;
     const width = Math.max(20, (this.stream.columns ?? 80) - 1);
-    this.stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
+    const shown = printable(text);
+    this.stream.write(`\r\x1b[2K${shown.length > width ? `${shown.slice(0, width - 1)}…` : shown}`);
     this.shown = true;
   }
 
@@ -29,6 +30,13 @@ export class ProgressLine {
     this.shown = false;
   }
 }
+
+/**
+ * Text as the terminal should show it: control characters (a file named with an escape sequence could retitle the
+ * terminal or hide lines) written as `\xNN`. Newlines and tabs stay.
+ */
+export const printable = (text: string) =>
+  text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** "1.2 MB" */
 export const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
