@@ -8,6 +8,8 @@ import { JadferError } from '../contract/errors.js';
 
 export const CLASSIFIER_CARD_SCHEMA = 'jadfer.model-card/v1';
 export const DETECTOR_CARD_SCHEMA = 'jadfer.detector-card/v1';
+/** The largest model a card may declare (ours are 0.4–4 MB): a card cannot make the engine download gigabytes. */
+export const MAX_MODEL_BYTES = 256 << 20;
 
 /** How pixels become a model's input tensor; classifier and detector cards share it. */
 export interface InputSpec {
@@ -42,7 +44,9 @@ interface CardBase {
   /** The .onnx file, relative to the card. */
   file: string;
   /** Hex sha256 of the .onnx file; checked before the model is used. */
-  sha256?: string;
+  sha256: string;
+  /** The .onnx file's size: its download is refused past it (at most MAX_MODEL_BYTES). */
+  bytes: number;
   input: InputSpec;
   /** Anything else (training, metrics, provenance, …) is kept as it is. */
   [key: string]: unknown;
@@ -71,11 +75,13 @@ export interface ClassifierCard extends CardBase {
   };
 }
 
-/** A face detector's card. A custom detector's needs only `file` (and should have `sha256`). */
-export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'sha256' | 'input'>> {
+/** A face detector's card. A custom detector's needs only `file`, `sha256` and `bytes`. */
+export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'input'>> {
   schema?: typeof DETECTOR_CARD_SCHEMA;
   task?: 'face-detection';
   file: string;
+  sha256: string;
+  bytes: number;
   [key: string]: unknown;
 }
 
@@ -270,10 +276,12 @@ class CardCheck {
       'must be a string',
     );
     this.need(typeof card.file === 'string' && card.file.length > 0, 'file', 'must name the .onnx file');
+    // Both required: the model is checked against its hash, and its download stops at its size.
+    this.need(typeof card.sha256 === 'string' && /^[0-9a-f]{64}$/.test(card.sha256), 'sha256', 'must be 64 hex digits');
     this.need(
-      card.sha256 === undefined || (typeof card.sha256 === 'string' && /^[0-9a-f]{64}$/.test(card.sha256)),
-      'sha256',
-      'must be 64 hex digits',
+      Number.isInteger(card.bytes) && (card.bytes as number) > 0 && (card.bytes as number) <= MAX_MODEL_BYTES,
+      'bytes',
+      `must be the model file's size, at most ${MAX_MODEL_BYTES} bytes`,
     );
   }
 

@@ -131,6 +131,7 @@ export function modelCard(o: CardOptions): ClassifierCard {
     name: `jadfer-${o.variant}`,
     file: o.file,
     sha256: sha256(o.bytes),
+    bytes: o.bytes.byteLength,
     task: 'expression-classification',
     ...(o.headsOnly ? { headsOnly: true, note: 'heads only: input is the backbone feature map, not an image' } : {}),
     input: o.input,
