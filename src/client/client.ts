@@ -13,7 +13,8 @@ import { canUseWorker, type EngineLink } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
-import { prepareFrame } from './frames.js';
+import { prepareFrame, releasePayload } from './frames.js';
+import { RunQueue } from './run-queue.js';
 import { isDeno } from '../contract/platform.js';
 import { checkAssets } from './preflight.js';
 import { streamResults } from './stream.js';
@@ -50,6 +51,7 @@ export class Jadfer {
   private currentBackend: Backend;
   private info: EngineInfo;
   private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+  private readonly calls = new RunQueue();
   private latestTimings?: StageTimings;
 
   private constructor(
@@ -198,6 +200,7 @@ export class Jadfer {
       isFrameError: (error) =>
         isJadferError(error, 'E_BAD_INPUT') ||
         isJadferError(error, 'E_TIMEOUT') ||
+        isJadferError(error, 'E_BUSY') ||
         (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
     });
     this.openStreams.add(iterator);
@@ -220,6 +223,7 @@ export class Jadfer {
   dispose(): Promise<void> {
     if (!this.disposing) {
       this.disposed = true;
+      this.calls.close(new JadferError('E_DISPOSED', 'this JADFER instance has been disposed'));
       this.disposing = (async () => {
         await Promise.all([...this.openStreams].map((stream) => stream.return?.()));
         await this.engine.close();
@@ -239,16 +243,25 @@ export class Jadfer {
     frame: Omit<FrameMeta, 'sentAt'>,
   ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
-    const sentAt = epochNow();
     const { payload, transfer } = await prepareFrame(image, owned);
-    const link = await this.engine.link();
-    const reply = await withTimeout(
-      link.analyze(payload, { ...frame, sentAt }, transfer),
-      this.options.timeouts.analyzeMs,
-      'analyze',
-    ).catch((error: unknown) => {
-      // An engine that stopped answering is restarted like a crashed one.
-      if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+    let sentAt = 0;
+    // One call at a time per instance (run-queue.ts): the time limit starts when this call's turn comes.
+    const run = async () => {
+      sentAt = epochNow();
+      const link = await this.engine.link();
+      return withTimeout(
+        link.analyze(payload, { ...frame, sentAt }, transfer),
+        this.options.timeouts.analyzeMs,
+        'analyze',
+      ).catch((error: unknown) => {
+        // An engine that stopped answering is restarted like a crashed one.
+        if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+        throw error;
+      });
+    };
+    const reply = await this.calls.run(run).catch((error: unknown) => {
+      // Refused before it was sent (E_BUSY, E_DISPOSED): the frame copy made for it is ours to close.
+      if (sentAt === 0) releasePayload(payload);
       throw error;
     });
     this.currentBackend = reply.backend;
