@@ -2,6 +2,7 @@
 // and makes no request outside its origin: in Chromium, Firefox and WebKit.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { STRICT_CSP, startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
@@ -20,7 +21,7 @@ before(async () => {
   writeContractModel('test-output/models');
   server = await startServer({ port: 0, folders: TEST_FOLDERS });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  server.on('request', (request) => hosts.push(request.headers.host ?? ''));
+  server.on('request', (request: IncomingMessage) => hosts.push(request.headers.host ?? ''));
 });
 after(() => server?.close());
 
