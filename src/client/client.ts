@@ -176,6 +176,7 @@ export class Jadfer {
 
   /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
   async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
+    checkCallOptions(options, 'analyze');
     return (await this.analyzeFrame(image, options.transfer === true, { timestamp: performance.now() })).faces;
   }
 
@@ -185,6 +186,7 @@ export class Jadfer {
    */
   stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
     this.assertAlive();
+    checkCallOptions(options, 'stream');
     if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
       throw new JadferError(
         'E_BAD_CONFIG',
@@ -278,6 +280,15 @@ export class Jadfer {
 }
 
 let streamCount = 0;
+
+/** analyze()'s and stream()'s options: an object (`null` is a caller's mistake, not "no options"). */
+function checkCallOptions(options: unknown, call: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new JadferError(
+      'E_BAD_CONFIG',
+      `${call} options: must be an object (got ${options === null ? 'null' : typeof options})`,
+    );
+}
 
 /** A built-in detector's shipped files, or a custom one's, relative to `userBase`. */
 function detectorFiles(option: DetectorOption, shipped: Assets, userBase: string): DetectorFiles | 'none' {

@@ -25,7 +25,7 @@ import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
-import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel, modelUrlOf } from './model-files.js';
 import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
@@ -310,7 +310,7 @@ export class Engine implements EngineApi {
   private async loadClassifier(files: ModelFiles, progress: (event: ProgressEvent) => void): Promise<ClassifierCard> {
     const context = { ...(this.cache ? { cache: this.cache } : {}), signal: this.downloads.signal };
     const card = parseClassifierCard(await fetchJson(files.card, context), files.card);
-    const url = files.model ?? new URL(card.file, files.card).href;
+    const url = files.model ?? modelUrlOf(card.file, files.card);
     this.modelBytes = await fetchVerifiedModel(url, card, 'model', progress, context);
     this.card = card;
     return card;

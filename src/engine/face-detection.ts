@@ -7,7 +7,7 @@ import { JadferError } from '../contract/errors.js';
 import type { DetectorFiles } from '../contract/engine-api.js';
 import type { ProgressEvent, StageTimings } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
-import { fetchJson, fetchVerifiedModel, type DownloadContext } from './model-files.js';
+import { fetchJson, fetchVerifiedModel, modelUrlOf, type DownloadContext } from './model-files.js';
 import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
 import { BlazeFaceDetector } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
@@ -55,7 +55,7 @@ export class DetectionStage {
       factory = module.createDetector;
     }
     const model = await fetchVerifiedModel(
-      files.model ?? new URL(card.file, cardUrl).href,
+      files.model ?? modelUrlOf(card.file, cardUrl),
       card,
       'detector',
       progress,

@@ -8,6 +8,8 @@ import { JadferError } from '../contract/errors.js';
 
 export const CLASSIFIER_CARD_SCHEMA = 'jadfer.model-card/v1';
 export const DETECTOR_CARD_SCHEMA = 'jadfer.detector-card/v1';
+/** The largest input side a card may declare (ours are 128–256). */
+export const MAX_INPUT_SIDE = 4096;
 /** The largest model a card may declare (ours are 0.4–4 MB): a card cannot make the engine download gigabytes. */
 export const MAX_MODEL_BYTES = 256 << 20;
 
@@ -136,6 +138,10 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
       'labels',
       'must be a non-empty string array',
     );
+    // Scores are keyed by label: a repeated one would merge two outputs into one score.
+    const labels = Array.isArray(card.labels) ? (card.labels as unknown[]) : [];
+    const repeated = labels.filter((label, i) => labels.indexOf(label) !== i);
+    check.need(repeated.length === 0, 'labels', `must be distinct (repeated: ${[...new Set(repeated)].join(', ')})`);
     const output = card.output as Partial<ClassifierCard['output']> | undefined;
     check.need(
       typeof output === 'object' && output !== null && typeof output.name === 'string',
@@ -299,6 +305,12 @@ class CardCheck {
       Array.isArray(input.shape) && input.shape.length === 4 && input.shape.every((d) => Number.isInteger(d) && d > 0),
       `${path}.shape`,
       'must be 4 positive integers',
+    );
+    // Each face is warped into a buffer of this shape: a card must not be able to ask for gigabytes.
+    this.need(
+      !Array.isArray(input.shape) || input.shape.every((d) => !(d > MAX_INPUT_SIDE)),
+      `${path}.shape`,
+      `sides above ${MAX_INPUT_SIDE} are refused`,
     );
     this.need(input.color === 'rgb' || input.color === 'gray', `${path}.color`, "must be 'rgb' or 'gray'");
     this.need(

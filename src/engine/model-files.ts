@@ -6,6 +6,23 @@ import { fetchBytes, RUNTIME_FILE_LIMITS, sha256Hex } from './fetch-bytes.js';
 
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
 
+/**
+ * A card's model file, resolved against the card's URL. A card given as a `data:` URL has no folder:
+ * its `file` must then be absolute (an http(s):, file: or data: URL).
+ */
+export function modelUrlOf(file: string, cardUrl: string): string {
+  try {
+    return new URL(file, cardUrl).href;
+  } catch (error) {
+    const card = cardUrl.length > 80 ? `${cardUrl.slice(0, 80)}…` : cardUrl;
+    throw new JadferError(
+      'E_MODEL_LOAD',
+      `the card's file '${file}' has no URL relative to the card ${card}: a card given as a data: URL must name its model by an absolute URL`,
+      { cause: error, details: { url: card, file } },
+    );
+  }
+}
+
 /** Where a download may come from, and what cancels it (the engine's dispose()). */
 export interface DownloadContext {
   cache?: AssetCache;
