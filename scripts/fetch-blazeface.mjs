@@ -129,7 +129,7 @@ function card(variant, upstreamBytes, shippedBytes) {
     name: variant.id,
     file: `${variant.id}.onnx`,
     sha256: sha256(shippedBytes),
-    bytes: shippedBytes.length,
+    bytes: shippedBytes.byteLength,
     task: 'face-detection',
     input: {
       name: input.name,

@@ -13,7 +13,8 @@ import { canUseWorker, type EngineLink } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
-import { prepareFrame } from './frames.js';
+import { prepareFrame, releasePayload } from './frames.js';
+import { RunQueue } from './run-queue.js';
 import { isDeno } from '../contract/platform.js';
 import { checkAssets } from './preflight.js';
 import { OverallProgress } from './progress.js';
@@ -51,6 +52,7 @@ export class Jadfer {
   private currentBackend: Backend;
   private info: EngineInfo;
   private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+  private readonly calls = new RunQueue();
   private latestTimings?: StageTimings;
 
   private constructor(
@@ -179,6 +181,7 @@ export class Jadfer {
 
   /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
   async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
+    checkCallOptions(options, 'analyze');
     return (await this.analyzeFrame(image, options.transfer === true, { timestamp: performance.now() })).faces;
   }
 
@@ -188,6 +191,7 @@ export class Jadfer {
    */
   stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
     this.assertAlive();
+    checkCallOptions(options, 'stream');
     if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
       throw new JadferError(
         'E_BAD_CONFIG',
@@ -203,6 +207,7 @@ export class Jadfer {
       isFrameError: (error) =>
         isJadferError(error, 'E_BAD_INPUT') ||
         isJadferError(error, 'E_TIMEOUT') ||
+        isJadferError(error, 'E_BUSY') ||
         (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
     });
     this.openStreams.add(iterator);
@@ -225,6 +230,7 @@ export class Jadfer {
   dispose(): Promise<void> {
     if (!this.disposing) {
       this.disposed = true;
+      this.calls.close(new JadferError('E_DISPOSED', 'this JADFER instance has been disposed'));
       this.disposing = (async () => {
         await Promise.all([...this.openStreams].map((stream) => stream.return?.()));
         await this.engine.close();
@@ -244,16 +250,25 @@ export class Jadfer {
     frame: Omit<FrameMeta, 'sentAt'>,
   ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
-    const sentAt = epochNow();
     const { payload, transfer } = await prepareFrame(image, owned);
-    const link = await this.engine.link();
-    const reply = await withTimeout(
-      link.analyze(payload, { ...frame, sentAt }, transfer),
-      this.options.timeouts.analyzeMs,
-      'analyze',
-    ).catch((error: unknown) => {
-      // An engine that stopped answering is restarted like a crashed one.
-      if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+    let sentAt = 0;
+    // One call at a time per instance (run-queue.ts): the time limit starts when this call's turn comes.
+    const run = async () => {
+      sentAt = epochNow();
+      const link = await this.engine.link();
+      return withTimeout(
+        link.analyze(payload, { ...frame, sentAt }, transfer),
+        this.options.timeouts.analyzeMs,
+        'analyze',
+      ).catch((error: unknown) => {
+        // An engine that stopped answering is restarted like a crashed one.
+        if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+        throw error;
+      });
+    };
+    const reply = await this.calls.run(run).catch((error: unknown) => {
+      // Refused before it was sent (E_BUSY, E_DISPOSED): the frame copy made for it is ours to close.
+      if (sentAt === 0) releasePayload(payload);
       throw error;
     });
     this.currentBackend = reply.backend;
@@ -270,6 +285,15 @@ export class Jadfer {
 }
 
 let streamCount = 0;
+
+/** analyze()'s and stream()'s options: an object (`null` is a caller's mistake, not "no options"). */
+function checkCallOptions(options: unknown, call: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new JadferError(
+      'E_BAD_CONFIG',
+      `${call} options: must be an object (got ${options === null ? 'null' : typeof options})`,
+    );
+}
 
 /** A built-in detector's shipped files, or a custom one's, relative to `userBase`. */
 function detectorFiles(option: DetectorOption, shipped: Assets, userBase: string): DetectorFiles | 'none' {

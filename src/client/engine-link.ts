@@ -93,8 +93,18 @@ function openWorkerEngine(baseUrl: string | undefined): EngineLink {
 
 async function openLocalEngine(baseUrl: string | undefined): Promise<EngineLink> {
   const url = new URL(ASSET_PATHS.engine, baseUrl ?? sdkFolder()).href;
-  // A runtime URL, so bundlers leave it alone and the main bundle never contains onnxruntime.
-  const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { Engine: new () => EngineApi };
+  let module: { Engine: new () => EngineApi };
+  try {
+    // A runtime URL, so bundlers leave it alone and the main bundle never contains onnxruntime.
+    module = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+  } catch (error) {
+    const fix = baseUrl ? "options.baseUrl must be the folder of the package's dist/" : 'reinstall jadfer';
+    throw new JadferError(
+      'E_BACKEND_UNAVAILABLE',
+      `jadfer's engine cannot be loaded from ${url}: ${error instanceof Error ? error.message : String(error)}. Fix: ${fix}.`,
+      { cause: error, details: { url } },
+    );
+  }
   const engine = new module.Engine();
   return {
     inWorker: false,

@@ -66,6 +66,12 @@ export function releaseFrame(input: unknown): void {
   if (isInstance(input, 'VideoFrame') || isInstance(input, 'ImageBitmap')) (input as VideoFrame | ImageBitmap).close();
 }
 
+/** Closes the frame copy a payload holds (one that was never sent to the engine). */
+export function releasePayload(payload: FramePayload): void {
+  if (payload.kind === 'bitmap') payload.bitmap.close();
+  else if (payload.kind === 'videoframe') payload.frame.close();
+}
+
 function fromVideoFrame(frame: VideoFrame, owned: boolean): PreparedFrame {
   // A closed frame has a null format and 0 display size.
   if (frame.format === null && frame.displayWidth === 0) throw badInput('the VideoFrame is closed');

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'E_DEVICE_LOST',
   'E_WORKER_CRASHED',
   'E_TIMEOUT',
+  'E_BUSY',
   'E_DISPOSED',
   'E_MISSING_DEPENDENCY',
   'E_INTERNAL',

@@ -224,7 +224,7 @@ const TRACKING_SCHEMA: Record<keyof TrackingOptions, Check> = {
   confirmHits: integer(1, 100),
   smoothing: (v) => {
     const kind = (v as { kind?: unknown } | null)?.kind;
-    if (typeof kind !== 'string' || !(kind in SMOOTHING_KINDS))
+    if (typeof kind !== 'string' || !hasOwn(SMOOTHING_KINDS, kind))
       return "must be { kind: 'none' | 'ema' | 'one-euro', … }";
     const missing = Object.keys(SMOOTHING_KINDS[kind as SmoothingOptions['kind']]).filter(
       (key) => (v as Record<string, unknown>)[key] === undefined,
@@ -255,7 +255,8 @@ export function checkOptions(options: unknown): ConfigReport {
   if (typeof tracking === 'object' && tracking !== null) {
     checkObject(tracking as Record<string, unknown>, TRACKING_SCHEMA, 'options.tracking', report);
     const smoothing = tracking.smoothing as Record<string, unknown> | undefined;
-    const fields = SMOOTHING_KINDS[String(smoothing?.kind) as SmoothingOptions['kind']];
+    const kind = String(smoothing?.kind);
+    const fields = hasOwn(SMOOTHING_KINDS, kind) ? SMOOTHING_KINDS[kind as SmoothingOptions['kind']] : undefined;
     if (smoothing && fields)
       checkObject(smoothing, { kind: () => undefined, ...fields }, 'options.tracking.smoothing', report);
   }
@@ -269,7 +270,12 @@ function checkObject(
   report: ConfigReport,
 ): void {
   for (const [key, v] of Object.entries(value)) {
-    const check = schema[key];
+    // `__proto__`, `valueOf`, …: never options, and the schemas' own prototype must not answer for them.
+    if (key in Object.prototype) {
+      report.errors.push(`${path}.${key}: not an option (a name every object has)`);
+      continue;
+    }
+    const check = hasOwn(schema, key) ? schema[key] : undefined;
     if (!check) report.unknown.push(`${path}.${key}: unknown option`);
     else if (v !== undefined) {
       const problem = check(v);
@@ -277,6 +283,8 @@ function checkObject(
     }
   }
 }
+
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

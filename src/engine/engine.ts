@@ -20,12 +20,12 @@ import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend, FaceResult, FileProgress } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
-import { fetchBytes } from './fetch-bytes.js';
+import { fetchBytes, RUNTIME_FILE_LIMITS } from './fetch-bytes.js';
 import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
-import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel, modelUrlOf } from './model-files.js';
 import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
@@ -52,6 +52,8 @@ export class Engine implements EngineApi {
   private recovering?: Promise<void>;
   private disposed = false;
   private cache?: AssetCache;
+  /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
+  private readonly downloads = new AbortController();
 
   async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
@@ -76,7 +78,7 @@ export class Engine implements EngineApi {
               detector,
               { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
               progress,
-              cache,
+              { ...(cache ? { cache } : {}), signal: this.downloads.signal },
             ),
           );
     const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
@@ -180,6 +182,7 @@ export class Engine implements EngineApi {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.downloads.abort(new JadferError('E_DISPOSED', 'the engine was disposed while it downloaded its files'));
     const classifier = this.classifier;
     this.classifier = undefined;
     await classifier?.release().catch(() => undefined);
@@ -296,16 +299,23 @@ export class Engine implements EngineApi {
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
   private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const download = () => fetchBytes(url, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_BACKEND_UNAVAILABLE' });
+    const download = () =>
+      fetchBytes(url, {
+        timeoutMs: DOWNLOAD_TIMEOUT_MS,
+        maxBytes: RUNTIME_FILE_LIMITS.kernels,
+        signal: this.downloads.signal,
+        errorCode: 'E_BACKEND_UNAVAILABLE',
+      });
     const bytes = this.cache ? await this.cache.bytes(url, undefined, download) : await download();
     this.kernels = await createWasmKernels(bytes);
     return 'wasm-simd';
   }
 
   private async loadClassifier(files: ModelFiles, progress: (event: FileProgress) => void): Promise<ClassifierCard> {
-    const card = parseClassifierCard(await fetchJson(files.card, this.cache), files.card);
-    const url = files.model ?? new URL(card.file, files.card).href;
-    this.modelBytes = await fetchVerifiedModel(url, card, 'model', progress, this.cache);
+    const context = { ...(this.cache ? { cache: this.cache } : {}), signal: this.downloads.signal };
+    const card = parseClassifierCard(await fetchJson(files.card, context), files.card);
+    const url = files.model ?? modelUrlOf(card.file, files.card);
+    this.modelBytes = await fetchVerifiedModel(url, card, 'model', progress, context);
     this.card = card;
     return card;
   }

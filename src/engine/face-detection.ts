@@ -7,8 +7,7 @@ import { JadferError } from '../contract/errors.js';
 import type { DetectorFiles } from '../contract/engine-api.js';
 import type { FileProgress, StageTimings } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
-import type { AssetCache } from './asset-cache.js';
-import { fetchJson, fetchVerifiedModel } from './model-files.js';
+import { fetchJson, fetchVerifiedModel, modelUrlOf, type DownloadContext } from './model-files.js';
 import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
 import { BlazeFaceDetector } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
@@ -40,11 +39,11 @@ export class DetectionStage {
     files: DetectorFiles,
     context: DetectorContext,
     progress: (event: FileProgress) => void,
-    cache?: AssetCache,
+    downloads: DownloadContext = {},
   ): Promise<DetectionStage> {
     const custom = files.module !== undefined;
     const cardUrl = files.card;
-    const json = await fetchJson(cardUrl, cache);
+    const json = await fetchJson(cardUrl, downloads);
     const card = custom ? parseDetectorCard(json, cardUrl) : parseBlazeFaceCard(json, cardUrl);
     let factory: CreateDetector = () => new BlazeFaceDetector(card as BlazeFaceCard, context);
     if (files.module) {
@@ -56,11 +55,11 @@ export class DetectionStage {
       factory = module.createDetector;
     }
     const model = await fetchVerifiedModel(
-      files.model ?? new URL(card.file, cardUrl).href,
+      files.model ?? modelUrlOf(card.file, cardUrl),
       card,
       'detector',
       progress,
-      cache,
+      downloads,
     );
     let detector: FaceDetector;
     try {
