@@ -245,7 +245,7 @@ export class Jadfer {
   ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
     const sentAt = epochNow();
-    const { payload, transfer } = await prepareFrame(image, owned);
+    const { payload, transfer } = await prepareFrame(image, owned, this.options.timeouts.analyzeMs);
     const link = await this.engine.link();
     const reply = await withTimeout(
       link.analyze(payload, { ...frame, sentAt }, transfer),
