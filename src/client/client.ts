@@ -15,7 +15,7 @@ import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame } from './frames.js';
 import { isDeno } from '../contract/platform.js';
-import { checkAssets } from './preflight.js';
+import { diagnoseAssets } from './preflight.js';
 import { OverallProgress } from './progress.js';
 import { streamResults } from './stream.js';
 import { ENGINE_FOR_TESTS } from './test-hooks.js';
@@ -74,10 +74,6 @@ export class Jadfer {
       detector: detectorFiles(resolved.detector, shipped, resolved.baseUrl ?? sdkFolder()),
       runtime: shipped.runtime,
     };
-    await checkAssets(
-      { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device },
-      resolved.timeouts.createMs,
-    );
     const webGpuProblemFound =
       useWorker && resolved.device === 'auto'
         ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
@@ -87,7 +83,7 @@ export class Jadfer {
       assets.detector === 'none' ? ['wasm', 'model'] : ['wasm', 'model', 'detector'],
     );
     const pendingBackendEvents: JadferEvents['backend'][] = [];
-    const { supervisor, info } = await EngineSupervisor.start({
+    const started = EngineSupervisor.start({
       baseUrl: resolved.baseUrl,
       useWorker,
       createTimeoutMs: resolved.timeouts.createMs,
@@ -115,6 +111,12 @@ export class Jadfer {
         instance.currentBackend = fresh.backend;
       },
       onGaveUp: (error) => instance?.events.emit('error', error),
+    });
+    // The files are checked only when the start fails, to name the one missing and its fix: a good
+    // start asks for nothing more than it loads.
+    const { supervisor, info } = await started.catch(async (error: unknown) => {
+      const files = { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device };
+      throw (await diagnoseAssets(files, resolved.timeouts.createMs, error)) ?? error;
     });
     instance = new Jadfer(supervisor, info, resolved);
     // The first backend event is replayed once listeners can exist (next microtask).
