@@ -62,7 +62,14 @@ export class Jadfer {
     this.currentBackend = info.backend;
   }
 
-  /** Loads the models and warms the engine up; resolves when the first analyze can run. */
+  /**
+   * Loads the models and starts the engine; resolves when the first analyze can run.
+   *
+   * @example
+   * ```ts
+   * const fer = await Jadfer.create({ device: 'wasm', maxFaces: 5 });
+   * ```
+   */
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
     const resolved = resolveOptions(options, sdkFolder());
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
@@ -171,15 +178,43 @@ export class Jadfer {
     return this.disposed;
   }
 
+  /**
+   * Listens to `result` (every stream frame), `backend` (a switch, e.g. after a lost GPU), `progress`
+   * (downloads) or `error` (a frame or engine failure a stream survived). Returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const stop = fer.on('backend', (e) => console.log('now on', e.backend, e.reason));
+   * stop();
+   * ```
+   */
   on<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): () => void {
     return this.events.on(type, listener);
   }
 
+  /**
+   * Removes a listener added with `on`.
+   *
+   * @example
+   * ```ts
+   * const log = (result: FrameResult) => console.log(result.faces.length);
+   * fer.on('result', log);
+   * fer.off('result', log);
+   * ```
+   */
   off<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): void {
     this.events.off(type, listener);
   }
 
-  /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
+  /**
+   * Faces in one image, with their expressions. The input stays usable unless `transfer` is set.
+   *
+   * @example
+   * ```ts
+   * const faces = await fer.analyze(input.files![0]!); // a File from <input type=file>
+   * for (const face of faces) console.log(face.box, face.expression.label, face.expression.scores.happiness);
+   * ```
+   */
   async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
     return (await this.analyzeFrame(image, options.transfer === true, { timestamp: performance.now() })).faces;
   }
@@ -187,6 +222,14 @@ export class Jadfer {
   /**
    * Analyses a live source. Latest frame wins: when inference is busy, stale frames are
    * dropped and counted (`dropped`), never queued. The stream owns the frames it reads.
+   *
+   * @example
+   * ```ts
+   * const camera = await navigator.mediaDevices.getUserMedia({ video: true });
+   * for await (const frame of fer.stream(camera, { fps: 15 })) {
+   *   for (const face of frame.faces) console.log(face.trackId, face.expression.label);
+   * }
+   * ```
    */
   stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
     this.assertAlive();
@@ -223,7 +266,15 @@ export class Jadfer {
     return this.engine.link();
   }
 
-  /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */
+  /**
+   * Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * await fer.dispose();
+   * // or let the scope end it: await using fer = await create();
+   * ```
+   */
   dispose(): Promise<void> {
     if (!this.disposing) {
       this.disposed = true;

@@ -15,7 +15,14 @@ export interface OverlayOptions {
   landmarks?: boolean;
 }
 
-/** The caption of one face: track id when tracked, the label and its score. */
+/**
+ * The caption of one face: track id when tracked, the label and its score.
+ *
+ * @example
+ * ```ts
+ * faceCaption(face); // '#3 happiness 82%' ('happiness 82%' for a single image)
+ * ```
+ */
 export function faceCaption(face: FaceResult): string {
   const score = face.expression.scores[face.expression.label] ?? 0;
   const id = face.trackId !== undefined ? `#${face.trackId} ` : '';
@@ -27,6 +34,11 @@ export function faceCaption(face: FaceResult): string {
  * else below it, the first of these that covers no caption placed before it (faces higher in the
  * frame are placed first); when all three do, the first free slot further down. Every caption stays
  * inside the canvas.
+ *
+ * @example
+ * ```ts
+ * const slots = placeCaptions(faces.map((f) => f.box), faces.map(faceCaption), context, 14);
+ * ```
  */
 export function placeCaptions(
   boxes: readonly Box[],
@@ -58,7 +70,16 @@ export function placeCaptions(
   return placed;
 }
 
-/** Draws `faces` onto `context` (its canvas in the frame's pixel coordinates); the frame itself is not drawn. */
+/**
+ * Draws `faces` onto `context` (its canvas in the frame's pixel coordinates); the frame itself is not drawn.
+ *
+ * @example
+ * ```ts
+ * const context = canvas.getContext('2d')!;
+ * context.drawImage(video, 0, 0);
+ * drawFaces(context, frame.faces, { landmarks: false });
+ * ```
+ */
 export function drawFaces(
   context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
   faces: readonly FaceResult[],
