@@ -157,7 +157,15 @@ function createCameraElementClass(): CustomElementConstructor {
   };
 }
 
-/** Registers `<jadfer-camera>` (the IIFE build does this on load). Safe to call twice. */
+/**
+ * Registers `<jadfer-camera>` (the IIFE build does this on load). Safe to call twice.
+ *
+ * @example
+ * ```ts
+ * defineJadferCamera();
+ * document.body.insertAdjacentHTML('beforeend', '<jadfer-camera show-overlay></jadfer-camera>');
+ * ```
+ */
 export function defineJadferCamera(tag = TAG): void {
   if (typeof customElements === 'undefined' || customElements.get(tag)) return;
   customElements.define(tag, createCameraElementClass());

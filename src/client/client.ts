@@ -16,7 +16,7 @@ import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame, releasePayload } from './frames.js';
 import { RunQueue } from './run-queue.js';
 import { isDeno } from '../contract/platform.js';
-import { checkAssets } from './preflight.js';
+import { diagnoseAssets } from './preflight.js';
 import { OverallProgress } from './progress.js';
 import { streamResults } from './stream.js';
 import { ENGINE_FOR_TESTS } from './test-hooks.js';
@@ -64,7 +64,14 @@ export class Jadfer {
     this.currentBackend = info.backend;
   }
 
-  /** Loads the models and warms the engine up; resolves when the first analyze can run. */
+  /**
+   * Loads the models and starts the engine; resolves when the first analyze can run.
+   *
+   * @example
+   * ```ts
+   * const fer = await Jadfer.create({ device: 'wasm', maxFaces: 5 });
+   * ```
+   */
   static async create(options: CreateOptions = {}): Promise<Jadfer> {
     const resolved = resolveOptions(options, sdkFolder());
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
@@ -76,10 +83,6 @@ export class Jadfer {
       detector: detectorFiles(resolved.detector, shipped, resolved.baseUrl ?? sdkFolder()),
       runtime: shipped.runtime,
     };
-    await checkAssets(
-      { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device },
-      resolved.timeouts.createMs,
-    );
     const webGpuProblemFound =
       useWorker && resolved.device === 'auto'
         ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
@@ -89,7 +92,7 @@ export class Jadfer {
       assets.detector === 'none' ? ['wasm', 'model'] : ['wasm', 'model', 'detector'],
     );
     const pendingBackendEvents: JadferEvents['backend'][] = [];
-    const { supervisor, info } = await EngineSupervisor.start({
+    const started = EngineSupervisor.start({
       baseUrl: resolved.baseUrl,
       useWorker,
       createTimeoutMs: resolved.timeouts.createMs,
@@ -117,6 +120,12 @@ export class Jadfer {
         instance.currentBackend = fresh.backend;
       },
       onGaveUp: (error) => instance?.events.emit('error', error),
+    });
+    // The files are checked only when the start fails, to name the one missing and its fix: a good
+    // start asks for nothing more than it loads.
+    const { supervisor, info } = await started.catch(async (error: unknown) => {
+      const files = { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device };
+      throw (await diagnoseAssets(files, resolved.timeouts.createMs, error)) ?? error;
     });
     instance = new Jadfer(supervisor, info, resolved);
     // The first backend event is replayed once listeners can exist (next microtask).
@@ -171,15 +180,43 @@ export class Jadfer {
     return this.disposed;
   }
 
+  /**
+   * Listens to `result` (every stream frame), `backend` (a switch, e.g. after a lost GPU), `progress`
+   * (downloads) or `error` (a frame or engine failure a stream survived). Returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const stop = fer.on('backend', (e) => console.log('now on', e.backend, e.reason));
+   * stop();
+   * ```
+   */
   on<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): () => void {
     return this.events.on(type, listener);
   }
 
+  /**
+   * Removes a listener added with `on`.
+   *
+   * @example
+   * ```ts
+   * const log = (result: FrameResult) => console.log(result.faces.length);
+   * fer.on('result', log);
+   * fer.off('result', log);
+   * ```
+   */
   off<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): void {
     this.events.off(type, listener);
   }
 
-  /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
+  /**
+   * Faces in one image, with their expressions. The input stays usable unless `transfer` is set.
+   *
+   * @example
+   * ```ts
+   * const faces = await fer.analyze(input.files![0]!); // a File from <input type=file>
+   * for (const face of faces) console.log(face.box, face.expression.label, face.expression.scores.happiness);
+   * ```
+   */
   async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
     checkCallOptions(options, 'analyze');
     return (await this.analyzeFrame(image, options.transfer === true, { timestamp: performance.now() })).faces;
@@ -188,6 +225,14 @@ export class Jadfer {
   /**
    * Analyses a live source. Latest frame wins: when inference is busy, stale frames are
    * dropped and counted (`dropped`), never queued. The stream owns the frames it reads.
+   *
+   * @example
+   * ```ts
+   * const camera = await navigator.mediaDevices.getUserMedia({ video: true });
+   * for await (const frame of fer.stream(camera, { fps: 15 })) {
+   *   for (const face of frame.faces) console.log(face.trackId, face.expression.label);
+   * }
+   * ```
    */
   stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
     this.assertAlive();
@@ -226,7 +271,15 @@ export class Jadfer {
     return this.engine.link();
   }
 
-  /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */
+  /**
+   * Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * await fer.dispose();
+   * // or let the scope end it: await using fer = await create();
+   * ```
+   */
   dispose(): Promise<void> {
     if (!this.disposing) {
       this.disposed = true;
@@ -250,7 +303,7 @@ export class Jadfer {
     frame: Omit<FrameMeta, 'sentAt'>,
   ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
-    const { payload, transfer } = await prepareFrame(image, owned);
+    const { payload, transfer } = await prepareFrame(image, owned, this.options.timeouts.analyzeMs);
     let sentAt = 0;
     // One call at a time per instance (run-queue.ts): the time limit starts when this call's turn comes.
     const run = async () => {

@@ -240,6 +240,17 @@ export interface ConfigReport {
   unknown: string[];
 }
 
+/**
+ * Checks `create()` options without creating anything: what `create()` would refuse (`errors`) and the
+ * keys it does not know (`unknown`), each with its path.
+ *
+ * @example
+ * ```ts
+ * const { errors, unknown } = checkOptions({ device: 'gpu', maxFace: 3 });
+ * // errors: ['options.device: must be one of "auto", "webgpu", "wasm" (got "gpu")']
+ * // unknown: ['options.maxFace: unknown option']
+ * ```
+ */
 export function checkOptions(options: unknown): ConfigReport {
   const report: ConfigReport = { errors: [], unknown: [] };
   if (options === undefined) return report;

@@ -107,7 +107,15 @@ export interface RawImage {
   height: number;
 }
 
+/**
+ * What `analyze()` reads. A `Blob` or `File` (an `<input type=file>`'s) and an image URL (`string` or `URL`:
+ * http(s), blob: or data:, relative to the page) are decoded by the browser; Node and Deno have no decoder
+ * for them (pass pixels).
+ */
 export type ImageInput =
+  | Blob
+  | URL
+  | string
   | ImageBitmap
   | ImageData
   | VideoFrame

@@ -101,6 +101,48 @@ test('the demo and <jadfer-camera> filming a group (faces ~55 px) find all 5 fac
   }
 });
 
+test(
+  'at 1280×800: controls above the fold, an empty canvas that says what to do, captions numbered as the panel',
+  { skip: missing },
+  async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // What the overlay writes on the canvas: its captions.
+    await context.addInitScript(() => {
+      const written: string[] = ((window as unknown as { __captions: string[] }).__captions = []);
+      const fillText = CanvasRenderingContext2D.prototype.fillText;
+      CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+        written.push(text);
+        return fillText.call(this, text, ...rest);
+      };
+    });
+    const page = await context.newPage();
+    await page.goto(`${origin}/demo/?device=wasm`);
+    assert.match((await page.textContent('#hint')) ?? '', /Loading the models/);
+    await page.waitForFunction(() => document.getElementById('status')!.textContent === 'ready', undefined, {
+      timeout: 90_000,
+    });
+    for (const control of ['#camera', '#file']) {
+      const box = (await page.locator(control).boundingBox())!;
+      assert.ok(box.y + box.height <= 800, `${control} ends at ${box.y + box.height} px, below the fold`);
+    }
+    assert.match((await page.textContent('#hint')) ?? '', /Start camera.*open an image or a video/);
+    await page.setInputFiles('#file', groupPhoto);
+    await page.waitForFunction(() => document.querySelectorAll('#faces .face').length === 5, undefined, {
+      timeout: 60_000,
+    });
+    assert.equal(await page.isHidden('#hint'), true);
+    const panel = await page.locator('#faces .face h3').allTextContents();
+    assert.deepEqual(
+      panel.map((title) => title.split(' ')[0]),
+      ['#1', '#2', '#3', '#4', '#5'],
+    );
+    const captions = await page.evaluate(() => (window as unknown as { __captions: string[] }).__captions);
+    assert.deepEqual([...captions].sort(), [...panel].sort(), 'each caption on the picture heads a card of the panel');
+    await page.screenshot({ path: join(out, 'demo-1280x800.png') });
+    await context.close();
+  },
+);
+
 test('without a camera the demo says so and offers a file instead', { skip: missing }, async () => {
   const context = await browser.newContext();
   await context.addInitScript(() => {

@@ -37,6 +37,13 @@ test(
         fer.analyze({ data: new Uint8Array(5), width: 2, height: 2 }),
         (e: any) => e instanceof JadferError && e.code === 'E_BAD_INPUT',
       );
+      // Image files and URLs need a decoder Node lacks: the error says what to pass instead, before any fetch.
+      for (const file of [new Blob([new Uint8Array(8)]), 'https://example.invalid/photo.jpg'])
+        await assert.rejects(
+          fer.analyze(file),
+          (e: any) =>
+            e.code === 'E_BAD_INPUT' && /no createImageBitmap.*\{ data, width, height \}.*sharp/.test(e.message),
+        );
     } finally {
       await fer.dispose();
     }
