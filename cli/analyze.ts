@@ -21,7 +21,10 @@ Options:
   --mirror               classify each face with its mirror image too and average them
   --priors <p>           balanced (default: every expression counts alike) or training (the training data's
                          frequencies: more neutral and happy, fewer rare expressions)
-  --max-faces <n>        at most n faces per image (default 32)`;
+  --max-faces <n>        at most n faces per image (default 32)
+  --min-detection-confidence <c>
+                         a face counts only from this detection score, 0–1 (the SDK's minDetectionConfidence,
+                         default 0.6; face-api's and human's minConfidence)`;
 
 export interface AnalyzedFile {
   file: string;
@@ -44,16 +47,19 @@ export const analyzeCommand: Command = {
         detector: { type: 'string' }, // the SDK's default detector unless given
         model: { type: 'string' },
         'max-faces': { type: 'string' },
+        'min-detection-confidence': { type: 'string' },
       },
       positionals: { min: 1, max: Infinity },
     });
     const maxFaces = numberOption(values['max-faces'], 'max-faces', { integer: true, min: 1 }) ?? 32;
+    const minDetectionConfidence = numberOption(values['min-detection-confidence'], 'min-detection-confidence');
     const sharp = await loadSharp();
     const annotateDir = values.annotate;
     const json = values.json;
     const fer = await create({
       ...(values.detector ? { detector: values.detector as DetectorOption } : {}),
       maxFaces,
+      ...(minDetectionConfidence === undefined ? {} : { minDetectionConfidence }),
       mirror: values.mirror,
       priors: values.priors as PriorsOption,
       ...(values.model ? { modelUrl: pathToFileURL(values.model).href } : {}),
