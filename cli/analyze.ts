@@ -68,6 +68,14 @@ frequencies: more neutral and happy, fewer rare expressions)`,
       sdk: 'maxFaces',
       help: 'at most n faces per image (default 32)',
     },
+    'min-detection-confidence': {
+      type: 'string',
+      value: '<c>',
+      number: {},
+      sdk: 'minDetectionConfidence',
+      help: `a face counts only from this detection score, 0–1 (the SDK's minDetectionConfidence, default 0.6;
+face-api's and human's minConfidence)`,
+    },
     'max-megapixels': {
       type: 'string',
       value: '<n>',

@@ -134,6 +134,8 @@ function card(variant, upstreamBytes, shippedBytes) {
     input: {
       name: input.name,
       shape: [1, variant.input.height, variant.input.width, 3],
+      // The graph also runs at other sizes (pipeline/blazeface.ts: BlazeFaceDetector.atSize).
+      ...(variant.freeSpatialDims ? { spatialMultiple: 32 } : {}),
       layout: 'NHWC',
       color: 'rgb',
       range: [-1, 1],

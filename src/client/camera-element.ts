@@ -1,7 +1,7 @@
 /**
  * `<jadfer-camera>`: the camera, the SDK and an optional overlay in one tag, for integrators
  * who write no JavaScript. Attributes: `device` (auto|webgpu|wasm), `max-faces`,
- * `show-overlay` (boolean), `detector`, `model`. Events: `progress` (detail: ProgressEvent, also shown in
+ * `show-overlay` (boolean), `detector`, `model`, `min-detection-confidence` (0–1). Events: `progress` (detail: ProgressEvent, also shown in
  * the element as a percentage while the models load), `ready`, `result` (detail: FrameResult), `backend`,
  * `error` (detail: the JadferError or camera error).
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
@@ -15,7 +15,16 @@ const TAG = 'jadfer-camera';
 
 function createCameraElementClass(): CustomElementConstructor {
   return class JadferCameraElement extends HTMLElement {
-    static observedAttributes = ['device', 'max-faces', 'show-overlay', 'detector', 'model', 'mirror', 'priors'];
+    static observedAttributes = [
+      'device',
+      'max-faces',
+      'show-overlay',
+      'detector',
+      'model',
+      'mirror',
+      'priors',
+      'min-detection-confidence',
+    ];
     private fer?: Jadfer;
     private media?: MediaStream;
     private stream?: AsyncIterableIterator<FrameResult>;
@@ -80,6 +89,10 @@ function createCameraElementClass(): CustomElementConstructor {
         ...(this.getAttribute('model') ? { modelUrl: this.getAttribute('model')! } : {}),
         ...(this.hasAttribute('mirror') ? { mirror: true } : {}),
         ...(this.getAttribute('priors') ? { priors: this.getAttribute('priors') as PriorsOption } : {}),
+        // A wrong value reaches create(), which reports it (E_BAD_CONFIG) as an error event.
+        ...(this.hasAttribute('min-detection-confidence')
+          ? { minDetectionConfidence: Number(this.getAttribute('min-detection-confidence')) }
+          : {}),
       };
     }
 

@@ -107,6 +107,13 @@ export interface CreateOptions {
   maxFaces?: number;
   /** Faces smaller than this (px, shorter box side) are ignored. Default: 0. */
   minFaceSize?: number;
+  /**
+   * A face counts only when the detector's confidence in it (its `score`, 0–1) reaches this: face-api's
+   * and human's `minConfidence`, MediaPipe's `minDetectionConfidence`. With the built-in BlazeFace
+   * the score is a second look's, at the face's own scale, which separates faces from look-alikes
+   * (docs/benchmarks.md, *Precision*, says how the default was chosen). Default: 0.6.
+   */
+  minDetectionConfidence?: number;
   tracking?: TrackingOptions;
   /** Let WebGPU run on a software (fallback) adapter in 'auto' mode; it is far slower than WASM. Default: false. */
   allowFallbackAdapter?: boolean;
@@ -142,6 +149,7 @@ export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
+  minDetectionConfidence: 0.6,
   tracking: {
     smoothing: { kind: 'ema', alpha: 0.4 },
     reclassifyEveryMs: 150,
@@ -206,6 +214,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   threads: integer(1, 64),
   maxFaces: integer(1, 64),
   minFaceSize: number(0),
+  minDetectionConfidence: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a number in [0, 1]'),
   allowFallbackAdapter: boolean,
   timeouts: object,
   strict: boolean,

@@ -31,7 +31,7 @@ import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
 import { createWasmKernels } from './pipeline/kernels-wasm.js';
-import { covers, PassCycle } from './pipeline/passes.js';
+import { PassSchedule } from './pipeline/passes.js';
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
@@ -44,7 +44,7 @@ export class Engine implements EngineApi {
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
-  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
+  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassSchedule }>();
   private gpuDevice?: GpuDevice;
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
@@ -76,7 +76,12 @@ export class Engine implements EngineApi {
         : kernels.then(() =>
             DetectionStage.load(
               detector,
-              { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
+              {
+                kernels: this.kernels,
+                maxFaces: options.maxFaces,
+                minFaceSize: options.minFaceSize,
+                minDetectionConfidence: options.minDetectionConfidence,
+              },
               progress,
               { ...(cache ? { cache } : {}), signal: this.downloads.signal },
             ),
@@ -197,29 +202,31 @@ export class Engine implements EngineApi {
     const backend = this.classifier!.backend;
     const maxFaces = this.options!.maxFaces;
     if (meta.stream === undefined) {
-      const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
+      const detections = this.detection ? await this.detection.detectImage(image, timings) : [wholeFrame(image)];
       const faces = detections.slice(0, maxFaces);
       const probabilities = await this.classifyFaces(image, faces, timings);
       const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
       return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
     }
-    // A stream takes turns between the whole frame and zoomed tiles (small, far faces); the
-    // tracker carries the faces a pass cannot see.
+    // Each live track is followed in its own region; big passes (the whole frame, zoomed tiles for
+    // far faces) run at a lower rate to find new ones. Only confirmed tracks are reported.
     const { tracker, passes } = this.streamState(meta.stream);
     const input = this.detection?.inputSize;
-    const pass = input && passes.next(image.width, image.height, input.width, input.height);
-    const detections = this.detection ? await this.detection.detect(image, timings, pass) : [wholeFrame(image)];
+    const live = tracker.live().map((t) => ({ id: t.id, box: t.detection.box, score: t.detection.score }));
+    const pass =
+      input && passes.next(image.width, image.height, input.width, input.height, meta.timestamp, live.length > 0);
+    const found = this.detection
+      ? await this.detection.detectStream(image, live, pass, timings)
+      : { detections: [wholeFrame(image)], lookedFor: () => true };
+    const detections = found.detections;
     let started = performance.now();
-    const update = tracker.update(
-      detections.slice(0, maxFaces),
-      meta.timestamp,
-      pass && ((box) => covers(pass, box)),
-      passes.length,
-    );
+    const update = tracker.update(detections.slice(0, maxFaces), meta.timestamp, found.lookedFor, passes.length);
     const tracked = [
       ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
       ...update.carried.map((c) => ({ id: c.id, face: c.detection })),
-    ].slice(0, maxFaces);
+    ]
+      .filter((t) => tracker.get(t.id)?.state === 'confirmed')
+      .slice(0, maxFaces);
     const faces = tracked.map((t) => t.face);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
     const due = tracked.flatMap((t, i) => (update.needsClassification.includes(t.id) ? [i] : []));
@@ -287,10 +294,12 @@ export class Engine implements EngineApi {
     return result;
   }
 
-  private streamState(stream: number): { tracker: FaceTracker; passes: PassCycle } {
+  private streamState(stream: number): { tracker: FaceTracker; passes: PassSchedule } {
     let state = this.streams.get(stream);
     if (!state) {
-      state = { tracker: new FaceTracker(this.options!.tracking), passes: new PassCycle() };
+      // Without a detector the frame is the face: nothing to confirm.
+      const tracking = { ...this.options!.tracking, ...(this.detection ? {} : { confirmHits: 1 }) };
+      state = { tracker: new FaceTracker(tracking), passes: new PassSchedule() };
       this.streams.set(stream, state);
     }
     return state;

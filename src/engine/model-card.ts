@@ -107,7 +107,11 @@ export interface SsdAnchorOptions {
 export interface BlazeFaceCard extends DetectorCard {
   schema: typeof DETECTOR_CARD_SCHEMA;
   name: string;
-  input: InputSpec & { layout: 'NHWC' };
+  /**
+   * `spatialMultiple`: the graph also runs at any height and width that are multiples of it (its total
+   * stride), so one session serves a cheap small pass, the full pass and small region passes.
+   */
+  input: InputSpec & { layout: 'NHWC'; spatialMultiple?: number };
   outputs: {
     scores: Array<{ name: string; shape: number[] }>;
     regressors: Array<{ name: string; shape: number[] }>;

@@ -40,6 +40,7 @@ test(
       [['analyze', 'x.jpg', '--anotate', 'out/'], /Unknown option '--anotate'/],
       [['analyze', 'x.jpg', '--annotate'], /--annotate <value>' argument missing/],
       [['analyze', 'x.jpg', '--max-faces', 'many'], /--max-faces must be a number, got 'many'/],
+      [['analyze', 'x.jpg', '--min-detection-confidence', 'high'], /--min-detection-confidence must be a number/],
       [['analyze'], /missing argument/],
       [['eval', '--data'], /--data <value>' argument missing/],
       [['eval', '--model', 'm.json'], /--data is required/],
@@ -98,6 +99,31 @@ test(
     const annotated = await sharp(join(dir, 'out', 'group-4.png')).metadata();
     assert.equal(annotated.format, 'png');
     assert.ok(annotated.width! > 100);
+  },
+);
+
+test(
+  'analyze --min-detection-confidence: the bar a face must reach, checked by the SDK',
+  { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jadfer-cli-'));
+    writeContractModel(join(dir, 'models'));
+    const run = (bar: string) =>
+      jadfer(
+        'analyze',
+        '--json',
+        '--model',
+        join(dir, 'models', 'contract-test.json'),
+        '--min-detection-confidence',
+        bar,
+        join(photos, 'portrait-a-1.jpg'),
+      );
+    const found = (bar: string) => JSON.parse(run(bar).stdout).files[0].faces.length;
+    assert.equal(found('0.5'), 1);
+    assert.equal(found('0.99'), 0, 'no face is that sure');
+    const wrong = run('1.5');
+    assert.notEqual(wrong.status, 0);
+    assert.match(wrong.stderr, /minDetectionConfidence: must be a number in \[0, 1\]/);
   },
 );
 
