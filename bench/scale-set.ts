@@ -4,7 +4,7 @@
  * 4 m to ~300 px at a kiosk). Built at bench/test time from ../shared; never committed as data.
  *
  * Each portrait's face is found once on the full-resolution photo with BlazeFace front 128 (it
- * finds every portrait face; test/node/pipeline-photos.test.ts). Its box, scaled with the patch,
+ * finds every portrait face; test/sdk/engine/pipeline/photos.test.ts). Its box, scaled with the patch,
  * is the ground truth: "size" is that box's width in frame pixels. Patches carry the face's
  * surroundings (hair, neck) and are feathered into a smooth, textured background so that no hard
  * edge frames a face. Everything is deterministic (seeded).

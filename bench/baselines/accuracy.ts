@@ -27,7 +27,7 @@
  *       (faceExpressionNet/FaceExpressionNet.ts:15);
  *     - labels `['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised']`
  *       (faceExpressionNet/FaceExpressions.ts:1).
- *   `test/node/baselines.test.ts` checks this re-implementation against face-api's own FaceExpressionNet.
+ *   `test/bench/baselines/accuracy.test.ts` checks this re-implementation against face-api's own FaceExpressionNet.
  *
  * FERPlus images are already aligned 48×48 gray face crops: each is replicated to 3 channels (R=G=B) and
  * resized bilinearly to the model input by the library's own resize call above. Neither library has a

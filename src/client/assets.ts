@@ -45,7 +45,7 @@ const href = (url: URL) => url.href;
 
 /**
  * The files next to this module, in the literal form bundlers rewrite. A test checks that these
- * are ASSET_PATHS (test/node/assets.test.ts): bundlers need the literals, so the names are written twice.
+ * are ASSET_PATHS (test/sdk/client/assets.test.ts): bundlers need the literals, so the names are written twice.
  */
 export function bundledAssets(): Assets {
   return {

@@ -205,7 +205,7 @@ function runnableThreads(asked: number): number {
 
 /**
  * The sizes of ONNX Runtime's wasm builds we ship (onnxruntime-web 1.30.0, pinned): the progress total
- * when the server sends no length. test/node/progress.test.ts checks them against the files.
+ * when the server sends no length. test/sdk/client/progress.test.ts checks them against the files.
  */
 export const ORT_WASM_BYTES: Record<Backend, number> = { wasm: 14_239_897, webgpu: 16_758_545 };
 
