@@ -105,7 +105,11 @@ export async function evaluate(
 ): Promise<EvalReport> {
   const started = performance.now();
   cli.progress.update(`reading ${dataDir}…`, true);
-  const split = await loadFerPlusSplit(dataDir, { pixels: true, limit });
+  const split = await loadFerPlusSplit(dataDir, {
+    pixels: true,
+    limit,
+    onProgress: (done, total) => cli.progress.update(`reading ${dataDir}: ${done}/${total} images`),
+  });
   const fer = await loadModels({ detector: 'none', device: 'wasm', ...options }, cli);
   const labels = FER_EMOTIONS;
   const counts = new ConfusionMatrix(labels.length);

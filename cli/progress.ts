@@ -17,7 +17,7 @@ export class ProgressLine {
     const now = Date.now();
     if (!force && this.shown && now - this.last < 100) return;
     this.last = now;
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    const width = Math.max(20, (this.stream.columns || 80) - 1); // 0 where the terminal does not say
     const shown = printable(text);
     this.stream.write(`\r\x1b[2K${shown.length > width ? `${shown.slice(0, width - 1)}…` : shown}`);
     this.shown = true;

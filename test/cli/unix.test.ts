@@ -105,6 +105,7 @@ test(
       [['analyze', photo, '--annotate', '/dev/null/x'], /--annotate: cannot create the folder \/dev\/null\/x/],
       [['copy-assets', join(dir, 'out'), '--model', 'nope.json'], /nope\.json: no such file/],
       [['info', join(dir, 'none.json')], /none\.json: no such file/],
+      [['analyze', join(dir, 'missing.jpg')], /E_BAD_INPUT: .*missing\.jpg: no such file/],
     ];
     for (const [args, message] of cases) {
       const run = jadfer(...args);
