@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..');
 const json = join(root, 'test-output', 'api.json');
 mkdirSync(join(root, 'test-output'), { recursive: true });
-execFileSync(join(root, 'node_modules', '.bin', 'typedoc'), ['--json', json], { cwd: root, stdio: 'inherit' });
+try {
+  execFileSync(join(root, 'node_modules', '.bin', 'typedoc'), ['--json', json], { cwd: root, stdio: 'inherit' });
+} catch {
+  console.error('API reference: TypeDoc failed (its warnings are errors here): see above');
+  process.exit(1);
+}
 
 const FUNCTION = 64;
 const METHOD = 2048;

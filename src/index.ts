@@ -31,7 +31,7 @@ export {
   DWELL_BUCKETS_MS,
 } from './analytics/index.js';
 export type * from './contract/types.js';
-export { FERPLUS_LABELS } from './contract/labels.js';
+export { BLAZEFACE_KEYPOINTS, FERPLUS_LABELS } from './contract/labels.js';
 
 export { VERSION } from './contract/version.js';
 

@@ -36,15 +36,6 @@ export interface BlazeFaceOptions {
   supersample?: number | 'auto';
 }
 
-export const BLAZEFACE_KEYPOINTS = [
-  'rightEye',
-  'leftEye',
-  'noseTip',
-  'mouthCenter',
-  'rightEarTragion',
-  'leftEarTragion',
-] as const;
-
 export class BlazeFaceDetector implements FaceDetector {
   readonly inputSpec: DetectorInputSpec;
   readonly outputNames: readonly string[];
