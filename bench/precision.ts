@@ -12,7 +12,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { startServer } from '../scripts/serve.mjs';
+import { BENCH_FOLDERS, startServer } from '../scripts/serve.mjs';
 import type { RgbaImage } from '../src/engine/pipeline/types.js';
 import { launchChromium } from '../test/browser-launch.js';
 import { framesToY4m } from '../test/fixtures/y4m.js';
@@ -47,7 +47,7 @@ export interface Sdk {
 
 /** `count` frames of Chromium's fake camera, `intervalMs` apart, as RGBA. */
 export async function captureFakeCamera(count: number, intervalMs: number): Promise<RgbaImage[]> {
-  const server = await startServer({ port: 0 });
+  const server = await startServer({ port: 0, folders: BENCH_FOLDERS });
   const browser = await launchChromium(FAKE_CAMERA);
   try {
     const page = await browser.newPage();
@@ -118,7 +118,7 @@ export async function faceFreeStream(options: {
     args.push(`--use-file-for-fake-video-capture=${video}`);
     feed = `${frames.length} face-free report images as the fake camera (${options.holdFrames ?? 5} frames each at 10 FPS, looped)`;
   }
-  const server = await startServer({ port: 0 });
+  const server = await startServer({ port: 0, folders: BENCH_FOLDERS });
   const browser = await launchChromium(args);
   try {
     const page = await browser.newPage();

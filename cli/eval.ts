@@ -64,12 +64,17 @@ model, data }`,
   async run({ values, sdkOptions }, cli) {
     const data = requiredString(values.data, 'data');
     // Checked before the split and the models load (a minute or more), and the --scores file before the scoring.
+    const folder = await stat(data).catch(() => undefined);
+    if (!folder?.isDirectory())
+      throw new JadferError('E_BAD_INPUT', `--data ${data}: ${folder ? 'not a folder' : 'no such folder'}`, {
+        details: { path: data },
+      });
     const photos = isPhotoFolderSet(data, FER_EMOTIONS);
     const split = await stat(join(data, 'label.csv')).catch(() => undefined);
     if (!photos && !split?.isFile())
       throw new JadferError(
         'E_BAD_INPUT',
-        `--data ${data}: neither a FERPlus split folder (no label.csv in it) nor photo folders named after the labels`,
+        `--data ${data}: not a FERPlus split folder (no label.csv in it), nor photo folders named after the labels`,
         { details: { path: data } },
       );
     const only = values.only === undefined ? undefined : readPhotoList(values.only);

@@ -122,8 +122,8 @@ test(
     assert.equal(found('0.5'), 1);
     assert.equal(found('0.99'), 0, 'no face is that sure');
     const wrong = run('1.5');
-    assert.notEqual(wrong.status, 0);
-    assert.match(wrong.stderr, /minDetectionConfidence: must be a number in \[0, 1\]/);
+    assert.equal(wrong.status, 2, 'a usage error');
+    assert.match(wrong.stderr, /--min-detection-confidence: must be a number in \[0, 1\] \(got 1\.5\)/);
   },
 );
 

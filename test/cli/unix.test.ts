@@ -101,7 +101,7 @@ test(
   () => {
     const dir = scratch();
     const cases: [string[], RegExp][] = [
-      [['eval', '--data', '/nonexistent'], /--data \/nonexistent: not a FERPlus split folder/],
+      [['eval', '--data', '/nonexistent'], /--data \/nonexistent: no such folder/],
       [['analyze', photo, '--annotate', '/dev/null/x'], /--annotate: cannot create the folder \/dev\/null\/x/],
       [['copy-assets', join(dir, 'out'), '--model', 'nope.json'], /nope\.json: no such file/],
       [['info', join(dir, 'none.json')], /none\.json: no such file/],

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -27,7 +27,7 @@ async function consoleOfCreate(isolated: boolean) {
     "import { create } from '/dist/jadfer.js';\n" +
       "create({ device: 'wasm' }).then((fer) => { console.log('READY', fer.threads); return fer.dispose(); }, (e) => console.log('FAILED', e.message));\n",
   );
-  const server = await startServer({ port: 0, isolated });
+  const server = await startServer({ port: 0, isolated, folders: TEST_FOLDERS });
   const browser = await launchChromium();
   try {
     const context = await browser.newContext();

@@ -29,7 +29,7 @@ test(
     const app = appWithPackage('script', { 'public/index.html': html.code, 'public/kiosk.js': kiosk.code });
     const copied = sh(copy.code.split('#')[0]!.trim(), app);
     assert.equal(copied.status, 0, output(copied));
-    const server = await startServer({ root: join(app, 'public'), port: 0 });
+    const server = await startServer({ root: join(app, 'public'), port: 0, folders: ['.'] });
     const browser = await chromiumWithCamera(PHOTO);
     try {
       const page = await browser.newPage();
