@@ -40,16 +40,17 @@ export class Engine implements EngineApi {
   private callbacks?: EngineCallbacks;
   private card?: ClassifierCard;
   private modelBytes?: Uint8Array;
-  private classifier?: Classifier;
+  /** Protected, like gpuDevice and recovering: the test build's fault injection (testing-engine.ts) reads them. */
+  protected classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
   private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
-  private gpuDevice?: GpuDevice;
+  protected gpuDevice?: GpuDevice;
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
-  private recovering?: Promise<void>;
+  protected recovering?: Promise<void>;
   private disposed = false;
   private cache?: AssetCache;
   /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
@@ -163,20 +164,6 @@ export class Engine implements EngineApi {
 
   async endStream(stream: number): Promise<void> {
     this.streams.delete(stream);
-  }
-
-  async simulateDeviceLoss(): Promise<boolean> {
-    if (!this.gpuDevice || this.classifier?.backend !== 'webgpu') return false;
-    this.gpuDevice.destroy();
-    await this.gpuDevice.lost;
-    await this.recovering;
-    return true;
-  }
-
-  async simulateCrash(): Promise<void> {
-    setTimeout(() => {
-      throw new Error('simulated engine crash');
-    }, 0);
   }
 
   async dispose(): Promise<void> {
