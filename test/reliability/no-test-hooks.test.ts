@@ -32,7 +32,7 @@ test('the production engine (worker and in-process module, with their chunks) ha
   }
   // The test engine has them, so the pattern would see them.
   assert.match(readFileSync(join(DIST, 'jadfer.testing.engine.js'), 'utf8'), HOOKS);
-  record({ attacks: 1 });
+  record({ hostile: 1 });
 });
 
 test('the SDK bundles register no symbol and name no hook', { skip }, () => {

@@ -52,7 +52,7 @@ after(() => {
   server?.close();
   rmSync(root, { recursive: true, force: true });
   rmSync(outside, { recursive: true, force: true });
-  record({ attacks });
+  record({ hostile: attacks });
 });
 
 interface Answer {

@@ -30,7 +30,7 @@ describe('a page script cannot reach the production engine', () => {
         );
         expect(error?.code).to.equal('E_BAD_CONFIG');
       }
-      record({ attacks: 3 });
+      record({ hostile: 3 });
       const [face] = await fer.analyze(grayImageData(255));
       expect(face.expression.label).to.equal(expectedLabel(255));
       expect(errors).to.deep.equal([]);
