@@ -20,7 +20,7 @@ import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend, FaceResult, ProgressEvent } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
-import { fetchBytes, RUNTIME_FILE_LIMITS } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
@@ -285,7 +285,7 @@ export class Engine implements EngineApi {
     const download = () =>
       fetchBytes(url, {
         timeoutMs: DOWNLOAD_TIMEOUT_MS,
-        maxBytes: RUNTIME_FILE_LIMITS.kernels,
+        maxBytes: SIZE_LIMITS.kernels,
         signal: this.downloads.signal,
         errorCode: 'E_BACKEND_UNAVAILABLE',
       });
