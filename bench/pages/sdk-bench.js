@@ -1,6 +1,6 @@
 // Runs inside Chromium: times the SDK end to end on 640×480 frames made from fixture photos.
 import { create } from '/dist/jadfer.js';
-import { simulateDeviceLoss } from '/dist/jadfer.testing.js';
+import { create as createForTests, simulateDeviceLoss } from '/dist/jadfer.testing.js';
 import { frameFrom, summary, timeRuns } from './measure.js';
 
 const STAGES = [
@@ -83,7 +83,7 @@ async function streamFps(fer, image, seconds) {
 async function deviceLossRecovery({ modelUrl, image, trials }) {
   const samples = [];
   for (let trial = 0; trial < trials; trial++) {
-    const fer = await create({ device: 'webgpu', ...(modelUrl ? { modelUrl } : {}) });
+    const fer = await createForTests({ device: 'webgpu', ...(modelUrl ? { modelUrl } : {}) });
     try {
       if (fer.backend !== 'webgpu') return { skipped: fer.fallbackReason ?? `on ${fer.backend}` };
       await fer.analyze(image);

@@ -1,6 +1,12 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
 import { assetsUnder, bundledAssets, sdkFolder, type Assets } from './assets.js';
-import { epochNow, type DetectorFiles, type EngineInfo, type FrameMeta } from '../contract/engine-api.js';
+import {
+  epochNow,
+  type DetectorFiles,
+  type EngineInfo,
+  type FaultInjection,
+  type FrameMeta,
+} from '../contract/engine-api.js';
 import {
   engineOptions,
   resolveOptions,
@@ -9,7 +15,7 @@ import {
   type DetectorOption,
   type ResolvedOptions,
 } from '../contract/options.js';
-import { canUseWorker, type EngineLink } from './engine-link.js';
+import { canUseWorker, PRODUCTION_ENGINE, type EngineBuild } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
@@ -19,7 +25,6 @@ import { isDeno } from '../contract/platform.js';
 import { diagnoseAssets } from './preflight.js';
 import { OverallProgress } from './progress.js';
 import { streamResults } from './stream.js';
-import { ENGINE_FOR_TESTS } from './test-hooks.js';
 import { withTimeout } from './timeout.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
 import type {
@@ -45,7 +50,34 @@ async function probeWebGpuBeforeWorker(allowFallbackAdapter: boolean): Promise<s
   return isDeno() ? webGpuProblem(allowFallbackAdapter) : undefined;
 }
 
+/**
+ * src/testing.ts's way in (`jadfer/testing`): create() on another build of the engine. index.ts does not
+ * export it, and nothing on an instance or on the class leads to it.
+ */
+export let createOnEngine: (options: CreateOptions, build: EngineBuild) => Promise<Jadfer>;
+
+/** The instances on the test engine, and their engines: what `jadfer/testing`'s fault injection reaches. */
+const onTestEngine = new WeakMap<Jadfer, EngineSupervisor>();
+
+/** The fault injection of an instance that `jadfer/testing`'s create() made; E_BAD_CONFIG for any other. */
+export async function faultsOf(fer: Jadfer): Promise<FaultInjection> {
+  const engine = onTestEngine.get(fer);
+  if (!engine)
+    throw new JadferError(
+      'E_BAD_CONFIG',
+      "fault injection needs an instance made by jadfer/testing's create(): the production engine has none",
+    );
+  const faults = (await engine.link()).faults;
+  if (!faults) throw new JadferError('E_INTERNAL', 'the test engine has no fault injection');
+  return faults;
+}
+
 export class Jadfer {
+  // A class field, so that it may call #start; it hands createOnEngine to src/testing.ts (static blocks
+  // would need Chromium 94).
+  static readonly #testingEntry = (createOnEngine = (options, build) => Jadfer.#start(options, build));
+  /** Private for real (not only to TypeScript): a page script holding an instance cannot reach its engine. */
+  readonly #engine: EngineSupervisor;
   private readonly events = new Emitter<JadferEvents>();
   private disposed = false;
   private disposing?: Promise<void>;
@@ -56,10 +88,11 @@ export class Jadfer {
   private latestTimings?: StageTimings;
 
   private constructor(
-    private readonly engine: EngineSupervisor,
+    engine: EngineSupervisor,
     info: EngineInfo,
     private readonly options: ResolvedOptions,
   ) {
+    this.#engine = engine;
     this.info = info;
     this.currentBackend = info.backend;
   }
@@ -72,7 +105,11 @@ export class Jadfer {
    * const fer = await Jadfer.create({ device: 'wasm', maxFaces: 5 });
    * ```
    */
-  static async create(options: CreateOptions = {}): Promise<Jadfer> {
+  static create(options: CreateOptions = {}): Promise<Jadfer> {
+    return Jadfer.#start(options, PRODUCTION_ENGINE);
+  }
+
+  static async #start(options: CreateOptions, build: EngineBuild): Promise<Jadfer> {
     const resolved = resolveOptions(options, sdkFolder());
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker())
@@ -95,6 +132,7 @@ export class Jadfer {
     const started = EngineSupervisor.start({
       baseUrl: resolved.baseUrl,
       useWorker,
+      build,
       createTimeoutMs: resolved.timeouts.createMs,
       init: {
         ...engineOptions(resolved),
@@ -124,10 +162,18 @@ export class Jadfer {
     // The files are checked only when the start fails, to name the one missing and its fix: a good
     // start asks for nothing more than it loads.
     const { supervisor, info } = await started.catch(async (error: unknown) => {
-      const files = { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device };
+      const files = {
+        baseUrl: resolved.baseUrl,
+        assets,
+        shipped,
+        useWorker,
+        workerScript: build.worker,
+        device: resolved.device,
+      };
       throw (await diagnoseAssets(files, resolved.timeouts.createMs, error)) ?? error;
     });
     instance = new Jadfer(supervisor, info, resolved);
+    if (build.faults) onTestEngine.set(instance, supervisor);
     // The first backend event is replayed once listeners can exist (next microtask).
     queueMicrotask(() => pendingBackendEvents.forEach((event) => instance?.events.emit('backend', event)));
     return instance;
@@ -259,16 +305,10 @@ export class Jadfer {
     const close = iterator.return!.bind(iterator);
     iterator.return = async (value?: unknown) => {
       if (this.openStreams.delete(iterator) && !this.disposed)
-        await (await this.engine.link()).endStream(stream).catch(() => undefined);
+        await (await this.#engine.link()).endStream(stream).catch(() => undefined);
       return close(value);
     };
     return iterator;
-  }
-
-  /** @internal The live engine, for the fault injection of src/testing.ts (`jadfer/testing`). */
-  [ENGINE_FOR_TESTS](): Promise<EngineLink> {
-    this.assertAlive();
-    return this.engine.link();
   }
 
   /**
@@ -286,7 +326,7 @@ export class Jadfer {
       this.calls.close(new JadferError('E_DISPOSED', 'this JADFER instance has been disposed'));
       this.disposing = (async () => {
         await Promise.all([...this.openStreams].map((stream) => stream.return?.()));
-        await this.engine.close();
+        await this.#engine.close();
         this.events.clear();
       })();
     }
@@ -308,14 +348,14 @@ export class Jadfer {
     // One call at a time per instance (run-queue.ts): the time limit starts when this call's turn comes.
     const run = async () => {
       sentAt = epochNow();
-      const link = await this.engine.link();
+      const link = await this.#engine.link();
       return withTimeout(
         link.analyze(payload, { ...frame, sentAt }, transfer),
         this.options.timeouts.analyzeMs,
         'analyze',
       ).catch((error: unknown) => {
         // An engine that stopped answering is restarted like a crashed one.
-        if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+        if (isJadferError(error, 'E_TIMEOUT') && this.#engine.inWorker) this.#engine.reportHung(link, error);
         throw error;
       });
     };

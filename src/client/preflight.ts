@@ -9,7 +9,7 @@ import type { EngineAssets, ModelFiles } from '../contract/engine-api.js';
 import { JadferError, type ErrorCode } from '../contract/errors.js';
 import type { DeviceOption } from '../contract/options.js';
 import type { Backend } from '../contract/types.js';
-import { ASSET_PATHS, distFolder, type Assets } from './assets.js';
+import { distFolder, type Assets } from './assets.js';
 
 interface AssetCheck {
   url: string;
@@ -34,6 +34,8 @@ export interface PreflightFiles {
   /** The package's own files (the others are the integrator's: their fix is their option). */
   shipped: Assets;
   useWorker: boolean;
+  /** The worker script of the engine build in use, relative to dist/. */
+  workerScript: string;
   device: DeviceOption;
 }
 
@@ -81,7 +83,7 @@ function assetChecks(o: PreflightFiles): AssetCheck[] {
   const worker = o.baseUrl ?? distFolder();
   return [
     ...(o.useWorker && worker
-      ? shipped('E_WORKER_CRASHED', "jadfer's engine worker script", new URL(ASSET_PATHS.worker, worker).href, true)
+      ? shipped('E_WORKER_CRASHED', "jadfer's engine worker script", new URL(o.workerScript, worker).href, true)
       : []),
     ...shipped('E_BACKEND_UNAVAILABLE', "jadfer's SIMD kernels", o.assets.runtime.kernels),
     ...flavours.flatMap((flavour) => [

@@ -20,7 +20,7 @@ import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend, FaceResult, FileProgress } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
-import { fetchBytes, RUNTIME_FILE_LIMITS } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
@@ -40,16 +40,17 @@ export class Engine implements EngineApi {
   private callbacks?: EngineCallbacks;
   private card?: ClassifierCard;
   private modelBytes?: Uint8Array;
-  private classifier?: Classifier;
+  /** Protected, like gpuDevice and recovering: the test build's fault injection (testing-engine.ts) reads them. */
+  protected classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
   private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassSchedule }>();
-  private gpuDevice?: GpuDevice;
+  protected gpuDevice?: GpuDevice;
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
-  private recovering?: Promise<void>;
+  protected recovering?: Promise<void>;
   private disposed = false;
   private cache?: AssetCache;
   /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
@@ -168,20 +169,6 @@ export class Engine implements EngineApi {
 
   async endStream(stream: number): Promise<void> {
     this.streams.delete(stream);
-  }
-
-  async simulateDeviceLoss(): Promise<boolean> {
-    if (!this.gpuDevice || this.classifier?.backend !== 'webgpu') return false;
-    this.gpuDevice.destroy();
-    await this.gpuDevice.lost;
-    await this.recovering;
-    return true;
-  }
-
-  async simulateCrash(): Promise<void> {
-    setTimeout(() => {
-      throw new Error('simulated engine crash');
-    }, 0);
   }
 
   async dispose(): Promise<void> {
@@ -311,7 +298,7 @@ export class Engine implements EngineApi {
     const download = () =>
       fetchBytes(url, {
         timeoutMs: DOWNLOAD_TIMEOUT_MS,
-        maxBytes: RUNTIME_FILE_LIMITS.kernels,
+        maxBytes: SIZE_LIMITS.kernels,
         signal: this.downloads.signal,
         errorCode: 'E_BACKEND_UNAVAILABLE',
       });

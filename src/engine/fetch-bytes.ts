@@ -5,7 +5,7 @@ export interface FetchBytesOptions {
   timeoutMs: number;
   /**
    * The most bytes the file may have: a model's card declares its size, the runtime files have fixed
-   * ceilings (RUNTIME_FILE_LIMITS). A larger answer is refused before it is read, or cut off as soon as it
+   * ceilings (SIZE_LIMITS). A larger answer is refused before it is read, or cut off as soon as it
    * passes the limit: a hostile card or server cannot make the engine hold more than this.
    */
   maxBytes: number;
@@ -21,7 +21,7 @@ export interface FetchBytesOptions {
 }
 
 /** The ceilings for files that have no card: a card, our kernels, ONNX Runtime's wasm (16.8 MB, the largest). */
-export const RUNTIME_FILE_LIMITS = { card: 1 << 20, kernels: 1 << 20, ortWasm: 32 << 20 } as const;
+export const SIZE_LIMITS = { card: 1 << 20, kernels: 1 << 20, ortWasm: 32 << 20 } as const;
 
 /**
  * Downloads a file with progress, a time limit and a size limit. Node's fetch cannot read file: URLs,

@@ -2,7 +2,7 @@
 import { JadferError } from '../contract/errors.js';
 import type { FileProgress } from '../contract/types.js';
 import type { AssetCache } from './asset-cache.js';
-import { fetchBytes, RUNTIME_FILE_LIMITS, sha256Hex } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS, sha256Hex } from './fetch-bytes.js';
 
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
 
@@ -34,7 +34,7 @@ export async function fetchJson(url: string, { cache, signal }: DownloadContext 
   const download = () =>
     fetchBytes(url, {
       timeoutMs: DOWNLOAD_TIMEOUT_MS,
-      maxBytes: RUNTIME_FILE_LIMITS.card,
+      maxBytes: SIZE_LIMITS.card,
       errorCode: 'E_MODEL_LOAD',
       httpCache: 'no-cache',
       ...(signal ? { signal } : {}),

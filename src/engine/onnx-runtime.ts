@@ -9,7 +9,7 @@ import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend } from '../contract/types.js';
 import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
 import type { AssetCache } from './asset-cache.js';
-import { fetchBytes, RUNTIME_FILE_LIMITS } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 
 type Ort = typeof OrtModule;
 
@@ -218,7 +218,7 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
   const download = () =>
     fetchBytes(wasmUrl, {
       timeoutMs: options.timeoutMs,
-      maxBytes: RUNTIME_FILE_LIMITS.ortWasm,
+      maxBytes: SIZE_LIMITS.ortWasm,
       errorCode: 'E_BACKEND_UNAVAILABLE',
       onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
       expectedBytes: ORT_WASM_BYTES[backend],

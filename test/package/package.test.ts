@@ -16,7 +16,7 @@ const MAX_INSTALLED_BYTES = 60 * MB;
 
 const ALLOWED = [
   /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/jadfer\.mjs)$/,
-  /^dist\/(jadfer|jadfer\.iife|jadfer\.worker|jadfer\.engine|jadfer\.testing|cli)\.js$/,
+  /^dist\/(jadfer|jadfer\.iife|jadfer\.worker|jadfer\.engine|jadfer\.testing(\.worker|\.engine)?|cli)\.js$/,
   /^dist\/chunks\/[\w.-]+\.js$/,
   /^dist\/ort\/ort-wasm-simd-threaded(\.jspi)?\.(mjs|wasm)$/,
   /^dist\/models\/[\w.-]+\.(onnx|json)$|^dist\/models\/LICENSE\.[\w-]+$/,

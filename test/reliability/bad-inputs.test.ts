@@ -47,7 +47,7 @@ before(async () => {
 });
 after(() => {
   rmSync(dir, { recursive: true, force: true });
-  record({ attacks: cases });
+  record({ hostile: cases });
 });
 
 describe('stream source failures reach the caller', { skip }, () => {

@@ -89,7 +89,7 @@ for (const { engine, missing } of enginesToTest()) {
       );
       await page.close();
       const { violations, ...outcome } = probe;
-      record({ attacks: 4 });
+      record({ hostile: 4 });
       assert.deepEqual(outcome, {
         label: 'contempt',
         eval: 'refused (EvalError)',

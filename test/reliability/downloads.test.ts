@@ -122,7 +122,7 @@ test(
       after: number;
       outcomes: { card: string; code?: string; message?: string }[];
     };
-    record({ attacks: outcomes.length });
+    record({ hostile: outcomes.length });
     for (const outcome of outcomes) assert.equal(outcome.code, 'E_MODEL_LOAD', JSON.stringify(outcome));
     const [devZero, hugeLength, endless, declares, endlessCard] = outcomes.map((o) => o.message!);
     assert.match(devZero!, /not a regular file/);
@@ -150,7 +150,7 @@ test(
       create({ detector: 'none', modelUrl: card, timeouts: { createMs: 3000 } }),
       (error: { code?: string }) => error.code === 'E_TIMEOUT',
     );
-    record({ attacks: 1 });
+    record({ hostile: 1 });
     // Without the abort, the server keeps trickling into a download nobody waits for, and this never resolves.
     await trickleClosed;
   },

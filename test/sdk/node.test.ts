@@ -77,21 +77,30 @@ test(
 );
 
 test(
-  'the test hooks are in jadfer/testing, off the public class',
+  "fault injection is only in jadfer/testing's test engine: its create() has it, the production engine has none",
   { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' },
   async () => {
     writeContractModel(models.pathname);
+    const modelUrl = new URL('contract-test.json', models).href;
     const { create } = await import(dist.href);
-    const { simulateDeviceLoss } = await import(new URL('../../dist/jadfer.testing.js', import.meta.url).href);
-    const fer = await create({ detector: 'none', modelUrl: new URL('contract-test.json', models).href });
+    const testing = await import(new URL('../../dist/jadfer.testing.js', import.meta.url).href);
+    const fer = await testing.create({ detector: 'none', modelUrl });
     try {
       assert.equal('simulateDeviceLoss' in fer, false);
       assert.equal('simulateWorkerCrash' in fer, false);
-      assert.equal(await simulateDeviceLoss(fer), false, 'on WASM there is no device to lose');
+      assert.equal(await testing.simulateDeviceLoss(fer), false, 'on WASM there is no device to lose');
     } finally {
       await fer.dispose();
     }
-    await assert.rejects(simulateDeviceLoss(fer), (e: any) => e.code === 'E_DISPOSED');
+    await assert.rejects(testing.simulateDeviceLoss(fer), (e: any) => e.code === 'E_DISPOSED');
+    const production = await create({ detector: 'none', modelUrl });
+    try {
+      await assert.rejects(testing.simulateWorkerCrash(production), (e: any) => e.code === 'E_BAD_CONFIG');
+      await assert.rejects(testing.simulateDeviceLoss(production), (e: any) => e.code === 'E_BAD_CONFIG');
+      assert.equal((await production.analyze({ data: new Uint8Array(48 * 48), width: 48, height: 48 })).length, 1);
+    } finally {
+      await production.dispose();
+    }
   },
 );
 
