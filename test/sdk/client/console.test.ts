@@ -5,10 +5,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
-import { launchChromium } from '../browser-launch.js';
+import { startServer, TEST_FOLDERS } from '../../../scripts/serve.mjs';
+import { launchChromium } from '../../browser-launch.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = resolve(import.meta.dirname, '../../..');
 const PAGE = join(ROOT, 'test-output', 'console');
 const skip =
   (!existsSync(join(ROOT, 'dist', 'jadfer.js')) && 'run npm run build first') ||

@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RunQueue } from '../../src/client/run-queue.js';
-import { withTimeout } from '../../src/client/timeout.js';
-import { JadferError } from '../../src/contract/errors.js';
+import { RunQueue } from '../../../src/client/run-queue.js';
+import { withTimeout } from '../../../src/client/timeout.js';
+import { JadferError } from '../../../src/contract/errors.js';
 
 test('calls run one at a time, in order, and a waiting call’s time limit counts only its own run', async () => {
   const queue = new RunQueue(2);
