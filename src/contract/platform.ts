@@ -1,5 +1,4 @@
 /** What the client and the engine need to know about where they run. */
-import { HOMEPAGE } from './version.js';
 
 /** Node (not Deno, whose `process` shim also has versions.node). */
 export function isNode(): boolean {
@@ -56,7 +55,7 @@ const NOT_ISOLATED =
   'this page is not cross-origin isolated, so the browser gives it no SharedArrayBuffer and ONNX Runtime runs on ' +
   '1 thread (slower). Serve the page with the headers Cross-Origin-Opener-Policy: same-origin and ' +
   'Cross-Origin-Embedder-Policy: require-corp (or credentialless): see "Headers: cross-origin isolation" in ' +
-  `jadfer's README, ${HOMEPAGE}#headers-cross-origin-isolation`;
+  "jadfer's README (node_modules/jadfer/README.md)";
 
 /**
  * Whether `new Worker(url, { type: 'module' })` is understood (Firefox before 114 and Safari before 15

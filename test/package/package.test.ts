@@ -5,7 +5,7 @@ import { isBuiltin } from 'node:module';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { HOMEPAGE, VERSION } from '../../src/contract/version.js';
+import { VERSION } from '../../src/contract/version.js';
 import { appWithPackage, built, folderBytes, packedTarball, ROOT } from './packed.js';
 
 const skip = !built && 'run npm run build first';
@@ -82,7 +82,6 @@ test('the manifest says where the project lives and what it is: repository, home
   assert.equal(manifest.repository.type, 'git');
   assert.ok(manifest.keywords?.length >= 5, 'keywords for the registry search');
   // A reserved .invalid host marks the placeholder used while the repository is not public.
-  assert.equal(`${HOMEPAGE}#readme`, manifest.homepage, 'src/contract/version.ts follows package.json');
   if (/\.invalid\//.test(manifest.repository.url))
     console.warn(
       '*** package.json: repository, homepage and bugs are placeholders (.invalid) until the repository is public ***',

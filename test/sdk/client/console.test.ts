@@ -71,7 +71,7 @@ test(
     assert.equal(messages.length, 2, messages.join('\n'));
     assert.match(
       messages[0]!,
-      /^warning: \[jadfer\] this page is not cross-origin isolated, .*1 thread.*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*README, \S+#headers-cross-origin-isolation$/,
+      /^warning: \[jadfer\] this page is not cross-origin isolated, .*1 thread.*Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.*README \(node_modules\/jadfer\/README\.md\)$/,
     );
     assert.equal(messages[1], 'log: READY 1');
   },
