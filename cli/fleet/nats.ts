@@ -238,19 +238,9 @@ export async function runRollup(nc: NatsConnection, options: RollupOptions = {})
   const onReject =
     options.onReject ?? ((reason, subject) => console.error(`jadfer fleet: refused ${subject}: ${reason}`));
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  while (!options.signal?.aborted) {
-    const messages: JsMsg[] = [];
-    try {
-      const consumer = await js.consumers.get(FLEET.stream, FLEET.consumer);
-      const fetched = await consumer.fetch({ max_messages: options.batch ?? 500, expires: 1000 });
-      for await (const m of fetched) messages.push(m);
-    } catch {
-      // The server is away (or restarting): what was fetched and not acknowledged comes again.
-      stats.failedRounds++;
-      await pause(250);
-      continue;
-    }
-    if (messages.length === 0) continue;
+  const batch = options.batch ?? 500;
+
+  const applyRound = async (messages: JsMsg[]) => {
     const windows: KioskWindow[] = [];
     const valid: JsMsg[] = [];
     for (const m of messages) {
@@ -272,11 +262,55 @@ export async function runRollup(nc: NatsConnection, options: RollupOptions = {})
       stats.applied += applied;
       stats.alreadyApplied += windows.length - applied;
     } catch {
+      // The server is away (or a write was refused): the round comes again, and is applied once.
       stats.failedRounds++;
       for (const m of valid) m.nak(200);
       await pause(250);
     }
     options.onRound?.({ ...stats });
+  };
+
+  while (!options.signal?.aborted) {
+    try {
+      const consumer = await js.consumers.get(FLEET.stream, FLEET.consumer);
+      // A continuous pull into a queue; a round is whatever has queued while the previous round
+      // was being applied (up to `batch`): a quiet fleet is applied at once, a busy one in large rounds.
+      const messages = await consumer.consume({ max_messages: batch });
+      const abort = () => void messages.stop();
+      options.signal?.addEventListener('abort', abort, { once: true });
+      const queue: JsMsg[] = [];
+      let wake: (() => void) | undefined;
+      let drained: (() => void) | undefined;
+      let done = false;
+      const worker = (async () => {
+        for (;;) {
+          if (queue.length > 0) {
+            const round = queue.splice(0, batch);
+            drained?.();
+            await applyRound(round);
+          } else if (done) return;
+          else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      })();
+      try {
+        for await (const m of messages) {
+          queue.push(m);
+          wake?.();
+          // Back-pressure: the client pulls more only as this loop takes messages, so a full
+          // queue waits for the worker (queued messages would otherwise outlive their ack wait).
+          if (queue.length >= batch) await new Promise<void>((resolve) => (drained = resolve));
+        }
+      } finally {
+        done = true;
+        wake?.();
+        await worker;
+      }
+      options.signal?.removeEventListener('abort', abort);
+    } catch {
+      // No server (or it is restarting): unacknowledged windows come again.
+      stats.failedRounds++;
+      await pause(250);
+    }
   }
   return stats;
 }
