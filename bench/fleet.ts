@@ -11,7 +11,8 @@
 import { cpus, loadavg } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import type { KV } from '@nats-io/kv';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { readFileSync } from 'node:fs';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { scriptArgs, numberOption } from '../cli/args.js';
 import { connectFleet, DEFAULT_LIMITS, FLEET, openBucket, runRollup, setupFleet } from '../cli/fleet/nats.js';
 import { hourOf, keys, type KioskHour } from '../cli/fleet/rollup.js';
@@ -23,9 +24,15 @@ import { expected } from '../test/fleet/kiosks.js';
 const USAGE = `Usage: npm run bench:fleet [-- --kiosks N] [-- --windows N] [-- --rate N] [-- --seconds N]
 
   --kiosks N    simulated kiosks, one NATS connection each (default 200)
-  --windows N   windows each kiosk publishes in the throughput phase (default 30)
+  --windows N   windows each kiosk publishes in the throughput phase (default 60: an hour)
   --rate N      windows per second, all kiosks together, in the lag phase (default 500)
-  --seconds N   length of the lag phase (default 10)`;
+  --seconds N   length of the lag phase (default 10)
+  --ids N       windows published with distinct message ids to measure the server's memory per
+                id kept for de-duplication (default 50000; 0 skips; only with the bench's own server)
+  --server URL  use running server(s) instead of starting one (e.g. the 3-node cluster of docs/fleet/);
+                kiosks and the consumer connect to the first URL, setup to all
+  --replicas N  stream, consumer and bucket replicas for setup (3 for that cluster; default 1)
+  --via URL     kiosks connect here instead (a site's leaf node, docs/fleet/site-leaf.conf)`;
 
 const settings = scriptArgs(
   {
@@ -35,13 +42,21 @@ const settings = scriptArgs(
       windows: { type: 'string' },
       rate: { type: 'string' },
       seconds: { type: 'string' },
+      ids: { type: 'string' },
+      server: { type: 'string' },
+      replicas: { type: 'string' },
+      via: { type: 'string' },
     },
   },
   ({ values }) => ({
     kiosks: numberOption(values.kiosks, 'kiosks', { integer: true, min: 1 }) ?? 200,
-    windows: numberOption(values.windows, 'windows', { integer: true, min: 1 }) ?? 30,
+    windows: numberOption(values.windows, 'windows', { integer: true, min: 1 }) ?? 60,
     rate: numberOption(values.rate, 'rate', { min: 1 }) ?? 500,
     seconds: numberOption(values.seconds, 'seconds', { min: 1 }) ?? 10,
+    ids: numberOption(values.ids, 'ids', { integer: true, min: 0 }) ?? 50_000,
+    server: values.server,
+    replicas: numberOption(values.replicas, 'replicas', { integer: true, min: 1 }) ?? 1,
+    via: values.via,
   }),
 );
 
@@ -65,17 +80,22 @@ function windowOf(k: number, n: number): WindowEvent {
   };
 }
 
+/** The server process's resident memory, in bytes. */
+const rss = (pid: number) => 1024 * Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+
 async function pending(nc: Parameters<typeof jetstreamManager>[0]) {
   const info = await (await jetstreamManager(nc)).consumers.info(FLEET.stream, FLEET.consumer);
   return info.num_pending + info.num_ack_pending;
 }
 
-const server = await startNatsServer();
-const nc = await connectFleet(server.url);
-await setupFleet(nc, DEFAULT_LIMITS);
+const server = settings.server ? undefined : await startNatsServer();
+const url = settings.server?.split(',')[0] ?? server!.url;
+const kioskUrl = settings.via ?? url;
+const nc = await connectFleet(settings.server?.split(',') ?? url);
+await setupFleet(nc, { ...DEFAULT_LIMITS, replicas: settings.replicas });
 const bucket: KV = await openBucket(nc);
 const sinks: NatsSink[] = Array.from({ length: settings.kiosks }, (_, k) =>
-  createNatsSink({ servers: server.url, site: `site-${k % 10}`, kiosk: `k${k}`, storage: 'memory' }),
+  createNatsSink({ servers: kioskUrl, site: `site-${k % 10}`, kiosk: `k${k}`, storage: 'memory' }),
 );
 const load = { before: loadavg()[0]!, after: 0 };
 try {
@@ -101,7 +121,7 @@ try {
 
   // 3. Lag at a steady load: kiosks publish `rate` windows a second; a probe kiosk's windows are
   // timed from accept() to their appearance in the roll-up (a watch on its kiosk-hour entry).
-  const probe = createNatsSink({ servers: server.url, site: 'probe', kiosk: 'probe', storage: 'memory' });
+  const probe = createNatsSink({ servers: kioskUrl, site: 'probe', kiosk: 'probe', storage: 'memory' });
   const sent = new Map<number, number>();
   const lags: number[] = [];
   const watched = new Set<number>();
@@ -143,6 +163,35 @@ try {
   await consumer;
   await probe.close();
 
+  // 4. Storage: bytes per stored window (stream) and per kiosk-hour roll-up (bucket).
+  const jsm = await jetstreamManager(nc);
+  const stream = (await jsm.streams.info(FLEET.stream)).state;
+  const kv = (await jsm.streams.info(`KV_${FLEET.bucket}`)).state;
+  const kioskHours = new Set<string>();
+  for await (const key of await bucket.keys('kh.>')) kioskHours.add(key);
+  // The fullest kiosk-hour entry (its size grows with the windows it holds: the applied list).
+  const fullest = { windows: 0, bytes: 0 };
+  for (const key of kioskHours) {
+    const entry = (await bucket.get(key))!;
+    const windows = entry.json<KioskHour>().applied.length;
+    if (windows > fullest.windows) Object.assign(fullest, { windows, bytes: entry.length });
+  }
+
+  // 5. De-duplication memory: the server keeps every message id for the duplicate window.
+  let bytesPerId: number | null = null;
+  if (settings.ids > 0 && server) {
+    const js = jetstream(nc);
+    const before = rss(server.pid!);
+    const body = JSON.stringify(windowOf(1, 1));
+    for (let i = 0; i < settings.ids; i += 1000)
+      await Promise.all(
+        Array.from({ length: Math.min(1000, settings.ids - i) }, (_, j) =>
+          js.publish(`kiosk.dedupe.k${(i + j) % 1000}.track`, body, { msgID: `k${i + j}-${BASE + (i + j) * 60_000}` }),
+        ),
+      );
+    bytesPerId = Math.round((rss(server.pid!) - before) / settings.ids);
+  }
+
   lags.sort((a, b) => a - b);
   const q = (p: number) => +(lags[Math.min(lags.length - 1, Math.floor(p * lags.length))] ?? NaN).toFixed(1);
   const result = {
@@ -150,6 +199,8 @@ try {
     date: new Date().toISOString(),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
     natsServer: execFileSync('nats-server', ['--version'], { encoding: 'utf8' }).trim(),
+    servers: `${settings.server ?? 'one, started here'}${settings.via ? `, kiosks via ${settings.via}` : ''}`,
+    replicas: settings.replicas,
     loadavg: load,
     kiosks: settings.kiosks,
     publish: {
@@ -167,20 +218,34 @@ try {
       p95Ms: q(0.95),
       maxMs: q(1),
     },
+    storage: {
+      bytesPerStoredWindow: Math.round(stream.bytes / stream.messages),
+      fullestKioskHourEntry: fullest,
+      kvBytes: kv.bytes,
+      serverMemoryBytesPerMessageId: bytesPerId,
+    },
   };
   console.log(JSON.stringify(result));
   console.log(
     [
       '',
-      `fleet bench on ${result.machine}, ${result.natsServer}, load ${load.before.toFixed(1)} → ${load.after.toFixed(1)}`,
+      `fleet bench on ${result.machine}, ${result.natsServer} (${result.servers}, R${settings.replicas}), load ${load.before.toFixed(1)} → ${load.after.toFixed(1)}`,
       `${'phase'.padEnd(34)} ${'windows/s'.padStart(10)}  detail`,
       `${`publish, ${settings.kiosks} kiosks`.padEnd(34)} ${String(result.publish.windowsPerSecond).padStart(10)}  ${total} windows in ${result.publish.seconds} s, acknowledged`,
       `${'roll-up, 1 consumer'.padEnd(34)} ${String(result.rollup.windowsPerSecond).padStart(10)}  ${total} windows in ${result.rollup.seconds} s, into the bucket`,
       `${`end-to-end lag at ${settings.rate} windows/s`.padEnd(34)} ${''.padStart(10)}  median ${result.lag.medianMs} ms, p95 ${result.lag.p95Ms} ms, max ${result.lag.maxMs} ms (${lags.length} probes)`,
+      `storage: ${result.storage.bytesPerStoredWindow} B per stored window, ${fullest.bytes} B for a kiosk-hour roll-up of ${fullest.windows} windows, ` +
+        `server memory ${bytesPerId === null ? 'not measured' : `${bytesPerId} B`} per message id kept for de-duplication${bytesPerId === null ? '' : ` (${settings.ids} ids)`}`,
     ].join('\n'),
   );
 } finally {
   await Promise.all(sinks.map((s) => s.close()));
+  if (!server) {
+    // Leave external servers as they were found.
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(FLEET.stream).catch(() => {});
+    await jsm.streams.delete(`KV_${FLEET.bucket}`).catch(() => {});
+  }
   await nc.close();
-  await server.stop();
+  await server?.stop();
 }
