@@ -2,6 +2,7 @@
  * `jadfer fleet`: the fleet side of kiosk analytics on NATS JetStream (see docs/fleet.md).
  * Results go to stdout (`--json` for one JSON object), diagnostics to stderr.
  */
+import { isJadferError, JadferError } from '../src/contract/errors.js';
 import { numberOption, parseCommandLine, UsageError } from './args.js';
 import type { Command } from './command.js';
 import { serveDashboard } from './fleet/dashboard.js';
@@ -161,6 +162,10 @@ export const fleetCommand: Command = {
       await server.close();
       await rollup;
       return 0;
+    } catch (error) {
+      // What NATS refuses (permissions, no JetStream, a lost server) is said in one line, like any typed error.
+      if (error instanceof UsageError || isJadferError(error)) throw error;
+      throw new JadferError('E_BACKEND_UNAVAILABLE', `NATS: ${(error as Error).message}`, { cause: error });
     } finally {
       await nc.close();
     }

@@ -82,6 +82,8 @@ export async function serveDashboard(
       const view = await readFleet(bucket, options.view);
       return send(res, 200, 'application/json', JSON.stringify(view), head);
     }
+    // Browsers ask for it on their own; there is none, and a 404 would be noise in the console.
+    if (path === '/favicon.ico') return send(res, 204, 'text/plain', '', true);
     const asset = files.get(path);
     if (!asset) return send(res, 404, 'text/plain', 'not found\n');
     return send(res, 200, asset.type, readFileSync(asset.file), head);

@@ -67,24 +67,38 @@ async function natsModules() {
   }
 }
 
+/**
+ * Connects the fleet side. Credentials: `nats://user:password@host:port` in a URL (the client
+ * ignores them there, so they are taken out and passed as user and pass), or `options`.
+ */
 export async function connectFleet(
   server: string | string[],
   options: Record<string, unknown> = {},
 ): Promise<NatsConnection> {
   const { transport } = await natsModules();
+  const credentials: Record<string, string> = {};
+  const servers = [server].flat().map((entry) => {
+    const url = new URL(entry.includes('://') ? entry : `nats://${entry}`);
+    if (url.username) {
+      credentials.user = decodeURIComponent(url.username);
+      credentials.pass = decodeURIComponent(url.password);
+    }
+    return `${url.protocol}//${url.host}`;
+  });
   try {
     return await transport.connect({
-      servers: server,
+      servers,
       name: 'jadfer-fleet',
       reconnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
+      ...credentials,
       ...options,
     });
   } catch (cause) {
     throw new JadferError(
       'E_BACKEND_UNAVAILABLE',
-      `cannot reach NATS at ${[server].flat().join(', ')}: ${(cause as Error).message}`,
+      `cannot reach NATS at ${servers.join(', ')}: ${(cause as Error).message}`,
       {
         cause,
       },
@@ -275,7 +289,9 @@ export async function runRollup(nc: NatsConnection, options: RollupOptions = {})
       const consumer = await js.consumers.get(FLEET.stream, FLEET.consumer);
       // A continuous pull into a queue; a round is whatever has queued while the previous round
       // was being applied (up to `batch`): a quiet fleet is applied at once, a busy one in large rounds.
-      const messages = await consumer.consume({ max_messages: batch });
+      // Pull requests expire every 5 s (heartbeats every 2.5 s), so after a server restart the
+      // pull resumes within seconds rather than the client's default 30.
+      const messages = await consumer.consume({ max_messages: batch, expires: 5000 });
       const abort = () => void messages.stop();
       options.signal?.addEventListener('abort', abort, { once: true });
       const queue: JsMsg[] = [];

@@ -10,7 +10,8 @@
  * version (more windows); the last-heard entry keeps a maximum. Writes are compare-and-set on
  * the entry's revision, so concurrent consumers never lose an update.
  */
-import { ANALYTICS_SCHEMA, DWELL_BUCKETS_MS, type WindowEvent } from '../../src/analytics/schema.js';
+import { emptyTotals as emptyWindowTotals } from '../../src/analytics/aggregator.js';
+import { ANALYTICS_SCHEMA, DWELL_BUCKETS_MS, WINDOW_FIELDS, type WindowEvent } from '../../src/analytics/schema.js';
 
 export const HOUR_MS = 3_600_000;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -59,15 +60,7 @@ export interface KioskWindow {
   window: WindowEvent;
 }
 
-export const emptyTotals = (): Totals => ({
-  windows: 0,
-  visitors: 0,
-  dwellMs: 0,
-  dwellHistogram: new Array<number>(DWELL_BUCKETS_MS.length + 1).fill(0),
-  expressions: {},
-  attentionMs: 0,
-  attentionObservedMs: 0,
-});
+export const emptyTotals = (): Totals => ({ windows: 0, ...emptyWindowTotals() });
 
 export function addTotals(into: Totals, add: Omit<Totals, 'windows'> & { windows?: number }): Totals {
   into.windows += add.windows ?? 1;
@@ -138,19 +131,7 @@ export function parseWindow(subject: string, data: Uint8Array | string): KioskWi
   const labels = Object.keys(expressions);
   if (labels.length > 64 || !labels.every((l) => LABEL.test(l) && isCount(expressions[l])))
     return { error: 'expressions must map labels to counts' };
-  const known = new Set([
-    'schema',
-    'type',
-    'windowStart',
-    'windowEnd',
-    'visitors',
-    'dwellMs',
-    'dwellHistogram',
-    'expressions',
-    'attentionMs',
-    'attentionObservedMs',
-    'watching',
-  ]);
+  const known = new Set<string>(WINDOW_FIELDS);
   const extra = Object.keys(w).find((key) => !known.has(key));
   if (extra) return { error: `unexpected field ${extra.slice(0, 64)}` };
   return { site: site!, kiosk: kiosk!, window: w as unknown as WindowEvent };

@@ -30,6 +30,7 @@ import {
   type Totals,
 } from '../../cli/fleet/rollup.js';
 import { ANALYTICS_SCHEMA } from '../../src/analytics/schema.js';
+import analyticsSchema from '../../src/analytics/analytics-schema.json' with { type: 'json' };
 import { natsServerMissing, startNatsServer, type NatsServer } from '../fleet/nats-server.js';
 import { startLink } from '../fleet/proxy.js';
 import { expected, SimKiosk, WINDOW_MS } from '../fleet/kiosks.js';
@@ -234,19 +235,8 @@ test(
     const all = await js.consumers.get(FLEET.stream);
     const info = await (await jsm()).streams.info(FLEET.stream);
     assert.ok(info.state.messages >= KIOSKS * WINDOWS, 'runs after the fleet test, on its stream');
-    const windowFields = [
-      'schema',
-      'type',
-      'windowStart',
-      'windowEnd',
-      'visitors',
-      'dwellMs',
-      'dwellHistogram',
-      'expressions',
-      'attentionMs',
-      'attentionObservedMs',
-      'watching',
-    ].sort();
+    // The fields the JSON schema requires of a window (it allows no other).
+    const windowFields: string[] = [...analyticsSchema.$defs.window.required].sort();
     let checked = 0;
     for await (const m of await all.fetch({ max_messages: info.state.messages })) {
       const body = JSON.parse(new TextDecoder().decode(m.data));
