@@ -18,7 +18,7 @@ import { readFleet } from '../../cli/fleet/view.js';
 import { launchChromium } from '../browser-launch.js';
 import { CHROMIUM_PATH } from '../engines.mjs';
 import { SimKiosk, WINDOW_MS } from '../fleet/kiosks.js';
-import { natsServerMissing, startNatsServer, type NatsServer } from '../fleet/nats-server.js';
+import { freePort, natsServerMissing, startNatsServer, type NatsServer } from '../fleet/nats-server.js';
 
 const out = 'test-output';
 const skip =
@@ -61,7 +61,7 @@ async function until<T>(what: string, limitMs: number, check: () => Promise<T | 
 }
 
 /** The kiosk page and its bundle, served with the strict CSP plus a connect-src for the NATS WebSocket. */
-async function serveKioskPage(wsUrl: string): Promise<{ server: Server; origin: string }> {
+async function serveKioskPage(...wsUrls: string[]): Promise<{ server: Server; origin: string }> {
   await build({
     entryPoints: ['test/pages/fleet-kiosk.js'],
     bundle: true,
@@ -70,7 +70,7 @@ async function serveKioskPage(wsUrl: string): Promise<{ server: Server; origin: 
     outfile: join(out, 'fleet-kiosk.bundle.js'),
     logLevel: 'error',
   });
-  const csp = `${DASHBOARD_CSP}; connect-src 'self' ${wsUrl}`;
+  const csp = `${DASHBOARD_CSP}; connect-src 'self' ${wsUrls.join(' ')}`;
   const files: Record<string, [string, string]> = {
     '/fleet-kiosk.html': ['test/pages/fleet-kiosk.html', 'text/html'],
     '/fleet-kiosk.bundle.js': [join(out, 'fleet-kiosk.bundle.js'), 'text/javascript'],
@@ -128,6 +128,53 @@ test(
         rolled.expressions.reduce((sum, e) => sum + (e.happiness ?? 0), 0),
         2,
       );
+    } finally {
+      await page.close();
+      pageServer.close();
+    }
+  },
+);
+
+test(
+  'windows a kiosk page could not send survive a reload in IndexedDB and are sent by the next page',
+  { skip },
+  async () => {
+    const unreachable = `ws://127.0.0.1:${await freePort()}`;
+    const { server: pageServer, origin } = await serveKioskPage(server.wsUrl, unreachable);
+    const page = await browser.newPage();
+    const result = async () => {
+      await page.waitForFunction(() => (window as { __result?: unknown }).__result, undefined, { timeout: 60_000 });
+      return (await page.evaluate(() => (window as { __result?: unknown }).__result)) as {
+        error?: string;
+        found?: number;
+        stats: { sent: number; buffered: number };
+      };
+    };
+    try {
+      // The server is unreachable: the page's windows stay in IndexedDB when it goes away.
+      await page.goto(`${origin}/fleet-kiosk.html?ws=${encodeURIComponent(unreachable)}&site=web&kiosk=reload`);
+      const offline = await result();
+      assert.equal(offline.error, undefined, offline.error);
+      assert.equal(offline.stats.sent, 0);
+      assert.ok(offline.stats.buffered >= 3, JSON.stringify(offline.stats));
+      // The next page load (same origin, same kiosk) finds them and sends them.
+      await page.goto(
+        `${origin}/fleet-kiosk.html?ws=${encodeURIComponent(server.wsUrl)}&site=web&kiosk=reload&mode=drain`,
+      );
+      const online = await result();
+      assert.equal(online.error, undefined, online.error);
+      assert.ok(online.found! >= offline.stats.buffered, `found ${online.found} after the reload`);
+      assert.equal(online.stats.buffered, 0);
+      assert.equal(online.stats.sent, online.found);
+      const visitors = await until('the reloaded kiosk in the roll-up', 30_000, async () => {
+        let sum = 0;
+        for (const hour of [hourOf(Date.now()) - 3_600_000, hourOf(Date.now())]) {
+          const entry = await bucket.get(keys.kioskHour('web', 'reload', hour));
+          if (entry) sum += entry.json<KioskHour>().totals.visitors;
+        }
+        return sum === 2 && sum;
+      });
+      assert.equal(visitors, 2, "the first page's two visits");
     } finally {
       await page.close();
       pageServer.close();

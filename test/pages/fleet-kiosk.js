@@ -33,8 +33,24 @@ const frame = (faces) => ({
   index: 0,
 });
 
-async function run() {
+/** After a reload: only the sink, which finds the windows the previous page left in IndexedDB and sends them. */
+async function drain() {
   const sink = createNatsSink({ servers: params.get('ws'), site: params.get('site'), kiosk: params.get('kiosk') });
+  const found = (await sink.stats()).buffered;
+  for (let i = 0; i < 300 && ((await sink.stats()).buffered > 0 || !sink.state.lastAck); i++) await sleep(100);
+  const stats = await sink.stats();
+  await sink.close();
+  return { found, stats, lastAck: sink.state.lastAck };
+}
+
+async function run() {
+  if (params.get('mode') === 'drain') return drain();
+  const sink = createNatsSink({
+    servers: params.get('ws'),
+    site: params.get('site'),
+    kiosk: params.get('kiosk'),
+    ackTimeoutMs: 1000,
+  });
   const states = [];
   sink.on('state', (s) => states.push(s));
   const analytics = createAnalytics({ sink, windowMs: 1000, trackTimeoutMs: 200 });
