@@ -226,6 +226,9 @@ async function openConnection(
     reconnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
+    // A link that dies silently (no reset) is noticed within a minute, not the client's default 4–6.
+    pingInterval: 20_000,
+    maxPingOut: 3,
     ...extra,
   });
   onConnected(true);
