@@ -15,7 +15,8 @@ import { ANALYTICS_SCHEMA, DWELL_BUCKETS_MS, WINDOW_FIELDS, type WindowEvent } f
 
 export const HOUR_MS = 3_600_000;
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const LABEL = /^[A-Za-z0-9_ -]{1,64}$/;
+/** Any model's label (1–64 characters, no control characters), but not a name that reaches Object.prototype. */
+const LABEL = /^(?!(?:__proto__|constructor|prototype)$)[^\u0000-\u001f\u007f]{1,64}$/u;
 /** Kiosk-hour entries refuse windows beyond this (3,600 one-second windows): bounds an entry's size. */
 export const MAX_WINDOWS_PER_HOUR = 3600;
 
