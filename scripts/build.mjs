@@ -31,6 +31,8 @@ mkdirSync(join(dist, 'models'), { recursive: true });
 for (const file of readdirSync(models)) {
   if (/\.(onnx|json)$|^LICENSE/.test(file)) cpSync(join(models, file), join(dist, 'models', file));
 }
+// Each model optimised by ONNX Runtime at build time, so that a WASM session opens without optimising.
+run(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'prepare-models.ts'), join(dist, 'models')]);
 
 // Our SIMD preprocessing kernels (AssemblyScript → wasm/build/), shipped in dist/wasm/.
 run(process.execPath, [join(root, 'scripts', 'build-wasm.mjs')]);

@@ -25,8 +25,8 @@ import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
-import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
-import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchModelSource } from './model-files.js';
+import { OnnxRuntime, type GpuDevice, type ModelSource } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
@@ -39,7 +39,7 @@ export class Engine implements EngineApi {
   private options?: EngineInit;
   private callbacks?: EngineCallbacks;
   private card?: ClassifierCard;
-  private modelBytes?: Uint8Array;
+  private model?: ModelSource;
   private classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
@@ -52,6 +52,8 @@ export class Engine implements EngineApi {
   private recovering?: Promise<void>;
   private disposed = false;
   private cache?: AssetCache;
+  /** How long the last sessions took to open (`fer.startup`). */
+  private sessionTimes = { classifierSessionMs: 0, detectorSessionMs: 0 };
 
   async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
@@ -63,10 +65,16 @@ export class Engine implements EngineApi {
     const cache = options.cache === 'persistent' ? await AssetCache.open() : undefined;
     this.cache = cache;
     const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
-    // Everything downloads at once: the first runtime in line, the kernels, the classifier, the detector.
-    this.runtime(plan.order[0]!).catch(() => undefined); // a failure is attachBackend's to report
+    // Everything downloads at once: the first runtime in line (which starts as soon as it is in), the
+    // kernels, the classifier, the detector.
+    const runtimeMs = this.runtime(plan.order[0]!).then(
+      () => performance.now() - started,
+      () => NaN, // a failure is attachBackend's to report
+    );
     const kernels = this.loadKernels(assets.runtime.kernels);
-    const classifier = this.loadClassifier(assets.classifier, progress);
+    // On WASM, the models prepared at build time, which open without graph optimisation.
+    const wasmFirst = plan.order[0] === 'wasm';
+    const classifier = this.loadClassifier(assets.classifier, progress, wasmFirst);
     const detector = assets.detector;
     const detection =
       detector === 'none'
@@ -77,6 +85,7 @@ export class Engine implements EngineApi {
               { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
               progress,
               cache,
+              wasmFirst,
             ),
           );
     const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
@@ -105,6 +114,9 @@ export class Engine implements EngineApi {
     await cache?.dropReplaced();
     const startup = {
       downloadsMs: downloaded - started,
+      runtimeMs: await runtimeMs,
+      ...this.sessionTimes,
+      preparedModels: this.model!.prepared,
       sessionsMs: attached - downloaded,
       totalMs: performance.now() - started,
     };
@@ -186,7 +198,7 @@ export class Engine implements EngineApi {
     await this.detection?.release();
     this.gpuDevice?.destroy();
     this.gpuDevice = undefined;
-    this.modelBytes = undefined;
+    this.model = undefined;
     this.streams.clear();
   }
 
@@ -298,10 +310,13 @@ export class Engine implements EngineApi {
     return 'wasm-simd';
   }
 
-  private async loadClassifier(files: ModelFiles, progress: (event: ProgressEvent) => void): Promise<ClassifierCard> {
+  private async loadClassifier(
+    files: ModelFiles,
+    progress: (event: ProgressEvent) => void,
+    wasmFirst: boolean,
+  ): Promise<ClassifierCard> {
     const card = parseClassifierCard(await fetchJson(files.card, this.cache), files.card);
-    const url = files.model ?? new URL(card.file, files.card).href;
-    this.modelBytes = await fetchVerifiedModel(url, card.sha256, 'model', progress, this.cache);
+    this.model = await fetchModelSource(card, files, wasmFirst, 'model', progress, this.cache);
     this.card = card;
     return card;
   }
@@ -321,9 +336,15 @@ export class Engine implements EngineApi {
     const runtime = await this.runtime(backend);
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
     const { mirror, priors } = this.options!;
-    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!, { mirror, priors });
+    const started = performance.now();
+    const classifier = await Classifier.create(runtime, this.model!, this.card!, { mirror, priors });
     this.threadsInUse = runtime.threads;
+    const classified = performance.now();
     await this.detection?.attach(runtime);
+    this.sessionTimes = {
+      classifierSessionMs: classified - started,
+      detectorSessionMs: performance.now() - classified,
+    };
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);

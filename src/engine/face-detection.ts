@@ -8,8 +8,8 @@ import type { DetectorFiles } from '../contract/engine-api.js';
 import type { ProgressEvent, StageTimings } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
 import type { AssetCache } from './asset-cache.js';
-import { fetchJson, fetchVerifiedModel } from './model-files.js';
-import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
+import { fetchJson, fetchModelSource } from './model-files.js';
+import type { ModelSession, ModelSource, OnnxRuntime } from './onnx-runtime.js';
 import { BlazeFaceDetector } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
 import type { PixelKernels } from './pipeline/kernels.js';
@@ -32,7 +32,7 @@ export class DetectionStage {
 
   private constructor(
     readonly detector: FaceDetector,
-    private readonly model: Uint8Array,
+    private readonly model: ModelSource,
     readonly name: string,
   ) {}
 
@@ -41,6 +41,7 @@ export class DetectionStage {
     context: DetectorContext,
     progress: (event: ProgressEvent) => void,
     cache?: AssetCache,
+    wasmFirst = false,
   ): Promise<DetectionStage> {
     const custom = files.module !== undefined;
     const cardUrl = files.card;
@@ -55,13 +56,7 @@ export class DetectionStage {
         throw new JadferError('E_BAD_CONFIG', `detector module ${files.module} does not export createDetector()`);
       factory = module.createDetector;
     }
-    const model = await fetchVerifiedModel(
-      files.model ?? new URL(card.file, cardUrl).href,
-      card.sha256,
-      'detector',
-      progress,
-      cache,
-    );
+    const model = await fetchModelSource(card, files, wasmFirst, 'detector', progress, cache);
     let detector: FaceDetector;
     try {
       detector = await factory(card, context);

@@ -36,6 +36,19 @@ export interface LandmarkTemplate {
   points: Array<{ index: number; x: number; y: number; weight?: number }>;
 }
 
+/**
+ * Written into dist/'s cards by `npm run build` (scripts/prepare-models.ts): the model optimised by
+ * ONNX Runtime for WASM, which opens faster (prepared-model.ts). The engine uses it on WASM.
+ */
+export interface PreparedEntry {
+  /** Relative to the card. */
+  file: string;
+  /** Hex sha256 of that file; checked before it is used. */
+  sha256: string;
+  /** The onnxruntime-web version it was prepared for. */
+  runtime: string;
+}
+
 /** What every card has: which model file, its hash, and how to feed it. */
 interface CardBase {
   name: string;
@@ -43,6 +56,7 @@ interface CardBase {
   file: string;
   /** Hex sha256 of the .onnx file; checked before the model is used. */
   sha256?: string;
+  prepared?: PreparedEntry;
   input: InputSpec;
   /** Anything else (training, metrics, provenance, …) is kept as it is. */
   [key: string]: unknown;
@@ -72,7 +86,7 @@ export interface ClassifierCard extends CardBase {
 }
 
 /** A face detector's card. A custom detector's needs only `file` (and should have `sha256`). */
-export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'sha256' | 'input'>> {
+export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'sha256' | 'input' | 'prepared'>> {
   schema?: typeof DETECTOR_CARD_SCHEMA;
   task?: 'face-detection';
   file: string;
@@ -274,6 +288,16 @@ class CardCheck {
       card.sha256 === undefined || (typeof card.sha256 === 'string' && /^[0-9a-f]{64}$/.test(card.sha256)),
       'sha256',
       'must be 64 hex digits',
+    );
+    const prepared = card.prepared as Partial<PreparedEntry> | undefined;
+    this.need(
+      prepared === undefined ||
+        (typeof prepared?.file === 'string' &&
+          typeof prepared.runtime === 'string' &&
+          typeof prepared.sha256 === 'string' &&
+          /^[0-9a-f]{64}$/.test(prepared.sha256)),
+      'prepared',
+      'must be { file, sha256 (64 hex digits), runtime }',
     );
   }
 
