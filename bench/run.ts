@@ -29,6 +29,7 @@ import { printColdStart, runColdStart, type ColdStart } from './cold-start.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
 import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
+import { printSummary, summaryRows } from './summary.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
   [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]
@@ -220,6 +221,7 @@ const result = {
     ...(comparison ? Object.fromEntries(targetsVsBaselines(comparison).map((t) => [t.name, t.pass])) : {}),
     ...(coldStart ? Object.fromEntries(coldStart.targets.map((t) => [t.name, t.pass])) : {}),
   },
+  summary: summaryRows(comparison, coldStart, sdk),
   wallSeconds: (Date.now() - started) / 1000,
 };
 console.log(JSON.stringify(result));
@@ -281,6 +283,7 @@ if (!jsonOnly) {
   if (perEngine) printEngines(perEngine, engineRuns);
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
   if (coldStart) printColdStart(coldStart);
+  printSummary(result.summary);
   console.log(
     `\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`,
   );

@@ -39,5 +39,8 @@ run(process.execPath, [join(root, 'scripts', 'build-wasm.mjs')]);
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 cpSync(join(root, 'wasm', 'build', 'jadfer-kernels.wasm'), join(dist, 'wasm', 'jadfer-kernels.wasm'));
 
+// A .br and a .gz beside every file a page loads, for servers that send them as they are.
+run(process.execPath, [join(root, 'scripts', 'precompress.mjs'), dist]);
+
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 console.log('built dist/');
