@@ -34,7 +34,8 @@ export const copyAssetsCommand: Command = {
     for (const entry of readdirSync(DIST))
       if (!SKIP.has(entry)) cpSync(join(DIST, entry), join(target, entry), { recursive: true });
     for (const card of models) {
-      const file = (JSON.parse(readFileSync(card, 'utf8')) as { file?: unknown }).file;
+      const parsed = JSON.parse(readFileSync(card, 'utf8')) as { file?: unknown; prepared?: { file?: unknown } };
+      const file = parsed.file;
       const onnx = typeof file === 'string' ? join(dirname(card), file) : '';
       if (!onnx || !existsSync(onnx)) {
         console.error(`jadfer copy-assets: ${card} names no .onnx file beside it (${onnx || 'no "file"'})`);
@@ -43,6 +44,14 @@ export const copyAssetsCommand: Command = {
       mkdirSync(join(target, 'models'), { recursive: true });
       cpSync(card, join(target, 'models', basename(card)));
       cpSync(onnx, join(target, 'models', basename(onnx)));
+      // A card from dist/ also names the model prepared for WASM, which the engine then loads.
+      const prepared = parsed.prepared?.file;
+      if (typeof prepared !== 'string') continue;
+      if (!existsSync(join(dirname(card), prepared))) {
+        console.error(`jadfer copy-assets: ${card} names ${prepared} (prepared), which is not beside it`);
+        return 1;
+      }
+      cpSync(join(dirname(card), prepared), join(target, 'models', basename(prepared)));
     }
     const files = readdirSync(target, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
     console.log(`copied ${files.length} files into ${target}; serve it and pass baseUrl: '<its URL>/'`);
