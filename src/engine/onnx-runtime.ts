@@ -255,9 +255,11 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
   ort.env.logLevel = 'error';
   if (backend === 'wasm') {
     // ORT starts with its first session: compiling its wasm, starting its threads, registering its
-    // kernels. A one-node model does that now, while the models are still downloading.
+    // kernels. A one-node model does that now, while the models are still downloading; with no graph
+    // optimisation, which prepared models do not need (V8 would compile the optimisers' code for nothing).
     try {
-      await (await ort.InferenceSession.create(startModel(), { executionProviders: ['wasm'] })).release();
+      const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'disabled' } as const;
+      await (await ort.InferenceSession.create(startModel(), options)).release();
     } catch (error) {
       throw corrupted(`: ${error instanceof Error ? error.message : String(error)}`, error);
     }
