@@ -59,31 +59,14 @@ export function summaryRows(
       human: pick(human),
       faceapi: pick(faceapi),
     });
-    add(
-      'cold start (import → first result)',
-      's',
-      each((s) => s.cold.ms / 1000),
-    );
-    add(
-      'warm start (everything cached)',
-      's',
-      each((s) => s.warm.ms / 1000),
-    );
-    add(
-      'bytes, brotli',
-      'MB',
-      each((s) => s.cold.brBytes / 1e6),
-    );
-    add(
-      'bytes, gzip',
-      'MB',
-      each((s) => s.cold.gzipBytes / 1e6),
-    );
-    add(
-      'bytes, uncompressed',
-      'MB',
-      each((s) => s.cold.rawBytes / 1e6),
-    );
+    const rowsOf: [string, SummaryRow['unit'], (s: typeof jadfer) => number][] = [
+      ['cold start (import → first result)', 's', (s) => s.cold.ms / 1000],
+      ['warm start (everything cached)', 's', (s) => s.warm.ms / 1000],
+      ['bytes, brotli', 'MB', (s) => s.cold.brBytes / 1e6],
+      ['bytes, gzip', 'MB', (s) => s.cold.gzipBytes / 1e6],
+      ['bytes, uncompressed', 'MB', (s) => s.cold.rawBytes / 1e6],
+    ];
+    for (const [figure, unit, pick] of rowsOf) add(figure, unit, each(pick));
   }
   if (compare) {
     const of = (id: string) => compare.systems.find((s) => s.id === id)!.accuracy.accuracy * 100;

@@ -240,15 +240,15 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
     // One event from the cache too, as for models: the supervisor's stall watch starts on it.
     options.onProgress(wasmUrl, wasmBinary.byteLength, wasmBinary.byteLength);
   } else wasmBinary = await download();
-  const corrupted = (why: string, cause?: unknown) =>
-    new JadferError(
-      'E_BACKEND_UNAVAILABLE',
-      `the ONNX Runtime wasm is not a valid WebAssembly module (truncated or corrupted?): ${wasmUrl}${why}`,
-      { cause, details: { url: wasmUrl, bytes: wasmBinary.byteLength } },
-    );
-  // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT. WASM checks
-  // it by starting (the whole-module WebAssembly.validate() would cost 0.1–0.3 s on this thread first).
-  if (backend === 'webgpu' && !WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>)) throw corrupted('');
+  const corrupted = (what: string, cause?: unknown) =>
+    new JadferError('E_BACKEND_UNAVAILABLE', `${what} (truncated or corrupted?): ${wasmUrl}`, {
+      cause,
+      details: { url: wasmUrl, bytes: wasmBinary.byteLength },
+    });
+  // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT. On WASM, ORT's
+  // start below checks it: a whole-module WebAssembly.validate() first costs 0.3–0.5 s on this thread.
+  if (backend === 'webgpu' && !WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>))
+    throw corrupted('the ONNX Runtime wasm is not a valid WebAssembly module');
   ort.env.wasm.wasmPaths = { mjs: glueUrl, wasm: wasmUrl };
   ort.env.wasm.wasmBinary = wasmBinary;
   ort.env.wasm.numThreads = runnableThreads(options.threads);
@@ -261,13 +261,13 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
       const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'disabled' } as const;
       await (await ort.InferenceSession.create(startModel(), options)).release();
     } catch (error) {
-      throw corrupted(`: ${error instanceof Error ? error.message : String(error)}`, error);
+      throw corrupted(`ONNX Runtime did not start: ${error instanceof Error ? error.message : String(error)}`, error);
     }
   }
   return ort;
 }
 
-/** y = Relu(x), x: float[1], opset 17 (the smallest model ORT opens). */
+/** y = Identity(Relu(x)), x: float[1], opset 17: a model that costs ORT nothing but its start. */
 function startModel(): Uint8Array {
   const base64 =
     'CAgSBmphZGZlchoFMC4xLjAyADppChoKAXgSBHJlbHUaCXJlbHVfbm9kZSIEUmVsdQoiCgRyZWx1EgF5Gg1pZGVudGl0eV9ub2RlIghJZGVudGl0eRIFc3RhcnRaDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR';
