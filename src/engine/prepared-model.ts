@@ -75,10 +75,26 @@ export function readPreparedHeader(file: Uint8Array, name: string): PreparedHead
   const within = (at: number, bytes: number) =>
     Number.isInteger(at) && Number.isInteger(bytes) && at >= 12 + length && bytes >= 0 && at + bytes <= file.byteLength;
   if (!within(header.graph?.at, header.graph?.bytes)) throw fail('the graph lies outside the file');
-  for (const s of header.segments ?? []) {
+  const segments = Array.isArray(header.segments) ? header.segments : [];
+  // No value unpacks to more than 4 bytes from less than 1, plus each tensor's alignment.
+  if (!Number.isInteger(header.weightsBytes) || header.weightsBytes > 4 * file.byteLength + 64 * segments.length)
+    throw fail(`its weights (${header.weightsBytes} bytes) cannot come from a file of ${file.byteLength}`);
+  for (const s of segments) {
     const stored = s.count * storedBytesPerValue(s.encoding);
     if (!within(s.at, stored) || s.offset + s.count * 4 > header.weightsBytes || s.offset % 4 !== 0)
       throw fail(`segment ${s.name} lies outside the file or the weights`);
+    const e = s.encoding;
+    if (
+      e.kind === 'q8' &&
+      !(
+        e.dims.reduce((a, b) => a * b, 1) === s.count &&
+        e.axis >= 0 &&
+        e.axis < e.dims.length &&
+        e.scales.length === e.dims[e.axis] &&
+        e.zeroPoints.length === e.dims[e.axis]
+      )
+    )
+      throw fail(`segment ${s.name}: its int8 scales do not fit its shape`);
   }
   return header;
 }

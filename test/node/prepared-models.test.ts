@@ -104,6 +104,17 @@ test('weights are packed in the smallest form that gives them back exactly', () 
     assert.ok(Object.is(halfToFloat(floatToHalf(v)), v), `${v}`);
 });
 
+/** The file with its header rewritten (the same length, padded, so that every place stays right). */
+function withHeader(file: Uint8Array, change: (header: any) => unknown): Uint8Array {
+  const length = new DataView(file.buffer, file.byteOffset).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(file.subarray(12, 12 + length)));
+  const json = new TextEncoder().encode(JSON.stringify(change(header)).padEnd(length, ' '));
+  assert.equal(json.byteLength, length, 'the changed header must keep its length');
+  const out = Uint8Array.from(file);
+  out.set(json, 12);
+  return out;
+}
+
 test('a damaged prepared file fails with E_MODEL_LOAD, saying what is wrong', async () => {
   const card = JSON.parse(readFileSync(join(MODELS, 'blazeface-front-128.json'), 'utf8'));
   const { file } = await prepareModel(join(MODELS, card.file), card.name);
@@ -112,6 +123,14 @@ test('a damaged prepared file fails with E_MODEL_LOAD, saying what is wrong', as
     [file.subarray(0, file.byteLength - 10), /outside the file/],
     [Uint8Array.from(file, (b, i) => (i < 4 ? 0 : b)), /not a prepared model/],
     [readFileSync(join(MODELS, card.file)), /not a prepared model/],
+    [withHeader(file, (h) => ({ ...h, weightsBytes: 2 ** 40 })), /cannot come from a file/],
+    [
+      withHeader(file, (h) => ({
+        ...h,
+        segments: [{ ...h.segments[0], encoding: { kind: 'q8', dims: [2], axis: 0, scales: [1], zeroPoints: [0] } }],
+      })),
+      /int8 scales do not fit/,
+    ],
   ];
   for (const [bytes, message] of cases)
     assert.throws(
