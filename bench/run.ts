@@ -5,8 +5,10 @@
  *   - the classifier alone per face (target < 20 ms);
  *   - our WASM SIMD kernels against the TypeScript reference (bench/kernels.ts);
  *   - jadfer against @vladmandic/human and @vladmandic/face-api in the same Chromium (bench/compare.ts):
- *     latency, faces found, cold start, bytes, main-thread long tasks while streaming, accuracy, WebGPU.
- * Prints one JSON object, then tables (unless --json).
+ *     latency, faces found, cold start, bytes, main-thread long tasks while streaming, accuracy, WebGPU;
+ *   - cold and warm starts against the same baselines, bytes as files, gzip and brotli (bench/cold-start.ts).
+ * Prints one JSON object, then tables (unless --json), ending with the summary that the README's table holds
+ * (bench/summary.ts; `summary` in the JSON).
  *
  * Options: --runs N (SDK section, 40), --webgpu (SDK section on WebGPU), --compare-runs N (100),
  * --compare-warmup N (30), --stream-seconds S (10), --threads N (every system; default min(4, cores),
