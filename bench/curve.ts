@@ -51,7 +51,7 @@ interface Candidate {
 export async function stageFor(card: BlazeFaceCard, model: Uint8Array, kernels: PixelKernels, minConfidence = 0) {
   const context = { kernels, maxFaces: 64, minFaceSize: 0, minDetectionConfidence: minConfidence };
   const detector = new BlazeFaceDetector(card, { kernels, minScore: card.decode.minScoreThresh });
-  const stage = new DetectionStage(detector, model, card.name, context);
+  const stage = new DetectionStage(detector, { bytes: model, prepared: false }, card.name, context);
   const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
   const runtime = {
     open: async () => ({

@@ -7,8 +7,10 @@
  *   - detector precision: face-free sets and streams, the precision–recall curve, recall through the SDK
  *     (bench/detectors.ts --no-options, bench/precision.ts);
  *   - jadfer against @vladmandic/human and @vladmandic/face-api in the same Chromium (bench/compare.ts):
- *     latency, faces found, cold start, bytes, main-thread long tasks while streaming, accuracy, WebGPU.
- * Prints one JSON object, then tables (unless --json).
+ *     latency, faces found, cold start, bytes, main-thread long tasks while streaming, accuracy, WebGPU;
+ *   - cold and warm starts against the same baselines, bytes as files, gzip and brotli (bench/cold-start.ts).
+ * Prints one JSON object, then tables (unless --json), ending with the summary that the README's table holds
+ * (bench/summary.ts; `summary` in the JSON).
  *
  * Options: --runs N (SDK section, 40), --webgpu (SDK section on WebGPU), --compare-runs N (100),
  * --compare-warmup N (30), --stream-seconds S (10), --threads N (every system; default min(4, cores),
@@ -32,6 +34,7 @@ import { printComparison, runComparison, targetsVsBaselines } from './compare.js
 import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 import { printPrecision, type PrecisionSection } from './precision.js';
+import { printSummary, summaryRows } from './summary.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
   [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]
@@ -253,6 +256,7 @@ const result = {
     ...(comparison ? Object.fromEntries(targetsVsBaselines(comparison).map((t) => [t.name, t.pass])) : {}),
     ...(coldStart ? Object.fromEntries(coldStart.targets.map((t) => [t.name, t.pass])) : {}),
   },
+  summary: summaryRows(comparison, coldStart, sdk),
   wallSeconds: (Date.now() - started) / 1000,
 };
 console.log(JSON.stringify(result));
@@ -317,6 +321,7 @@ if (!jsonOnly) {
   if (perEngine) printEngines(perEngine, engineRuns);
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
   if (coldStart) printColdStart(coldStart);
+  printSummary(result.summary);
   console.log(
     `\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`,
   );

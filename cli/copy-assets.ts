@@ -52,6 +52,8 @@ models/jadfer-accurate.json; pass modelUrl: '/jadfer/models/<name>.json'`,
     for (const card of values.model.map((path) => cards.find((c) => c.path === path)!)) {
       await cp(card.path, join(target, 'models', basename(card.path)));
       await cp(card.model, join(target, 'models', basename(card.model)));
+      // A card from dist/ also names the model prepared for WASM, which the engine then loads.
+      if (card.prepared) await cp(card.prepared.file, join(target, 'models', basename(card.prepared.file)));
     }
     for (const card of new Set(cards.map((c) => basename(c.path))))
       copies.push(await readCard(join(target, 'models', card)));

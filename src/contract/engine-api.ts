@@ -22,6 +22,8 @@ export type FramePayload =
 export interface ModelFiles {
   card: string;
   model?: string;
+  /** The model prepared for WASM at build time (the card's `prepared`), where a bundler moved it. */
+  prepared?: string;
 }
 
 /** A detector's files; `module` is a custom detector's ES module (see DetectorOption). */
@@ -82,8 +84,8 @@ export interface EngineInfo {
   detector: string;
   /** 'wasm-simd' (our kernels) or 'js' (the TypeScript reference, where SIMD is missing). */
   kernels: 'wasm-simd' | 'js';
-  /** Where create()'s time went, in ms (downloads include the cache; sessions include ONNX Runtime's start). */
-  startup: StartupTimes;
+  /** Where create()'s time went in the engine, in ms: `fer.startup` without createMs, which the client adds. */
+  startup: Omit<StartupTimes, 'createMs'>;
   /** 'persistent' when the engine's files are kept (the option, where the platform has a Cache API). */
   cache: CacheOption;
 }

@@ -181,11 +181,24 @@ export interface JadferEvents {
   error: Error;
 }
 
-/** Where create() spent its time in the engine (`fer.startup`). */
+/**
+ * Where create() spent its time (`fer.startup`), in ms. The engine's phases overlap: ONNX Runtime
+ * starts while the models download.
+ */
 export interface StartupTimes {
   /** Cards, models, kernels and the runtime, all at once (from the network or the persistent cache). */
   downloadsMs: number;
-  /** ONNX Runtime's start and the sessions (create() runs no warm-up: the first frames are slower instead). */
+  /** From the engine's start until ONNX Runtime is ready: its wasm in, checked, compiled, started with its threads. */
+  runtimeMs: number;
+  /** The classifier's session, then the detector's (0 without one). */
+  classifierSessionMs: number;
+  detectorSessionMs: number;
+  /** Whether the sessions opened models prepared at build time (WASM), which skip graph optimisation. */
+  preparedModels: boolean;
+  /** From the downloads' end until the sessions are open: what the runtime still needed, then the sessions. */
   sessionsMs: number;
+  /** The engine's whole start. */
   totalMs: number;
+  /** create() as the page saw it: the checks of the files, the worker's start and scripts, then the engine's start. */
+  createMs: number;
 }

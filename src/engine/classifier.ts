@@ -3,7 +3,7 @@ import { JadferError } from '../contract/errors.js';
 import type { PriorsOption } from '../contract/options.js';
 import type { Backend } from '../contract/types.js';
 import type { ClassifierCard } from './model-card.js';
-import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
+import type { ModelSession, ModelSource, OnnxRuntime } from './onnx-runtime.js';
 
 export class Classifier {
   private constructor(
@@ -17,7 +17,7 @@ export class Classifier {
 
   static async create(
     runtime: OnnxRuntime,
-    model: Uint8Array,
+    model: ModelSource,
     card: ClassifierCard,
     { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
   ): Promise<Classifier> {

@@ -25,8 +25,8 @@ import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
-import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel, modelUrlOf } from './model-files.js';
-import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchModelSource } from './model-files.js';
+import { OnnxRuntime, type GpuDevice, type ModelSource } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
@@ -39,7 +39,7 @@ export class Engine implements EngineApi {
   private options?: EngineInit;
   private callbacks?: EngineCallbacks;
   private card?: ClassifierCard;
-  private modelBytes?: Uint8Array;
+  private model?: ModelSource;
   /** Protected, like gpuDevice and recovering: the test build's fault injection (testing-engine.ts) reads them. */
   protected classifier?: Classifier;
   private detection?: DetectionStage;
@@ -55,6 +55,8 @@ export class Engine implements EngineApi {
   private cache?: AssetCache;
   /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
   private readonly downloads = new AbortController();
+  /** How long the last sessions took to open (`fer.startup`). */
+  private sessionTimes = { classifierSessionMs: 0, detectorSessionMs: 0 };
 
   async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
@@ -66,10 +68,16 @@ export class Engine implements EngineApi {
     const cache = options.cache === 'persistent' ? await AssetCache.open() : undefined;
     this.cache = cache;
     const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
-    // Everything downloads at once: the first runtime in line, the kernels, the classifier, the detector.
-    this.runtime(plan.order[0]!).catch(() => undefined); // a failure is attachBackend's to report
+    // Everything downloads at once: the first runtime in line (which starts as soon as it is in), the
+    // kernels, the classifier, the detector.
+    const runtimeMs = this.runtime(plan.order[0]!).then(
+      () => performance.now() - started,
+      () => NaN, // a failure is attachBackend's to report
+    );
     const kernels = this.loadKernels(assets.runtime.kernels);
-    const classifier = this.loadClassifier(assets.classifier, progress);
+    // On WASM, the models prepared at build time, which open without graph optimisation.
+    const wasmFirst = plan.order[0] === 'wasm';
+    const classifier = this.loadClassifier(assets.classifier, progress, wasmFirst);
     const detector = assets.detector;
     const detection =
       detector === 'none'
@@ -85,6 +93,7 @@ export class Engine implements EngineApi {
               },
               progress,
               { ...(cache ? { cache } : {}), signal: this.downloads.signal },
+              wasmFirst,
             ),
           );
     const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
@@ -113,6 +122,9 @@ export class Engine implements EngineApi {
     await cache?.dropReplaced();
     const startup = {
       downloadsMs: downloaded - started,
+      runtimeMs: await runtimeMs,
+      ...this.sessionTimes,
+      preparedModels: this.model!.prepared,
       sessionsMs: attached - downloaded,
       totalMs: performance.now() - started,
     };
@@ -181,7 +193,7 @@ export class Engine implements EngineApi {
     await this.detection?.release();
     this.gpuDevice?.destroy();
     this.gpuDevice = undefined;
-    this.modelBytes = undefined;
+    this.model = undefined;
     this.streams.clear();
   }
 
@@ -307,11 +319,14 @@ export class Engine implements EngineApi {
     return 'wasm-simd';
   }
 
-  private async loadClassifier(files: ModelFiles, progress: (event: FileProgress) => void): Promise<ClassifierCard> {
+  private async loadClassifier(
+    files: ModelFiles,
+    progress: (event: FileProgress) => void,
+    wasmFirst: boolean,
+  ): Promise<ClassifierCard> {
     const context = { ...(this.cache ? { cache: this.cache } : {}), signal: this.downloads.signal };
     const card = parseClassifierCard(await fetchJson(files.card, context), files.card);
-    const url = files.model ?? modelUrlOf(card.file, files.card);
-    this.modelBytes = await fetchVerifiedModel(url, card, 'model', progress, context);
+    this.model = await fetchModelSource(card, files, wasmFirst, 'model', progress, context);
     this.card = card;
     return card;
   }
@@ -331,9 +346,15 @@ export class Engine implements EngineApi {
     const runtime = await this.runtime(backend);
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
     const { mirror, priors } = this.options!;
-    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!, { mirror, priors });
+    const started = performance.now();
+    const classifier = await Classifier.create(runtime, this.model!, this.card!, { mirror, priors });
     this.threadsInUse = runtime.threads;
+    const classified = performance.now();
     await this.detection?.attach(runtime);
+    this.sessionTimes = {
+      classifierSessionMs: classified - started,
+      detectorSessionMs: performance.now() - classified,
+    };
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);

@@ -16,8 +16,8 @@ import { JadferError } from '../contract/errors.js';
 import type { DetectorFiles } from '../contract/engine-api.js';
 import type { FileProgress, StageTimings } from '../contract/types.js';
 import { parseBlazeFaceCard, parseDetectorCard, type BlazeFaceCard, type DetectorCard } from './model-card.js';
-import { fetchJson, fetchVerifiedModel, modelUrlOf, type DownloadContext } from './model-files.js';
-import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
+import { fetchJson, fetchModelSource, type DownloadContext } from './model-files.js';
+import type { ModelSession, ModelSource, OnnxRuntime } from './onnx-runtime.js';
 import { BlazeFaceDetector } from './pipeline/blazeface.js';
 import type { FaceDetector } from './pipeline/detector.js';
 import type { PixelKernels } from './pipeline/kernels.js';
@@ -68,7 +68,7 @@ export class DetectionStage {
 
   constructor(
     readonly detector: FaceDetector,
-    private readonly model: Uint8Array,
+    private readonly model: ModelSource,
     readonly name: string,
     private readonly context: DetectorContext,
   ) {
@@ -91,6 +91,7 @@ export class DetectionStage {
     context: DetectorContext,
     progress: (event: FileProgress) => void,
     downloads: DownloadContext = {},
+    wasmFirst = false,
   ): Promise<DetectionStage> {
     const custom = files.module !== undefined;
     const cardUrl = files.card;
@@ -110,13 +111,7 @@ export class DetectionStage {
         throw new JadferError('E_BAD_CONFIG', `detector module ${files.module} does not export createDetector()`);
       factory = module.createDetector;
     }
-    const model = await fetchVerifiedModel(
-      files.model ?? modelUrlOf(card.file, cardUrl),
-      card,
-      'detector',
-      progress,
-      downloads,
-    );
+    const model = await fetchModelSource(card, files, wasmFirst, 'detector', progress, downloads);
     let detector: FaceDetector;
     try {
       detector = await factory(card, context);

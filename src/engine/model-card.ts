@@ -40,6 +40,21 @@ export interface LandmarkTemplate {
   points: Array<{ index: number; x: number; y: number; weight?: number }>;
 }
 
+/**
+ * Written into dist/'s cards by `npm run build` (scripts/prepare-models.ts): the model optimised by
+ * ONNX Runtime for WASM, which opens faster (prepared-model.ts). The engine uses it on WASM.
+ */
+export interface PreparedEntry {
+  /** Relative to the card. */
+  file: string;
+  /** Hex sha256 of that file; checked before it is used. */
+  sha256: string;
+  /** That file's size: its download is refused past it. */
+  bytes: number;
+  /** The onnxruntime-web version it was prepared for. */
+  runtime: string;
+}
+
 /** What every card has: which model file, its hash, and how to feed it. */
 interface CardBase {
   name: string;
@@ -49,6 +64,7 @@ interface CardBase {
   sha256: string;
   /** The .onnx file's size: its download is refused past it (at most MAX_MODEL_BYTES). */
   bytes: number;
+  prepared?: PreparedEntry;
   input: InputSpec;
   /** Anything else (training, metrics, provenance, …) is kept as it is. */
   [key: string]: unknown;
@@ -78,7 +94,7 @@ export interface ClassifierCard extends CardBase {
 }
 
 /** A face detector's card. A custom detector's needs only `file`, `sha256` and `bytes`. */
-export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'input'>> {
+export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'input' | 'prepared'>> {
   schema?: typeof DETECTOR_CARD_SCHEMA;
   task?: 'face-detection';
   file: string;
@@ -292,6 +308,19 @@ class CardCheck {
       Number.isInteger(card.bytes) && (card.bytes as number) > 0 && (card.bytes as number) <= MAX_MODEL_BYTES,
       'bytes',
       `must be the model file's size, at most ${MAX_MODEL_BYTES} bytes`,
+    );
+    const prepared = card.prepared as Partial<PreparedEntry> | undefined;
+    this.need(
+      prepared === undefined ||
+        (typeof prepared?.file === 'string' &&
+          typeof prepared.runtime === 'string' &&
+          typeof prepared.sha256 === 'string' &&
+          /^[0-9a-f]{64}$/.test(prepared.sha256) &&
+          Number.isInteger(prepared.bytes) &&
+          (prepared.bytes as number) > 0 &&
+          (prepared.bytes as number) <= MAX_MODEL_BYTES),
+      'prepared',
+      `must be { file, sha256 (64 hex digits), bytes (at most ${MAX_MODEL_BYTES}), runtime }`,
     );
   }
 

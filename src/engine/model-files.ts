@@ -1,8 +1,11 @@
 /** Fetches model cards and verified model bytes; shared by the classifier and the detector. */
+import type { ModelFiles } from '../contract/engine-api.js';
 import { JadferError } from '../contract/errors.js';
 import type { FileProgress } from '../contract/types.js';
 import type { AssetCache } from './asset-cache.js';
 import { fetchBytes, SIZE_LIMITS, sha256Hex } from './fetch-bytes.js';
+import type { PreparedEntry } from './model-card.js';
+import type { ModelSource } from './onnx-runtime.js';
 
 export const DOWNLOAD_TIMEOUT_MS = 120_000;
 
@@ -86,4 +89,26 @@ export async function fetchVerifiedModel(
   const bytes = await cache.bytes(url, sha256, download);
   progress({ stage, url, loaded: bytes.byteLength, total: bytes.byteLength });
   return bytes;
+}
+
+/**
+ * The model a session will open: where WASM comes first, the card's prepared file (it opens without
+ * graph optimisation: prepared-model.ts), unless the files name a model and no prepared one; else the
+ * shipped model. Either is checked against the card's sha256 for it.
+ */
+export async function fetchModelSource(
+  card: { file: string; sha256: string; bytes: number; prepared?: PreparedEntry | undefined },
+  files: ModelFiles,
+  wasmFirst: boolean,
+  stage: FileProgress['stage'],
+  progress: (event: FileProgress) => void,
+  downloads: DownloadContext = {},
+): Promise<ModelSource> {
+  const { prepared } = card;
+  if (wasmFirst && prepared && (files.prepared !== undefined || files.model === undefined)) {
+    const url = files.prepared ?? modelUrlOf(prepared.file, files.card);
+    return { bytes: await fetchVerifiedModel(url, prepared, stage, progress, downloads), prepared: true };
+  }
+  const url = files.model ?? modelUrlOf(card.file, files.card);
+  return { bytes: await fetchVerifiedModel(url, card, stage, progress, downloads), prepared: false };
 }

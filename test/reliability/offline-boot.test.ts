@@ -77,9 +77,10 @@ test(
     const second = await boot(page); // now controlled: the page's own scripts are kept too
     assert.ok(second.controlled, 'the kiosk service worker controls the page');
     const sources = second.entries.map((e) => e.source);
+    // On WASM the engine loads the models prepared at build time (scripts/prepare-models.ts).
     for (const file of [
-      'jadfer-base.onnx',
-      'blazeface-back-256.onnx',
+      'jadfer-base.prepared.bin',
+      'blazeface-back-256.prepared.bin',
       'ort-wasm-simd-threaded.wasm',
       'jadfer-kernels.wasm',
     ])
