@@ -3,16 +3,18 @@
  * app folder outside the repository (so nothing resolves from the repository's own node_modules).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { ensureDist } from '../dist.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const PACK_DIR = join(ROOT, 'test-output', 'package');
 const npm = (args: string[], cwd: string) =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
 
-export const built = existsSync(join(ROOT, 'dist', 'jadfer.js'));
+// Every package test packs the built repository.
+await ensureDist();
 
 /** The newest mtime under a folder (ms). */
 function newest(dir: string): number {
