@@ -19,7 +19,7 @@ Options:
   --detector <name>      blazeface-back (default: faces from ~32 px, kiosk to signage), blazeface (near faces only) or none
   --model <card.json>    a classifier model card (default: the shipped model)
   --mirror               classify each face with its mirror image too and average them
-  --priors <p>           balanced (default: every expression counts alike) or training (the training data's
+  --priors <p>           balanced (default: every expression counts alike) or unadjusted (the training data's
                          frequencies: more neutral and happy, fewer rare expressions)
   --max-faces <n>        at most n faces per image (default 32)`;
 

@@ -10,7 +10,7 @@ import type { Command } from './command.js';
 import type { EvalReport } from './eval-report.js';
 import { evaluatePhotos, isPhotoFolderSet, PHOTO_USAGE, readPhotoList } from './eval-photos.js';
 
-const USAGE = `Usage: jadfer eval --data <FERPlus split dir | photo folders> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|training] [--json] [--limit N] [--only <list>]
+const USAGE = `Usage: jadfer eval --data <FERPlus split dir | photo folders> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|unadjusted] [--json] [--limit N] [--only <list>]
 
 Scores a classifier on a FERPlus split (FER2013Train/, FER2013Valid/ or FER2013Test/ with its
 label.csv), majority-vote protocol, 8 classes: label = the emotion with most votes; images whose
@@ -20,7 +20,7 @@ through the SDK's own preprocessing (the crop is the whole 48×48 image, as dete
 Prints overall accuracy, mean per-class accuracy (macro recall: each class weighs the same),
 macro F1 (per class, the harmonic mean of recall and precision: false calls of a class count too),
 per-class accuracy, the confusion matrix and the skipped counts. --mirror classifies each face
-with its mirror image too and averages them (create()'s mirror); --priors training takes the model's
+with its mirror image too and averages them (create()'s mirror); --priors unadjusted takes the model's
 logit adjustment out (create()'s priors). --json prints one JSON object:
 { accuracy, meanClassAccuracy, macroF1, n, perClass, confusion, labels, skipped, model, data }. --scores
 writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).

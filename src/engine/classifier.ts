@@ -11,7 +11,7 @@ export class Classifier {
     readonly card: ClassifierCard,
     /** Classify each face with its mirror image and average the two (create()'s `mirror` option). */
     readonly mirror: boolean,
-    /** Added to the logits before the softmax: the card's logit adjustment taken out (`priors: 'training'`). */
+    /** Added to the logits before the softmax: the card's logit adjustment taken out (`priors: 'unadjusted'`). */
     private readonly logitShift: Float32Array | undefined,
   ) {}
 
@@ -22,7 +22,7 @@ export class Classifier {
     { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
   ): Promise<Classifier> {
     const session = await runtime.open(model, card.name, { inputs: [card.input.name], outputs: [card.output.name] });
-    return new Classifier(session, card, mirror, priors === 'training' ? trainingPriorShift(card) : undefined);
+    return new Classifier(session, card, mirror, priors === 'unadjusted' ? trainingPriorShift(card) : undefined);
   }
 
   get backend(): Backend {

@@ -1,4 +1,4 @@
-// create({ priors: 'training' }) takes the card's logit adjustment out of the scores: softmax(logits
+// create({ priors: 'unadjusted' }) takes the card's logit adjustment out of the scores: softmax(logits
 // + τ·log π), π the training frequencies. The shipped default carries one (τ in its card).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ const size = 48;
 
 before(ensureDist);
 
-test("priors: 'training' rescales each face's scores by the training frequencies to the power τ", async () => {
+test("priors: 'unadjusted' rescales each face's scores by the training frequencies to the power τ", async () => {
   const { create } = await import(dist.href);
   const card = JSON.parse(readFileSync(model, 'utf8'));
   const { tau, trainCounts } = card.architecture.logitAdjustment as { tau: number; trainCounts: number[] };
@@ -21,11 +21,11 @@ test("priors: 'training' rescales each face's scores by the training frequencies
   const rng = new Rng(5);
   const face = Uint8Array.from({ length: size * size }, () => 60 + rng.int(120));
   const balanced = await create({ detector: 'none', modelUrl: model.href, cache: 'none' });
-  const training = await create({ detector: 'none', modelUrl: model.href, cache: 'none', priors: 'training' });
+  const unadjusted = await create({ detector: 'none', modelUrl: model.href, cache: 'none', priors: 'unadjusted' });
   try {
     const scores = async (fer: any) =>
       (await fer.analyze({ data: face, width: size, height: size }))[0].expression.scores as Record<string, number>;
-    const [a, b] = [await scores(balanced), await scores(training)];
+    const [a, b] = [await scores(balanced), await scores(unadjusted)];
     const labels = card.labels as string[];
     const weighted = labels.map((label, k) => a[label]! * trainCounts[k]! ** tau);
     const total = weighted.reduce((s, x) => s + x, 0);
@@ -35,7 +35,7 @@ test("priors: 'training' rescales each face's scores by the training frequencies
     assert.ok(b.neutral! > a.neutral!, 'the most frequent class gains');
     assert.equal(trainCounts.indexOf(Math.max(...trainCounts)), neutral);
   } finally {
-    await Promise.all([balanced.dispose(), training.dispose()]);
+    await Promise.all([balanced.dispose(), unadjusted.dispose()]);
   }
 });
 
@@ -55,9 +55,9 @@ test('a distillation teacher is the shipped model as trained: its adjustment tak
   const rng = new Rng(6);
   const face = Uint8Array.from({ length: size * size }, () => 60 + rng.int(120));
   const teacher = await Teacher.open(model.pathname);
-  const [balanced, training] = await Promise.all([
+  const [balanced, unadjusted] = await Promise.all([
     create({ detector: 'none', modelUrl: model.href, cache: 'none' }),
-    create({ detector: 'none', modelUrl: model.href, cache: 'none', priors: 'training' }),
+    create({ detector: 'none', modelUrl: model.href, cache: 'none', priors: 'unadjusted' }),
   ]);
   try {
     const taught = await teacher.probabilities([face], [false], 1);
@@ -66,10 +66,10 @@ test('a distillation teacher is the shipped model as trained: its adjustment tak
     const gap = (scored: Record<string, number>) =>
       Math.max(...labels.map((l, k) => Math.abs(scored[l]! - taught[k]!)));
     // The teacher resizes with the training pipeline's resampler, the SDK with its own: close, not equal.
-    const fromTraining = gap(await scores(training));
-    assert.ok(fromTraining < 0.01, `teacher vs priors 'training': ${fromTraining}`);
+    const fromUnadjusted = gap(await scores(unadjusted));
+    assert.ok(fromUnadjusted < 0.01, `teacher vs priors 'unadjusted': ${fromUnadjusted}`);
     assert.ok(gap(await scores(balanced)) > 0.02, 'the adjusted scores are another distribution');
   } finally {
-    await Promise.all([balanced.dispose(), training.dispose(), teacher.release()]);
+    await Promise.all([balanced.dispose(), unadjusted.dispose(), teacher.release()]);
   }
 });
