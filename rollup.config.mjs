@@ -41,7 +41,13 @@ export default [
     onwarn: quiet,
   },
   {
-    input: { 'jadfer.worker': 'workers/engine.worker.ts', 'jadfer.engine': 'src/engine/engine.ts' },
+    input: {
+      'jadfer.worker': 'workers/engine.worker.ts',
+      'jadfer.engine': 'src/engine/engine.ts',
+      // The engine with fault injection, which only `jadfer/testing` starts: the two above have none.
+      'jadfer.testing.worker': 'workers/engine.testing.worker.ts',
+      'jadfer.testing.engine': 'src/engine/testing-engine.ts',
+    },
     output: {
       dir: 'dist',
       format: 'es',

@@ -75,6 +75,8 @@ export interface LoadOptions {
   pixels?: boolean;
   /** Decoding concurrency. Default 8. */
   concurrency?: number;
+  /** Called after each window of images is decoded: how many items are accepted so far, of at most how many. */
+  onProgress?: (accepted: number, most: number) => void;
 }
 
 export type ParsedRow = { ok: true; file: string; votes: number[] } | { ok: false; reason: 'malformed-row' };
@@ -238,6 +240,7 @@ export async function loadFerPlusSplit(dir: string, opts: LoadOptions = {}): Pro
       if (items.length >= limit) break;
       items.push(pixels ? { ...d.it, pixels: d.px } : d.it);
     }
+    opts.onProgress?.(items.length, Math.min(limit, candidates.length));
   }
   return { dir, items, skipped, rows };
 }

@@ -20,7 +20,9 @@ function showBackend(backend, reason) {
   $('backend-reason').textContent = reason ? `Using ${backend}: ${reason}` : '';
 }
 
+/** The side panel: one card per face, headed by the caption drawn over the picture (`#3 happiness 82%`). */
 function listFaces(faces) {
+  $('hint').hidden = true;
   $('empty').hidden = faces.length > 0;
   $('empty').textContent = 'No face in this frame.';
   $('faces').replaceChildren(
@@ -28,7 +30,7 @@ function listFaces(faces) {
       const item = document.createElement('li');
       item.className = 'face';
       const title = document.createElement('h3');
-      title.textContent = `Face ${face.trackId ?? i + 1}: ${face.expression.label}`;
+      title.textContent = JADFER.faceCaption(face, i);
       item.append(title);
       const sorted = Object.entries(face.expression.scores).sort((a, b) => b[1] - a[1]);
       for (const [label, score] of sorted) {
@@ -51,7 +53,8 @@ async function analyzeImage(file) {
   canvas.height = bitmap.height;
   context.drawImage(bitmap, 0, 0);
   const started = performance.now();
-  const faces = await fer.analyze(bitmap);
+  // Left to right, so that #1 is the leftmost face in the picture and in the panel.
+  const faces = (await fer.analyze(bitmap)).sort((a, b) => a.box.x - b.box.x);
   setStatus(`analysed ${file.name} in ${(performance.now() - started).toFixed(0)} ms`);
   JADFER.drawFaces(context, faces);
   listFaces(faces);
@@ -139,10 +142,11 @@ async function main() {
   }
   const options = {
     device: params.get('device') ?? 'auto',
-    onProgress: ({ stage, loaded, total }) => {
-      $('progress').value = total ? loaded / total : 0;
+    onProgress: ({ stage, loaded, total, overall }) => {
+      $('progress').value = overall;
       $('progress-label').textContent =
         `${stage}: ${(loaded / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
+      $('hint').textContent = `Loading the models… ${Math.floor(overall * 100)} %`;
     },
   };
   if (params.get('model')) options.modelUrl = params.get('model');
@@ -151,6 +155,7 @@ async function main() {
     fer = await JADFER.create(options);
   } catch (error) {
     setStatus(`failed: ${error.code ?? error.name}: ${error.message}`);
+    $('hint').textContent = 'The models could not load: see the status above.';
     return;
   }
   window.jadferDemo = fer;
@@ -160,6 +165,8 @@ async function main() {
   fer.on('error', (error) => setStatus(`${error.code ?? 'error'}: ${error.message}`));
   $('model').textContent = fer.model.name;
   setStatus('ready');
+  $('hint').textContent =
+    'Press “Start camera”, or open an image or a video: each face appears here with its expression, numbered as in the list beside.';
   $('progress-label').textContent =
     `ready (started in ${fer.startup.totalMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
   $('camera').disabled = false;

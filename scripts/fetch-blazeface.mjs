@@ -129,11 +129,13 @@ function card(variant, upstreamBytes, shippedBytes) {
     name: variant.id,
     file: `${variant.id}.onnx`,
     sha256: sha256(shippedBytes),
-    bytes: shippedBytes.length,
+    bytes: shippedBytes.byteLength,
     task: 'face-detection',
     input: {
       name: input.name,
       shape: [1, variant.input.height, variant.input.width, 3],
+      // The graph also runs at other sizes (pipeline/blazeface.ts: BlazeFaceDetector.atSize).
+      ...(variant.freeSpatialDims ? { spatialMultiple: 32 } : {}),
       layout: 'NHWC',
       color: 'rgb',
       range: [-1, 1],

@@ -1,6 +1,8 @@
 // For tests that run the built package: `await ensureDist()` builds dist/ when it is missing or older than its
 // sources, once for all the test files that run in parallel (a lock folder), and fails with the build's output if
 // the build fails. A test that needs dist/ never skips: a skip would pass a run that tested nothing.
+// A source edited while a suite runs makes the next test file rebuild dist/ under the files still using it: edit
+// between runs.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -26,6 +28,9 @@ const OUTPUTS = [
   'dist/jadfer.iife.js',
   'dist/jadfer.testing.js',
   'dist/jadfer.worker.js',
+  'dist/jadfer.engine.js',
+  'dist/jadfer.testing.worker.js',
+  'dist/jadfer.testing.engine.js',
   'dist/cli.js',
   'dist/ort/ort-wasm-simd-threaded.wasm',
   'dist/wasm/jadfer-kernels.wasm',

@@ -75,6 +75,17 @@ export interface Analytics {
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * Signage analytics from a stream's results: only aggregates (`jadfer.analytics/v1` events: visits,
+ * dwell, expression shares, attention), never pixels, boxes or landmarks. Nothing is sent unless
+ * `endpoint` is set.
+ *
+ * @example
+ * ```ts
+ * const analytics = createAnalytics({ onEvent: (e) => console.log(e.type), endpoint: '/collect' });
+ * fer.on('result', analytics.observe);
+ * ```
+ */
 export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
   const now = options.now ?? (() => Date.now());
   const windowMs = options.windowMs ?? 60_000;

@@ -24,6 +24,7 @@ const ATTRIBUTES = {
   model: "create()'s `modelUrl` (a model card's URL)",
   mirror: "boolean: create()'s `mirror: true`",
   priors: "create()'s `priors`",
+  'min-detection-confidence': "create()'s `minDetectionConfidence` (0–1)",
 } as const;
 
 function createCameraElementClass(): CustomElementConstructor {
@@ -93,6 +94,10 @@ function createCameraElementClass(): CustomElementConstructor {
         ...(this.getAttribute('model') ? { modelUrl: this.getAttribute('model')! } : {}),
         ...(this.hasAttribute('mirror') ? { mirror: true } : {}),
         ...(this.getAttribute('priors') ? { priors: this.getAttribute('priors') as PriorsOption } : {}),
+        // A wrong value reaches create(), which reports it (E_BAD_CONFIG) as an error event.
+        ...(this.hasAttribute('min-detection-confidence')
+          ? { minDetectionConfidence: Number(this.getAttribute('min-detection-confidence')) }
+          : {}),
       };
     }
 
@@ -170,7 +175,15 @@ function createCameraElementClass(): CustomElementConstructor {
   };
 }
 
-/** Registers `<jadfer-camera>` (the IIFE build does this on load). Safe to call twice. */
+/**
+ * Registers `<jadfer-camera>` (the IIFE build does this on load). Safe to call twice.
+ *
+ * @example
+ * ```ts
+ * defineJadferCamera();
+ * document.body.insertAdjacentHTML('beforeend', '<jadfer-camera show-overlay></jadfer-camera>');
+ * ```
+ */
 export function defineJadferCamera(tag = TAG): void {
   if (typeof customElements === 'undefined' || customElements.get(tag)) return;
   customElements.define(tag, createCameraElementClass());

@@ -105,9 +105,16 @@ export interface EngineApi {
   analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply>;
   /** Forgets a stream's tracks. */
   endStream(stream: number): Promise<void>;
-  /** Test hook: destroys the WebGPU device as a driver reset would. */
-  simulateDeviceLoss(): Promise<boolean>;
-  /** Test hook: an uncaught error in the engine's event loop, as a crash would raise. */
-  simulateCrash(): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/**
+ * Fault injection: only the test build of the engine has it (dist/jadfer.testing.worker.js and
+ * jadfer.testing.engine.js, which `jadfer/testing`'s create() starts); the production worker's API is EngineApi.
+ */
+export interface FaultInjection {
+  /** Destroys the WebGPU device as a driver reset would; false when the engine is not on WebGPU. */
+  simulateDeviceLoss(): Promise<boolean>;
+  /** An uncaught error in the engine's event loop, as a crash would raise. */
+  simulateCrash(): Promise<void>;
 }

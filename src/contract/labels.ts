@@ -12,6 +12,16 @@ export const FERPLUS_LABELS = [
 
 export type FerPlusLabel = (typeof FERPLUS_LABELS)[number];
 
+/** BlazeFace's six keypoints, in its output order (its cards' `outputs.keypoints`). */
+export const BLAZEFACE_KEYPOINTS = [
+  'rightEye',
+  'leftEye',
+  'noseTip',
+  'mouthCenter',
+  'rightEarTragion',
+  'leftEarTragion',
+] as const;
+
 /**
  * An expression label: one of FERPlus's eight for the shipped models. A custom model may name its own,
  * so any string is accepted; `string & {}` keeps the eight in the editor's completion.

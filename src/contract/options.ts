@@ -108,6 +108,13 @@ export interface CreateOptions {
   maxFaces?: number;
   /** Faces smaller than this (px, shorter box side) are ignored. Default: 0. */
   minFaceSize?: number;
+  /**
+   * A face counts only when the detector's confidence in it (its `score`, 0–1) reaches this: face-api's
+   * and human's `minConfidence`, MediaPipe's `minDetectionConfidence`. With the built-in BlazeFace
+   * the score is a second look's, at the face's own scale, which separates faces from look-alikes
+   * (docs/benchmarks.md, *Precision*, says how the default was chosen). Default: 0.6.
+   */
+  minDetectionConfidence?: number;
   tracking?: TrackingOptions;
   /** Let WebGPU run on a software (fallback) adapter in 'auto' mode; it is far slower than WASM. Default: false. */
   allowFallbackAdapter?: boolean;
@@ -143,6 +150,7 @@ export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
+  minDetectionConfidence: 0.6,
   tracking: {
     smoothing: { kind: 'ema', alpha: 0.4 },
     reclassifyEveryMs: 150,
@@ -193,7 +201,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   device: oneOf('auto', 'webgpu', 'wasm'),
   modelUrl: string,
   mirror: boolean,
-  priors: oneOf('balanced', 'unadjusted', 'training'),
+  priors: (v) => (v === 'training' ? undefined : oneOf('balanced', 'unadjusted')(v)), // 'training': deprecated alias
   detector: (v) =>
     typeof v === 'object' && v !== null
       ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'
@@ -207,6 +215,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   threads: integer(1, 64),
   maxFaces: integer(1, 64),
   minFaceSize: number(0),
+  minDetectionConfidence: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a number in [0, 1]'),
   allowFallbackAdapter: boolean,
   timeouts: object,
   strict: boolean,
@@ -225,7 +234,7 @@ const TRACKING_SCHEMA: Record<keyof TrackingOptions, Check> = {
   confirmHits: integer(1, 100),
   smoothing: (v) => {
     const kind = (v as { kind?: unknown } | null)?.kind;
-    if (typeof kind !== 'string' || !(kind in SMOOTHING_KINDS))
+    if (typeof kind !== 'string' || !hasOwn(SMOOTHING_KINDS, kind))
       return "must be { kind: 'none' | 'ema' | 'one-euro', … }";
     const missing = Object.keys(SMOOTHING_KINDS[kind as SmoothingOptions['kind']]).filter(
       (key) => (v as Record<string, unknown>)[key] === undefined,
@@ -241,6 +250,17 @@ export interface ConfigReport {
   unknown: string[];
 }
 
+/**
+ * Checks `create()` options without creating anything: what `create()` would refuse (`errors`) and the
+ * keys it does not know (`unknown`), each with its path.
+ *
+ * @example
+ * ```ts
+ * const { errors, unknown } = checkOptions({ device: 'gpu', maxFace: 3 });
+ * // errors: ['options.device: must be one of "auto", "webgpu", "wasm" (got "gpu")']
+ * // unknown: ['options.maxFace: unknown option']
+ * ```
+ */
 export function checkOptions(options: unknown): ConfigReport {
   const report: ConfigReport = { errors: [], unknown: [] };
   if (options === undefined) return report;
@@ -256,7 +276,8 @@ export function checkOptions(options: unknown): ConfigReport {
   if (typeof tracking === 'object' && tracking !== null) {
     checkObject(tracking as Record<string, unknown>, TRACKING_SCHEMA, 'options.tracking', report);
     const smoothing = tracking.smoothing as Record<string, unknown> | undefined;
-    const fields = SMOOTHING_KINDS[String(smoothing?.kind) as SmoothingOptions['kind']];
+    const kind = String(smoothing?.kind);
+    const fields = hasOwn(SMOOTHING_KINDS, kind) ? SMOOTHING_KINDS[kind as SmoothingOptions['kind']] : undefined;
     if (smoothing && fields)
       checkObject(smoothing, { kind: () => undefined, ...fields }, 'options.tracking.smoothing', report);
   }
@@ -270,7 +291,12 @@ function checkObject(
   report: ConfigReport,
 ): void {
   for (const [key, v] of Object.entries(value)) {
-    const check = schema[key];
+    // `__proto__`, `valueOf`, …: never options, and the schemas' own prototype must not answer for them.
+    if (key in Object.prototype) {
+      report.errors.push(`${path}.${key}: not an option (a name every object has)`);
+      continue;
+    }
+    const check = hasOwn(schema, key) ? schema[key] : undefined;
     if (!check) report.unknown.push(`${path}.${key}: unknown option`);
     else if (v !== undefined) {
       const problem = check(v);
@@ -278,6 +304,8 @@ function checkObject(
     }
   }
 }
+
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';

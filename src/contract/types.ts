@@ -1,5 +1,5 @@
 /** Public types of the SDK (the create() options are in options.ts). Nothing here depends on onnxruntime. */
-import type { Label, PerLabel } from './labels.js';
+import type { BLAZEFACE_KEYPOINTS, Label, PerLabel } from './labels.js';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -29,9 +29,8 @@ export interface ExpressionResult {
   scores: ExpressionScores;
 }
 
-/** BlazeFace's six keypoints (its card's `outputs.keypoints`), in its order. */
-export type BlazeFaceKeypoint =
-  'rightEye' | 'leftEye' | 'noseTip' | 'mouthCenter' | 'rightEarTragion' | 'leftEarTragion';
+/** BlazeFace's six keypoints, by name. */
+export type BlazeFaceKeypoint = (typeof BLAZEFACE_KEYPOINTS)[number];
 
 /**
  * The detector's landmarks by name, in frame pixels (a custom detector names its own). "Right" and "left"
@@ -107,7 +106,15 @@ export interface RawImage {
   height: number;
 }
 
+/**
+ * What `analyze()` reads. A `Blob` or `File` (an `<input type=file>`'s) and an image URL (`string` or `URL`:
+ * http(s), blob: or data:, relative to the page) are decoded by the browser; Node and Deno have no decoder
+ * for them (pass pixels).
+ */
 export type ImageInput =
+  | Blob
+  | URL
+  | string
   | ImageBitmap
   | ImageData
   | VideoFrame

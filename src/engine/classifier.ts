@@ -21,7 +21,11 @@ export class Classifier {
     card: ClassifierCard,
     { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
   ): Promise<Classifier> {
-    const session = await runtime.open(model, card.name, { inputs: [card.input.name], outputs: [card.output.name] });
+    const session = await runtime.open(model, card.name, {
+      inputs: [card.input.name],
+      outputs: [card.output.name],
+      shapes: { [card.input.name]: card.input.shape },
+    });
     return new Classifier(session, card, mirror, priors === 'unadjusted' ? trainingPriorShift(card) : undefined);
   }
 

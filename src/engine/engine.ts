@@ -20,18 +20,18 @@ import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend, FaceResult, FileProgress } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
-import { fetchBytes } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
-import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel, modelUrlOf } from './model-files.js';
 import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
 import { createWasmKernels } from './pipeline/kernels-wasm.js';
-import { covers, PassCycle } from './pipeline/passes.js';
+import { PassSchedule } from './pipeline/passes.js';
 import { FaceTracker } from './pipeline/tracker.js';
 import type { Detection } from './pipeline/types.js';
 
@@ -40,18 +40,21 @@ export class Engine implements EngineApi {
   private callbacks?: EngineCallbacks;
   private card?: ClassifierCard;
   private modelBytes?: Uint8Array;
-  private classifier?: Classifier;
+  /** Protected, like gpuDevice and recovering: the test build's fault injection (testing-engine.ts) reads them. */
+  protected classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
-  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
-  private gpuDevice?: GpuDevice;
+  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassSchedule }>();
+  protected gpuDevice?: GpuDevice;
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
-  private recovering?: Promise<void>;
+  protected recovering?: Promise<void>;
   private disposed = false;
   private cache?: AssetCache;
+  /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
+  private readonly downloads = new AbortController();
 
   async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
@@ -74,9 +77,14 @@ export class Engine implements EngineApi {
         : kernels.then(() =>
             DetectionStage.load(
               detector,
-              { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
+              {
+                kernels: this.kernels,
+                maxFaces: options.maxFaces,
+                minFaceSize: options.minFaceSize,
+                minDetectionConfidence: options.minDetectionConfidence,
+              },
               progress,
-              cache,
+              { ...(cache ? { cache } : {}), signal: this.downloads.signal },
             ),
           );
     const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
@@ -163,23 +171,10 @@ export class Engine implements EngineApi {
     this.streams.delete(stream);
   }
 
-  async simulateDeviceLoss(): Promise<boolean> {
-    if (!this.gpuDevice || this.classifier?.backend !== 'webgpu') return false;
-    this.gpuDevice.destroy();
-    await this.gpuDevice.lost;
-    await this.recovering;
-    return true;
-  }
-
-  async simulateCrash(): Promise<void> {
-    setTimeout(() => {
-      throw new Error('simulated engine crash');
-    }, 0);
-  }
-
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.downloads.abort(new JadferError('E_DISPOSED', 'the engine was disposed while it downloaded its files'));
     const classifier = this.classifier;
     this.classifier = undefined;
     await classifier?.release().catch(() => undefined);
@@ -194,29 +189,31 @@ export class Engine implements EngineApi {
     const backend = this.classifier!.backend;
     const maxFaces = this.options!.maxFaces;
     if (meta.stream === undefined) {
-      const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
+      const detections = this.detection ? await this.detection.detectImage(image, timings) : [wholeFrame(image)];
       const faces = detections.slice(0, maxFaces);
       const probabilities = await this.classifyFaces(image, faces, timings);
       const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
       return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
     }
-    // A stream takes turns between the whole frame and zoomed tiles (small, far faces); the
-    // tracker carries the faces a pass cannot see.
+    // Each live track is followed in its own region; big passes (the whole frame, zoomed tiles for
+    // far faces) run at a lower rate to find new ones. Only confirmed tracks are reported.
     const { tracker, passes } = this.streamState(meta.stream);
     const input = this.detection?.inputSize;
-    const pass = input && passes.next(image.width, image.height, input.width, input.height);
-    const detections = this.detection ? await this.detection.detect(image, timings, pass) : [wholeFrame(image)];
+    const live = tracker.live().map((t) => ({ id: t.id, box: t.detection.box, score: t.detection.score }));
+    const pass =
+      input && passes.next(image.width, image.height, input.width, input.height, meta.timestamp, live.length > 0);
+    const found = this.detection
+      ? await this.detection.detectStream(image, live, pass, timings)
+      : { detections: [wholeFrame(image)], lookedFor: () => true };
+    const detections = found.detections;
     let started = performance.now();
-    const update = tracker.update(
-      detections.slice(0, maxFaces),
-      meta.timestamp,
-      pass && ((box) => covers(pass, box)),
-      passes.length,
-    );
+    const update = tracker.update(detections.slice(0, maxFaces), meta.timestamp, found.lookedFor, passes.length);
     const tracked = [
       ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
       ...update.carried.map((c) => ({ id: c.id, face: c.detection })),
-    ].slice(0, maxFaces);
+    ]
+      .filter((t) => tracker.get(t.id)?.state === 'confirmed')
+      .slice(0, maxFaces);
     const faces = tracked.map((t) => t.face);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
     const due = tracked.flatMap((t, i) => (update.needsClassification.includes(t.id) ? [i] : []));
@@ -284,10 +281,12 @@ export class Engine implements EngineApi {
     return result;
   }
 
-  private streamState(stream: number): { tracker: FaceTracker; passes: PassCycle } {
+  private streamState(stream: number): { tracker: FaceTracker; passes: PassSchedule } {
     let state = this.streams.get(stream);
     if (!state) {
-      state = { tracker: new FaceTracker(this.options!.tracking), passes: new PassCycle() };
+      // Without a detector the frame is the face: nothing to confirm.
+      const tracking = { ...this.options!.tracking, ...(this.detection ? {} : { confirmHits: 1 }) };
+      state = { tracker: new FaceTracker(tracking), passes: new PassSchedule() };
       this.streams.set(stream, state);
     }
     return state;
@@ -296,16 +295,23 @@ export class Engine implements EngineApi {
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
   private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const download = () => fetchBytes(url, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_BACKEND_UNAVAILABLE' });
+    const download = () =>
+      fetchBytes(url, {
+        timeoutMs: DOWNLOAD_TIMEOUT_MS,
+        maxBytes: SIZE_LIMITS.kernels,
+        signal: this.downloads.signal,
+        errorCode: 'E_BACKEND_UNAVAILABLE',
+      });
     const bytes = this.cache ? await this.cache.bytes(url, undefined, download) : await download();
     this.kernels = await createWasmKernels(bytes);
     return 'wasm-simd';
   }
 
   private async loadClassifier(files: ModelFiles, progress: (event: FileProgress) => void): Promise<ClassifierCard> {
-    const card = parseClassifierCard(await fetchJson(files.card, this.cache), files.card);
-    const url = files.model ?? new URL(card.file, files.card).href;
-    this.modelBytes = await fetchVerifiedModel(url, card, 'model', progress, this.cache);
+    const context = { ...(this.cache ? { cache: this.cache } : {}), signal: this.downloads.signal };
+    const card = parseClassifierCard(await fetchJson(files.card, context), files.card);
+    const url = files.model ?? modelUrlOf(card.file, files.card);
+    this.modelBytes = await fetchVerifiedModel(url, card, 'model', progress, context);
     this.card = card;
     return card;
   }

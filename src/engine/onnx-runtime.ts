@@ -9,7 +9,7 @@ import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend } from '../contract/types.js';
 import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
 import type { AssetCache } from './asset-cache.js';
-import { fetchBytes } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 
 type Ort = typeof OrtModule;
 
@@ -41,6 +41,8 @@ export interface ModelSession {
 export interface SessionNames {
   inputs: readonly string[];
   outputs: readonly string[];
+  /** Input shapes the card declares (batch first, which may differ); the model's fixed sides must agree. */
+  shapes?: Record<string, readonly number[]>;
 }
 
 /** A WebGPU device that ORT runs on; the engine learns of its loss through `lost`. */
@@ -170,6 +172,15 @@ async function checkNames(session: OrtModule.InferenceSession, name: string, nam
     ...names.outputs
       .filter((n) => !session.outputNames.includes(n))
       .map((n) => `output '${n}' not in [${session.outputNames}]`),
+    ...Object.entries(names.shapes ?? {}).flatMap(([input, declared]) => {
+      const model = session.inputMetadata?.find((m) => m.name === input);
+      const sides = model?.isTensor ? model.shape : undefined;
+      if (!sides) return [];
+      const fits =
+        sides.length === declared.length &&
+        sides.every((d, i) => i === 0 || typeof d !== 'number' || d < 0 || d === declared[i]);
+      return fits ? [] : [`input '${input}' is [${sides}] in the model, the card says [${declared}]`];
+    }),
   ];
   if (problems.length) {
     await session.release();
@@ -207,6 +218,7 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
   const download = () =>
     fetchBytes(wasmUrl, {
       timeoutMs: options.timeoutMs,
+      maxBytes: SIZE_LIMITS.ortWasm,
       errorCode: 'E_BACKEND_UNAVAILABLE',
       onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
       expectedBytes: ORT_WASM_BYTES[backend],

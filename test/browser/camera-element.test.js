@@ -29,8 +29,9 @@ function withMediaDevices(mediaDevices, test) {
   return test().finally(() => delete navigator.mediaDevices);
 }
 
-function mount() {
+function mount(attributes = {}) {
   const element = document.createElement('jadfer-camera');
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   element.setAttribute('device', 'wasm');
   element.setAttribute('detector', 'none');
   element.setAttribute('model', CONTRACT_MODEL);
@@ -81,6 +82,21 @@ describe('<jadfer-camera>', () => {
         await until(() => camera.media.getVideoTracks()[0].readyState === 'ended', 'the camera to stop');
       },
     );
+  });
+
+  it('min-detection-confidence reaches create(): a value outside 0–1 is its E_BAD_CONFIG', async () => {
+    const camera = paintedCamera(200);
+    await withMediaDevices({ getUserMedia: async () => camera.media }, async () => {
+      const { element, events } = mount({ 'min-detection-confidence': '2' });
+      try {
+        await until(() => events.errors.length, 'the error');
+        expect(events.errors[0].code).to.equal('E_BAD_CONFIG');
+        expect(events.errors[0].message).to.match(/minDetectionConfidence: must be a number in \[0, 1\]/);
+      } finally {
+        element.remove();
+        camera.stop();
+      }
+    });
   });
 
   it('a refused camera: a message in the element and an error event', async () => {

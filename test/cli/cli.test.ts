@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
+import { FER_EMOTIONS } from '../../common/ferplus.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { jadfer } from './run-cli.js';
 
@@ -38,7 +39,8 @@ test(
       // A typo of --annotate must not make `out/` an image to analyse.
       [['analyze', 'x.jpg', '--anotate', 'out/'], /Unknown option '--anotate'/],
       [['analyze', 'x.jpg', '--annotate'], /--annotate <value>' argument missing/],
-      [['analyze', 'x.jpg', '--max-faces', 'many'], /--max-faces must be an integer ≥ 1, got 'many'/],
+      [['analyze', 'x.jpg', '--max-faces', 'many'], /--max-faces must be a number, got 'many'/],
+      [['analyze', 'x.jpg', '--min-detection-confidence', 'high'], /--min-detection-confidence must be a number/],
       [['analyze'], /missing argument/],
       [['eval', '--data'], /--data <value>' argument missing/],
       [['eval', '--model', 'm.json'], /--data is required/],
@@ -101,6 +103,31 @@ test(
 );
 
 test(
+  'analyze --min-detection-confidence: the bar a face must reach, checked by the SDK',
+  { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') },
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jadfer-cli-'));
+    writeContractModel(join(dir, 'models'));
+    const run = (bar: string) =>
+      jadfer(
+        'analyze',
+        '--json',
+        '--model',
+        join(dir, 'models', 'contract-test.json'),
+        '--min-detection-confidence',
+        bar,
+        join(photos, 'portrait-a-1.jpg'),
+      );
+    const found = (bar: string) => JSON.parse(run(bar).stdout).files[0].faces.length;
+    assert.equal(found('0.5'), 1);
+    assert.equal(found('0.99'), 0, 'no face is that sure');
+    const wrong = run('1.5');
+    assert.equal(wrong.status, 2, 'a usage error');
+    assert.match(wrong.stderr, /--min-detection-confidence: must be a number in \[0, 1\] \(got 1\.5\)/);
+  },
+);
+
+test(
   'eval --json scores a model on a FERPlus split with the majority-vote protocol',
   {
     skip:
@@ -124,16 +151,7 @@ test(
     const report = JSON.parse(run.stdout);
     assert.equal(report.n, 40);
     assert.equal(report.model, 'contract-test');
-    assert.deepEqual(Object.keys(report.perClass), [
-      'neutral',
-      'happiness',
-      'surprise',
-      'sadness',
-      'anger',
-      'disgust',
-      'fear',
-      'contempt',
-    ]);
+    assert.deepEqual(Object.keys(report.perClass), FER_EMOTIONS);
     assert.equal(
       report.confusion.flat().reduce((a: number, b: number) => a + b, 0),
       40,

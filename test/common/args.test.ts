@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { numberOption, parseCommandLine, UsageError } from '../../common/args.js';
+import { didYouMean, numberOption, parseCommandLine, UsageError } from '../../common/args.js';
 
 const spec = {
   options: { out: { type: 'string' }, json: { type: 'boolean', default: false }, runs: { type: 'string' } },
@@ -37,6 +37,24 @@ test('flags, values and positionals parse; every mistake is a UsageError that sa
   assert.equal(numberOption('1e-4', 'lr'), 1e-4);
   assert.throws(() => numberOption('2.5', 'batch', { integer: true }), /--batch must be an integer, got '2.5'/);
   assert.throws(() => numberOption('', 'n'), UsageError);
+});
+
+test('"did you mean": the nearest flag or command within a few edits, nothing for a stranger', () => {
+  const flags = ['--annotate', '--json', '--max-faces', '--model', '--mirror'];
+  assert.equal(didYouMean('--anotate', flags), "; did you mean '--annotate'?");
+  assert.equal(didYouMean('--modle', flags), "; did you mean '--model'?", 'a swap is one edit');
+  assert.equal(didYouMean('--max', flags), "; did you mean '--max-faces'?", 'the start of a flag');
+  assert.equal(didYouMean('--verbose', flags), '');
+  assert.equal(didYouMean('analyse', ['analyze', 'eval', 'info']), "; did you mean 'analyze'?");
+  assert.equal(didYouMean('x', ['analyze', 'eval', 'info']), '');
+  assert.throws(
+    () => parseCommandLine(['--ot', 'dir/'], spec),
+    (e: unknown) => e instanceof UsageError && /Unknown option '--ot'; did you mean '--out'\?/.test(e.message),
+  );
+  assert.throws(
+    () => parseCommandLine(['--runs', 'a.jpg'], spec),
+    (e: unknown) => e instanceof UsageError && /the flag took the file name 'a\.jpg' as its value/.test(e.message),
+  );
 });
 
 // Each script is started as its header says; a bad flag must end it with exit 2 and its usage,

@@ -15,7 +15,7 @@ const MAX_INSTALLED_BYTES = 60 * MB;
 
 const ALLOWED = [
   /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/jadfer\.mjs)$/,
-  /^dist\/(jadfer|jadfer\.iife|jadfer\.worker|jadfer\.engine|jadfer\.testing|cli)\.js$/,
+  /^dist\/(jadfer|jadfer\.iife|jadfer\.worker|jadfer\.engine|jadfer\.testing(\.worker|\.engine)?|cli)\.js$/,
   /^dist\/chunks\/[\w.-]+\.js$/,
   /^dist\/ort\/ort-wasm-simd-threaded(\.jspi)?\.(mjs|wasm)$/,
   /^dist\/models\/[\w.-]+\.(onnx|json)$|^dist\/models\/LICENSE\.[\w-]+$/,
@@ -142,9 +142,12 @@ test('the public types compile with skipLibCheck: false on lib ES2022, and `awai
 test('the CLI without sharp: `info` works, `analyze` says to install sharp (E_MISSING_DEPENDENCY)', () => {
   const app = appWithPackage('cli');
   const bin = join(app, 'node_modules', '.bin', 'jadfer');
-  const info = spawnSync(bin, ['info'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+  const info = spawnSync(bin, ['info', '--json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
   assert.equal(info.status, 0, info.stderr);
   assert.equal(JSON.parse(info.stdout).name, 'jadfer-base');
+  const help = spawnSync(bin, ['--help'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
+  assert.match(help.stdout, /\n  analyze /);
+  assert.doesNotMatch(help.stdout, /\btrain\b/, 'training needs a checkout: the package does not offer it');
   writeFileSync(join(app, 'photo.jpg'), 'not needed: sharp is missing before any file is read');
   const analyze = spawnSync(bin, ['analyze', 'photo.jpg'], { cwd: app, encoding: 'utf8', timeout: 120_000 });
   assert.equal(analyze.status, 1, analyze.stdout + analyze.stderr);

@@ -2,15 +2,13 @@
 // states plus strict, noUncheckedIndexedAccess and skipLibCheck: false; the Deno one with `deno check`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { appWithPackage, ROOT } from './packed.js';
+import { appWithPackage, appWithSharp, DENO, denoEnv, ROOT } from './packed.js';
 import { readmeBlock, readmeBlocks, type ReadmeBlock } from './readme.js';
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
 
 /** The file a snippet names on its first line: `// public/kiosk.ts: …` → public/kiosk.ts. */
 function fileOf(block: ReadmeBlock): string {
@@ -101,16 +99,14 @@ test('labels, scores and keypoints complete in the editor, and a custom model ma
 test('the Deno snippet type-checks with deno check, strictly', () => {
   const snippets = readmeBlocks().filter((block) => block.lang === 'ts' && isDeno(block));
   assert.equal(snippets.length, 1, 'one Deno snippet');
-  const app = appWithPackage('deno-check', {
+  const app = appWithSharp('deno-check', {
     [fileOf(snippets[0]!)]: snippets[0]!.code,
     'deno.json': JSON.stringify({ compilerOptions: { strict: true, noUncheckedIndexedAccess: true } }),
   });
-  if (existsSync(join(ROOT, 'node_modules', 'sharp')))
-    symlinkSync(join(ROOT, 'node_modules', 'sharp'), join(app, 'node_modules', 'sharp'), 'dir');
   const run = spawnSync(DENO, ['check', fileOf(snippets[0]!)], {
     cwd: app,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'jadfer-deno-')) },
+    env: { ...process.env, NO_COLOR: '1', ...denoEnv() },
   });
   assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
 });

@@ -3,47 +3,19 @@
 // Deno with exactly the permissions the README lists, and the CLI. The ESM route under Vite and
 // webpack is bundlers.test.ts.
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startServer } from '../../scripts/serve.mjs';
-import { launchChromium } from '../browser-launch.js';
-import { photoToY4m } from '../fixtures/y4m.js';
-import { appWithPackage, ROOT } from './packed.js';
+import { appWithPackage, appWithSharp, chromiumWithCamera, DENO, denoEnv, output, ROOT, sh } from './packed.js';
 import { commandOf, readmeBlock } from './readme.js';
 
 const PHOTO = join(ROOT, '..', 'shared', 'fixtures', 'photos', 'portrait-a-1.jpg');
-const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
 const skip = !existsSync(PHOTO) && `${PHOTO} is absent: SKIPPING the README route tests, which need a face`;
 if (typeof skip === 'string' && skip.includes('SKIPPING')) console.warn(`*** ${skip} ***`);
 
 const LABEL = /\b(neutral|happiness|surprise|sadness|anger|disgust|fear|contempt)\b/;
-
-/**
- * An app with the packed package and the README's "npm install sharp": the repository's sharp,
- * linked in (the tests run offline; its platform binary resolves from the repository's node_modules).
- */
-function appWithSharp(name: string, files: Record<string, string>): string {
-  const app = appWithPackage(name, files);
-  symlinkSync(join(ROOT, 'node_modules', 'sharp'), join(app, 'node_modules', 'sharp'), 'dir');
-  copyFileSync(PHOTO, join(app, 'photo.jpg'));
-  return app;
-}
-
-/** A README command line, run in the app as a user's shell would (npx finds the local bin). */
-function sh(command: string, cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync('sh', ['-c', command], {
-    cwd,
-    encoding: 'utf8',
-    timeout: 180_000,
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  });
-}
-
-const output = (run: SpawnSyncReturns<string>) => `exit ${run.status}\n${run.stdout}\n${run.stderr}`;
 
 test(
   '<script> page: copy-assets, then the README kiosk page opens the camera and logs the face',
@@ -55,15 +27,8 @@ test(
     const app = appWithPackage('script', { 'public/index.html': html.code, 'public/kiosk.js': kiosk.code });
     const copied = sh(copy.code.split('#')[0]!.trim(), app);
     assert.equal(copied.status, 0, output(copied));
-
-    const video = join(mkdtempSync(join(tmpdir(), 'jadfer-camera-')), 'portrait.y4m');
-    await photoToY4m(PHOTO, video);
-    const server = await startServer({ root: join(app, 'public'), port: 0 });
-    const browser = await launchChromium([
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-video-capture=${video}`,
-    ]);
+    const server = await startServer({ root: join(app, 'public'), port: 0, folders: ['.'] });
+    const browser = await chromiumWithCamera(PHOTO);
     try {
       const page = await browser.newPage();
       const logs: string[] = [];
@@ -94,7 +59,7 @@ test(
 
 test('Node: the README script prints the face', { skip }, () => {
   const main = readmeBlock('// main.mjs');
-  const app = appWithSharp('node', { 'main.mjs': main.code });
+  const app = appWithSharp('node', { 'main.mjs': main.code }, PHOTO);
   const run = sh(commandOf(main), app);
   assert.equal(run.status, 0, output(run));
   assert.match(run.stdout, LABEL, output(run));
@@ -104,8 +69,8 @@ test('Deno: the README script runs with the permissions it lists, and each of th
   const main = readmeBlock('// main.ts');
   const command = commandOf(main);
   assert.match(command, /^deno run (--allow-\w+ )+main\.ts$/, 'a plain deno run with its permissions');
-  const app = appWithSharp('deno', { 'main.ts': main.code });
-  const env = { XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'jadfer-deno-')) };
+  const app = appWithSharp('deno', { 'main.ts': main.code }, PHOTO);
+  const env = denoEnv();
   const deno = (line: string) => sh(line.replace(/^deno /, `${DENO} `), app, env);
   const run = deno(command);
   assert.equal(run.status, 0, output(run));
@@ -120,7 +85,7 @@ test('Deno: the README script runs with the permissions it lists, and each of th
 
 test('CLI: npx jadfer analyze prints the face', { skip }, () => {
   const cli = readmeBlock('npm install sharp\nnpx jadfer analyze photo.jpg');
-  const app = appWithSharp('cli', {});
+  const app = appWithSharp('cli', {}, PHOTO);
   const line = cli.code.split('\n')[1]!.split('#')[0]!.trim();
   const run = sh(line, app);
   assert.equal(run.status, 0, output(run));

@@ -3,8 +3,18 @@
 // header on every answer, and survives file-system errors. Also its pre-compressed siblings, `/demo`,
 // and a busy port.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -50,9 +60,10 @@ before(async () => {
 });
 after(() => {
   server?.close();
+  if (existsSync(join(root, 'dist', 'closed'))) chmodSync(join(root, 'dist', 'closed'), 0o755); // so that it can be removed
   rmSync(root, { recursive: true, force: true });
   rmSync(outside, { recursive: true, force: true });
-  record({ attacks });
+  record({ hostile: attacks });
 });
 
 interface Answer {
@@ -217,13 +228,18 @@ test('file-system errors get an answer, never a crash: a folder named index.html
   // A FIFO: a plain open() would wait for a writer forever.
   const fifo = join(root, 'dist', 'fifo.js');
   if (spawnSync('mkfifo', [fifo]).status === 0) assert.equal((await attack('/dist/fifo.js')).status, 403);
-  // EACCES: root reads everything, so only where the tests do not run as root.
+  // EACCES: an unreadable file, and a folder that cannot be entered.
   const unreadable = join(root, 'dist', 'unreadable.js');
   writeFileSync(unreadable, 'no');
   chmodSync(unreadable, 0);
-  if (process.getuid?.() === 0)
-    console.warn('*** running as root: the EACCES case cannot happen here (root reads mode 000 files) ***');
-  else assert.equal((await attack('/dist/unreadable.js')).status, 403);
+  mkdirSync(join(root, 'dist', 'closed'));
+  writeFileSync(join(root, 'dist', 'closed', 'inside.js'), 'no');
+  chmodSync(join(root, 'dist', 'closed'), 0);
+  for (const path of ['/dist/unreadable.js', '/dist/closed/inside.js']) {
+    const answer = await askUnprivileged(path);
+    assert.equal(answer.status, 403, path);
+    assertSecurityHeaders(answer, path);
+  }
   // A file deleted and written again while it is asked for (npm run build over a running server), bounded.
   const flap = join(root, 'dist', 'flap.js');
   let flapping = true;
@@ -251,6 +267,41 @@ test('file-system errors get an answer, never a crash: a folder named index.html
   // And the server is still there.
   assert.equal((await ask('/dist/jadfer.js')).status, 200);
 });
+
+/**
+ * Root reads every file, so as root the EACCES cases are asked of a second server run as `nobody` (in a
+ * child process, on the same folder); otherwise of this one.
+ */
+async function askUnprivileged(path: string): Promise<Answer> {
+  if (process.getuid?.() !== 0) return attack(path);
+  chmodSync(root, 0o755); // mkdtemp's folder is the owner's only
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      "const { startServer } = await import(process.argv[1]); const s = await startServer({ root: process.argv[2], folders: ['.'], port: 0 }); console.log(s.address().port);",
+      new URL('../../scripts/serve.mjs', import.meta.url).href,
+      root,
+    ],
+    { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const childPort = await new Promise<number>((resolve, reject) => {
+      child.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
+      child.once('exit', (code) => reject(new Error(`the unprivileged server exited (${code})`)));
+    });
+    const saved = port;
+    port = childPort;
+    try {
+      return await attack(path);
+    } finally {
+      port = saved;
+    }
+  } finally {
+    child.kill();
+  }
+}
 
 test('pre-compressed siblings: br when accepted, else gzip, else the file; Vary and one ETag per encoding', async () => {
   const br = await ask('/dist/big.js', { headers: { 'accept-encoding': 'gzip, deflate, br' } });

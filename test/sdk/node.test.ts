@@ -37,6 +37,13 @@ test('the built package runs analyze in Node', async () => {
       fer.analyze({ data: new Uint8Array(5), width: 2, height: 2 }),
       (e: any) => e instanceof JadferError && e.code === 'E_BAD_INPUT',
     );
+    // Image files and URLs need a decoder Node lacks: the error says what to pass instead, before any fetch.
+    for (const file of [new Blob([new Uint8Array(8)]), 'https://example.invalid/photo.jpg'])
+      await assert.rejects(
+        fer.analyze(file),
+        (e: any) =>
+          e.code === 'E_BAD_INPUT' && /no createImageBitmap.*\{ data, width, height \}.*sharp/.test(e.message),
+      );
   } finally {
     await fer.dispose();
   }
@@ -64,19 +71,28 @@ test('threads beyond one in Node run on one thread, with a warning, instead of f
   assert.match(run.stderr, /threads: 2 asked.*1 thread/);
 });
 
-test('the test hooks are in jadfer/testing, off the public class', async () => {
+test("fault injection is only in jadfer/testing's test engine: its create() has it, the production engine has none", async () => {
   writeContractModel(models.pathname);
+  const modelUrl = new URL('contract-test.json', models).href;
   const { create } = await import(dist.href);
-  const { simulateDeviceLoss } = await import(new URL('../../dist/jadfer.testing.js', import.meta.url).href);
-  const fer = await create({ detector: 'none', modelUrl: new URL('contract-test.json', models).href });
+  const testing = await import(new URL('../../dist/jadfer.testing.js', import.meta.url).href);
+  const fer = await testing.create({ detector: 'none', modelUrl });
   try {
     assert.equal('simulateDeviceLoss' in fer, false);
     assert.equal('simulateWorkerCrash' in fer, false);
-    assert.equal(await simulateDeviceLoss(fer), false, 'on WASM there is no device to lose');
+    assert.equal(await testing.simulateDeviceLoss(fer), false, 'on WASM there is no device to lose');
   } finally {
     await fer.dispose();
   }
-  await assert.rejects(simulateDeviceLoss(fer), (e: any) => e.code === 'E_DISPOSED');
+  await assert.rejects(testing.simulateDeviceLoss(fer), (e: any) => e.code === 'E_DISPOSED');
+  const production = await create({ detector: 'none', modelUrl });
+  try {
+    await assert.rejects(testing.simulateWorkerCrash(production), (e: any) => e.code === 'E_BAD_CONFIG');
+    await assert.rejects(testing.simulateDeviceLoss(production), (e: any) => e.code === 'E_BAD_CONFIG');
+    assert.equal((await production.analyze({ data: new Uint8Array(48 * 48), width: 48, height: 48 })).length, 1);
+  } finally {
+    await production.dispose();
+  }
 });
 
 test('the package.json exports resolve to built files', async () => {

@@ -64,4 +64,7 @@ test('the caption says track, label and score', () => {
   } satisfies FaceResult;
   assert.equal(faceCaption(face), 'happiness 82%');
   assert.equal(faceCaption({ ...face, trackId: 3 }), '#3 happiness 82%');
+  // A photo's faces are numbered by their place in the list; a track keeps its id.
+  assert.equal(faceCaption(face, 0), '#1 happiness 82%');
+  assert.equal(faceCaption({ ...face, trackId: 3 }, 0), '#3 happiness 82%');
 });

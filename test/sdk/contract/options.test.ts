@@ -50,6 +50,10 @@ test("priors: 'training', the old name of 'unadjusted', resolves to it with one 
   assert.equal(warn.mock.callCount(), 1);
   assert.match(String(warn.mock.calls[0]!.arguments[0]), /'training' is deprecated: use 'unadjusted'/);
   assert.deepEqual(checkOptions({ priors: 'training' }).errors, []);
+  // The error for a wrong value names the current values only.
+  assert.deepEqual(checkOptions({ priors: 'trained' }).errors, [
+    'options.priors: must be one of "balanced", "unadjusted" (got "trained")',
+  ]);
 });
 
 test('defaults are filled in, nested ones too, and URLs are made absolute', () => {

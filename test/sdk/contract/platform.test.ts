@@ -51,6 +51,11 @@ test('threads: up to 4 only with SharedArrayBuffer, cross-origin isolation and m
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ ...browser, SharedArrayBuffer: undefined }, /no SharedArrayBuffer/], // WebKitGTK, even when isolated
     [{ ...browser, crossOriginIsolated: false }, /not cross-origin isolated/],
+    // Chromium and Firefox without COOP/COEP: no SharedArrayBuffer either, and the headers are the cause.
+    [
+      { ...browser, crossOriginIsolated: false, SharedArrayBuffer: undefined },
+      /not cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp.*README.*#headers-cross-origin-isolation$/,
+    ],
     [{ ...browser, Worker: ClassicOnlyWorker }, /no module workers/],
   ];
   for (const [globals, reason] of cases) {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { epochNow, type AnalyzeReply } from '../../../src/contract/engine-api.js';
+import { BIG_PASS_EVERY_MS } from '../../../src/engine/pipeline/passes.js';
 import { expectedLabel } from '../../fixtures/contract-model.js';
 import { CONTRACT_CARD, engineWith, frameWith, type FakeEngine, type PaintedFace } from './fake-runtime.js';
 
@@ -85,6 +86,18 @@ test('a stream classifies new faces at once, then at most classifyPerFrame due o
   // Each frame reclassifies the track that waited longest (ties: the lowest id), so they take turns.
   const fresh = replies.slice(1).map((r, i) => r.faces.find((f) => f.classifiedAt === (i + 1) * 100)!.trackId);
   assert.deepEqual(fresh, [1, 2, 3, 1]);
+});
+
+test('while a stream tracks a face, a big pass runs at most every BIG_PASS_EVERY_MS; frames between carry the face', async () => {
+  const fake = await engineWith({ detectorInput: WHOLE, tracking: { confirmHits: 1 } });
+  const step = BIG_PASS_EVERY_MS / 2.5;
+  const replies: AnalyzeReply[] = [];
+  for (const t of [0, step, 2 * step, 3 * step]) replies.push(await analyze(fake, [face(240, 150)], t, 1));
+  assert.equal(fake.detector!.seen.length, 2, 'big passes at 0 and at 3 steps (≥ BIG_PASS_EVERY_MS)');
+  assert.deepEqual(
+    replies.map((r) => r.faces.map((f) => f.trackId)),
+    [[1], [1], [1], [1]],
+  );
 });
 
 test('a face the pass could see and did not find is no longer reported', async () => {

@@ -17,6 +17,7 @@ import { DetectionStage } from '../../../src/engine/face-detection.js';
 import type { ClassifierCard } from '../../../src/engine/model-card.js';
 import type { InputTensor, ModelSession, OnnxRuntime, SessionNames } from '../../../src/engine/onnx-runtime.js';
 import type { FaceDetector, FrameInfo } from '../../../src/engine/pipeline/detector.js';
+import { refKernels } from '../../../src/engine/pipeline/kernels-ref.js';
 import { computeLetterbox } from '../../../src/engine/pipeline/letterbox.js';
 import { RELIABLE_INPUT_PX } from '../../../src/engine/pipeline/passes.js';
 import type { Box, Detection, RgbaImage } from '../../../src/engine/pipeline/types.js';
@@ -170,8 +171,8 @@ export async function engineWith({
   const detector = detectorInput && new SquareDetector(detectorInput.width, detectorInput.height);
   let detection: DetectionStage | undefined;
   if (detector) {
-    const stage = DetectionStage as unknown as new (d: FaceDetector, model: Uint8Array, name: string) => DetectionStage;
-    detection = new stage(detector, new Uint8Array(), 'square-detector');
+    const context = { kernels: refKernels, maxFaces, minFaceSize: 0, minDetectionConfidence: 0.5 };
+    detection = new DetectionStage(detector, new Uint8Array(), 'square-detector', context);
     await detection.attach(fakeOrt);
   }
   const engine = new Engine();

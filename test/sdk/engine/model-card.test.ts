@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { JadferError } from '../../../src/contract/errors.js';
 import { readFileSync } from 'node:fs';
-import { parseBlazeFaceCard, parseClassifierCard, parseDetectorCard } from '../../../src/engine/model-card.js';
+import {
+  MAX_MODEL_BYTES,
+  parseBlazeFaceCard,
+  parseClassifierCard,
+  parseDetectorCard,
+} from '../../../src/engine/model-card.js';
 import { buildContractModel } from '../../fixtures/contract-model.js';
 
 const contractCard = () => buildContractModel().card as Record<string, any>;
@@ -96,14 +101,31 @@ test('detector cards are checked too: the shipped BlazeFace cards parse, a broke
   );
 });
 
-test("a custom detector's card needs only its model file, but what it has must be valid", () => {
-  assert.equal(parseDetectorCard({ file: 'd.onnx', anchors: 'mine' }, 'x').anchors, 'mine');
+test("a custom detector's card needs only its model file, its sha256 and size, but what it has must be valid", () => {
+  const file = { file: 'd.onnx', sha256: 'a'.repeat(64), bytes: 1000 };
+  assert.equal(parseDetectorCard({ ...file, anchors: 'mine' }, 'x').anchors, 'mine');
   assert.deepEqual(
     problemPaths(() => parseDetectorCard({ name: 3 }, 'x')),
-    ['file', 'name'],
+    ['bytes', 'file', 'name', 'sha256'],
   );
   assert.deepEqual(
-    problemPaths(() => parseDetectorCard({ file: 'd.onnx', input: { ...blazeFaceCard().input, color: 'bgr' } }, 'x')),
+    problemPaths(() => parseDetectorCard({ ...file, input: { ...blazeFaceCard().input, color: 'bgr' } }, 'x')),
     ['input.color'],
   );
+});
+
+test('cards must name their sha256 and a size under the ceiling: a card cannot ask for a 20 GiB download', () => {
+  const card = contractCard();
+  const { sha256: _, ...unhashed } = card;
+  assert.deepEqual(
+    problemPaths(() => parseClassifierCard(unhashed, 'x')),
+    ['sha256'],
+  );
+  for (const bytes of [undefined, 0, -1, 1.5, '100', 20 * 2 ** 30, MAX_MODEL_BYTES + 1])
+    assert.deepEqual(
+      problemPaths(() => parseClassifierCard({ ...card, bytes }, 'x')),
+      ['bytes'],
+      String(bytes),
+    );
+  assert.equal(parseClassifierCard({ ...card, bytes: MAX_MODEL_BYTES }, 'x').bytes, MAX_MODEL_BYTES);
 });

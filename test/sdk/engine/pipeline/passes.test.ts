@@ -1,7 +1,15 @@
 // Detection passes for streams (the whole frame, then zoomed tiles in turn) and the tracker carrying what a pass cannot see.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { covers, detectionPasses, inView, PassCycle } from '../../../../src/engine/pipeline/passes.js';
+import {
+  BIG_PASS_EVERY_MS,
+  covers,
+  detectionPasses,
+  inView,
+  PassCycle,
+  PassSchedule,
+  regionAround,
+} from '../../../../src/engine/pipeline/passes.js';
 import { FaceTracker } from '../../../../src/engine/pipeline/tracker.js';
 import type { Detection } from '../../../../src/engine/pipeline/types.js';
 
@@ -21,6 +29,28 @@ describe('detection passes', () => {
     assert.deepEqual(tiles[3]!.region, { x: 240, y: 180, width: 400, height: 300 });
     assert.equal(tiles[0]!.minSize, 25);
     assert.equal(tiles[0]!.maxSize, 40);
+  });
+
+  it('a stream runs a big pass on every frame while it tracks nothing, else once every BIG_PASS_EVERY_MS', () => {
+    const schedule = new PassSchedule();
+    const at = (t: number, tracking: boolean) => schedule.next(640, 480, 256, 192, t, tracking);
+    assert.ok(at(0, false) && at(10, false) && at(20, false), 'nothing tracked: look everywhere, every frame');
+    const frames = Array.from({ length: 30 }, (_, i) => 30 + i * 20); // 50 FPS, faces tracked
+    const big = frames.filter((t) => at(t, true));
+    const gaps = big.slice(1).map((t, i) => t - big[i]!);
+    // Every third 20 ms frame: never sooner than BIG_PASS_EVERY_MS, never a frame later than needed.
+    assert.ok(
+      gaps.every((g) => g >= BIG_PASS_EVERY_MS && g < BIG_PASS_EVERY_MS + 20),
+      `gaps ${gaps}`,
+    );
+    // The cycle goes on where it was: whole, tile, whole, tile …
+    const passes = Array.from({ length: 4 }, (_, i) => at(10_000 + i * 100, true)!);
+    assert.equal(passes.filter((p) => p.region.width === 640).length, 2);
+  });
+
+  it('a region pass sees a square twice the face around it, past the frame edge if need be', () => {
+    assert.deepEqual(regionAround({ x: 100, y: 50, width: 40, height: 50 }), { x: 70, y: 25, width: 100, height: 100 });
+    assert.deepEqual(regionAround({ x: -10, y: 0, width: 30, height: 30 }), { x: -25, y: -15, width: 60, height: 60 });
   });
 
   it('a small frame needs no tiles: its whole-frame pass already finds 24 px faces', () => {

@@ -1,0 +1,397 @@
+/**
+ * Precision as users meet it, through the SDK (bench/detectors.ts prints it, bench/run.ts adds it to
+ * `npm run bench`):
+ *   - analyze() on the face-free sets (bench/face-free.ts): images with a face, false faces per image;
+ *   - face-free streams in Chromium through stream() and the analytics, as the demo wires them:
+ *     Chromium's own fake camera (a green pattern with a clock), and a Y4M of the face-free report
+ *     images played as the fake camera; false tracks and false visitors per minute;
+ *   - what the same SDK still finds: the scale set's faces by size (analyze() and a stream) and the
+ *     group photos' faces.
+ */
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { BENCH_FOLDERS, startServer } from '../scripts/serve.mjs';
+import type { RgbaImage } from '../src/engine/pipeline/types.js';
+import { launchChromium } from '../test/browser-launch.js';
+import { framesToY4m } from '../test/fixtures/y4m.js';
+import type { FaceFreeImage, FaceFreeSource, Split } from './face-free.js';
+import { matchFaces, type ScaleFrame } from './scale-set.js';
+import { BUCKETS, curveSvg, precisionRecallCurve } from './curve.js';
+import type { DetectionStage } from '../src/engine/face-detection.js';
+import { writePng } from '../training/train/plots.js';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const OUT = `${root}test-output/face-free/`;
+const FAKE_CAMERA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+const CURVE_PNG = `${root}docs/detection-pr.png`;
+
+/** Group photos and the faces each has, counted by eye (test/sdk/engine/pipeline/photos.test.ts). */
+export const GROUP_FACES: Record<string, number> = {
+  'group-1.jpg': 4,
+  'group-2.jpg': 3,
+  'group-3.jpg': 5,
+  'group-4.jpg': 6,
+  'group-5.jpg': 5,
+};
+
+interface Face {
+  box: { x: number; y: number; width: number; height: number };
+  score: number;
+}
+export interface Sdk {
+  analyze(image: RgbaImage): Promise<Face[]>;
+  stream(source: AsyncIterable<RgbaImage>): AsyncIterable<{ faces: Face[] }>;
+}
+
+/** `count` frames of Chromium's fake camera, `intervalMs` apart, as RGBA. */
+export async function captureFakeCamera(count: number, intervalMs: number): Promise<RgbaImage[]> {
+  const server = await startServer({ port: 0, folders: BENCH_FOLDERS });
+  const browser = await launchChromium(FAKE_CAMERA);
+  try {
+    const page = await browser.newPage();
+    // A page of our own origin: the camera needs a secure context (127.0.0.1 is one).
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/bench/pages/face-free-stream.html`);
+    const urls = await page.evaluate(
+      async ({ count, intervalMs }) => {
+        const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+        const video = Object.assign(document.createElement('video'), { muted: true });
+        video.srcObject = media;
+        await video.play();
+        const canvas = Object.assign(document.createElement('canvas'), { width: 640, height: 480 });
+        const out: string[] = [];
+        for (let i = 0; i < count; i++) {
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+          canvas.getContext('2d')!.drawImage(video, 0, 0, 640, 480);
+          out.push(canvas.toDataURL('image/png'));
+        }
+        return out;
+      },
+      { count, intervalMs },
+    );
+    return Promise.all(
+      urls.map(async (url) => {
+        const { data, info } = await sharp(Buffer.from(url.split(',')[1]!, 'base64'))
+          .ensureAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        return { data: new Uint8Array(data), width: info.width, height: info.height };
+      }),
+    );
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+export interface StreamFigures {
+  feed: string;
+  seconds: number;
+  frames: number;
+  fps: number;
+  framesWithFaces: number;
+  falseTracks: number;
+  falseVisitors: number;
+  falseTracksPerMinute: number;
+  falseVisitorsPerMinute: number;
+  tracks: Array<{ frames: number; maxScore: number; maxSize: number }>;
+}
+
+/**
+ * A face-free feed through stream() and the analytics in Chromium (WASM) for `seconds`: Chromium's
+ * own fake camera, or `images` played as the fake camera (each shown `holdFrames` frames at 10 FPS).
+ */
+export async function faceFreeStream(options: {
+  seconds: number;
+  images?: RgbaImage[];
+  holdFrames?: number;
+  sdkOptions?: Record<string, unknown>;
+}): Promise<StreamFigures> {
+  const args = [...FAKE_CAMERA];
+  let feed = "Chromium's fake camera (--use-fake-device-for-media-stream)";
+  if (options.images) {
+    mkdirSync(OUT, { recursive: true });
+    const video = `${OUT}face-free-report.y4m`;
+    const frames = await Promise.all(options.images.map((image) => fit640(image)));
+    framesToY4m(frames, video, { fps: 10, repeat: options.holdFrames ?? 5 });
+    args.push(`--use-file-for-fake-video-capture=${video}`);
+    feed = `${frames.length} face-free report images as the fake camera (${options.holdFrames ?? 5} frames each at 10 FPS, looped)`;
+  }
+  const server = await startServer({ port: 0, folders: BENCH_FOLDERS });
+  const browser = await launchChromium(args);
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/bench/pages/face-free-stream.html`);
+    await page.waitForFunction(() => (window as any).faceFreeReady);
+    const result = await page.evaluate((o) => (window as any).runFaceFreeStream(o), {
+      seconds: options.seconds,
+      device: 'wasm',
+      options: options.sdkOptions ?? {},
+    });
+    return { feed, ...result };
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+/** An image letterboxed into 640×480 on black (what a 4:3 camera would show). */
+async function fit640(image: RgbaImage): Promise<RgbaImage> {
+  const { data } = await sharp(Buffer.from(image.data), {
+    raw: { width: image.width, height: image.height, channels: 4 },
+  })
+    .resize({ width: 640, height: 480, fit: 'contain', background: '#000' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: 640, height: 480 };
+}
+
+export interface FaceFreeFigures {
+  split: Split;
+  images: number;
+  withFaces: number;
+  falseFaces: number;
+  falseFacesPerImage: number;
+  bySource: Record<string, { images: number; withFaces: number; falseFaces: number }>;
+  found: Array<{ id: string; score: number; size: number }>;
+}
+
+/** analyze() on each image of one split: every face found is false. */
+export async function analyzeFaceFree(sdk: Sdk, set: FaceFreeImage[], split: Split): Promise<FaceFreeFigures> {
+  const bySource: FaceFreeFigures['bySource'] = {};
+  const found: FaceFreeFigures['found'] = [];
+  let withFaces = 0;
+  const images = set.filter((s) => s.split === split);
+  for (const item of images) {
+    const faces = await sdk.analyze({ ...item.image, data: item.image.data.slice() });
+    const row = (bySource[item.source as FaceFreeSource] ??= { images: 0, withFaces: 0, falseFaces: 0 });
+    row.images++;
+    row.falseFaces += faces.length;
+    if (faces.length) {
+      row.withFaces++;
+      withFaces++;
+    }
+    for (const f of faces)
+      found.push({ id: item.id, score: round(f.score), size: Math.round(Math.min(f.box.width, f.box.height)) });
+  }
+  const falseFaces = found.length;
+  return {
+    split,
+    images: images.length,
+    withFaces,
+    falseFaces,
+    falseFacesPerImage: falseFaces / Math.max(1, images.length),
+    bySource,
+    found,
+  };
+}
+
+/** Scale-set recall by face size through the SDK: one analyze() per frame, and a stream of each frame. */
+export async function sdkRecall(sdk: Sdk, frames: ScaleFrame[], streamFrames: number) {
+  const rows = new Map<number, { faces: number; analyze: number; stream: number; falsePositives: number }>();
+  for (const frame of frames) {
+    const row = rows.get(frame.size) ?? { faces: 0, analyze: 0, stream: 0, falsePositives: 0 };
+    const once = matchFaces(
+      frame.truth,
+      (await sdk.analyze({ ...frame.image, data: frame.image.data.slice() })).map((f) => f.box),
+    );
+    // One frame at a time (none dropped), so the stream's passes go through their whole cycle.
+    let last: Face[] = [];
+    let results = 0;
+    async function* frames() {
+      for (let i = 0; i < streamFrames; i++) {
+        while (results < i) await new Promise((resolve) => setTimeout(resolve, 5));
+        yield { ...frame.image, data: frame.image.data.slice() };
+      }
+    }
+    for await (const result of sdk.stream(frames())) {
+      last = result.faces;
+      results++;
+    }
+    const streamed = matchFaces(
+      frame.truth,
+      last.map((f) => f.box),
+    );
+    row.faces += frame.truth.length;
+    row.analyze += once.found;
+    row.stream += streamed.found;
+    row.falsePositives += once.falsePositives + streamed.falsePositives;
+    rows.set(frame.size, row);
+  }
+  return [...rows.entries()].map(([size, r]) => ({
+    size,
+    ...r,
+    analyzeRecall: r.analyze / r.faces,
+    streamRecall: r.stream / r.faces,
+  }));
+}
+
+/** Faces found in each group photo, at its own size and letterboxed into 640×480 (the bench's frame). */
+export async function groupFaces(sdk: Sdk, photos: string) {
+  const out: Array<{ file: string; expected: number; native: number; frame640: number }> = [];
+  for (const [file, expected] of Object.entries(GROUP_FACES)) {
+    const native = await sharp(photos + file)
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const image = { data: new Uint8Array(native.data), width: native.info.width, height: native.info.height };
+    out.push({
+      file,
+      expected,
+      native: (await sdk.analyze(image)).length,
+      frame640: (await sdk.analyze(await fit640(image))).length,
+    });
+  }
+  return out;
+}
+
+const round = (v: number) => Math.round(v * 1000) / 1000;
+
+type Detect = (image: RgbaImage) => Promise<Array<{ box: Face['box']; score: number }>>;
+
+/**
+ * The whole precision section of `npm run bench:detectors`: the face-free sets, analyze() on both
+ * splits, the scale set and group photos through the SDK, and the face-free streams in Chromium.
+ * `back(minScore)` is BlazeFace back at 256×192, used only to find the fixture photos' faces to
+ * paint over (a low bar, on the whole photo and on 2×2 tiles).
+ */
+export async function precisionSection(options: {
+  back: (minScore: number) => Detect;
+  /** The SDK's detection stage on the default detector, for the curve (bench/curve.ts). */
+  stage: () => Promise<DetectionStage>;
+  frames: ScaleFrame[];
+  streamSeconds: number;
+  sdkOptions?: Record<string, unknown>;
+  log: (line: string) => void;
+}) {
+  const { log } = options;
+  const photos = fileURLToPath(new URL('../../shared/fixtures/photos/', import.meta.url));
+  const { faceFreeSet } = await import('./face-free.js');
+  const { create } = await import(new URL('../dist/jadfer.js', import.meta.url).href);
+  const sdk = await create({ device: 'wasm', ...options.sdkOptions });
+  try {
+    const lowBar = options.back(0.35);
+    const findFaces = async (image: RgbaImage) => {
+      const tiles = await tiledBoxes(image, lowBar);
+      return [...(await lowBar(image)).map((d) => d.box), ...tiles];
+    };
+    log('face-free sets: capturing the fake camera, painting over the fixture faces, rendering scenes…');
+    const fakeCamera = await captureFakeCamera(20, 400);
+    const set = await faceFreeSet({ findFaces, fakeCamera, log });
+    log(`analyze() on the face-free sets (${set.length} images)…`);
+    const faceFree = {
+      tuning: await analyzeFaceFree(sdk, set, 'tuning'),
+      report: await analyzeFaceFree(sdk, set, 'report'),
+    };
+    log('the precision–recall curve by face size (second looks on every candidate)…');
+    const curve = await precisionRecallCurve(
+      await options.stage(),
+      options.frames,
+      set.filter((s) => s.split === 'tuning'),
+      log,
+    );
+    await writePng(curveSvg(curve, 'BlazeFace back 256×192: precision–recall by face size'), CURVE_PNG);
+    log(`wrote ${CURVE_PNG}`);
+    log('scale set and group photos through the SDK…');
+    const recall = await sdkRecall(sdk, options.frames, 12);
+    const groups = await groupFaces(sdk, photos);
+    const streams: StreamFigures[] = [];
+    if (options.streamSeconds > 0) {
+      log(`face-free streams in Chromium, ${options.streamSeconds} s each…`);
+      streams.push(await faceFreeStream({ seconds: options.streamSeconds, sdkOptions: options.sdkOptions }));
+      const report = set.filter((s) => s.split === 'report').map((s) => s.image);
+      streams.push(
+        await faceFreeStream({ seconds: options.streamSeconds, images: report, sdkOptions: options.sdkOptions }),
+      );
+    }
+    return { sources: countSources(set), faceFree, curve, recall, groups, streams };
+  } finally {
+    await sdk.dispose();
+  }
+}
+
+function countSources(set: FaceFreeImage[]) {
+  const out: Record<string, { tuning: number; report: number }> = {};
+  for (const s of set) (out[s.source] ??= { tuning: 0, report: 0 })[s.split]++;
+  return out;
+}
+
+/** Boxes `detect` finds on 2×2 overlapping tiles of the image, in image coordinates. */
+async function tiledBoxes(image: RgbaImage, detect: Detect) {
+  const tw = Math.round((image.width / 2) * 1.25);
+  const th = Math.round((image.height / 2) * 1.25);
+  const boxes: Face['box'][] = [];
+  for (const [x0, y0] of [
+    [0, 0],
+    [image.width - tw, 0],
+    [0, image.height - th],
+    [image.width - tw, image.height - th],
+  ] as const) {
+    const tile = new Uint8Array(tw * th * 4);
+    for (let y = 0; y < th; y++)
+      tile.set(
+        image.data.subarray(((y0 + y) * image.width + x0) * 4, ((y0 + y) * image.width + x0 + tw) * 4),
+        y * tw * 4,
+      );
+    for (const d of await detect({ data: tile, width: tw, height: th }))
+      boxes.push({ ...d.box, x: d.box.x + x0, y: d.box.y + y0 });
+  }
+  return boxes;
+}
+
+export type PrecisionSection = Awaited<ReturnType<typeof precisionSection>>;
+
+export function printPrecision(p: PrecisionSection): void {
+  const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+  console.log('\nface-free sets (images per split):', JSON.stringify(p.sources));
+  console.log('\nanalyze() on face-free images: every face is false');
+  console.log('| split | images | with a face | false faces per image | photos of objects and scenes with a face |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const f of [p.faceFree.tuning, p.faceFree.report]) {
+    const photos = f.bySource.photo;
+    console.log(
+      `| ${f.split} | ${f.images} | ${f.withFaces} | ${f.falseFacesPerImage.toFixed(3)} | ${photos ? `${photos.withFaces} of ${photos.images}` : 'n/a'} |`,
+    );
+  }
+  for (const f of [p.faceFree.tuning, p.faceFree.report])
+    if (f.found.length)
+      console.log(`  ${f.split}: ${f.found.map((x) => `${x.id} (${x.score}, ${x.size} px)`).join('; ')}`);
+  if (p.streams.length) {
+    console.log('\nface-free streams in Chromium (stream() + analytics, WASM)');
+    console.log(
+      '| feed | seconds | frames (FPS) | frames with a face | false tracks (per min) | false visitors (per min) |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const s of p.streams)
+      console.log(
+        `| ${s.feed} | ${s.seconds.toFixed(0)} | ${s.frames} (${s.fps.toFixed(1)}) | ${s.framesWithFaces} | ${s.falseTracks} (${s.falseTracksPerMinute.toFixed(2)}) | ${s.falseVisitors} (${s.falseVisitorsPerMinute.toFixed(2)}) |`,
+      );
+  }
+  const c = p.curve;
+  console.log(
+    `\nprecision–recall by face size (docs/detection-pr.png): ${c.faceFreeImages} face-free tuning images, scale-set faces per size ${c.faces.join(', ')}`,
+  );
+  console.log(`| bar | ${BUCKETS.map((b) => `${b.name}: recall, false faces/image, precision`).join(' | ')} |`);
+  console.log(`| --- | ${BUCKETS.map(() => '---').join(' | ')} |`);
+  for (const [name, series] of [
+    ['second look', c.secondLook],
+    ['first look', c.firstLook],
+  ] as const)
+    for (const point of series.filter((q) => [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].includes(q.bar)))
+      console.log(
+        `| ${name} ≥ ${point.bar} | ${point.buckets.map((b) => `${pct(b.recall)}, ${b.falseFacesPerImage.toFixed(3)}, ${pct(b.precision)}`).join(' | ')} |`,
+      );
+  console.log(`chosen: ${c.chosen.bar} (per size ${c.chosen.perBucket.join(', ')}); rule: ${c.chosen.rule}`);
+  console.log('\nscale set through the SDK: recall by face width (analyze() / a stream of 12 frames)');
+  console.log(`| | ${p.recall.map((r) => `${r.size} px`).join(' | ')} | all |`);
+  console.log(`| --- | ${p.recall.map(() => '---').join(' | ')} | --- |`);
+  const all = (key: 'analyze' | 'stream') =>
+    p.recall.reduce((n, r) => n + r[key], 0) / p.recall.reduce((n, r) => n + r.faces, 0);
+  console.log(`| analyze() | ${p.recall.map((r) => pct(r.analyzeRecall)).join(' | ')} | ${pct(all('analyze'))} |`);
+  console.log(`| stream | ${p.recall.map((r) => pct(r.streamRecall)).join(' | ')} | ${pct(all('stream'))} |`);
+  console.log(
+    `\ngroup photos, faces found (expected): ${p.groups.map((g) => `${g.file} ${g.native} at its size, ${g.frame640} in 640×480 (${g.expected})`).join('; ')}`,
+  );
+}
