@@ -7,8 +7,8 @@ import { defineCommand, JSON_FLAG } from './command.js';
 
 /** dist/, beside this built file (dist/cli.js). */
 const DIST = dirname(fileURLToPath(import.meta.url));
-/** Not needed in a page: the type declarations and the CLI itself. */
-const SKIP = new Set(['types', 'cli.js']);
+/** Not needed in a page: the type declarations, the CLI itself and its fleet dashboard. */
+const SKIP = new Set(['types', 'cli.js', 'fleet']);
 
 export const copyAssetsCommand = defineCommand({
   summary: 'copy the files a page needs into a folder you serve (then pass baseUrl)',

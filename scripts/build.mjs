@@ -37,5 +37,12 @@ run(process.execPath, [join(root, 'scripts', 'build-wasm.mjs')]);
 mkdirSync(join(dist, 'wasm'), { recursive: true });
 cpSync(join(root, 'wasm', 'build', 'jadfer-kernels.wasm'), join(dist, 'wasm', 'jadfer-kernels.wasm'));
 
+// The fleet dashboard (`jadfer fleet serve`): its page and Chart.js with its licence, served from here.
+mkdirSync(join(dist, 'fleet'), { recursive: true });
+cpSync(join(root, 'cli', 'fleet', 'page'), join(dist, 'fleet'), { recursive: true });
+const chartjs = join(root, 'node_modules', 'chart.js');
+cpSync(join(chartjs, 'dist', 'chart.umd.min.js'), join(dist, 'fleet', 'chart.umd.min.js'));
+cpSync(join(chartjs, 'LICENSE.md'), join(dist, 'fleet', 'chart.js-LICENSE.md'));
+
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 console.log('built dist/');

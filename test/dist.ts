@@ -27,6 +27,7 @@ const OUTPUTS = [
   'dist/jadfer.js',
   'dist/jadfer.iife.js',
   'dist/jadfer.testing.js',
+  'dist/jadfer-analytics-nats.js',
   'dist/jadfer.worker.js',
   'dist/jadfer.engine.js',
   'dist/jadfer.testing.worker.js',

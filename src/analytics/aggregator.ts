@@ -26,9 +26,10 @@ interface OpenTrack {
   lastAttentive?: boolean;
 }
 
-type WindowTotals = Omit<WindowEvent, 'schema' | 'type' | 'windowStart' | 'windowEnd' | 'watching'>;
+/** What a window adds up: its counts and sums (a fleet roll-up adds these too). */
+export type WindowTotals = Omit<WindowEvent, 'schema' | 'type' | 'windowStart' | 'windowEnd' | 'watching'>;
 
-const emptyTotals = (): WindowTotals => ({
+export const emptyTotals = (): WindowTotals => ({
   visitors: 0,
   dwellMs: 0,
   dwellHistogram: new Array<number>(DWELL_BUCKETS_MS.length + 1).fill(0),

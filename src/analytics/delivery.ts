@@ -42,8 +42,9 @@ export interface DeliveryOptions {
   batchSize: number;
   /** Send as soon as this many events are buffered. */
   sendAt: number;
-  /** First retry delay after a failed send; doubles per failure, up to 5 minutes. */
+  /** First retry delay after a failed send; doubles per failure, up to `maxRetryMs` (default 5 minutes). */
   retryBaseMs: number;
+  maxRetryMs?: number;
   /** Also try every so often (0: only on accept, flush and retry). */
   flushEveryMs: number;
   /** Called after anything that changes the stats (stored, sent, failed). */
@@ -55,6 +56,7 @@ const MAX_RETRY_MS = 5 * 60_000;
 export class Delivery implements AnalyticsSink {
   private readonly counts = { sent: 0, failedSends: 0, lostToStorage: 0 };
   private stored: Promise<void> = Promise.resolve();
+  private dropping: Promise<void> = Promise.resolve();
   private flushing: Promise<void> | undefined;
   private retryDelay = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -91,6 +93,7 @@ export class Delivery implements AnalyticsSink {
 
   async stats(): Promise<SinkStats> {
     await this.stored;
+    await this.dropping.catch(() => {});
     const buffer = await this.options.buffer;
     return { ...this.counts, buffered: await buffer.size(), overflowed: buffer.overflowed };
   }
@@ -113,8 +116,11 @@ export class Delivery implements AnalyticsSink {
         if (batch.length === 0) break;
         const confirmed = Math.max(0, Math.min(batch.length, await this.options.transport(batch)));
         if (confirmed > 0) {
-          await buffer.drop(confirmed);
-          this.counts.sent += confirmed;
+          // stats() waits for this, so it never sees an event neither buffered nor counted as sent.
+          this.dropping = buffer.drop(confirmed).then(() => {
+            this.counts.sent += confirmed;
+          });
+          await this.dropping;
           this.retryDelay = 0;
           this.options.onChange?.();
         }
@@ -122,7 +128,10 @@ export class Delivery implements AnalyticsSink {
       }
     } catch {
       this.counts.failedSends++;
-      this.retryDelay = Math.min(MAX_RETRY_MS, this.retryDelay ? this.retryDelay * 2 : this.options.retryBaseMs);
+      this.retryDelay = Math.min(
+        this.options.maxRetryMs ?? MAX_RETRY_MS,
+        this.retryDelay ? this.retryDelay * 2 : this.options.retryBaseMs,
+      );
       this.options.onChange?.();
       if (!this.closed) {
         clearTimeout(this.retryTimer);

@@ -168,7 +168,9 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
       const t = Math.round(now());
       closeDue(t);
       emit(aggregator.closeAll());
-      emit([aggregator.closeWindow(windowStart, Math.max(t, windowStart))]);
+      const last = aggregator.closeWindow(windowStart, Math.max(t, windowStart));
+      // A window that had no time and no visit (disposed on a boundary) is not a window.
+      if (last.windowEnd > last.windowStart || last.visitors > 0) emit([last]);
       await Promise.all(sinks.map((sink) => sink.close()));
     },
   };

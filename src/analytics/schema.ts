@@ -75,3 +75,18 @@ export interface TrackEvent {
 }
 
 export type AnalyticsEvent = WindowEvent | TrackEvent;
+
+/** Every field of a window event, and no other (a receiver refuses anything else). */
+export const WINDOW_FIELDS = [
+  'schema',
+  'type',
+  'windowStart',
+  'windowEnd',
+  'visitors',
+  'dwellMs',
+  'dwellHistogram',
+  'expressions',
+  'attentionMs',
+  'attentionObservedMs',
+  'watching',
+] as const satisfies readonly (keyof WindowEvent)[];

@@ -15,7 +15,9 @@ const MAX_INSTALLED_BYTES = 60 * MB;
 
 const ALLOWED = [
   /^(package\.json|README\.md|LICENSE|CHANGELOG\.md|bin\/jadfer\.mjs)$/,
-  /^dist\/(jadfer|jadfer\.iife|jadfer\.worker|jadfer\.engine|jadfer\.testing(\.worker|\.engine)?|cli)\.js$/,
+  /^dist\/(jadfer|jadfer\.iife|jadfer\.worker|jadfer\.engine|jadfer\.testing(\.worker|\.engine)?|jadfer-analytics-nats|cli)\.js$/,
+  // The fleet dashboard's page and Chart.js (with its licence), served by `jadfer fleet serve`.
+  /^dist\/fleet\/(index\.html|dashboard\.(js|css)|chart\.umd\.min\.js|chart\.js-LICENSE\.md)$/,
   /^dist\/chunks\/[\w.-]+\.js$/,
   /^dist\/ort\/ort-wasm-simd-threaded(\.jspi)?\.(mjs|wasm)$/,
   /^dist\/models\/[\w.-]+\.(onnx|json)$|^dist\/models\/LICENSE\.[\w-]+$/,
@@ -54,12 +56,14 @@ test('the tarball holds the runtime once and nothing only the repository needs',
   assert.ok(!files.some((f) => f.includes('asyncify')), 'the asyncify ORT build is not shipped');
 });
 
-test('runtime dependencies are only what dist/ imports; sharp is an optional peer', () => {
+test('runtime dependencies are only what dist/ imports; sharp and the NATS client are optional peers', () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   assert.equal(VERSION, manifest.version, 'src/contract/version.ts follows package.json');
   assert.equal(manifest.dependencies, undefined, 'dist/ bundles comlink and onnxruntime-web: nothing to install');
-  assert.deepEqual(Object.keys(manifest.peerDependencies ?? {}), ['sharp']);
-  assert.equal(manifest.peerDependenciesMeta?.sharp?.optional, true);
+  // sharp for the CLI's image decoding; the NATS client for jadfer/analytics/nats and `jadfer fleet`.
+  const peers = ['@nats-io/jetstream', '@nats-io/kv', '@nats-io/nats-core', '@nats-io/transport-node', 'sharp'];
+  assert.deepEqual(Object.keys(manifest.peerDependencies ?? {}).sort(), peers);
+  for (const peer of peers) assert.equal(manifest.peerDependenciesMeta?.[peer]?.optional, true, peer);
   const app = appWithPackage('deps');
   const dist = join(app, 'node_modules', 'jadfer', 'dist');
   const bare = new Set<string>();
@@ -71,7 +75,7 @@ test('runtime dependencies are only what dist/ imports; sharp is an optional pee
   }
   // Node builtins are fine: ORT's glue imports 'module' and 'worker_threads' on its Node path.
   const external = [...bare].filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !isBuiltin(s)).sort();
-  assert.deepEqual(external, ['sharp'], 'bare imports in dist/ (each must be a dependency or an optional peer)');
+  assert.deepEqual(external, peers, 'bare imports in dist/ (each must be a dependency or an optional peer)');
 });
 
 test('the manifest says where the project lives and what it is: repository, homepage, bugs, keywords', () => {

@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import {
   createAnalytics,
   DWELL_BUCKETS_MS,
+  WINDOW_FIELDS,
   type AnalyticsEvent,
   type TrackEvent,
   type WindowEvent,
@@ -212,6 +213,7 @@ test('the JSON schema lets no pixels, boxes, landmarks, embeddings or lasting id
   const windowProps = Object.keys(schema.$defs.window.properties);
   assert.ok(!windowProps.some((p) => /id$/i.test(p)), `a window carries no identifier: ${windowProps}`);
   assert.equal(schema.$defs.window.additionalProperties, false);
+  assert.deepEqual([...WINDOW_FIELDS].sort(), [...schema.$defs.window.required].sort(), 'one list of window fields');
   assert.equal(schema.$defs.track.additionalProperties, false);
   const smuggled = {
     schema: 'jadfer.analytics/v2',
