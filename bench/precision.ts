@@ -27,7 +27,7 @@ const OUT = `${root}test-output/face-free/`;
 const FAKE_CAMERA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 const CURVE_PNG = `${root}docs/detection-pr.png`;
 
-/** Group photos and the faces each has, counted by eye (test/node/pipeline-photos.test.ts). */
+/** Group photos and the faces each has, counted by eye (test/sdk/engine/pipeline/photos.test.ts). */
 export const GROUP_FACES: Record<string, number> = {
   'group-1.jpg': 4,
   'group-2.jpg': 3,

@@ -57,7 +57,7 @@ two inputs of the same name get -2, -3…), and say each file written`,
       type: 'string',
       value: '<p>',
       sdk: 'priors',
-      help: `balanced (default: every expression counts alike) or training (the training data's
+      help: `balanced (default: every expression counts alike) or unadjusted (the training data's
 frequencies: more neutral and happy, fewer rare expressions)`,
     },
     'max-faces': {

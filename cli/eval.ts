@@ -47,7 +47,7 @@ model, data }`,
       type: 'string',
       value: '<p>',
       sdk: 'priors',
-      help: "balanced (default) or training: takes the model's logit adjustment out (create()'s priors)",
+      help: "balanced (default) or unadjusted: takes the model's logit adjustment out (create()'s priors)",
     },
     limit: { type: 'string', value: '<n>', number: { integer: true, min: 1 }, help: 'score the first n images only' },
     only: {

@@ -1,7 +1,6 @@
 /**
  * `<jadfer-camera>`: the camera, the SDK and an optional overlay in one tag, for integrators
- * who write no JavaScript. Attributes: `device` (auto|webgpu|wasm), `max-faces`,
- * `show-overlay` (boolean), `detector`, `model`, `min-detection-confidence` (0–1). Events: `progress` (detail: ProgressEvent, also shown in
+ * who write no JavaScript. Attributes: ATTRIBUTES below. Events: `progress` (detail: ProgressEvent, also shown in
  * the element as a percentage while the models load), `ready`, `result` (detail: FrameResult), `backend`,
  * `error` (detail: the JadferError or camera error).
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
@@ -13,18 +12,24 @@ import type { FrameResult, ProgressEvent } from '../contract/types.js';
 
 const TAG = 'jadfer-camera';
 
+/**
+ * The element's attributes and what each sets: the one list, observed (a change restarts the SDK, except
+ * `show-overlay`, read at each frame). Boolean attributes count when present.
+ */
+const ATTRIBUTES = {
+  device: "create()'s `device`",
+  'max-faces': "create()'s `maxFaces` (a positive integer)",
+  'show-overlay': 'boolean: draws each face, its box and its expression over the video',
+  detector: "create()'s `detector` (a built-in detector's name)",
+  model: "create()'s `modelUrl` (a model card's URL)",
+  mirror: "boolean: create()'s `mirror: true`",
+  priors: "create()'s `priors`",
+  'min-detection-confidence': "create()'s `minDetectionConfidence` (0–1)",
+} as const;
+
 function createCameraElementClass(): CustomElementConstructor {
   return class JadferCameraElement extends HTMLElement {
-    static observedAttributes = [
-      'device',
-      'max-faces',
-      'show-overlay',
-      'detector',
-      'model',
-      'mirror',
-      'priors',
-      'min-detection-confidence',
-    ];
+    static observedAttributes = Object.keys(ATTRIBUTES);
     private fer?: Jadfer;
     private media?: MediaStream;
     private stream?: AsyncIterableIterator<FrameResult>;

@@ -39,11 +39,12 @@ export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: s
  * 'balanced' (default): the model as shipped. The default models carry a logit adjustment (their cards'
  * `architecture.logitAdjustment`) that lifts the rare expressions (disgust, contempt, fear) against
  * the training data's frequencies, where neutral and happiness are 60 % of faces: every expression
- * counts alike. 'training': that adjustment is taken out, so scores follow the training frequencies:
+ * counts alike. 'unadjusted': that adjustment is taken out, so scores follow the training frequencies:
  * more overall accuracy on a FERPlus-like mix of faces, far fewer rare expressions called (the model
  * cards measure both). The same for a model without an adjustment.
+ * 'training' is the old name of 'unadjusted', deprecated: accepted with one console warning.
  */
-export type PriorsOption = 'balanced' | 'training';
+export type PriorsOption = 'balanced' | 'unadjusted' | 'training';
 
 /** Per-track temporal smoothing of the expression scores. */
 export type SmoothingOptions =
@@ -200,7 +201,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   device: oneOf('auto', 'webgpu', 'wasm'),
   modelUrl: string,
   mirror: boolean,
-  priors: oneOf('balanced', 'training'),
+  priors: (v) => (v === 'training' ? undefined : oneOf('balanced', 'unadjusted')(v)), // 'training': deprecated alias
   detector: (v) =>
     typeof v === 'object' && v !== null
       ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'
@@ -328,6 +329,7 @@ export function resolveOptions(options: CreateOptions = {}, scriptFolder: string
   }
   if (report.unknown.length > 0) console.warn(`[jadfer] ignoring ${report.unknown.join('; ')}`);
   const given = withDefaults(DEFAULTS, options);
+  if (given.priors === 'training') given.priors = renamedPriors();
   const baseUrl = options.baseUrl === undefined ? undefined : folderUrl(options.baseUrl, scriptFolder);
   const modelUrl = options.modelUrl === undefined ? undefined : new URL(options.modelUrl, baseUrl ?? scriptFolder);
   if (modelUrl?.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
@@ -340,6 +342,14 @@ export function resolveOptions(options: CreateOptions = {}, scriptFolder: string
     timeouts: withDefaults(DEFAULTS.timeouts, options.timeouts ?? {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
+}
+
+let warnedPriors = false;
+/** `priors: 'training'` said where the scores' priors come from, not that the adjustment is removed: renamed. */
+function renamedPriors(): 'unadjusted' {
+  if (!warnedPriors) console.warn("[jadfer] priors: 'training' is deprecated: use 'unadjusted' (the same scores)");
+  warnedPriors = true;
+  return 'unadjusted';
 }
 
 /** A folder URL: absolute (against the page, where there is one) and ending in '/'. */

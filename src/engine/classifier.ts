@@ -11,7 +11,7 @@ export class Classifier {
     readonly card: ClassifierCard,
     /** Classify each face with its mirror image and average the two (create()'s `mirror` option). */
     readonly mirror: boolean,
-    /** Added to the logits before the softmax: the card's logit adjustment taken out (`priors: 'training'`). */
+    /** Added to the logits before the softmax: the card's logit adjustment taken out (`priors: 'unadjusted'`). */
     private readonly logitShift: Float32Array | undefined,
   ) {}
 
@@ -26,7 +26,7 @@ export class Classifier {
       outputs: [card.output.name],
       shapes: { [card.input.name]: card.input.shape },
     });
-    return new Classifier(session, card, mirror, priors === 'training' ? trainingPriorShift(card) : undefined);
+    return new Classifier(session, card, mirror, priors === 'unadjusted' ? trainingPriorShift(card) : undefined);
   }
 
   get backend(): Backend {

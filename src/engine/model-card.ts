@@ -85,7 +85,7 @@ export interface ClassifierCard extends CardBase {
   architecture?: {
     /**
      * A logit adjustment folded into the last bias: the logits are the trained ones − τ·log π, π the
-     * training split's class frequencies (`trainCounts`, in label order). create()'s `priors: 'training'`
+     * training split's class frequencies (`trainCounts`, in label order). create()'s `priors: 'unadjusted'`
      * adds it back.
      */
     logitAdjustment?: { tau: number; trainCounts: number[] };

@@ -2,6 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ensureDist } from '../dist.js';
+
+// Every test that runs the CLI runs the built one (bin/jadfer.mjs imports dist/cli.js).
+await ensureDist();
 
 /** `npx jadfer <args>` as a user runs it: the built CLI in a child process, killed after `timeoutMs`. */
 export const jadferWithin = (timeoutMs: number, ...args: string[]) =>

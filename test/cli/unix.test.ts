@@ -43,7 +43,7 @@ test("--detector foo and --max-faces 100 are usage errors, in the SDK's own word
   assert.match(faces.stderr, /--max-faces: must be an integer in \[1, 64\] \(got 100\)/);
   const priors = jadfer('eval', '--data', 'd', '--priors', 'trained');
   assert.equal(priors.status, 2);
-  assert.match(priors.stderr, /--priors: must be one of "balanced", "training"/);
+  assert.match(priors.stderr, /--priors: must be one of "balanced", "unadjusted" \(got "trained"\)/);
 });
 
 test('--max-faces photo.jpg says that the flag took the file name', { skip: needsBuild }, () => {

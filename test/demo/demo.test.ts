@@ -7,18 +7,17 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
 import { photoToY4m } from '../fixtures/y4m.js';
 
 const photo = new URL('../../../shared/fixtures/photos/portrait-a-1.jpg', import.meta.url).pathname;
 const groupPhoto = new URL('../../../shared/fixtures/photos/group-3.jpg', import.meta.url).pathname;
 const out = 'test-output';
-const missing = !existsSync('dist/jadfer.iife.js')
-  ? 'dist/ is missing'
-  : !existsSync(photo)
-    ? '../shared/fixtures/photos is absent'
-    : !existsSync('/usr/bin/chromium')
-      ? 'no /usr/bin/chromium'
-      : false;
+const missing = !existsSync(photo)
+  ? '../shared/fixtures/photos is absent'
+  : !existsSync('/usr/bin/chromium')
+    ? 'no /usr/bin/chromium'
+    : false;
 if (missing) console.warn(`*** SKIPPING demo tests: ${missing} ***`);
 
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -27,6 +26,7 @@ let origin = '';
 
 before(async () => {
   if (missing) return;
+  await ensureDist();
   mkdirSync(out, { recursive: true });
   const video = join(out, 'fake-camera.y4m');
   await photoToY4m(photo, video);

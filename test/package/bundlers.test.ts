@@ -9,11 +9,10 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
-import { appWithPackage, built, ROOT } from './packed.js';
+import { appWithPackage, ROOT } from './packed.js';
 
 const PHOTO = join(ROOT, '..', 'shared', 'fixtures', 'photos', 'portrait-a-1.jpg');
 const skip =
-  (!built && 'run npm run build first') ||
   (!existsSync(PHOTO) && `${PHOTO} is absent: SKIPPING the bundler tests, which need a face`) ||
   (!existsSync('/usr/bin/chromium') && 'needs /usr/bin/chromium');
 if (typeof skip === 'string' && skip.includes('SKIPPING')) console.warn(`*** ${skip} ***`);

@@ -11,14 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../browser-launch.js';
-import { appWithPackage, appWithSharp, built, chromiumWithCamera, DENO, denoEnv, output, ROOT, sh } from './packed.js';
+import { appWithPackage, appWithSharp, chromiumWithCamera, DENO, denoEnv, output, ROOT, sh } from './packed.js';
 
 const PHOTOS = join(ROOT, '..', 'shared', 'fixtures', 'photos');
 const PORTRAIT = join(PHOTOS, 'portrait-a-1.jpg');
 const GROUP = join(PHOTOS, 'group-3.jpg');
-const skip =
-  (!built && 'run npm run build first') ||
-  (!existsSync(PORTRAIT) && `${PHOTOS} is absent: SKIPPING the examples, which need faces`);
+const skip = !existsSync(PORTRAIT) && `${PHOTOS} is absent: SKIPPING the examples, which need faces`;
 if (typeof skip === 'string' && skip.includes('SKIPPING')) console.warn(`*** ${skip} ***`);
 
 /** An example's files (not what running it leaves behind), by path inside the example. */

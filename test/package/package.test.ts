@@ -6,9 +6,8 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { VERSION } from '../../src/contract/version.js';
-import { appWithPackage, built, folderBytes, packedTarball, ROOT } from './packed.js';
+import { appWithPackage, folderBytes, packedTarball, ROOT } from './packed.js';
 
-const skip = !built && 'run npm run build first';
 const MB = 1e6;
 /** Targets of issue 16. */
 const MAX_TARBALL_BYTES = 15 * MB;
@@ -35,7 +34,7 @@ function tarballFiles(tarball: string): string[] {
     .map((line) => line.replace(/^package\//, ''));
 }
 
-test('the tarball holds the runtime once and nothing only the repository needs', { skip }, () => {
+test('the tarball holds the runtime once and nothing only the repository needs', () => {
   const files = tarballFiles(packedTarball());
   const stray = files.filter((file) => !ALLOWED.some((pattern) => pattern.test(file)));
   assert.deepEqual(stray, [], 'files outside the runtime (source maps, training figures, sources, a second copy)');
@@ -61,7 +60,7 @@ test('the tarball holds the runtime once and nothing only the repository needs',
   assert.ok(!files.some((f) => f.includes('asyncify')), 'the asyncify ORT build is not shipped');
 });
 
-test('runtime dependencies are only what dist/ imports; sharp and the NATS client are optional peers', { skip }, () => {
+test('runtime dependencies are only what dist/ imports; sharp and the NATS client are optional peers', () => {
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   assert.equal(VERSION, manifest.version, 'src/contract/version.ts follows package.json');
   assert.equal(manifest.dependencies, undefined, 'dist/ bundles comlink and onnxruntime-web: nothing to install');
@@ -96,20 +95,16 @@ test('the manifest says where the project lives and what it is: repository, home
     );
 });
 
-test(
-  `the tarball is at most ${MAX_TARBALL_BYTES / MB} MB; installing it adds at most ${MAX_INSTALLED_BYTES / MB} MB`,
-  { skip },
-  () => {
-    const tarball = statSync(packedTarball()).size;
-    const app = appWithPackage('size');
-    const installed = folderBytes(join(app, 'node_modules'));
-    console.log(`PACKAGE ${JSON.stringify({ tarballBytes: tarball, installedBytes: installed })}`);
-    assert.ok(tarball <= MAX_TARBALL_BYTES, `tarball ${(tarball / MB).toFixed(1)} MB`);
-    assert.ok(installed <= MAX_INSTALLED_BYTES, `node_modules after install ${(installed / MB).toFixed(1)} MB`);
-  },
-);
+test(`the tarball is at most ${MAX_TARBALL_BYTES / MB} MB; installing it adds at most ${MAX_INSTALLED_BYTES / MB} MB`, () => {
+  const tarball = statSync(packedTarball()).size;
+  const app = appWithPackage('size');
+  const installed = folderBytes(join(app, 'node_modules'));
+  console.log(`PACKAGE ${JSON.stringify({ tarballBytes: tarball, installedBytes: installed })}`);
+  assert.ok(tarball <= MAX_TARBALL_BYTES, `tarball ${(tarball / MB).toFixed(1)} MB`);
+  assert.ok(installed <= MAX_INSTALLED_BYTES, `node_modules after install ${(installed / MB).toFixed(1)} MB`);
+});
 
-test('the public types compile with skipLibCheck: false on lib ES2022, and `await using` on ESNext', { skip }, () => {
+test('the public types compile with skipLibCheck: false on lib ES2022, and `await using` on ESNext', () => {
   const app = appWithPackage('types', {
     'es2022.ts': [
       "import { create, JadferError, type FaceResult, type CreateOptions } from 'jadfer';",
@@ -152,7 +147,7 @@ test('the public types compile with skipLibCheck: false on lib ES2022, and `awai
   }
 });
 
-test('the CLI without sharp: `info` works, `analyze` says to install sharp (E_MISSING_DEPENDENCY)', { skip }, () => {
+test('the CLI without sharp: `info` works, `analyze` says to install sharp (E_MISSING_DEPENDENCY)', () => {
   const app = appWithPackage('cli');
   const bin = join(app, 'node_modules', '.bin', 'jadfer');
   const info = spawnSync(bin, ['info', '--json'], { cwd: app, encoding: 'utf8', timeout: 60_000 });
@@ -168,7 +163,7 @@ test('the CLI without sharp: `info` works, `analyze` says to install sharp (E_MI
   assert.doesNotMatch(analyze.stderr, /\n\s+at /, 'one line, no stack trace');
 });
 
-test('`jadfer copy-assets <dir>` copies what a page needs, and only that', { skip }, () => {
+test('`jadfer copy-assets <dir>` copies what a page needs, and only that', () => {
   const app = appWithPackage('copy');
   const bin = join(app, 'node_modules', '.bin', 'jadfer');
   const run = spawnSync(bin, ['copy-assets', 'public/jadfer'], { cwd: app, encoding: 'utf8', timeout: 60_000 });

@@ -5,7 +5,6 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import {
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -18,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
 import { photoToY4m } from '../fixtures/y4m.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -25,7 +25,8 @@ const PACK_DIR = join(ROOT, 'test-output', 'package');
 const npm = (args: string[], cwd: string) =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
 
-export const built = existsSync(join(ROOT, 'dist', 'jadfer.js'));
+// Every package test packs the built repository.
+await ensureDist();
 
 /** The newest mtime under a folder (ms). */
 function newest(dir: string): number {

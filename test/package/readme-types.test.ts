@@ -5,10 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { appWithPackage, appWithSharp, built, DENO, denoEnv, ROOT } from './packed.js';
+import { appWithPackage, appWithSharp, DENO, denoEnv, ROOT } from './packed.js';
 import { readmeBlock, readmeBlocks, type ReadmeBlock } from './readme.js';
 
-const skip = !built && 'run npm run build first';
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** The file a snippet names on its first line: `// public/kiosk.ts: …` → public/kiosk.ts. */
@@ -43,7 +42,7 @@ function tsc(app: string, config: object) {
   return { ok: run.status === 0, output: `${run.stdout}${run.stderr}` };
 }
 
-test('every TypeScript snippet of the README compiles, strictly, with the lib it states', { skip }, () => {
+test('every TypeScript snippet of the README compiles, strictly, with the lib it states', () => {
   const snippets = readmeBlocks().filter((block) => block.lang === 'ts' && !isDeno(block));
   assert.ok(snippets.length >= 2, 'the README has TypeScript snippets');
   const files = Object.fromEntries(snippets.map((block) => [fileOf(block), block.code]));
@@ -64,7 +63,7 @@ test('every TypeScript snippet of the README compiles, strictly, with the lib it
   assert.match(withoutDisposable.output, /AsyncDisposable/);
 });
 
-test('the <script> global: `JADFER` is typed with jadfer/global, and unknown without it', { skip }, () => {
+test('the <script> global: `JADFER` is typed with jadfer/global, and unknown without it', () => {
   const kiosk = readmeBlock('// public/kiosk.ts').code;
   assert.match(kiosk, /^import type \{\} from 'jadfer\/global';$/m);
   const app = appWithPackage('global', { 'without.ts': kiosk.replace(/^import type .*$/m, 'export {};') });
@@ -72,7 +71,7 @@ test('the <script> global: `JADFER` is typed with jadfer/global, and unknown wit
   assert.match(run.output, /TS2304: Cannot find name 'JADFER'/);
 });
 
-test('labels, scores and keypoints complete in the editor, and a custom model may name its own', { skip }, () => {
+test('labels, scores and keypoints complete in the editor, and a custom model may name its own', () => {
   const app = appWithPackage('labels', {
     'labels.ts': [
       "import type { ExpressionScores, FaceResult, FerPlusLabel, Keypoints, Label } from 'jadfer';",
@@ -97,7 +96,7 @@ test('labels, scores and keypoints complete in the editor, and a custom model ma
   assert.ok(run.ok, run.output);
 });
 
-test('the Deno snippet type-checks with deno check, strictly', { skip }, () => {
+test('the Deno snippet type-checks with deno check, strictly', () => {
   const snippets = readmeBlocks().filter((block) => block.lang === 'ts' && isDeno(block));
   assert.equal(snippets.length, 1, 'one Deno snippet');
   const app = appWithSharp('deno-check', {

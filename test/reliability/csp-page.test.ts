@@ -1,23 +1,22 @@
 // A page built only from dist/, under a strict CSP and cross-origin isolation, runs the SDK
 // and makes no request outside its origin: in Chromium, Firefox and WebKit.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { STRICT_CSP, startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { enginesToTest, launchEngine, type EngineBrowser } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
 
-const built = existsSync('dist/jadfer.iife.js');
+await ensureDist(); // test/dist.ts: builds dist/ when it is missing or stale, or fails saying why
 let server: Awaited<ReturnType<typeof startServer>>;
 let origin = '';
 /** The Host of every request the server got: the worker's foreign attempts go to `localhost`. */
 const hosts: string[] = [];
 
 before(async () => {
-  if (!built) return;
   writeContractModel('test-output/models');
   server = await startServer({ port: 0, folders: TEST_FOLDERS });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -26,8 +25,7 @@ before(async () => {
 after(() => server?.close());
 
 for (const { engine, missing } of enginesToTest()) {
-  const skip = !built ? 'needs dist/ (npm run build)' : missing;
-  describe(`strict CSP page in ${engine}`, { skip }, () => {
+  describe(`strict CSP page in ${engine}`, { skip: missing }, () => {
     let browser: EngineBrowser;
     before(async () => {
       browser = await launchEngine(engine);

@@ -5,17 +5,18 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
 
-const built = existsSync('dist/jadfer.js') ? false : 'needs dist/ (npm run build)';
+await ensureDist(); // test/dist.ts: builds dist/ when it is missing or stale, or fails saying why
 const SEND_CAP = 512 << 20;
 const DECLARED = 3_000_000; // what the hostile cards declare: about our default model's size
 const dir = mkdtempSync(join(tmpdir(), 'jadfer-hostile-'));
@@ -96,7 +97,7 @@ function largestAsset(): number {
 
 test(
   'hostile cards are refused and peak memory stays within 2× the largest real asset',
-  { skip: built, timeout: 300_000 },
+  { timeout: 300_000 },
   async () => {
     const cards = [
       hostileCard('dev-zero', 'file:///dev/zero'),
@@ -140,18 +141,14 @@ test(
   },
 );
 
-test(
-  "a download that outlives create()'s timeout is aborted, not left running",
-  { skip: built, timeout: 120_000 },
-  async () => {
-    const { create } = await import(new URL('../../dist/jadfer.js', import.meta.url).href);
-    const card = hostileCard('trickle', `${origin}/trickle.onnx`);
-    await assert.rejects(
-      create({ detector: 'none', modelUrl: card, timeouts: { createMs: 3000 } }),
-      (error: { code?: string }) => error.code === 'E_TIMEOUT',
-    );
-    record({ hostile: 1 });
-    // Without the abort, the server keeps trickling into a download nobody waits for, and this never resolves.
-    await trickleClosed;
-  },
-);
+test("a download that outlives create()'s timeout is aborted, not left running", { timeout: 120_000 }, async () => {
+  const { create } = await import(new URL('../../dist/jadfer.js', import.meta.url).href);
+  const card = hostileCard('trickle', `${origin}/trickle.onnx`);
+  await assert.rejects(
+    create({ detector: 'none', modelUrl: card, timeouts: { createMs: 3000 } }),
+    (error: { code?: string }) => error.code === 'E_TIMEOUT',
+  );
+  record({ hostile: 1 });
+  // Without the abort, the server keeps trickling into a download nobody waits for, and this never resolves.
+  await trickleClosed;
+});

@@ -2,13 +2,14 @@
 // in-process module, with every chunk they load, never mention the hooks, and the SDK bundles hand their
 // engine to no one (no registered symbol, no hook method). `jadfer/testing` starts its own test engine.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { ensureDist } from '../dist.js';
 import { record } from './record.js';
 
 const DIST = 'dist';
-const skip = !existsSync(join(DIST, 'jadfer.worker.js')) && 'run npm run build first';
+await ensureDist(); // test/dist.ts: builds dist/ when it is missing or stale, or fails saying why
 const HOOKS = /simulateDeviceLoss|simulateCrash|simulated engine crash|engineForTests/;
 
 /** A module and every module it imports, statically or dynamically, by relative path. */
@@ -21,7 +22,7 @@ function moduleGraph(entry: string, seen = new Set<string>()): string[] {
   return [...seen];
 }
 
-test('the production engine (worker and in-process module, with their chunks) has no fault injection', { skip }, () => {
+test('the production engine (worker and in-process module, with their chunks) has no fault injection', () => {
   for (const entry of ['jadfer.worker.js', 'jadfer.engine.js']) {
     const graph = moduleGraph(join(DIST, entry));
     assert.ok(
@@ -35,7 +36,7 @@ test('the production engine (worker and in-process module, with their chunks) ha
   record({ hostile: 1 });
 });
 
-test('the SDK bundles register no symbol and name no hook', { skip }, () => {
+test('the SDK bundles register no symbol and name no hook', () => {
   for (const bundle of ['jadfer.js', 'jadfer.iife.js']) {
     const text = readFileSync(join(DIST, bundle), 'utf8');
     assert.doesNotMatch(text, /Symbol\.for\(/, bundle);

@@ -9,12 +9,12 @@ import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
 
 const PHOTOS = '../shared/fixtures/photos';
 const skip =
-  (!existsSync('dist/jadfer.js') && 'run npm run build first') ||
   (!existsSync('/usr/bin/chromium') && 'needs /usr/bin/chromium') ||
   (!existsSync(PHOTOS) && `${PHOTOS} is absent: SKIPPING the offline boot test, which needs a face`);
 if (typeof skip === 'string' && skip.includes('SKIPPING')) console.warn(`*** ${skip} ***`);
@@ -38,6 +38,7 @@ const stop = async () => {
 
 before(async () => {
   if (skip) return;
+  await ensureDist();
   browser = await launchChromium();
   context = await browser.newContext();
   await serve();

@@ -5,16 +5,13 @@ import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { matchFaces, scaleFrames, type SourceFace } from '../../bench/scale-set.js';
 import { BLAZEFACE_KEYPOINTS } from '../../src/contract/labels.js';
+import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 
 const photos = new URL('../../../shared/fixtures/photos/', import.meta.url);
 const dist = new URL('../../dist/jadfer.js', import.meta.url);
 const models = new URL('../../test-output/models/', import.meta.url);
-const missing = !existsSync(photos)
-  ? '../shared/fixtures/photos is absent'
-  : !existsSync(dist)
-    ? 'dist/ is missing: run npm run build'
-    : false;
+const missing = !existsSync(photos) && '../shared/fixtures/photos is absent';
 if (missing) console.warn(`*** SKIPPING SDK photo tests: ${missing} ***`);
 
 async function rgba(name: string) {
@@ -32,6 +29,7 @@ async function rgba(name: string) {
 let fer: any;
 before(async () => {
   if (missing) return;
+  await ensureDist();
   writeContractModel(models.pathname);
   const { create } = await import(dist.href);
   // The default detector, as users get it.

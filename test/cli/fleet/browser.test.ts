@@ -18,13 +18,12 @@ import { readFleet } from '../../../cli/fleet/view.js';
 import { launchChromium } from '../../browser-launch.js';
 import { CHROMIUM_PATH } from '../../engines.mjs';
 import { SimKiosk, WINDOW_MS } from './kiosks.js';
+import { ensureDist } from '../../dist.js';
 import { freePort, natsServerMissing, startNatsServer, type NatsServer } from './nats-server.js';
 
 const out = 'test-output';
-const skip =
-  natsServerMissing ||
-  (!existsSync('dist/jadfer-analytics-nats.js') && 'dist/ is missing (npm run build)') ||
-  (!existsSync(CHROMIUM_PATH) && `no ${CHROMIUM_PATH}`);
+await ensureDist(); // test/dist.ts: builds dist/ when it is missing or stale, or fails saying why
+const skip = natsServerMissing || (!existsSync(CHROMIUM_PATH) && `no ${CHROMIUM_PATH}`);
 if (skip) console.warn(`*** SKIPPING fleet browser tests: ${skip} ***`);
 
 let server: NatsServer;

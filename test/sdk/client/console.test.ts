@@ -7,12 +7,12 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { startServer, TEST_FOLDERS } from '../../../scripts/serve.mjs';
 import { launchChromium } from '../../browser-launch.js';
+import { ensureDist } from '../../dist.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const PAGE = join(ROOT, 'test-output', 'console');
-const skip =
-  (!existsSync(join(ROOT, 'dist', 'jadfer.js')) && 'run npm run build first') ||
-  (!existsSync('/usr/bin/chromium') && 'needs /usr/bin/chromium');
+await ensureDist(); // test/dist.ts: builds dist/ when it is missing or stale, or fails saying why
+const skip = !existsSync('/usr/bin/chromium') && 'needs /usr/bin/chromium';
 
 /** Opens a page that creates the SDK with its defaults, and returns what the console and network saw. */
 async function consoleOfCreate(isolated: boolean) {

@@ -41,6 +41,21 @@ test('wrong types always throw E_BAD_CONFIG; unknown keys only in strict mode', 
   );
 });
 
+test("priors: 'training', the old name of 'unadjusted', resolves to it with one warning per process", (t) => {
+  const warn = t.mock.method(console, 'warn', () => {});
+  assert.equal(resolveOptions({ priors: 'unadjusted' }, BASE).priors, 'unadjusted');
+  assert.equal(warn.mock.callCount(), 0);
+  assert.equal(resolveOptions({ priors: 'training' }, BASE).priors, 'unadjusted');
+  assert.equal(resolveOptions({ priors: 'training' }, BASE).priors, 'unadjusted');
+  assert.equal(warn.mock.callCount(), 1);
+  assert.match(String(warn.mock.calls[0]!.arguments[0]), /'training' is deprecated: use 'unadjusted'/);
+  assert.deepEqual(checkOptions({ priors: 'training' }).errors, []);
+  // The error for a wrong value names the current values only.
+  assert.deepEqual(checkOptions({ priors: 'trained' }).errors, [
+    'options.priors: must be one of "balanced", "unadjusted" (got "trained")',
+  ]);
+});
+
 test('defaults are filled in, nested ones too, and URLs are made absolute', () => {
   const options = resolveOptions({ tracking: { confirmHits: 5, lostTimeoutMs: undefined } }, BASE);
   assert.equal(options.device, 'auto');

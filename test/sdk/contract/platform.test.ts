@@ -1,9 +1,9 @@
 // The platform probes (src/contract/platform.ts) on simulated engines, and what the SDK does without
 // WebAssembly SIMD. The real engines are covered in test/browser/platform.test.js.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { moduleWorkersSupported, wasmSimdSupported, wasmThreadLimit } from '../../../src/contract/platform.js';
+import { ensureDist } from '../../dist.js';
 import { writeContractModel } from '../../fixtures/contract-model.js';
 
 /** Sets globals for one call, then puts back exactly what was there. */
@@ -71,23 +71,20 @@ test('WebAssembly SIMD is detected here', () => {
 
 const dist = new URL('../../../dist/jadfer.js', import.meta.url);
 const models = new URL('../../../test-output/models/', import.meta.url);
-test(
-  'an engine without WebAssembly SIMD: create() fails with E_BACKEND_UNAVAILABLE saying so, not "corrupted"',
-  { skip: !existsSync(dist) && 'dist/ is missing: run npm run build' },
-  async (t) => {
-    writeContractModel(models.pathname);
-    const { create } = await import(dist.href);
-    // Such an engine validates no module that uses SIMD: neither the probe nor ORT's binary.
-    t.mock.method(WebAssembly, 'validate', () => false);
-    assert.equal(wasmSimdSupported(), false);
-    await assert.rejects(
-      create({ device: 'wasm', detector: 'none', modelUrl: new URL('contract-test.json', models).href }),
-      (error: any) => {
-        assert.equal(error.code, 'E_BACKEND_UNAVAILABLE');
-        assert.match(error.message, /no WebAssembly SIMD/);
-        assert.doesNotMatch(error.message, /corrupted/);
-        return true;
-      },
-    );
-  },
-);
+test('an engine without WebAssembly SIMD: create() fails with E_BACKEND_UNAVAILABLE saying so, not "corrupted"', async (t) => {
+  await ensureDist();
+  writeContractModel(models.pathname);
+  const { create } = await import(dist.href);
+  // Such an engine validates no module that uses SIMD: neither the probe nor ORT's binary.
+  t.mock.method(WebAssembly, 'validate', () => false);
+  assert.equal(wasmSimdSupported(), false);
+  await assert.rejects(
+    create({ device: 'wasm', detector: 'none', modelUrl: new URL('contract-test.json', models).href }),
+    (error: any) => {
+      assert.equal(error.code, 'E_BACKEND_UNAVAILABLE');
+      assert.match(error.message, /no WebAssembly SIMD/);
+      assert.doesNotMatch(error.message, /corrupted/);
+      return true;
+    },
+  );
+});
