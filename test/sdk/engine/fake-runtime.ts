@@ -15,13 +15,22 @@ import { Classifier } from '../../../src/engine/classifier.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { DetectionStage } from '../../../src/engine/face-detection.js';
 import type { ClassifierCard } from '../../../src/engine/model-card.js';
-import type { InputTensor, ModelSession, OnnxRuntime, SessionNames } from '../../../src/engine/onnx-runtime.js';
+import type {
+  InputTensor,
+  ModelSession,
+  ModelSource,
+  OnnxRuntime,
+  SessionNames,
+} from '../../../src/engine/onnx-runtime.js';
 import type { FaceDetector, FrameInfo } from '../../../src/engine/pipeline/detector.js';
 import { refKernels } from '../../../src/engine/pipeline/kernels-ref.js';
 import { computeLetterbox } from '../../../src/engine/pipeline/letterbox.js';
 import { RELIABLE_INPUT_PX } from '../../../src/engine/pipeline/passes.js';
 import type { Box, Detection, RgbaImage } from '../../../src/engine/pipeline/types.js';
 import { buildContractModel, CONTRACT_LABELS } from '../../fixtures/contract-model.js';
+
+/** The fake runtime opens no model file: the sessions are ours. */
+const NO_MODEL: ModelSource = { bytes: new Uint8Array(), prepared: false };
 
 /** A face painted on the frame: a square of one gray level (1..255) on black. */
 export interface PaintedFace {
@@ -172,14 +181,14 @@ export async function engineWith({
   let detection: DetectionStage | undefined;
   if (detector) {
     const context = { kernels: refKernels, maxFaces, minFaceSize: 0, minDetectionConfidence: 0.5 };
-    detection = new DetectionStage(detector, new Uint8Array(), 'square-detector', context);
+    detection = new DetectionStage(detector, NO_MODEL, 'square-detector', context);
     await detection.attach(fakeOrt);
   }
   const engine = new Engine();
   const slots: EngineSlots = {
     options: { maxFaces, tracking: { ...DEFAULTS.tracking, ...tracking } },
     card: CONTRACT_CARD,
-    classifier: await Classifier.create(fakeOrt, new Uint8Array(), CONTRACT_CARD),
+    classifier: await Classifier.create(fakeOrt, NO_MODEL, CONTRACT_CARD),
     detection,
   };
   Object.assign(engine, slots);
