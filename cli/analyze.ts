@@ -11,7 +11,9 @@ import {
   probeImage,
 } from '../common/sharp.js';
 import { overlaySvg } from './annotate.js';
-import { defineCommand, JSON_FLAG, type Cli } from './command.js';
+import { BUILT_IN_DETECTORS, DETECTOR_NAMES, type BuiltInDetector } from '../src/contract/detectors.js';
+import { DEFAULTS, PRIORS } from '../src/contract/options.js';
+import { choices, defineCommand, JSON_FLAG, type Cli } from './command.js';
 import { annotationPaths, collectImages, type ImageInput } from './inputs.js';
 import { loadModels, modelUrl } from './models.js';
 
@@ -24,6 +26,12 @@ export interface AnalyzedFile {
   annotated?: string;
   error?: { code: string; message: string; details?: Record<string, unknown> };
 }
+
+/** What each `priors` value gives, for help (one line a value; the values come from the SDK's list). */
+const PRIORS_HELP: Record<(typeof PRIORS)[number], string> = {
+  balanced: 'every expression counts alike',
+  unadjusted: "the training data's\nfrequencies: more neutral and happy, fewer rare expressions",
+};
 
 export const analyzeCommand = defineCommand({
   summary: 'find faces and expressions in image files or folders',
@@ -49,7 +57,11 @@ two inputs of the same name get -2, -3…), and say each file written`,
       type: 'string',
       value: '<name>',
       sdk: 'detector',
-      help: 'blazeface-back (default: faces from ~32 px, kiosk to signage), blazeface (near faces only) or none',
+      help: choices(
+        DETECTOR_NAMES,
+        DEFAULTS.detector as BuiltInDetector,
+        Object.fromEntries(Object.entries(BUILT_IN_DETECTORS).map(([name, { use }]) => [name, use])),
+      ),
     },
     model: { type: 'string', value: '<card.json>', help: 'a classifier model card (default: the shipped model)' },
     mirror: { type: 'boolean', sdk: 'mirror', help: 'classify each face with its mirror image too and average them' },
@@ -57,8 +69,7 @@ two inputs of the same name get -2, -3…), and say each file written`,
       type: 'string',
       value: '<p>',
       sdk: 'priors',
-      help: `balanced (default: every expression counts alike) or unadjusted (the training data's
-frequencies: more neutral and happy, fewer rare expressions)`,
+      help: choices(PRIORS, DEFAULTS.priors, PRIORS_HELP),
     },
     'max-faces': {
       type: 'string',
@@ -73,7 +84,7 @@ frequencies: more neutral and happy, fewer rare expressions)`,
       value: '<c>',
       number: {},
       sdk: 'minDetectionConfidence',
-      help: `a face counts only from this detection score, 0–1 (the SDK's minDetectionConfidence, default 0.6;
+      help: `a face counts only from this detection score, 0–1 (the SDK's minDetectionConfidence, default ${DEFAULTS.minDetectionConfidence};
 face-api's and human's minConfidence)`,
     },
     'max-megapixels': {

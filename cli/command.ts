@@ -92,3 +92,19 @@ export const JSON_FLAG = {
   type: 'boolean',
   help: 'print one JSON document on stdout (on failure: { "error": { "code", "message" } })',
 } as const satisfies Flag;
+
+/**
+ * A flag's values in its help, from the SDK's list of them (so a value added there shows here): the
+ * default first, each with its note where `notes` has one: `a (default: note), b (note) or c`.
+ */
+export function choices<V extends string>(
+  values: readonly V[],
+  fallback: NoInfer<V>,
+  notes: Partial<Record<V, string>> = {},
+): string {
+  const words = [fallback, ...values.filter((value) => value !== fallback)].map((value) => {
+    const note = [value === fallback ? 'default' : '', notes[value] ?? ''].filter(Boolean).join(': ');
+    return note ? `${value} (${note})` : value;
+  });
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words.at(-1)}` : words.join('');
+}

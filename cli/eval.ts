@@ -1,11 +1,11 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { JadferError } from '../src/index.js';
-import type { CreateOptions } from '../src/contract/options.js';
+import { DEFAULTS, PRIORS, type CreateOptions } from '../src/contract/options.js';
 import { FER_EMOTIONS, loadFerPlusSplit } from '../common/ferplus.js';
 import { byLabel, ConfusionMatrix, scoreConfusion } from '../common/metrics.js';
 import { requiredString } from '../common/args.js';
-import { defineCommand, JSON_FLAG, type Cli } from './command.js';
+import { choices, defineCommand, JSON_FLAG, type Cli } from './command.js';
 import { evaluatePhotos, isPhotoFolderSet, PHOTO_USAGE, readPhotoList } from './eval-photos.js';
 import type { EvalReport } from './eval-report.js';
 import { loadModels, modelUrl } from './models.js';
@@ -47,7 +47,7 @@ model, data }`,
       type: 'string',
       value: '<p>',
       sdk: 'priors',
-      help: "balanced (default) or unadjusted: takes the model's logit adjustment out (create()'s priors)",
+      help: `${choices(PRIORS, DEFAULTS.priors)}: takes the model's logit adjustment out (create()'s priors)`,
     },
     limit: { type: 'string', value: '<n>', number: { integer: true, min: 1 }, help: 'score the first n images only' },
     only: {

@@ -5,6 +5,10 @@ export { Jadfer } from './client/client.js';
 export { JadferError, ERROR_CODES, isJadferError, type ErrorCode, type JadferErrorOptions } from './contract/errors.js';
 export {
   checkOptions,
+  CACHE_MODES,
+  DEVICES,
+  PRIORS,
+  WORKER_MODES,
   type CacheOption,
   type ConfigReport,
   type CreateOptions,
@@ -13,7 +17,9 @@ export {
   type PriorsOption,
   type SmoothingOptions,
   type TrackingOptions,
+  type WorkerOption,
 } from './contract/options.js';
+export { DETECTOR_NAMES, type BuiltInDetector } from './contract/detectors.js';
 export { defineJadferCamera } from './client/camera-element.js';
 export type { Listener } from './client/emitter.js';
 export { drawFaces, faceCaption, placeCaptions, type OverlayOptions } from './client/overlay.js';

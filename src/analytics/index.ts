@@ -10,7 +10,20 @@
  *   fer.on('result', analytics.observe);
  */
 import type { FrameResult } from '../contract/types.js';
-import { JadferError } from '../contract/errors.js';
+import {
+  boolean,
+  checkObject,
+  enforceReport,
+  func,
+  integer,
+  number,
+  object,
+  oneOf,
+  string,
+  withDefaults,
+  type Check,
+  type ConfigReport,
+} from '../contract/checks.js';
 import { Aggregator } from './aggregator.js';
 import { openBuffer } from './buffer.js';
 import { Delivery, type AnalyticsSink } from './delivery.js';
@@ -45,7 +58,7 @@ export interface AnalyticsOptions {
   /** First retry delay after a failed send; doubles per failure, up to 5 minutes. */
   retryBaseMs?: number;
   /** 'auto': IndexedDB where available (survives reloads and outages), else memory. */
-  storage?: 'auto' | 'memory';
+  storage?: (typeof STORAGE_MODES)[number];
   /** For tests and custom transports. */
   fetch?: typeof fetch;
   /** Epoch ms (window boundaries are wall-clock minutes); injectable for tests. */
@@ -75,6 +88,54 @@ export interface Analytics {
 
 const HOUR_MS = 3_600_000;
 
+/** `storage`'s values. */
+export const STORAGE_MODES = Object.freeze(['auto', 'memory'] as const);
+
+/** Every default of AnalyticsOptions, written once. */
+const ANALYTICS_DEFAULTS = {
+  windowMs: 60_000,
+  trackEvents: false,
+  batchSize: 20,
+  flushEveryMs: 10_000,
+  maxBuffered: 1000,
+  trackTimeoutMs: 1500,
+  retryBaseMs: 2000,
+  storage: 'auto',
+} as const satisfies AnalyticsOptions;
+
+type ResolvedAnalyticsOptions = Omit<AnalyticsOptions, keyof typeof ANALYTICS_DEFAULTS> &
+  Required<Pick<AnalyticsOptions, keyof typeof ANALYTICS_DEFAULTS>>;
+
+/** Each option's check, with create()'s checks (src/contract/checks.ts). */
+const ANALYTICS_SCHEMA: Record<keyof AnalyticsOptions, Check> = {
+  onEvent: func,
+  endpoint: string,
+  sink: object,
+  windowMs: (v) =>
+    Number.isInteger(v) && (v as number) >= 1000 && HOUR_MS % (v as number) === 0
+      ? undefined
+      : 'must be a whole number of ms ≥ 1000 that divides an hour',
+  trackEvents: boolean,
+  batchSize: integer(1, 10_000),
+  flushEveryMs: number(0),
+  maxBuffered: integer(1, 10_000_000),
+  trackTimeoutMs: number(0),
+  retryBaseMs: number(0),
+  storage: oneOf(...STORAGE_MODES),
+  fetch: func,
+  now: func,
+};
+
+/** The options checked (E_BAD_CONFIG lists every problem; unknown keys are warned about) and their defaults filled in. */
+function resolveAnalyticsOptions(options: AnalyticsOptions): ResolvedAnalyticsOptions {
+  const report: ConfigReport = { errors: [], unknown: [] };
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    report.errors.push('options: must be an object');
+  else checkObject(options as Record<string, unknown>, ANALYTICS_SCHEMA, 'options', report);
+  enforceReport(report, false, 'analytics options');
+  return { ...options, ...withDefaults(ANALYTICS_DEFAULTS, options) } as ResolvedAnalyticsOptions;
+}
+
 /**
  * Signage analytics from a stream's results: only aggregates (`jadfer.analytics/v1` events: visits,
  * dwell, expression shares, attention), never pixels, boxes or landmarks. Nothing is sent unless
@@ -86,19 +147,16 @@ const HOUR_MS = 3_600_000;
  * fer.on('result', analytics.observe);
  * ```
  */
-export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
+export function createAnalytics(given: AnalyticsOptions = {}): Analytics {
+  const options = resolveAnalyticsOptions(given);
   const now = options.now ?? (() => Date.now());
-  const windowMs = options.windowMs ?? 60_000;
-  if (!Number.isInteger(windowMs) || windowMs < 1000 || HOUR_MS % windowMs !== 0)
-    throw new JadferError('E_BAD_CONFIG', `windowMs must be a whole number of ms ≥ 1000 that divides an hour`, {
-      details: { windowMs },
-    });
+  const { windowMs } = options;
   const newId = () =>
     globalThis.crypto?.randomUUID?.() ?? `${now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   const aggregator = new Aggregator({
-    trackTimeoutMs: options.trackTimeoutMs ?? 1500,
+    trackTimeoutMs: options.trackTimeoutMs,
     maxFrameGapMs: 1000,
-    trackEvents: options.trackEvents ?? false,
+    trackEvents: options.trackEvents,
     sessionId: newId(),
     newId,
   });
@@ -177,15 +235,15 @@ export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
 }
 
 /** Batched JSON POSTs to `endpoint`, buffered in IndexedDB (or memory) while they fail. */
-function httpSink(endpoint: string, options: AnalyticsOptions): AnalyticsSink {
+function httpSink(endpoint: string, options: ResolvedAnalyticsOptions): AnalyticsSink {
   const send = options.fetch ?? globalThis.fetch?.bind(globalThis);
-  const batchSize = options.batchSize ?? 20;
+  const { batchSize } = options;
   return new Delivery({
-    buffer: openBuffer('jadfer-analytics', options.maxBuffered ?? 1000, options.storage ?? 'auto'),
+    buffer: openBuffer('jadfer-analytics', options.maxBuffered, options.storage),
     batchSize,
     sendAt: batchSize,
-    retryBaseMs: options.retryBaseMs ?? 2000,
-    flushEveryMs: options.flushEveryMs ?? 10_000,
+    retryBaseMs: options.retryBaseMs,
+    flushEveryMs: options.flushEveryMs,
     async transport(batch) {
       if (!send) throw new Error('no fetch');
       const response = await send(endpoint, {

@@ -4,11 +4,9 @@
  * content hash) and rewrite. `baseUrl` replaces them all with the shipped names under one folder
  * (the `<script>` build, `jadfer copy-assets`, a CDN-free static host).
  */
+import { BUILT_IN_DETECTORS, type BuiltInDetector } from '../contract/detectors.js';
 import type { ModelFiles, RuntimeFiles } from '../contract/engine-api.js';
 import { VERSION } from '../contract/version.js';
-
-/** The built-in detectors, by their option name. */
-export type BuiltInDetector = 'blazeface' | 'blazeface-back';
 
 export interface Assets {
   runtime: RuntimeFiles;
@@ -25,24 +23,16 @@ export const ASSET_PATHS = {
     wasm: { glue: 'ort/ort-wasm-simd-threaded.mjs', wasm: 'ort/ort-wasm-simd-threaded.wasm' },
     webgpu: { glue: 'ort/ort-wasm-simd-threaded.jspi.mjs', wasm: 'ort/ort-wasm-simd-threaded.jspi.wasm' },
   },
-  classifier: {
-    card: 'models/jadfer-base.json',
-    model: 'models/jadfer-base.onnx',
-    prepared: 'models/jadfer-base.prepared.bin',
-  },
-  detectors: {
-    blazeface: {
-      card: 'models/blazeface-front-128.json',
-      model: 'models/blazeface-front-128.onnx',
-      prepared: 'models/blazeface-front-128.prepared.bin',
-    },
-    'blazeface-back': {
-      card: 'models/blazeface-back-256.json',
-      model: 'models/blazeface-back-256.onnx',
-      prepared: 'models/blazeface-back-256.prepared.bin',
-    },
-  },
+  classifier: modelPaths('models/jadfer-base'),
+  detectors: Object.fromEntries(
+    Object.entries(BUILT_IN_DETECTORS).map(([name, { model }]) => [name, modelPaths(model)]),
+  ) as Record<BuiltInDetector, Required<ModelFiles>>,
 } as const;
+
+/** A model's three files in dist/: its card, its .onnx, and the model prepared for WASM. */
+function modelPaths(model: string): Required<ModelFiles> {
+  return { card: `${model}.json`, model: `${model}.onnx`, prepared: `${model}.prepared.bin` };
+}
 
 /**
  * A runtime file's URL with the SDK version in its query: an HTTP cache, or the persistent cache,
@@ -98,7 +88,7 @@ export function bundledAssets(): Assets {
 export function assetsUnder(base: string): Assets {
   const at = (path: string) => new URL(path, base).href;
   const atVersioned = (path: string) => versioned(new URL(path, base));
-  const model = (files: { card: string; model: string; prepared: string }) => ({
+  const model = (files: Required<ModelFiles>) => ({
     card: at(files.card),
     model: at(files.model),
     prepared: at(files.prepared),
@@ -113,10 +103,9 @@ export function assetsUnder(base: string): Assets {
       },
     },
     classifier: model(ASSET_PATHS.classifier),
-    detectors: {
-      blazeface: model(ASSET_PATHS.detectors.blazeface),
-      'blazeface-back': model(ASSET_PATHS.detectors['blazeface-back']),
-    },
+    detectors: Object.fromEntries(
+      Object.entries(ASSET_PATHS.detectors).map(([name, files]) => [name, model(files)]),
+    ) as Assets['detectors'],
   };
 }
 

@@ -18,6 +18,7 @@ import {
 import { canUseWorker, PRODUCTION_ENGINE, type EngineBuild } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
+import { checkValue, positive } from '../contract/checks.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame, releasePayload } from './frames.js';
 import { RunQueue } from './run-queue.js';
@@ -285,12 +286,7 @@ export class Jadfer {
   stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
     this.assertAlive();
     checkCallOptions(options, 'stream');
-    if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
-      throw new JadferError(
-        'E_BAD_CONFIG',
-        `stream options.fps: must be a positive number (got ${String(options.fps)})`,
-      );
-    }
+    if (options.fps !== undefined) checkValue('stream options.fps', options.fps, positive);
     const stream = ++streamCount;
     const iterator = streamResults(source, options, {
       analyze: (image, timestamp) => this.analyzeFrame(image, true, { stream, timestamp }),

@@ -7,22 +7,47 @@
  *
  * Adding an option touches this file, plus the code that uses it:
  *   1. declare it in CreateOptions, with a doc comment that says its default;
- *   2. give it a default in DEFAULTS and a check in SCHEMA (the compiler asks for both);
+ *   2. give it a default in DEFAULTS and a check in SCHEMA (the compiler asks for both); an option that takes
+ *      one of a set of values gets a frozen list of them here, from which its type, its check and the CLI's
+ *      help derive (adding a value touches that list only, plus the code that acts on it);
  *   3. if only the main thread acts on it (like `timeouts`), name it in CLIENT_ONLY;
  *   4. read it where it is used: `this.options.x` in the client, `options.x` in the engine.
  */
-import { JadferError } from './errors.js';
+import { DETECTOR_NAMES } from './detectors.js';
+import {
+  boolean,
+  checkObject,
+  enforceReport,
+  fraction,
+  func,
+  hasOwn,
+  integer,
+  number,
+  object,
+  oneOf,
+  string,
+  withDefaults,
+  type Check,
+  type ConfigReport,
+} from './checks.js';
 import { defaultThreads } from './platform.js';
-import type { Backend, ProgressEvent } from './types.js';
+import { BACKENDS, type ProgressEvent } from './types.js';
 
-export type DeviceOption = 'auto' | Backend;
+export type { ConfigReport };
+
+/** `device`'s values: 'auto', then every backend. */
+export const DEVICES = Object.freeze(['auto', ...BACKENDS] as const);
+export type DeviceOption = (typeof DEVICES)[number];
+
+/** `cache`'s values (CacheOption). */
+export const CACHE_MODES = Object.freeze(['persistent', 'none'] as const);
 
 /**
  * 'persistent': models, ONNX Runtime's wasm and the kernels are kept (Cache API, integrity-checked), so a
  * restart needs no network and downloads nothing; used where the platform has a Cache API. 'none': every
  * start downloads them.
  */
-export type CacheOption = 'persistent' | 'none';
+export type CacheOption = (typeof CACHE_MODES)[number];
 
 /**
  * 'blazeface-back' (default): MediaPipe BlazeFace full range ("back"), run at 256×192 (a 4:3 frame
@@ -32,8 +57,12 @@ export type CacheOption = 'persistent' | 'none';
  * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
  * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
  * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
+ * The names: DETECTOR_NAMES (src/contract/detectors.ts).
  */
-export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: string; module: string };
+export type DetectorOption = (typeof DETECTOR_NAMES)[number] | { card: string; module: string };
+
+/** `priors`' values (PriorsOption), without the deprecated alias. */
+export const PRIORS = Object.freeze(['balanced', 'unadjusted'] as const);
 
 /**
  * 'balanced' (default): the model as shipped. The default models carry a logit adjustment (their cards'
@@ -44,7 +73,11 @@ export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: s
  * cards measure both). The same for a model without an adjustment.
  * 'training' is the old name of 'unadjusted', deprecated: accepted with one console warning.
  */
-export type PriorsOption = 'balanced' | 'unadjusted' | 'training';
+export type PriorsOption = (typeof PRIORS)[number] | 'training';
+
+/** `worker`'s values. */
+export const WORKER_MODES = Object.freeze(['auto', true, false] as const);
+export type WorkerOption = (typeof WORKER_MODES)[number];
 
 /** Per-track temporal smoothing of the expression scores. */
 export type SmoothingOptions =
@@ -98,7 +131,7 @@ export interface CreateOptions {
   /** Keep the engine's files for offline and fast starts (see CacheOption). Default: 'persistent'. */
   cache?: CacheOption;
   /** Run the engine in a Web Worker ('auto': whenever the platform has module workers). Default: 'auto'. */
-  worker?: 'auto' | boolean;
+  worker?: WorkerOption;
   /**
    * WASM threads. Default: up to 4 where SharedArrayBuffer works (cross-origin isolated) and module
    * workers exist, else 1. `fer.threads` is what ONNX Runtime really runs on.
@@ -127,8 +160,10 @@ export interface CreateOptions {
 
 /** create() options with every default filled in and every URL absolute. */
 export type ResolvedOptions = Required<
-  Omit<CreateOptions, 'baseUrl' | 'modelUrl' | 'tracking' | 'timeouts' | 'onProgress'>
+  Omit<CreateOptions, 'baseUrl' | 'modelUrl' | 'tracking' | 'timeouts' | 'onProgress' | 'priors'>
 > & {
+  /** The deprecated alias is resolved. */
+  priors: (typeof PRIORS)[number];
   /** dist/'s folder, absolute and ending in '/', when given (else the files beside the SDK's script). */
   baseUrl?: string;
   /** The classifier's card, absolute (an .onnx URL is taken to the .json beside it), when given (else jadfer-base). */
@@ -165,9 +200,9 @@ export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
 
 /**
  * Options only the main thread acts on; the engine receives every other resolved option. The client
- * turns the URLs (baseUrl, modelUrl, a detector) into the files' URLs (EngineInit.assets).
+ * turns the URLs (baseUrl, modelUrl) and the detector into the files' URLs (EngineInit.assets).
  */
-export const CLIENT_ONLY = ['worker', 'timeouts', 'strict', 'onProgress', 'baseUrl', 'modelUrl'] as const;
+export const CLIENT_ONLY = ['worker', 'timeouts', 'strict', 'onProgress', 'baseUrl', 'modelUrl', 'detector'] as const;
 export type EngineOptions = Omit<ResolvedOptions, (typeof CLIENT_ONLY)[number]>;
 
 export function engineOptions(resolved: ResolvedOptions): EngineOptions {
@@ -176,46 +211,25 @@ export function engineOptions(resolved: ResolvedOptions): EngineOptions {
   return options as EngineOptions;
 }
 
-type Check = (value: unknown) => string | undefined;
-const oneOf =
-  (...values: unknown[]): Check =>
-  (v) =>
-    values.includes(v) ? undefined : `must be one of ${values.map((x) => JSON.stringify(x)).join(', ')}`;
-const string: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'must be a non-empty string');
-const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
-const func: Check = (v) => (typeof v === 'function' ? undefined : 'must be a function');
-const object: Check = (v) =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? undefined : 'must be an object';
-const integer =
-  (min: number, max: number): Check =>
-  (v) =>
-    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-      ? undefined
-      : `must be an integer in [${min}, ${max}]`;
-const number =
-  (min: number): Check =>
-  (v) =>
-    typeof v === 'number' && Number.isFinite(v) && v >= min ? undefined : `must be a finite number ≥ ${min}`;
-
 const SCHEMA: Record<keyof CreateOptions, Check> = {
-  device: oneOf('auto', 'webgpu', 'wasm'),
+  device: oneOf(...DEVICES),
   modelUrl: string,
   mirror: boolean,
-  priors: (v) => (v === 'training' ? undefined : oneOf('balanced', 'unadjusted')(v)), // 'training': deprecated alias
+  priors: (v) => (v === 'training' ? undefined : oneOf(...PRIORS)(v)), // 'training': deprecated alias
   detector: (v) =>
     typeof v === 'object' && v !== null
       ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'
         ? undefined
         : 'a custom detector needs { card: string, module: string }'
-      : oneOf('none', 'blazeface', 'blazeface-back')(v),
+      : oneOf(...DETECTOR_NAMES)(v),
   tracking: object,
   baseUrl: string,
-  cache: oneOf('persistent', 'none'),
-  worker: oneOf('auto', true, false),
+  cache: oneOf(...CACHE_MODES),
+  worker: oneOf(...WORKER_MODES),
   threads: integer(1, 64),
   maxFaces: integer(1, 64),
   minFaceSize: number(0),
-  minDetectionConfidence: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a number in [0, 1]'),
+  minDetectionConfidence: fraction,
   allowFallbackAdapter: boolean,
   timeouts: object,
   strict: boolean,
@@ -242,13 +256,6 @@ const TRACKING_SCHEMA: Record<keyof TrackingOptions, Check> = {
     return missing.length ? `${kind} needs ${missing.join(', ')}` : undefined;
   },
 };
-
-export interface ConfigReport {
-  /** Wrong types or values: always fatal. */
-  errors: string[];
-  /** Unknown keys: fatal in strict mode, a warning otherwise (typos must not pass silently). */
-  unknown: string[];
-}
 
 /**
  * Checks `create()` options without creating anything: what `create()` would refuse (`errors`) and the
@@ -284,52 +291,15 @@ export function checkOptions(options: unknown): ConfigReport {
   return report;
 }
 
-function checkObject(
-  value: Record<string, unknown>,
-  schema: Record<string, Check>,
-  path: string,
-  report: ConfigReport,
-): void {
-  for (const [key, v] of Object.entries(value)) {
-    // `__proto__`, `valueOf`, …: never options, and the schemas' own prototype must not answer for them.
-    if (key in Object.prototype) {
-      report.errors.push(`${path}.${key}: not an option (a name every object has)`);
-      continue;
-    }
-    const check = hasOwn(schema, key) ? schema[key] : undefined;
-    if (!check) report.unknown.push(`${path}.${key}: unknown option`);
-    else if (v !== undefined) {
-      const problem = check(v);
-      if (problem) report.errors.push(`${path}.${key}: ${problem} (got ${describe(v)})`);
-    }
-  }
-}
-
-const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'object' || typeof value === 'function') return typeof value;
-  return String(value);
-}
-
 /**
  * Checks the options (E_BAD_CONFIG lists every problem), fills in the defaults, and makes the
  * URLs absolute: `baseUrl` against the page (where there is one), `modelUrl` against `baseUrl`,
  * else against `scriptFolder`, the folder of the SDK's script.
  */
 export function resolveOptions(options: CreateOptions = {}, scriptFolder: string): ResolvedOptions {
-  const report = checkOptions(options);
-  const strict = options.strict === true;
-  const fatal = strict ? [...report.errors, ...report.unknown] : report.errors;
-  if (fatal.length > 0) {
-    throw new JadferError('E_BAD_CONFIG', `invalid options: ${fatal.join('; ')}`, { details: { problems: fatal } });
-  }
-  if (report.unknown.length > 0) console.warn(`[jadfer] ignoring ${report.unknown.join('; ')}`);
+  enforceReport(checkOptions(options), options.strict === true);
   const given = withDefaults(DEFAULTS, options);
-  if (given.priors === 'training') given.priors = renamedPriors();
+  if (options.priors === 'training') given.priors = renamedPriors();
   const baseUrl = options.baseUrl === undefined ? undefined : folderUrl(options.baseUrl, scriptFolder);
   const modelUrl = options.modelUrl === undefined ? undefined : new URL(options.modelUrl, baseUrl ?? scriptFolder);
   if (modelUrl?.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
@@ -358,13 +328,4 @@ export function folderUrl(folder: string, scriptFolder: string): string {
   const url = new URL(folder, page && /^(https?|file):/.test(page) ? page : scriptFolder);
   if (!url.pathname.endsWith('/')) url.pathname += '/';
   return url.href;
-}
-
-/**
- * The keys of `defaults`, each from `given` where it is set there. Unknown keys (already
- * warned about) are left out, so they never reach the engine.
- */
-function withDefaults<T extends object>(defaults: T, given: object): T {
-  const set = given as Partial<T>;
-  return Object.fromEntries(Object.entries(defaults).map(([key, value]) => [key, set[key as keyof T] ?? value])) as T;
 }

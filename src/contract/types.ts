@@ -1,7 +1,9 @@
 /** Public types of the SDK (the create() options are in options.ts). Nothing here depends on onnxruntime. */
 import type { BLAZEFACE_KEYPOINTS, Label, PerLabel } from './labels.js';
 
-export type Backend = 'webgpu' | 'wasm';
+/** ONNX Runtime's backends jadfer runs on, in the order 'auto' tries them. */
+export const BACKENDS = Object.freeze(['webgpu', 'wasm'] as const);
+export type Backend = (typeof BACKENDS)[number];
 
 export interface Box {
   x: number;

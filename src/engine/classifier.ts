@@ -1,6 +1,6 @@
 /** The expression classifier: one model session, fed aligned faces as its model card says. */
 import { JadferError } from '../contract/errors.js';
-import type { PriorsOption } from '../contract/options.js';
+import type { EngineOptions } from '../contract/options.js';
 import type { Backend } from '../contract/types.js';
 import type { ClassifierCard } from './model-card.js';
 import type { ModelSession, ModelSource, OnnxRuntime } from './onnx-runtime.js';
@@ -19,7 +19,7 @@ export class Classifier {
     runtime: OnnxRuntime,
     model: ModelSource,
     card: ClassifierCard,
-    { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
+    { mirror, priors }: Pick<EngineOptions, 'mirror' | 'priors'>,
   ): Promise<Classifier> {
     const session = await runtime.open(model, card.name, {
       inputs: [card.input.name],

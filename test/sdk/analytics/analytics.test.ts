@@ -206,6 +206,21 @@ test('windowMs that does not divide an hour is a typed error', () => {
     );
 });
 
+test("every analytics option is checked as create()'s are: each problem with its path; a typo is warned about", (t) => {
+  assert.throws(
+    () => createAnalytics({ storage: 'disk', batchSize: 0, onEvent: 'log', windowMs: 7000 } as never),
+    (error) =>
+      isJadferError(error, 'E_BAD_CONFIG') &&
+      JSON.stringify((error.details?.problems as string[]).map((p) => p.split(':')[0])) ===
+        JSON.stringify(['options.storage', 'options.batchSize', 'options.onEvent', 'options.windowMs']) &&
+      /options\.storage: must be one of "auto", "memory" \(got "disk"\)/.test(error.message),
+  );
+  const warn = t.mock.method(console, 'warn', () => {});
+  void createAnalytics({ windowMS: 5000, storage: 'memory' } as never).dispose();
+  assert.equal(warn.mock.callCount(), 1);
+  assert.match(String(warn.mock.calls[0]!.arguments[0]), /options\.windowMS: unknown option/);
+});
+
 test('the JSON schema lets no pixels, boxes, landmarks, embeddings or lasting identifier through', () => {
   // Every object in the schema is closed (additionalProperties false or typed numbers only).
   const text = JSON.stringify(schema);

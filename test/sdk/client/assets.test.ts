@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ASSET_PATHS, assetsUnder, bundledAssets } from '../../../src/client/assets.js';
+import { BUILT_IN_DETECTORS } from '../../../src/contract/detectors.js';
 import { folderUrl } from '../../../src/contract/options.js';
 import { ensureDist } from '../../dist.js';
 
@@ -11,6 +12,14 @@ const here = new URL('../../../src/client/', import.meta.url).href;
 
 test('the literal URLs (for bundlers) and ASSET_PATHS (for baseUrl) name the same files', () => {
   assert.deepEqual(bundledAssets(), assetsUnder(here));
+});
+
+test('every built-in detector of the registry has its files, and only those', () => {
+  const names = Object.keys(BUILT_IN_DETECTORS).sort();
+  assert.deepEqual(Object.keys(ASSET_PATHS.detectors).sort(), names);
+  assert.deepEqual(Object.keys(bundledAssets().detectors).sort(), names);
+  for (const [name, { model }] of Object.entries(BUILT_IN_DETECTORS))
+    assert.equal(ASSET_PATHS.detectors[name as keyof typeof BUILT_IN_DETECTORS].card, `${model}.json`);
 });
 
 test('every file in ASSET_PATHS is in dist/', async () => {

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CLIENT_ONLY, DEFAULTS, checkOptions, engineOptions, resolveOptions } from '../../../src/contract/options.js';
+import { DETECTOR_NAMES } from '../../../src/contract/detectors.js';
+import {
+  CACHE_MODES,
+  CLIENT_ONLY,
+  DEFAULTS,
+  DEVICES,
+  PRIORS,
+  WORKER_MODES,
+  checkOptions,
+  engineOptions,
+  resolveOptions,
+} from '../../../src/contract/options.js';
 import { JadferError } from '../../../src/contract/errors.js';
 
 const BASE = 'https://example.test/dist/';
@@ -82,4 +93,22 @@ test("the engine's init is the resolved options less the client's own: plain dat
   } finally {
     console.warn = warn;
   }
+});
+
+test('each value set is one frozen list: the check takes exactly its values and names them all', () => {
+  const lists = { device: DEVICES, cache: CACHE_MODES, worker: WORKER_MODES, priors: PRIORS, detector: DETECTOR_NAMES };
+  for (const [option, values] of Object.entries(lists)) {
+    assert.ok(Object.isFrozen(values), `${option}'s list is frozen`);
+    for (const value of values) assert.deepEqual(checkOptions({ [option]: value }).errors, [], `${option}: ${value}`);
+    const [problem] = checkOptions({ [option]: 'nonsense' }).errors;
+    assert.equal(
+      problem,
+      `options.${option}: must be one of ${values.map((v) => JSON.stringify(v)).join(', ')} (got "nonsense")`,
+    );
+  }
+});
+
+test("the detector is the client's to turn into files: it does not cross into the engine", () => {
+  const init = engineOptions(resolveOptions({ detector: 'blazeface' }, BASE));
+  assert.ok(!('detector' in init));
 });

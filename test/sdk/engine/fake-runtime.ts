@@ -188,7 +188,10 @@ export async function engineWith({
   const slots: EngineSlots = {
     options: { maxFaces, tracking: { ...DEFAULTS.tracking, ...tracking } },
     card: CONTRACT_CARD,
-    classifier: await Classifier.create(fakeOrt, NO_MODEL, CONTRACT_CARD),
+    classifier: await Classifier.create(fakeOrt, NO_MODEL, CONTRACT_CARD, {
+      mirror: DEFAULTS.mirror,
+      priors: DEFAULTS.priors,
+    }),
     detection,
   };
   Object.assign(engine, slots);
