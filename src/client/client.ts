@@ -22,12 +22,11 @@ import { checkValue, positive } from '../contract/checks.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
 import { prepareFrame, releasePayload } from './frames.js';
 import { RunQueue } from './run-queue.js';
-import { isDeno } from '../contract/platform.js';
 import { diagnoseAssets } from './preflight.js';
 import { OverallProgress } from './progress.js';
 import { streamResults } from './stream.js';
 import { withTimeout } from './timeout.js';
-import { webGpuProblem } from '../contract/webgpu-probe.js';
+import { probeBeforeWorker } from '../engine/backends.js';
 import type {
   AnalyzeOptions,
   Backend,
@@ -41,15 +40,6 @@ import type {
   StartupTimes,
   StreamSource,
 } from '../contract/types.js';
-
-/**
- * Deno (2.9) sometimes segfaults at exit once a terminated Worker has requested a GPU adapter;
- * probing on the main thread does not. So on Deno the client probes first, and the worker
- * only touches WebGPU when an adapter exists. Elsewhere the engine probes by itself.
- */
-async function probeWebGpuBeforeWorker(allowFallbackAdapter: boolean): Promise<string | undefined> {
-  return isDeno() ? webGpuProblem(allowFallbackAdapter) : undefined;
-}
 
 /**
  * src/testing.ts's way in (`jadfer/testing`): create() on another build of the engine. index.ts does not
@@ -123,10 +113,7 @@ export class Jadfer {
       detector: detectorFiles(resolved.detector, shipped, resolved.baseUrl ?? sdkFolder()),
       runtime: shipped.runtime,
     };
-    const webGpuProblemFound =
-      useWorker && resolved.device === 'auto'
-        ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
-        : undefined;
+    const webGpuProblemFound = await probeBeforeWorker(resolved.device, useWorker, resolved.allowFallbackAdapter);
     let instance: Jadfer | undefined;
     const downloads = new OverallProgress(
       assets.detector === 'none' ? ['wasm', 'model'] : ['wasm', 'model', 'detector'],

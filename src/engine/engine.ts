@@ -15,10 +15,10 @@ import {
   type FramePayload,
   type ModelFiles,
 } from '../contract/engine-api.js';
-import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
+import { JadferError, toJadferError } from '../contract/errors.js';
 import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend, FaceResult, FileProgress } from '../contract/types.js';
-import { planBackends } from './backend-plan.js';
+import { Backends, planBackends } from './backends.js';
 import { Classifier } from './classifier.js';
 import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 import { AssetCache } from './asset-cache.js';
@@ -26,7 +26,7 @@ import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
 import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchModelSource } from './model-files.js';
-import { OnnxRuntime, type GpuDevice, type ModelSource } from './onnx-runtime.js';
+import { OnnxRuntime, type ModelSource } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
@@ -40,17 +40,20 @@ export class Engine implements EngineApi {
   private callbacks?: EngineCallbacks;
   private card?: ClassifierCard;
   private model?: ModelSource;
-  /** Protected, like gpuDevice and recovering: the test build's fault injection (testing-engine.ts) reads them. */
+  /** Protected, like backends: the test build's fault injection (testing-engine.ts) reads them. */
   protected classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
   private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassSchedule }>();
-  protected gpuDevice?: GpuDevice;
+  /** Which backend the sessions run on, and the move to WASM when the WebGPU device is lost. */
+  protected readonly backends = new Backends({
+    runtime: (backend) => this.runtime(backend),
+    openSessions: (runtime) => this.openSessions(runtime),
+    switched: (event) => this.callbacks?.backend(event),
+  });
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
-  /** Set while the engine moves from a lost WebGPU device to WASM. */
-  protected recovering?: Promise<void>;
   private disposed = false;
   private cache?: AssetCache;
   /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
@@ -72,7 +75,7 @@ export class Engine implements EngineApi {
     // kernels, the classifier, the detector.
     const runtimeMs = this.runtime(plan.order[0]!).then(
       () => performance.now() - started,
-      () => NaN, // a failure is attachBackend's to report
+      () => NaN, // a failure is Backends.start's to report
     );
     const kernels = this.loadKernels(assets.runtime.kernels);
     // On WASM, the models prepared at build time, which open without graph optimisation.
@@ -100,21 +103,7 @@ export class Engine implements EngineApi {
     this.detection = await detection;
     const downloaded = performance.now();
 
-    const failures: string[] = plan.skippedWebGpu ? [plan.skippedWebGpu] : [];
-    for (const backend of plan.order) {
-      try {
-        await this.attachBackend(backend);
-        break;
-      } catch (error) {
-        if (isJadferError(error) && error.code !== 'E_BACKEND_UNAVAILABLE') throw error;
-        failures.push(`${backend}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    if (!this.classifier) {
-      throw new JadferError('E_BACKEND_UNAVAILABLE', `no backend could run the model (${failures.join('; ')})`, {
-        details: { tried: plan.order, failures },
-      });
-    }
+    const { backend, fallbackReason } = await this.backends.start(plan, options.device);
     // No warm-up runs: V8 runs ORT's wasm in its baseline tier first and optimises it in the background,
     // so the first frames are slower (85 ms against 14 ms for the classifier here) whether they are real
     // or blank. Blank ones inside create() cost a cold start up to 2.5 s and saved nothing after it.
@@ -128,8 +117,6 @@ export class Engine implements EngineApi {
       sessionsMs: attached - downloaded,
       totalMs: performance.now() - started,
     };
-    const backend = this.classifier.backend;
-    const fallbackReason = options.device === backend ? undefined : failures.join('; ') || undefined;
     callbacks.backend({ backend, ...(fallbackReason ? { reason: fallbackReason } : {}) });
     return {
       backend,
@@ -164,15 +151,15 @@ export class Engine implements EngineApi {
         `cannot read the frame: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    if (this.recovering) await this.recovering;
+    if (this.backends.recovering) await this.backends.recovering;
     const startedOn = this.classifier.backend;
     try {
       return await this.process(image, meta, timings);
     } catch (error) {
       // A frame caught by a device loss is not lost: it is rerun once on WASM. Its WebGPU run may
       // fail while the engine recovers, or only after it has (a run suspended on the lost device).
-      if (this.recovering || this.classifier?.backend !== startedOn) {
-        await this.recovering;
+      if (this.backends.recovering || this.classifier?.backend !== startedOn) {
+        await this.backends.recovering;
         return this.process(image, meta, newTimings(receivedAt, timings.pixels));
       }
       throw toJadferError(error, 'E_INTERNAL');
@@ -191,8 +178,7 @@ export class Engine implements EngineApi {
     this.classifier = undefined;
     await classifier?.release().catch(() => undefined);
     await this.detection?.release();
-    this.gpuDevice?.destroy();
-    this.gpuDevice = undefined;
+    this.backends.dispose();
     this.model = undefined;
     this.streams.clear();
   }
@@ -342,9 +328,8 @@ export class Engine implements EngineApi {
     });
   }
 
-  private async attachBackend(backend: Backend): Promise<void> {
-    const runtime = await this.runtime(backend);
-    if (backend === 'webgpu') await this.attachGpuDevice(runtime);
+  /** Opens the classifier's and the detector's sessions on `runtime` (Backends picks it). */
+  private async openSessions(runtime: OnnxRuntime): Promise<void> {
     const { mirror, priors } = this.options!;
     const started = performance.now();
     const classifier = await Classifier.create(runtime, this.model!, this.card!, { mirror, priors });
@@ -358,30 +343,6 @@ export class Engine implements EngineApi {
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);
-  }
-
-  /** ORT uses our device, so we see it being lost and can move the engine to WASM. */
-  private async attachGpuDevice(runtime: OnnxRuntime): Promise<void> {
-    if (this.gpuDevice) return;
-    const device = await runtime.useOwnGpuDevice();
-    this.gpuDevice = device;
-    void device.lost.then((why) => {
-      if (!this.disposed && this.gpuDevice === device) this.recovering = this.recoverOnWasm(why);
-    });
-  }
-
-  private async recoverOnWasm(why: string): Promise<void> {
-    this.gpuDevice = undefined;
-    try {
-      await this.attachBackend('wasm');
-      this.callbacks?.backend({
-        backend: 'wasm',
-        previous: 'webgpu',
-        reason: `E_DEVICE_LOST: the WebGPU device was lost (${why})`,
-      });
-    } finally {
-      this.recovering = undefined;
-    }
   }
 }
 

@@ -8,10 +8,11 @@ import { Engine as ProductionEngine } from './engine.js';
 
 export class Engine extends ProductionEngine implements FaultInjection {
   async simulateDeviceLoss(): Promise<boolean> {
-    if (!this.gpuDevice || this.classifier?.backend !== 'webgpu') return false;
-    this.gpuDevice.destroy();
-    await this.gpuDevice.lost;
-    await this.recovering;
+    const device = this.backends.gpuDevice;
+    if (!device || this.backends.current !== 'webgpu') return false;
+    device.destroy();
+    await device.lost;
+    await this.backends.recovering;
     return true;
   }
 
