@@ -306,10 +306,87 @@ export async function precisionSection(options: {
         await faceFreeStream({ seconds: options.streamSeconds, images: report, sdkOptions: options.sdkOptions }),
       );
     }
-    return { sources: countSources(set), faceFree, curve, recall, groups, streams };
+    const confirm =
+      options.streamSeconds > 0
+        ? await confirmSweep(
+            create,
+            set.filter((s) => s.split === 'tuning').map((s) => s.image),
+            photos,
+            Math.min(20, options.streamSeconds),
+            log,
+          )
+        : undefined;
+    return { sources: countSources(set), faceFree, curve, recall, groups, streams, confirm };
   } finally {
     await sdk.dispose();
   }
+}
+
+/**
+ * `tracking.confirmHits` chosen on the tuning side: for k = 1, 2, 3, the face-free tuning images
+ * played as the fake camera (false visitors in `seconds`), and each group photo (in 640×480) as a
+ * stream in Node, one frame at a time (the frames until all of its faces are reported). The rule:
+ * the smallest k with no false visitor whose group faces are all reported, each within k frames.
+ */
+async function confirmSweep(
+  create: (options: Record<string, unknown>) => Promise<Sdk & { dispose(): Promise<void> }>,
+  tuning: RgbaImage[],
+  photos: string,
+  seconds: number,
+  log: (line: string) => void,
+) {
+  const rows = [];
+  for (const k of [1, 2, 3]) {
+    log(`confirmHits ${k}: the tuning images as the fake camera for ${seconds} s, the group photos as streams…`);
+    const sdkOptions = { tracking: { confirmHits: k } };
+    const stream = await faceFreeStream({ seconds, images: tuning, sdkOptions });
+    const sdk = await create({ device: 'wasm', ...sdkOptions });
+    const groups: Array<{ file: string; expected: number; frames: number }> = [];
+    try {
+      for (const [file, expected] of Object.entries(GROUP_FACES)) {
+        const native = await sharp(photos + file)
+          .ensureAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        const frame = await fit640({
+          data: new Uint8Array(native.data),
+          width: native.info.width,
+          height: native.info.height,
+        });
+        let results = 0;
+        let frames = NaN;
+        async function* source() {
+          for (let i = 0; i < 3 * k + 6; i++) {
+            while (results < i) await new Promise((resolve) => setTimeout(resolve, 5));
+            yield { ...frame, data: frame.data.slice() };
+          }
+        }
+        for await (const result of sdk.stream(source())) {
+          results++;
+          if (Number.isNaN(frames) && result.faces.length === expected) frames = results;
+        }
+        groups.push({ file, expected, frames });
+      }
+    } finally {
+      await sdk.dispose();
+    }
+    rows.push({
+      confirmHits: k,
+      falseVisitors: stream.falseVisitors,
+      falseTracks: stream.falseTracks,
+      streamSeconds: stream.seconds,
+      streamFrames: stream.frames,
+      groups,
+    });
+  }
+  const chosen = rows.find(
+    (r) => r.falseVisitors === 0 && r.groups.every((g) => g.frames <= r.confirmHits),
+  )?.confirmHits;
+  return {
+    rows,
+    chosen,
+    rule: 'the smallest confirmHits with no false visitor on the tuning stream whose group photos have all their faces reported, each within confirmHits frames',
+  };
 }
 
 function countSources(set: FaceFreeImage[]) {
@@ -384,6 +461,24 @@ export function printPrecision(p: PrecisionSection): void {
         `| ${name} ≥ ${point.bar} | ${point.buckets.map((b) => `${pct(b.recall)}, ${b.falseFacesPerImage.toFixed(3)}, ${pct(b.precision)}`).join(' | ')} |`,
       );
   console.log(`chosen: ${c.chosen.bar} (per size ${c.chosen.perBucket.join(', ')}); rule: ${c.chosen.rule}`);
+  if (p.confirm) {
+    console.log(
+      '\ntracking.confirmHits on the tuning side: false visitors on the tuning stream; frames until every group face is reported',
+    );
+    console.log(
+      `| confirmHits | tuning stream: false visitors (tracks), seconds | ${Object.keys(GROUP_FACES).join(' | ')} |`,
+    );
+    console.log(
+      `| --- | --- | ${Object.keys(GROUP_FACES)
+        .map(() => '---')
+        .join(' | ')} |`,
+    );
+    for (const r of p.confirm.rows)
+      console.log(
+        `| ${r.confirmHits} | ${r.falseVisitors} (${r.falseTracks}), ${r.streamSeconds.toFixed(0)} s | ${r.groups.map((g) => g.frames).join(' | ')} |`,
+      );
+    console.log(`chosen: ${p.confirm.chosen}; rule: ${p.confirm.rule}`);
+  }
   console.log('\nscale set through the SDK: recall by face width (analyze() / a stream of 12 frames)');
   console.log(`| | ${p.recall.map((r) => `${r.size} px`).join(' | ')} | all |`);
   console.log(`| --- | ${p.recall.map(() => '---').join(' | ')} | --- |`);

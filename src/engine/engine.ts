@@ -209,7 +209,9 @@ export class Engine implements EngineApi {
     // far faces) run at a lower rate to find new ones. Only confirmed tracks are reported.
     const { tracker, passes } = this.streamState(meta.stream);
     const input = this.detection?.inputSize;
-    const live = tracker.live().map((t) => ({ id: t.id, box: t.detection.box, score: t.detection.score }));
+    const live = tracker
+      .live()
+      .map((t) => ({ id: t.id, box: t.detection.box, score: t.detection.score, confirmed: t.state !== 'tentative' }));
     const pass =
       input && passes.next(image.width, image.height, input.width, input.height, meta.timestamp, live.length > 0);
     const found = this.detection

@@ -36,11 +36,12 @@ export interface DetectorContext {
   minDetectionConfidence: number;
 }
 
-/** A live track, as the stream's detection sees it: where it was, and how sure its last look was. */
+/** A live track, as the stream's detection sees it: where it was, how sure its last look was, whether it is confirmed. */
 export interface TrackedBox {
   id: number;
   box: Box;
   score: number;
+  confirmed: boolean;
 }
 
 /**
@@ -186,8 +187,9 @@ export class DetectionStage {
 
   /**
    * One stream frame: `pass`, when a big pass is due, finds new faces (each looked at again before
-   * it counts); every live track that the pass did not find is looked for in its own region. Returns
-   * the frame's faces, and whether each track was looked for (a track beyond `maxFaces` is not).
+   * it counts) and the tracks it can see; on the other frames every live track is looked for in its
+   * own region. Returns the frame's faces, and whether each track was looked for (one that was not,
+   * a track the big pass cannot see or beyond `maxFaces`, is carried, not missed).
    */
   async detectStream(
     image: RgbaImage,
@@ -215,7 +217,13 @@ export class DetectionStage {
       const scale = Math.min(width / pass.region.width, height / pass.region.height);
       detections.push(...(await this.verify(image, fresh, scale, timings)));
     }
-    const followed = [...pending].sort((a, b) => b.score - a.score).slice(0, this.context.maxFaces);
+    // A big pass's frame follows only the tracks it could have found and missed (a second chance) and
+    // those still to be confirmed; the others are carried to the next frame, so a frame costs little
+    // more than a big pass did before even when every frame has one (slow frames).
+    const followed = [...pending]
+      .filter((t) => !pass || !t.confirmed || covers(pass, t.box))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, this.context.maxFaces);
     for (const track of followed) {
       const face = await this.secondLook(image, track.box, timings);
       if (face && this.confident(face)) detections.push(face);
