@@ -47,18 +47,35 @@ interface Candidate {
   looked?: Detection;
 }
 
-/** A DetectionStage on an onnxruntime-web session of the card's model, as the engine makes it. */
-export async function stageFor(card: BlazeFaceCard, model: Uint8Array, kernels: PixelKernels, minConfidence = 0) {
-  const context = { kernels, maxFaces: 64, minFaceSize: 0, minDetectionConfidence: minConfidence };
-  const detector = new BlazeFaceDetector(card, { kernels, minScore: card.decode.minScoreThresh });
+/**
+ * A DetectionStage on an onnxruntime-web session of the card's model, as the engine makes it.
+ * `work` counts the detector runs and their input pixels (what a run costs, whatever the machine's load).
+ */
+export async function stageFor(
+  card: BlazeFaceCard,
+  model: Uint8Array,
+  kernels: PixelKernels,
+  minConfidence = 0,
+  maxFaces = 64,
+) {
+  const context = { kernels, maxFaces, minFaceSize: 0, minDetectionConfidence: minConfidence };
+  const detector = new BlazeFaceDetector(card, {
+    kernels,
+    minScore: Math.min(card.decode.minScoreThresh, minConfidence || 1),
+  });
   const stage = new DetectionStage(detector, model, card.name, context);
   const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
+  const work = { runs: 0, pixels: 0 };
   const runtime = {
     open: async () => ({
       backend: 'wasm' as const,
       run: async (inputs: Record<string, { data: Float32Array; shape: number[] }>) => {
         const feeds = Object.fromEntries(
-          Object.entries(inputs).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.shape)]),
+          Object.entries(inputs).map(([name, t]) => {
+            work.runs++;
+            work.pixels += t.shape[1]! * t.shape[2]!;
+            return [name, new ort.Tensor('float32', t.data, t.shape)];
+          }),
         );
         const outputs = await session.run(feeds);
         return Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.data as Float32Array]));
@@ -67,7 +84,7 @@ export async function stageFor(card: BlazeFaceCard, model: Uint8Array, kernels: 
     }),
   };
   await stage.attach(runtime as unknown as OnnxRuntime);
-  return { stage, detector };
+  return { stage, detector, work };
 }
 
 /** Every candidate of every pass on `image`, with its first and second look. */

@@ -490,3 +490,27 @@ export function printPrecision(p: PrecisionSection): void {
     `\ngroup photos, faces found (expected): ${p.groups.map((g) => `${g.file} ${g.native} at its size, ${g.frame640} in 640×480 (${g.expected})`).join('; ')}`,
   );
 }
+
+/**
+ * `node --import tsx bench/precision.ts --fake-camera-seconds 600`: Chromium's fake camera alone
+ * through stream() and the analytics for that long (the issue's 10-minute check).
+ */
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { scriptArgs } = await import('../cli/args.js');
+  const { values } = scriptArgs({
+    usage: 'usage: node --import tsx bench/precision.ts --fake-camera-seconds S [--json]',
+    numbers: ['fake-camera-seconds'],
+    options: { 'fake-camera-seconds': { type: 'string', default: '600' }, json: { type: 'boolean', default: false } },
+  });
+  const started = new Date().toISOString();
+  const { loadavg } = await import('node:os');
+  const before = loadavg()[0]!;
+  const run = await faceFreeStream({ seconds: Number(values['fake-camera-seconds']) });
+  const result = { date: started, load1m: { before, after: loadavg()[0]! }, ...run };
+  if (values.json) console.log(JSON.stringify(result));
+  else
+    console.log(
+      `${run.feed}: ${run.seconds.toFixed(0)} s, ${run.frames} frames (${run.fps.toFixed(1)} FPS), ${run.framesWithFaces} with a face, ` +
+        `${run.falseTracks} false tracks, ${run.falseVisitors} false visitors; ${started}, 1-min load ${before.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`,
+    );
+}

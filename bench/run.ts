@@ -33,6 +33,7 @@ import { printComparison, runComparison, targetsVsBaselines } from './compare.js
 import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 import { printPrecision, type PrecisionSection } from './precision.js';
+import { printCost, type CostFigures } from './cost.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
   [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]
@@ -129,6 +130,7 @@ if (!compareOnly) {
 
 // Detector precision (face-free sets and streams, the curve, recall through the SDK): bench/detectors.ts.
 let precision: PrecisionSection | undefined;
+let detectorWork: CostFigures | undefined;
 if (!compareOnly && !flags['no-precision']) {
   log('detector precision: face-free sets and streams, the precision–recall curve (bench/detectors.ts)…');
   const line = execFileSync(
@@ -138,7 +140,7 @@ if (!compareOnly && !flags['no-precision']) {
   )
     .split('\n')
     .find((l) => l.startsWith('{'));
-  precision = line ? JSON.parse(line).precision : undefined;
+  ({ precision, cost: detectorWork } = line ? JSON.parse(line) : {});
 }
 
 // Eager memory measurement: measureUserAgentSpecificMemory() otherwise waits for a garbage collection.
@@ -247,6 +249,7 @@ const result = {
   kernels,
   compare: comparison,
   precision,
+  detectorWork,
   engines: perEngine,
   coldStart,
   targets: {
@@ -311,6 +314,7 @@ if (!jsonOnly) {
     for (const k of kernels.results) console.log(`| ${k.name} | ${k.tsMs} | ${k.wasmMs} | ${k.speedup}× |`);
   }
   if (precision) printPrecision(precision);
+  if (detectorWork) printCost(detectorWork);
   if (sdk || precision) {
     console.log('\ntargets:');
     for (const [name, ok] of Object.entries({ ...sdkTargets, ...precisionTargets }))

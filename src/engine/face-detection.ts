@@ -49,6 +49,8 @@ export interface TrackedBox {
  * second look decides. The cheap pass looks at half the input size, where faces score lower.
  */
 const CHEAP_PASS_BAR = 0.2;
+/** A second look this close below the bar is taken again, framed by what it found. */
+const REFRAME_MARGIN = 0.2;
 /** The second look reports every detection from this score; the bar is applied by the stage. */
 const SECOND_LOOK_FLOOR = 0.05;
 /**
@@ -271,12 +273,26 @@ export class DetectionStage {
     timings?: DetectionTimings,
     first?: { detection: Detection; scale: number },
   ): Promise<Detection | undefined> {
-    const region = regionAround(box);
+    let region = insideFrame(regionAround(box), image);
+    let best = await this.lookAt(image, box, region, timings);
+    // A candidate framed badly (a face cut by the frame's edge) is looked at once more, framed by what
+    // the look found, when that came close to the bar.
+    const bar = this.context.minDetectionConfidence;
+    if (best && best.score < bar && best.score >= bar - REFRAME_MARGIN && iou(best.box, box) < 0.8) {
+      const reframed = insideFrame(regionAround(best.box), image);
+      const again = await this.lookAt(image, box, reframed, timings);
+      if (again && again.score > best.score) [best, region] = [again, reframed];
+    }
+    if (!best || !first) return best;
+    return first.scale > this.look!.inputSpec.width / region.width ? { ...first.detection, score: best.score } : best;
+  }
+
+  /** The look's best detection in `region` that matches `box`. */
+  private async lookAt(image: RgbaImage, box: Box, region: Box, timings?: DetectionTimings) {
     let best: Detection | undefined;
     for (const d of await this.runOn(this.look!, image, region, timings))
       if (matches(box, d.box) && d.score > (best?.score ?? 0)) best = d;
-    if (!best || !first) return best;
-    return first.scale > this.look!.inputSpec.width / region.width ? { ...first.detection, score: best.score } : best;
+    return best;
   }
 
   private confident(face: Detection): boolean {
@@ -353,4 +369,10 @@ function matches(box: Box, found: Box): boolean {
   const dx = found.x + found.width / 2 - (box.x + box.width / 2);
   const dy = found.y + found.height / 2 - (box.y + box.height / 2);
   return ratio >= 0.5 && ratio <= 2 && Math.hypot(dx, dy) <= box.width / 2;
+}
+
+/** The region moved inside the frame where it fits: a face at the edge is seen with the frame beside it, not black. */
+function insideFrame(region: Box, image: RgbaImage): Box {
+  const clamp = (v: number, size: number, limit: number) => (size > limit ? v : Math.max(0, Math.min(v, limit - size)));
+  return { ...region, x: clamp(region.x, region.width, image.width), y: clamp(region.y, region.height, image.height) };
 }
