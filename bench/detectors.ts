@@ -24,7 +24,7 @@ import type { PixelKernels } from '../src/engine/pipeline/kernels.js';
 import { weightedNms } from '../src/engine/pipeline/nms.js';
 import type { Detection, RgbaImage } from '../src/engine/pipeline/types.js';
 import { DEFAULTS } from '../src/contract/options.js';
-import { detectorCost, printCost } from './cost.js';
+import { detectorCost, newFaceDelay, printCost } from './cost.js';
 import { stageFor } from './curve.js';
 import { precisionSection, printPrecision } from './precision.js';
 import { matchFaces, SCALE_SET_SIZES, scaleFrames, type ScaleFrame, type SourceFace } from './scale-set.js';
@@ -237,6 +237,16 @@ async function main() {
         back: (minScore) => blazeFace(blazeFaceCardAt(backCard, 256, 192), backSession, kernels, minScore),
         stage: async () =>
           (await stageFor(backCard, readFileSync(new URL('models/blazeface-back-256.onnx', root)), kernels)).stage,
+        newFaceWorstMs: async (confirmHits) => {
+          const { stage } = await stageFor(
+            backCard,
+            readFileSync(new URL('models/blazeface-back-256.onnx', root)),
+            kernels,
+            DEFAULTS.minDetectionConfidence,
+            DEFAULTS.maxFaces,
+          );
+          return (await newFaceDelay(stage, await photoFrame('group-3.jpg'), confirmHits)).worstMs;
+        },
         frames,
         streamSeconds: flags['no-streams'] ? 0 : Number(flags['stream-seconds']),
         log,
