@@ -249,16 +249,14 @@ export async function groupFaces(sdk: Sdk, photos: string) {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-type Detect = (image: RgbaImage) => Promise<Array<{ box: Face['box']; score: number }>>;
 
 /**
  * The whole precision section of `npm run bench:detectors`: the face-free sets, analyze() on both
  * splits, the scale set and group photos through the SDK, and the face-free streams in Chromium.
- * `back(minScore)` is BlazeFace back at 256×192, used only to find the fixture photos' faces to
- * paint over (a low bar, on the whole photo and on 2×2 tiles).
  */
 export async function precisionSection(options: {
-  back: (minScore: number) => Detect;
+  /** Every face of a fixture photo, at a low bar, to paint over (face-free.ts). */
+  findFaces: (image: RgbaImage) => Promise<Face['box'][]>;
   /** The SDK's detection stage on the default detector, for the curve (bench/curve.ts). */
   stage: () => Promise<DetectionStage>;
   /** The worst delay before a new face beside tracked ones is reported, at 30 FPS, for a confirmHits. */
@@ -274,14 +272,9 @@ export async function precisionSection(options: {
   const { create } = await import(new URL('../dist/jadfer.js', import.meta.url).href);
   const sdk = await create({ device: 'wasm', ...options.sdkOptions });
   try {
-    const lowBar = options.back(0.35);
-    const findFaces = async (image: RgbaImage) => {
-      const tiles = await tiledBoxes(image, lowBar);
-      return [...(await lowBar(image)).map((d) => d.box), ...tiles];
-    };
     log('face-free sets: capturing the fake camera, painting over the fixture faces, rendering scenes…');
     const fakeCamera = await captureFakeCamera(20, 400);
-    const set = await faceFreeSet({ findFaces, fakeCamera, log });
+    const set = await faceFreeSet({ findFaces: options.findFaces, fakeCamera, log });
     log(`analyze() on the face-free sets (${set.length} images)…`);
     const faceFree = {
       tuning: await analyzeFaceFree(sdk, set, 'tuning'),
@@ -400,29 +393,6 @@ function countSources(set: FaceFreeImage[]) {
   const out: Record<string, { tuning: number; report: number }> = {};
   for (const s of set) (out[s.source] ??= { tuning: 0, report: 0 })[s.split]++;
   return out;
-}
-
-/** Boxes `detect` finds on 2×2 overlapping tiles of the image, in image coordinates. */
-async function tiledBoxes(image: RgbaImage, detect: Detect) {
-  const tw = Math.round((image.width / 2) * 1.25);
-  const th = Math.round((image.height / 2) * 1.25);
-  const boxes: Face['box'][] = [];
-  for (const [x0, y0] of [
-    [0, 0],
-    [image.width - tw, 0],
-    [0, image.height - th],
-    [image.width - tw, image.height - th],
-  ] as const) {
-    const tile = new Uint8Array(tw * th * 4);
-    for (let y = 0; y < th; y++)
-      tile.set(
-        image.data.subarray(((y0 + y) * image.width + x0) * 4, ((y0 + y) * image.width + x0 + tw) * 4),
-        y * tw * 4,
-      );
-    for (const d of await detect({ data: tile, width: tw, height: th }))
-      boxes.push({ ...d.box, x: d.box.x + x0, y: d.box.y + y0 });
-  }
-  return boxes;
 }
 
 export type PrecisionSection = Awaited<ReturnType<typeof precisionSection>>;
