@@ -249,7 +249,6 @@ export async function groupFaces(sdk: Sdk, photos: string) {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-
 /**
  * The whole precision section of `npm run bench:detectors`: the face-free sets, analyze() on both
  * splits, the scale set and group photos through the SDK, and the face-free streams in Chromium.
