@@ -156,10 +156,10 @@ export class DetectionStage {
   async detect(image: RgbaImage, timings?: DetectionTimings, pass?: DetectionPass): Promise<Detection[]> {
     if (!pass || (pass.region.width === image.width && pass.region.height === image.height))
       return this.run(this.detector, image, timings);
-    const found = await this.runOn(this.detector, image, pass.region, timings);
+    const [found] = await this.runOn(this.detector, image, [pass.region], timings);
     // Larger faces are the whole-frame pass's; faces cut by the tile's edge are another tile's.
     const largest = pass.maxSize * REPORT_MARGIN;
-    return found.filter((d) => Math.min(d.box.width, d.box.height) < largest && inView(pass, d.box));
+    return found!.filter((d) => Math.min(d.box.width, d.box.height) < largest && inView(pass, d.box));
   }
 
   /**
@@ -226,10 +226,12 @@ export class DetectionStage {
       .filter((t) => !pass || !t.confirmed || covers(pass, t.box))
       .sort((a, b) => b.score - a.score)
       .slice(0, this.context.maxFaces);
-    for (const track of followed) {
-      const face = await this.secondLook(image, track.box, timings);
+    for (const face of await this.secondLooks(
+      image,
+      followed.map((t) => ({ box: t.box })),
+      timings,
+    ))
       if (face && this.confident(face)) detections.push(face);
-    }
     const looked = new Set(followed.map((t) => t.box));
     const seen = tracks.filter((t) => !pending.has(t) || looked.has(t.box)).map((t) => t.box);
     return {
@@ -254,12 +256,13 @@ export class DetectionStage {
     const faces: Detection[] = [];
     // Best first, and no more than twice the faces wanted: a cluttered frame cannot cost without end.
     const ordered = weightedNms(candidates, this.nmsIou).slice(0, 2 * this.context.maxFaces);
-    for (const candidate of ordered) {
-      looked.push(candidate.box);
-      const face = await this.secondLook(image, candidate.box, timings, { detection: candidate, scale });
-      if (face && this.confident(face)) faces.push(face);
-    }
-    return faces;
+    looked.push(...ordered.map((c) => c.box));
+    const looks = await this.secondLooks(
+      image,
+      ordered.map((candidate) => ({ box: candidate.box, first: { detection: candidate, scale } })),
+      timings,
+    );
+    return looks.filter((face): face is Detection => !!face && this.confident(face));
   }
 
   /**
@@ -273,26 +276,36 @@ export class DetectionStage {
     timings?: DetectionTimings,
     first?: { detection: Detection; scale: number },
   ): Promise<Detection | undefined> {
-    let region = insideFrame(regionAround(box), image);
-    let best = await this.lookAt(image, box, region, timings);
-    // A candidate framed badly (a face cut by the frame's edge) is looked at once more, framed by what
-    // the look found, when that came close to the bar.
-    const bar = this.context.minDetectionConfidence;
-    if (best && best.score < bar && best.score >= bar - REFRAME_MARGIN && iou(best.box, box) < 0.8) {
-      const reframed = insideFrame(regionAround(best.box), image);
-      const again = await this.lookAt(image, box, reframed, timings);
-      if (again && again.score > best.score) [best, region] = [again, reframed];
-    }
-    if (!best || !first) return best;
-    return first.scale > this.look!.inputSpec.width / region.width ? { ...first.detection, score: best.score } : best;
+    return (await this.secondLooks(image, [{ box, first }], timings))[0];
   }
 
-  /** The look's best detection in `region` that matches `box`. */
-  private async lookAt(image: RgbaImage, box: Box, region: Box, timings?: DetectionTimings) {
-    let best: Detection | undefined;
-    for (const d of await this.runOn(this.look!, image, region, timings))
-      if (matches(box, d.box) && d.score > (best?.score ?? 0)) best = d;
-    return best;
+  /** `secondLook` for several boxes, in one detector run where the graph takes a batch. */
+  private async secondLooks(
+    image: RgbaImage,
+    items: Array<{ box: Box; first?: { detection: Detection; scale: number } }>,
+    timings?: DetectionTimings,
+  ): Promise<Array<Detection | undefined>> {
+    const regions = items.map(({ box }) => insideFrame(regionAround(box), image));
+    const found = await this.runOn(this.look!, image, regions, timings);
+    const bar = this.context.minDetectionConfidence;
+    const out: Array<Detection | undefined> = [];
+    for (const [i, { box, first }] of items.entries()) {
+      let region = regions[i]!;
+      let best = bestMatch(box, found[i]!);
+      // A candidate framed badly (a face cut by the frame's edge) is looked at once more, framed by
+      // what the look found, when that came close to the bar.
+      if (best && best.score < bar && best.score >= bar - REFRAME_MARGIN && iou(best.box, box) < 0.8) {
+        const reframed = insideFrame(regionAround(best.box), image);
+        const again = bestMatch(box, (await this.runOn(this.look!, image, [reframed], timings))[0]!);
+        if (again && again.score > best.score) [best, region] = [again, reframed];
+      }
+      out.push(
+        best && first && first.scale > this.look!.inputSpec.width / region.width
+          ? { ...first.detection, score: best.score }
+          : best,
+      );
+    }
+    return out;
   }
 
   private confident(face: Detection): boolean {
@@ -311,38 +324,61 @@ export class DetectionStage {
     return this.detector instanceof BlazeFaceDetector ? this.detector.card.decode.nmsIouThreshold : 0.3;
   }
 
-  /** `detector` on `region` of the image (black where it reaches past the frame), in frame px. */
+  /** `detector` on each region of the image (black where it reaches past the frame), in frame px. */
   private async runOn(
     detector: FaceDetector,
     image: RgbaImage,
-    region: Box,
+    regions: Box[],
     timings?: DetectionTimings,
-  ): Promise<Detection[]> {
-    const { x, y, width, height } = region;
-    const crop = new Uint8Array(width * height * 4);
-    const x0 = Math.max(0, x),
-      x1 = Math.min(image.width, x + width);
-    if (x1 > x0)
-      for (let row = Math.max(0, -y); row < height && y + row < image.height; row++) {
-        const start = ((y + row) * image.width + x0) * 4;
-        crop.set(image.data.subarray(start, start + (x1 - x0) * 4), (row * width + (x0 - x)) * 4);
-      }
-    return (await this.run(detector, { data: crop, width, height }, timings)).map((d) => ({
-      ...d,
-      box: { ...d.box, x: d.box.x + x, y: d.box.y + y },
-      landmarks: d.landmarks.map((p) => ({ x: p.x + x, y: p.y + y })),
-    }));
+  ): Promise<Detection[][]> {
+    const found = await this.runAll(
+      detector,
+      regions.map((region) => cropOf(image, region)),
+      timings,
+    );
+    return found.map((detections, i) => {
+      const { x, y } = regions[i]!;
+      return detections.map((d) => ({
+        ...d,
+        box: { ...d.box, x: d.box.x + x, y: d.box.y + y },
+        landmarks: d.landmarks.map((p) => ({ x: p.x + x, y: p.y + y })),
+      }));
+    });
   }
 
   private async run(detector: FaceDetector, image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
+    return (await this.runAll(detector, [image], timings))[0]!;
+  }
+
+  /** `detector` on each image: one run of a batch where the graph takes one (its card's `dynamicBatch`). */
+  private async runAll(detector: FaceDetector, images: RgbaImage[], timings?: DetectionTimings) {
+    if (images.length === 0) return [];
+    const batched = detector instanceof BlazeFaceDetector && detector.card.input.dynamicBatch === true;
+    if (!batched && images.length > 1) {
+      const out: Detection[][] = [];
+      for (const image of images) out.push(await this.run(detector, image, timings));
+      return out;
+    }
     const t0 = performance.now();
-    const { data, frameInfo } = detector.preprocess(image);
     const spec = detector.inputSpec;
+    const size = spec.shape.slice(1).reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size * images.length);
+    const frames = images.map(
+      (image, i) => detector.preprocess(image, data.subarray(i * size, (i + 1) * size)).frameInfo,
+    );
     const t1 = performance.now();
-    const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
+    const outputs = await this.session!.run({ [spec.name]: { data, shape: [images.length, ...spec.shape.slice(1)] } });
     const t2 = performance.now();
     try {
-      return detector.decode(outputs, frameInfo);
+      return frames.map((frameInfo, i) => {
+        const own = Object.fromEntries(
+          Object.entries(outputs).map(([name, all]) => {
+            const per = all.length / images.length;
+            return [name, all.subarray(i * per, (i + 1) * per)];
+          }),
+        );
+        return detector.decode(own, frameInfo);
+      });
     } finally {
       if (timings) {
         timings.detectPreprocess += t1 - t0;
@@ -356,6 +392,26 @@ export class DetectionStage {
     await this.session?.release().catch(() => undefined);
     this.session = undefined;
   }
+}
+
+/** The region of the image, black where it reaches past the frame. */
+function cropOf(image: RgbaImage, { x, y, width, height }: Box): RgbaImage {
+  const crop = new Uint8Array(width * height * 4);
+  const x0 = Math.max(0, x),
+    x1 = Math.min(image.width, x + width);
+  if (x1 > x0)
+    for (let row = Math.max(0, -y); row < height && y + row < image.height; row++) {
+      const start = ((y + row) * image.width + x0) * 4;
+      crop.set(image.data.subarray(start, start + (x1 - x0) * 4), (row * width + (x0 - x)) * 4);
+    }
+  return { data: crop, width, height };
+}
+
+/** The best-scoring detection that matches `box`. */
+function bestMatch(box: Box, found: Detection[]): Detection | undefined {
+  let best: Detection | undefined;
+  for (const d of found) if (matches(box, d.box) && d.score > (best?.score ?? 0)) best = d;
+  return best;
 }
 
 /** Two boxes of the same face: overlapping, or centres close for their size (passes frame faces differently). */
