@@ -45,8 +45,8 @@ export interface TrackedBox {
 }
 
 /**
- * Candidates below this first-look score are not looked at again: the card's bar (0.5), the
- * second look decides. The cheap pass looks at half the input size, where faces score lower.
+ * The cheap pass's candidates from this first-look score get a second look (the full pass's from
+ * the card's 0.5): at half the input size faces score lower, and the second look decides anyway.
  */
 const CHEAP_PASS_BAR = 0.2;
 /** A second look this close below the bar is taken again, framed by what it found. */
@@ -253,7 +253,6 @@ export class DetectionStage {
     timings?: DetectionTimings,
     looked: Box[] = [],
   ): Promise<Detection[]> {
-    const faces: Detection[] = [];
     // Best first, and no more than twice the faces wanted: a cluttered frame cannot cost without end.
     const ordered = weightedNms(candidates, this.nmsIou).slice(0, 2 * this.context.maxFaces);
     looked.push(...ordered.map((c) => c.box));
