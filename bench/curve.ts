@@ -73,7 +73,7 @@ export async function stageFor(
         const feeds = Object.fromEntries(
           Object.entries(inputs).map(([name, t]) => {
             work.runs++;
-            work.pixels += t.shape[1]! * t.shape[2]!;
+            work.pixels += t.shape[0]! * t.shape[1]! * t.shape[2]!; // a batch of looks counts each
             return [name, new ort.Tensor('float32', t.data, t.shape)];
           }),
         );
