@@ -21,6 +21,7 @@ import { matchFaces, type ScaleFrame } from './scale-set.js';
 import { BUCKETS, curveSvg, precisionRecallCurve } from './curve.js';
 import type { DetectionStage } from '../src/engine/face-detection.js';
 import { writePng } from '../training/train/plots.js';
+import { DEFAULTS } from '../src/contract/options.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const OUT = `${root}test-output/face-free/`;
@@ -288,7 +289,10 @@ export async function precisionSection(options: {
       set.filter((s) => s.split === 'tuning'),
       log,
     );
-    await writePng(curveSvg(curve, 'BlazeFace back 256×192: precision–recall by face size'), CURVE_PNG);
+    await writePng(
+      curveSvg(curve, 'BlazeFace back 256×192: precision and recall by face size', DEFAULTS.minDetectionConfidence),
+      CURVE_PNG,
+    );
     log(`wrote ${CURVE_PNG}`);
     log('scale set and group photos through the SDK…');
     const recall = await sdkRecall(sdk, options.frames, 14);
@@ -445,7 +449,13 @@ export function printPrecision(p: PrecisionSection): void {
       console.log(
         `| ${name} ≥ ${point.bar} | ${point.buckets.map((b) => `${pct(b.recall)}, ${b.falseFacesPerImage.toFixed(3)}, ${pct(b.precision)}`).join(' | ')} |`,
       );
-  console.log(`chosen: ${c.chosen.bar} (per size ${c.chosen.perBucket.join(', ')}); rule: ${c.chosen.rule}`);
+  const inRange = c.chosen.ranges.every(
+    (r) => DEFAULTS.minDetectionConfidence >= r.from && DEFAULTS.minDetectionConfidence <= r.to,
+  );
+  console.log(
+    `the rule's bar this run: ${c.chosen.bar} (per size ${c.chosen.perBucket.join(', ')}); the SDK's default ${DEFAULTS.minDetectionConfidence} ` +
+      `${inRange ? 'lies in' : 'is OUTSIDE'} every size's range (${c.chosen.ranges.map((r) => `${r.from}–${r.to}`).join(', ')}); rule: ${c.chosen.rule}`,
+  );
   if (p.confirm) {
     console.log(
       '\ntracking.confirmHits on the tuning side: false visitors on the tuning stream; frames until every group face is reported',
