@@ -49,6 +49,8 @@ export interface TrackedBox {
  * the card's 0.5): at half the input size faces score lower, and the second look decides anyway.
  */
 const CHEAP_PASS_BAR = 0.2;
+/** Regions larger than this (px) are copied at a coarser step before the detector sees them. */
+const MAX_CROP_PX = 512;
 /** A second look this close below the bar is taken again, framed by what it found. */
 const REFRAME_MARGIN = 0.2;
 /** The second look reports every detection from this score; the bar is applied by the stage. */
@@ -330,17 +332,21 @@ export class DetectionStage {
     regions: Box[],
     timings?: DetectionTimings,
   ): Promise<Detection[][]> {
+    // A region larger than MAX_CROP_PX (a face filling an 8K frame) is copied at a coarser step: the
+    // detector sees it at 64–256 px anyway, and the copy stays small.
+    const steps = regions.map((r) => Math.max(1, Math.ceil(Math.max(r.width, r.height) / MAX_CROP_PX)));
     const found = await this.runAll(
       detector,
-      regions.map((region) => cropOf(image, region)),
+      regions.map((region, i) => cropOf(image, region, steps[i]!)),
       timings,
     );
     return found.map((detections, i) => {
       const { x, y } = regions[i]!;
+      const step = steps[i]!;
       return detections.map((d) => ({
         ...d,
-        box: { ...d.box, x: d.box.x + x, y: d.box.y + y },
-        landmarks: d.landmarks.map((p) => ({ x: p.x + x, y: p.y + y })),
+        box: { x: d.box.x * step + x, y: d.box.y * step + y, width: d.box.width * step, height: d.box.height * step },
+        landmarks: d.landmarks.map((p) => ({ x: p.x * step + x, y: p.y * step + y })),
       }));
     });
   }
@@ -393,17 +399,30 @@ export class DetectionStage {
   }
 }
 
-/** The region of the image, black where it reaches past the frame. */
-function cropOf(image: RgbaImage, { x, y, width, height }: Box): RgbaImage {
-  const crop = new Uint8Array(width * height * 4);
-  const x0 = Math.max(0, x),
-    x1 = Math.min(image.width, x + width);
-  if (x1 > x0)
-    for (let row = Math.max(0, -y); row < height && y + row < image.height; row++) {
-      const start = ((y + row) * image.width + x0) * 4;
-      crop.set(image.data.subarray(start, start + (x1 - x0) * 4), (row * width + (x0 - x)) * 4);
+/** The region of the image, every `step`-th pixel, black where it reaches past the frame. */
+function cropOf(image: RgbaImage, { x, y, width, height }: Box, step = 1): RgbaImage {
+  const w = Math.ceil(width / step),
+    h = Math.ceil(height / step);
+  const crop = new Uint8Array(w * h * 4);
+  for (let row = 0; row < h; row++) {
+    const sy = y + row * step;
+    if (sy < 0 || sy >= image.height) continue;
+    if (step === 1) {
+      const x0 = Math.max(0, x),
+        x1 = Math.min(image.width, x + width);
+      if (x1 > x0)
+        crop.set(image.data.subarray((sy * image.width + x0) * 4, (sy * image.width + x1) * 4), (row * w + x0 - x) * 4);
+      continue;
     }
-  return { data: crop, width, height };
+    for (let col = 0; col < w; col++) {
+      const sx = x + col * step;
+      if (sx < 0 || sx >= image.width) continue;
+      const from = (sy * image.width + sx) * 4;
+      const to = (row * w + col) * 4;
+      for (let c = 0; c < 4; c++) crop[to + c] = image.data[from + c]!;
+    }
+  }
+  return { data: crop, width: w, height: h };
 }
 
 /** The best-scoring detection that matches `box`. */
