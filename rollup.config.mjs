@@ -52,7 +52,7 @@ export default [
   {
     input: {
       'jadfer.worker': 'workers/engine.worker.ts',
-      'jadfer.engine': 'src/engine/engine.ts',
+      'jadfer.engine': 'src/engine/endpoint.ts',
       // The engine with fault injection, which only `jadfer/testing` starts: the two above have none.
       'jadfer.testing.worker': 'workers/engine.testing.worker.ts',
       'jadfer.testing.engine': 'src/engine/testing-engine.ts',

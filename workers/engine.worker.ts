@@ -1,7 +1,7 @@
 /** Worker entry: exposes the engine over Comlink. Must expose before any await, or the first message is lost. */
 import * as Comlink from 'comlink';
 import { installErrorTransfer } from '../src/contract/comlink-errors.js';
-import { Engine } from '../src/engine/engine.js';
+import { EngineEndpoint } from '../src/engine/endpoint.js';
 
 installErrorTransfer();
-Comlink.expose(new Engine());
+Comlink.expose(new EngineEndpoint());

@@ -112,7 +112,7 @@ function openWorkerEngine(baseUrl: string | undefined, build: EngineBuild): Engi
 
 async function openLocalEngine(baseUrl: string | undefined, build: EngineBuild): Promise<EngineLink> {
   const url = new URL(build.engine, baseUrl ?? sdkFolder()).href;
-  let module: { Engine: new () => EngineApi };
+  let module: { EngineEndpoint: new () => EngineApi };
   try {
     // A runtime URL, so bundlers leave it alone and the main bundle never contains onnxruntime.
     module = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
@@ -124,7 +124,7 @@ async function openLocalEngine(baseUrl: string | undefined, build: EngineBuild):
       { cause: error, details: { url } },
     );
   }
-  const engine = new module.Engine();
+  const engine = new module.EngineEndpoint();
   return {
     inWorker: false,
     crashed: new Promise<never>(() => undefined),

@@ -141,6 +141,23 @@ export class Backends {
     return { backend, ...(fallbackReason ? { fallbackReason } : {}) };
   }
 
+  /**
+   * Runs a frame's work (`rerun` false). A frame caught by a device loss is not lost: it is rerun once
+   * on WASM (`rerun` true). Its WebGPU run may fail while the engine recovers, or only after it has (a
+   * run suspended on the lost device). A frame that arrives during a recovery waits for it.
+   */
+  async run<T>(work: (rerun: boolean) => Promise<T>): Promise<T> {
+    if (this.#recovering) await this.#recovering;
+    const startedOn = this.#current;
+    try {
+      return await work(false);
+    } catch (error) {
+      if (!this.#recovering && this.#current === startedOn) throw error;
+      await this.#recovering;
+      return work(true);
+    }
+  }
+
   dispose(): void {
     this.#disposed = true;
     this.#gpuDevice?.destroy();

@@ -1,143 +1,72 @@
 /**
- * The inference engine. It runs inside the Web Worker (or in-process in Node), owns the
- * ONNX Runtime sessions, and turns frames into face results:
- * detect → align (similarity warp, our SIMD kernels) → classify all faces in one batch → track.
+ * The engine, started: it turns frames into face results, in the Web Worker (or in-process in Node):
+ * detect → align (similarity warp, our SIMD kernels) → classify the faces due in one batch → track.
+ * One frame path serves analyze() and stream(); only where the faces come from differs (the image's
+ * detections, or a stream's confirmed tracks). Built ready from its parts by the start-up
+ * (startup.ts); the backend and its recovery are Backends' (backends.ts); EngineEndpoint
+ * (endpoint.ts) is what the client calls.
  */
 import {
   epochNow,
   type AnalyzeReply,
-  type EngineApi,
-  type EngineCallbacks,
-  type EngineInfo,
-  type EngineInit,
   type EngineTimings,
   type FrameMeta,
   type FramePayload,
-  type ModelFiles,
 } from '../contract/engine-api.js';
 import { JadferError, toJadferError } from '../contract/errors.js';
-import { wasmSimdSupported } from '../contract/platform.js';
-import type { Backend, FaceResult, FileProgress } from '../contract/types.js';
-import { Backends, planBackends } from './backends.js';
-import { Classifier } from './classifier.js';
-import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
-import { AssetCache } from './asset-cache.js';
-import { DetectionStage } from './face-detection.js';
+import type { EngineOptions } from '../contract/options.js';
+import type { FaceResult } from '../contract/types.js';
+import type { Backends } from './backends.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
-import { parseClassifierCard, type ClassifierCard } from './model-card.js';
-import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchModelSource } from './model-files.js';
-import { OnnxRuntime, type ModelSource } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
-import { refKernels } from './pipeline/kernels-ref.js';
-import { createWasmKernels } from './pipeline/kernels-wasm.js';
-import { StreamFaces, wholeFrame } from './stream-faces.js';
 import type { Detection } from './pipeline/types.js';
+import type { Sessions } from './sessions.js';
+import { StreamFaces, wholeFrame } from './stream-faces.js';
 
-export class Engine implements EngineApi {
-  private options?: EngineInit;
-  private callbacks?: EngineCallbacks;
-  private card?: ClassifierCard;
-  private model?: ModelSource;
-  /** Protected, like backends: the test build's fault injection (testing-engine.ts) reads them. */
-  protected classifier?: Classifier;
-  private detection?: DetectionStage;
-  private kernels: PixelKernels = refKernels;
+/** What an engine is made of: the start-up builds them (startup.ts), tests build them on a fake runtime. */
+export interface EngineParts {
+  /** The resolved options the frame path reads. */
+  options: Pick<EngineOptions, 'maxFaces' | 'tracking'>;
+  /** Our SIMD kernels, or the TypeScript reference. */
+  kernels: PixelKernels;
+  /** The classifier's session (its card) and the detection stage, open on the current backend. */
+  sessions: Sessions;
+  /** The backend, and the move to WASM when the WebGPU device is lost. */
+  backends: Backends;
+}
+
+/** A frame's faces, wherever they come from, and which of them are classified now. */
+interface FrameFaces {
+  faces: Detection[];
+  /** Indices into `faces` of those to classify on this frame. */
+  due: number[];
+  /** Each face's scores (and its track), given the due faces' probabilities in `due`'s order. */
+  finish(
+    probabilities: Float32Array[],
+  ): Array<{ scores: Float32Array; track?: { trackId: number; classifiedAt: number } }>;
+}
+
+export class Engine {
+  private readonly options: EngineParts['options'];
+  private readonly kernels: PixelKernels;
+  private readonly sessions: Sessions;
+  /** Public for the test build's fault injection (testing-engine.ts). */
+  readonly backends: Backends;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
   private readonly streams = new Map<number, StreamFaces>();
-  /** Which backend the sessions run on, and the move to WASM when the WebGPU device is lost. */
-  protected readonly backends = new Backends({
-    runtime: (backend) => this.runtime(backend),
-    openSessions: (runtime) => this.openSessions(runtime),
-    switched: (event) => this.callbacks?.backend(event),
-  });
-  /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
-  private threadsInUse = 1;
   private disposed = false;
-  private cache?: AssetCache;
-  /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
-  private readonly downloads = new AbortController();
-  /** How long the last sessions took to open (`fer.startup`). */
-  private sessionTimes = { classifierSessionMs: 0, detectorSessionMs: 0 };
 
-  async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
-    if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
+  constructor({ options, kernels, sessions, backends }: EngineParts) {
     this.options = options;
-    this.callbacks = callbacks;
-    const progress = callbacks.progress.bind(callbacks);
-    const { assets } = options;
-    const started = performance.now();
-    const cache = options.cache === 'persistent' ? await AssetCache.open() : undefined;
-    this.cache = cache;
-    const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
-    // Everything downloads at once: the first runtime in line (which starts as soon as it is in), the
-    // kernels, the classifier, the detector.
-    const runtimeMs = this.runtime(plan.order[0]!).then(
-      () => performance.now() - started,
-      () => NaN, // a failure is Backends.start's to report
-    );
-    const kernels = this.loadKernels(assets.runtime.kernels);
-    // On WASM, the models prepared at build time, which open without graph optimisation.
-    const wasmFirst = plan.order[0] === 'wasm';
-    const classifier = this.loadClassifier(assets.classifier, progress, wasmFirst);
-    const detector = assets.detector;
-    const detection =
-      detector === 'none'
-        ? undefined
-        : kernels.then(() =>
-            DetectionStage.load(
-              detector,
-              {
-                kernels: this.kernels,
-                maxFaces: options.maxFaces,
-                minFaceSize: options.minFaceSize,
-                minDetectionConfidence: options.minDetectionConfidence,
-              },
-              progress,
-              { ...(cache ? { cache } : {}), signal: this.downloads.signal },
-              wasmFirst,
-            ),
-          );
-    const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
-    this.detection = await detection;
-    const downloaded = performance.now();
-
-    const { backend, fallbackReason } = await this.backends.start(plan, options.device);
-    // No warm-up runs: V8 runs ORT's wasm in its baseline tier first and optimises it in the background,
-    // so the first frames are slower (85 ms against 14 ms for the classifier here) whether they are real
-    // or blank. Blank ones inside create() cost a cold start up to 2.5 s and saved nothing after it.
-    const attached = performance.now();
-    await cache?.dropReplaced();
-    const startup = {
-      downloadsMs: downloaded - started,
-      runtimeMs: await runtimeMs,
-      ...this.sessionTimes,
-      preparedModels: this.model!.prepared,
-      sessionsMs: attached - downloaded,
-      totalMs: performance.now() - started,
-    };
-    callbacks.backend({ backend, ...(fallbackReason ? { reason: fallbackReason } : {}) });
-    return {
-      backend,
-      ...(fallbackReason ? { fallbackReason } : {}),
-      threads: this.threadsInUse,
-      startup,
-      kernels: kernelsKind,
-      detector: this.detection?.name ?? 'none',
-      model: {
-        name: card.name,
-        labels: [...card.labels],
-        inputShape: [...card.input.shape],
-        cardUrl: assets.classifier.card,
-      },
-      cache: cache ? 'persistent' : 'none',
-    };
+    this.kernels = kernels;
+    this.sessions = sessions;
+    this.backends = backends;
   }
 
   async analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply> {
     const receivedAt = epochNow();
     if (this.disposed) throw new JadferError('E_DISPOSED', 'engine is disposed');
-    if (!this.classifier) throw new JadferError('E_INTERNAL', 'engine is not initialised');
     let image: RgbaImage;
     const timings = newTimings(receivedAt);
     try {
@@ -150,87 +79,105 @@ export class Engine implements EngineApi {
         `cannot read the frame: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    if (this.backends.recovering) await this.backends.recovering;
-    const startedOn = this.classifier.backend;
     try {
-      return await this.process(image, meta, timings);
+      return await this.backends.run((rerun) =>
+        this.process(image, meta, rerun ? newTimings(receivedAt, timings.pixels) : timings),
+      );
     } catch (error) {
-      // A frame caught by a device loss is not lost: it is rerun once on WASM. Its WebGPU run may
-      // fail while the engine recovers, or only after it has (a run suspended on the lost device).
-      if (this.backends.recovering || this.classifier?.backend !== startedOn) {
-        await this.backends.recovering;
-        return this.process(image, meta, newTimings(receivedAt, timings.pixels));
-      }
       throw toJadferError(error, 'E_INTERNAL');
     }
   }
 
-  async endStream(stream: number): Promise<void> {
+  endStream(stream: number): void {
     this.streams.delete(stream);
   }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    this.downloads.abort(new JadferError('E_DISPOSED', 'the engine was disposed while it downloaded its files'));
-    const classifier = this.classifier;
-    this.classifier = undefined;
-    await classifier?.release().catch(() => undefined);
-    await this.detection?.release();
+    await this.sessions.release();
     this.backends.dispose();
-    this.model = undefined;
     this.streams.clear();
   }
 
+  /** The one frame path: the faces (the image's, or the stream's), the due ones classified, the results. */
   private async process(image: RgbaImage, meta: FrameMeta, timings: EngineTimings): Promise<AnalyzeReply> {
-    const backend = this.classifier!.backend;
-    const maxFaces = this.options!.maxFaces;
-    if (meta.stream === undefined) {
-      const detections = this.detection ? await this.detection.detectImage(image, timings) : [wholeFrame(image)];
-      const faces = detections.slice(0, maxFaces);
-      const probabilities = await this.classifyFaces(image, faces, timings);
-      const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
-      return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
-    }
-    // Each live track is followed in its own region; big passes (the whole frame, zoomed tiles for
-    // far faces) run at a lower rate to find new ones. Only confirmed tracks are reported.
-    const stream = this.streamState(meta.stream);
-    const { tracked, needsClassification } = await stream.next(image, meta.timestamp, timings);
-    const tracker = stream.tracker;
-    const faces = tracked.map((t) => t.face);
-    // Only tracks that are due are classified; stable ones reuse their smoothed scores.
-    const due = tracked.flatMap((t, i) => (needsClassification.includes(t.id) ? [i] : []));
+    const backend = this.sessions.classifier.backend;
+    const found =
+      meta.stream === undefined
+        ? await this.imageFaces(image, timings)
+        : await this.streamFaces(meta.stream, image, meta.timestamp, timings);
     const probabilities = await this.classifyFaces(
       image,
-      due.map((i) => faces[i]!),
+      found.due.map((i) => found.faces[i]!),
       timings,
     );
-    const started = performance.now();
-    due.forEach((faceIndex, k) => tracker.setScores(tracked[faceIndex]!.id, probabilities[k]!, meta.timestamp));
-    const results = faces.map((face, i) => {
-      const track = tracker.get(tracked[i]!.id)!;
-      return {
-        ...this.faceResult(face, Float32Array.from(track.scores ?? [])),
-        trackId: track.id,
-        classifiedAt: track.lastClassifiedMs!,
-      };
-    });
-    timings.track += performance.now() - started;
-    return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
+    const finished = found.finish(probabilities);
+    const faces = found.faces.map((face, i) => ({
+      ...this.faceResult(face, finished[i]!.scores),
+      ...finished[i]!.track,
+    }));
+    return { faces, backend, timings: { ...timings, repliedAt: epochNow() } };
+  }
+
+  /** analyze(): the image's faces (at most maxFaces), every one classified. */
+  private async imageFaces(image: RgbaImage, timings: EngineTimings): Promise<FrameFaces> {
+    const detection = this.sessions.detection;
+    const detections = detection ? await detection.detectImage(image, timings) : [wholeFrame(image)];
+    const faces = detections.slice(0, this.options.maxFaces);
+    return {
+      faces,
+      due: faces.map((_, i) => i),
+      finish: (probabilities) => probabilities.map((scores) => ({ scores })),
+    };
+  }
+
+  /**
+   * stream(): its confirmed tracks' faces. Each live track is followed in its own region; big passes (the
+   * whole frame, zoomed tiles for far faces) run at a lower rate to find new ones. Only tracks that are
+   * due are classified; stable ones reuse their smoothed scores.
+   */
+  private async streamFaces(
+    stream: number,
+    image: RgbaImage,
+    timestamp: number,
+    timings: EngineTimings,
+  ): Promise<FrameFaces> {
+    const state = this.streamState(stream);
+    const { tracked, needsClassification } = await state.next(image, timestamp, timings);
+    const tracker = state.tracker;
+    const due = tracked.flatMap((t, i) => (needsClassification.includes(t.id) ? [i] : []));
+    return {
+      faces: tracked.map((t) => t.face),
+      due,
+      finish: (probabilities) => {
+        const started = performance.now();
+        due.forEach((faceIndex, k) => tracker.setScores(tracked[faceIndex]!.id, probabilities[k]!, timestamp));
+        const results = tracked.map(({ id }) => {
+          const track = tracker.get(id)!;
+          return {
+            scores: Float32Array.from(track.scores ?? []),
+            track: { trackId: track.id, classifiedAt: track.lastClassifiedMs! },
+          };
+        });
+        timings.track += performance.now() - started;
+        return results;
+      },
+    };
   }
 
   private async classifyFaces(image: RgbaImage, faces: Detection[], timings: EngineTimings): Promise<Float32Array[]> {
-    const classifier = this.classifier!;
+    const { classifier, card } = this.sessions;
     const perFace = classifier.elementsPerFace;
     const started = performance.now();
     const batch = new Float32Array(perFace * faces.length);
-    const template = this.card!.crop?.template;
+    const template = card.crop?.template;
     faces.forEach((face, i) =>
       alignFace(
         this.kernels,
         image,
         face,
-        this.card!.input,
+        card.input,
         template ? { template } : {},
         batch.subarray(i * perFace, (i + 1) * perFace),
       ),
@@ -244,7 +191,7 @@ export class Engine implements EngineApi {
   }
 
   private faceResult(face: Detection, probabilities: Float32Array): FaceResult {
-    const labels = this.card!.labels;
+    const labels = this.sessions.card.labels;
     let best = 0;
     for (let k = 1; k < probabilities.length; k++) if (probabilities[k]! > probabilities[best]!) best = k;
     const result: FaceResult = {
@@ -257,7 +204,7 @@ export class Engine implements EngineApi {
     };
     if (face.landmarks.length > 0) {
       result.landmarks = face.landmarks;
-      const names = this.detection?.detector.landmarkNames ?? [];
+      const names = this.sessions.detection?.detector.landmarkNames ?? [];
       result.keypoints = Object.fromEntries(face.landmarks.flatMap((p, i) => (names[i] ? [[names[i], p]] : [])));
     }
     return result;
@@ -266,65 +213,10 @@ export class Engine implements EngineApi {
   private streamState(stream: number): StreamFaces {
     let state = this.streams.get(stream);
     if (!state) {
-      state = new StreamFaces(this.detection, this.options!.tracking, this.options!.maxFaces);
+      state = new StreamFaces(this.sessions.detection, this.options.tracking, this.options.maxFaces);
       this.streams.set(stream, state);
     }
     return state;
-  }
-
-  /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
-  private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
-    if (!wasmSimdSupported()) return 'js';
-    const download = () =>
-      fetchBytes(url, {
-        timeoutMs: DOWNLOAD_TIMEOUT_MS,
-        maxBytes: SIZE_LIMITS.kernels,
-        signal: this.downloads.signal,
-        errorCode: 'E_BACKEND_UNAVAILABLE',
-      });
-    const bytes = this.cache ? await this.cache.bytes(url, undefined, download) : await download();
-    this.kernels = await createWasmKernels(bytes);
-    return 'wasm-simd';
-  }
-
-  private async loadClassifier(
-    files: ModelFiles,
-    progress: (event: FileProgress) => void,
-    wasmFirst: boolean,
-  ): Promise<ClassifierCard> {
-    const context = { ...(this.cache ? { cache: this.cache } : {}), signal: this.downloads.signal };
-    const card = parseClassifierCard(await fetchJson(files.card, context), files.card);
-    this.model = await fetchModelSource(card, files, wasmFirst, 'model', progress, context);
-    this.card = card;
-    return card;
-  }
-
-  /** ONNX Runtime's build for a backend (loaded once, then shared). */
-  private runtime(backend: Backend): Promise<OnnxRuntime> {
-    return OnnxRuntime.load(backend, {
-      files: this.options!.assets.runtime.ort[backend],
-      threads: this.options!.threads,
-      timeoutMs: DOWNLOAD_TIMEOUT_MS,
-      onProgress: (url, loaded, total) => this.callbacks!.progress({ stage: 'wasm', url, loaded, total }),
-      ...(this.cache ? { cache: this.cache } : {}),
-    });
-  }
-
-  /** Opens the classifier's and the detector's sessions on `runtime` (Backends picks it). */
-  private async openSessions(runtime: OnnxRuntime): Promise<void> {
-    const { mirror, priors } = this.options!;
-    const started = performance.now();
-    const classifier = await Classifier.create(runtime, this.model!, this.card!, { mirror, priors });
-    this.threadsInUse = runtime.threads;
-    const classified = performance.now();
-    await this.detection?.attach(runtime);
-    this.sessionTimes = {
-      classifierSessionMs: classified - started,
-      detectorSessionMs: performance.now() - classified,
-    };
-    const previous = this.classifier;
-    this.classifier = classifier;
-    await previous?.release().catch(() => undefined);
   }
 }
 

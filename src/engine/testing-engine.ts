@@ -4,15 +4,16 @@
  * (jadfer.worker.js, jadfer.engine.js) has none of this, so no page script can reach it there.
  */
 import type { FaultInjection } from '../contract/engine-api.js';
-import { Engine as ProductionEngine } from './engine.js';
+import { EngineEndpoint as ProductionEndpoint } from './endpoint.js';
 
-export class Engine extends ProductionEngine implements FaultInjection {
+export class EngineEndpoint extends ProductionEndpoint implements FaultInjection {
   async simulateDeviceLoss(): Promise<boolean> {
-    const device = this.backends.gpuDevice;
-    if (!device || this.backends.current !== 'webgpu') return false;
+    const { backends } = this.started();
+    const device = backends.gpuDevice;
+    if (!device || backends.current !== 'webgpu') return false;
     device.destroy();
     await device.lost;
-    await this.backends.recovering;
+    await backends.recovering;
     return true;
   }
 

@@ -109,3 +109,28 @@ test('after dispose, a lost device starts no recovery', async () => {
   assert.equal(backends.recovering, undefined);
   assert.deepEqual(opened, ['webgpu']);
 });
+
+test('a frame caught by a device loss is rerun once after the recovery; other failures are thrown', async () => {
+  const { host, devices } = fakeHost();
+  const backends = new Backends(host);
+  await backends.start({ order: ['webgpu', 'wasm'] }, 'auto');
+  const runs: boolean[] = [];
+  const answer = await backends.run(async (rerun) => {
+    runs.push(rerun);
+    if (!rerun) {
+      devices[0]!.destroy(); // the device is lost while the frame runs on it
+      await devices[0]!.lost;
+      throw new Error('the run was suspended on the lost device');
+    }
+    return backends.current;
+  });
+  assert.deepEqual(runs, [false, true]);
+  assert.equal(answer, 'wasm');
+  const bad = new Error('a bad frame');
+  await assert.rejects(
+    backends.run(async () => {
+      throw bad;
+    }),
+    (error) => error === bad,
+  );
+});

@@ -5,16 +5,15 @@
  * engine's own frame logic runs unchanged on them (analyze, streams, detection passes, the tracker, the
  * classification schedule, results) in milliseconds.
  *
- * Seam: Engine has no constructor that takes its parts (it builds them in init(), from URLs and ORT), so
- * engineWith() sets its four private slots. That is the one place to change when the engine is built ready
- * from its parts (issue 31, the engine split); until then a renamed slot fails every test here loudly.
+ * The engine is built ready from its parts (EngineParts) as the start-up builds it, only the runtime is fake.
  */
-import type { EngineInit, FramePayload } from '../../../src/contract/engine-api.js';
+import type { FramePayload } from '../../../src/contract/engine-api.js';
 import { DEFAULTS, type TrackingOptions } from '../../../src/contract/options.js';
-import { Classifier } from '../../../src/engine/classifier.js';
+import { Backends } from '../../../src/engine/backends.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { DetectionStage } from '../../../src/engine/face-detection.js';
 import type { ClassifierCard } from '../../../src/engine/model-card.js';
+import { Sessions } from '../../../src/engine/sessions.js';
 import type {
   InputTensor,
   ModelSession,
@@ -182,26 +181,22 @@ export async function engineWith({
   if (detector) {
     const context = { kernels: refKernels, maxFaces, minFaceSize: 0, minDetectionConfidence: 0.5 };
     detection = new DetectionStage(detector, NO_MODEL, 'square-detector', context);
-    await detection.attach(fakeOrt);
   }
-  const engine = new Engine();
-  const slots: EngineSlots = {
+  const sessions = new Sessions(NO_MODEL, CONTRACT_CARD, detection, {
+    mirror: DEFAULTS.mirror,
+    priors: DEFAULTS.priors,
+  });
+  const backends = new Backends({
+    runtime: async () => fakeOrt,
+    openSessions: (runtime) => sessions.open(runtime),
+    switched: () => undefined,
+  });
+  await backends.start({ order: ['wasm'] }, 'wasm'); // opens the sessions, as the start-up does
+  const engine = new Engine({
     options: { maxFaces, tracking: { ...DEFAULTS.tracking, ...tracking } },
-    card: CONTRACT_CARD,
-    classifier: await Classifier.create(fakeOrt, NO_MODEL, CONTRACT_CARD, {
-      mirror: DEFAULTS.mirror,
-      priors: DEFAULTS.priors,
-    }),
-    detection,
-  };
-  Object.assign(engine, slots);
+    kernels: refKernels,
+    sessions,
+    backends,
+  });
   return { engine, runtime, detector };
-}
-
-/** What Engine.init() sets and its frame path reads (see the seam note above). */
-interface EngineSlots {
-  options: Pick<EngineInit, 'maxFaces' | 'tracking'>;
-  card: ClassifierCard;
-  classifier: Classifier;
-  detection: DetectionStage | undefined;
 }
