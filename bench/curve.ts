@@ -47,18 +47,35 @@ interface Candidate {
   looked?: Detection;
 }
 
-/** A DetectionStage on an onnxruntime-web session of the card's model, as the engine makes it. */
-export async function stageFor(card: BlazeFaceCard, model: Uint8Array, kernels: PixelKernels, minConfidence = 0) {
-  const context = { kernels, maxFaces: 64, minFaceSize: 0, minDetectionConfidence: minConfidence };
-  const detector = new BlazeFaceDetector(card, { kernels, minScore: card.decode.minScoreThresh });
+/**
+ * A DetectionStage on an onnxruntime-web session of the card's model, as the engine makes it.
+ * `work` counts the detector runs and their input pixels (what a run costs, whatever the machine's load).
+ */
+export async function stageFor(
+  card: BlazeFaceCard,
+  model: Uint8Array,
+  kernels: PixelKernels,
+  minConfidence = 0,
+  maxFaces = 64,
+) {
+  const context = { kernels, maxFaces, minFaceSize: 0, minDetectionConfidence: minConfidence };
+  const detector = new BlazeFaceDetector(card, {
+    kernels,
+    minScore: Math.min(card.decode.minScoreThresh, minConfidence || 1),
+  });
   const stage = new DetectionStage(detector, { bytes: model, prepared: false }, card.name, context);
   const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'] });
+  const work = { runs: 0, pixels: 0 };
   const runtime = {
     open: async () => ({
       backend: 'wasm' as const,
       run: async (inputs: Record<string, { data: Float32Array; shape: number[] }>) => {
         const feeds = Object.fromEntries(
-          Object.entries(inputs).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.shape)]),
+          Object.entries(inputs).map(([name, t]) => {
+            work.runs++;
+            work.pixels += t.shape[0]! * t.shape[1]! * t.shape[2]!; // a batch of looks counts each
+            return [name, new ort.Tensor('float32', t.data, t.shape)];
+          }),
         );
         const outputs = await session.run(feeds);
         return Object.fromEntries(Object.entries(outputs).map(([name, t]) => [name, t.data as Float32Array]));
@@ -67,7 +84,7 @@ export async function stageFor(card: BlazeFaceCard, model: Uint8Array, kernels: 
     }),
   };
   await stage.attach(runtime as unknown as OnnxRuntime);
-  return { stage, detector };
+  return { stage, detector, work };
 }
 
 /** Every candidate of every pass on `image`, with its first and second look. */
@@ -203,7 +220,7 @@ const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728'];
  * dashed grey), the default as a black dot. Bottom row: recall and false faces per face-free image
  * against the bar, the range the rule allows shaded and the default as a line.
  */
-export function curveSvg(curve: Curve, title: string): string {
+export function curveSvg(curve: Curve, title: string, defaultBar: number): string {
   const w = 190;
   const h = 170;
   const panels = BUCKETS.map((bucket, i) => {
@@ -241,7 +258,7 @@ export function curveSvg(curve: Curve, title: string): string {
         );
         for (const p of series) {
           const b = p.buckets[i]!;
-          const chosen = series === curve.secondLook && p.bar === curve.chosen.bar;
+          const chosen = series === curve.secondLook && Math.abs(p.bar - defaultBar) < 1e-9;
           out.push(
             `<circle cx="${px(b.recall).toFixed(1)}" cy="${py(b.precision).toFixed(1)}" r="${chosen ? 5 : 2}" fill="${chosen ? 'black' : colour}"/>`,
           );
@@ -251,7 +268,10 @@ export function curveSvg(curve: Curve, title: string): string {
     // Recall and false faces per face-free image against the bar.
     {
       const y0 = 320;
-      const maxFalse = Math.max(0.05, ...curve.firstLook.map((p) => p.buckets[i]!.falseFacesPerImage));
+      const maxFalse = Math.max(
+        0.05,
+        ...[...curve.firstLook, ...curve.secondLook].map((p) => p.buckets[i]!.falseFacesPerImage),
+      );
       const px = (bar: number) => x0 + bar * w;
       const pr = (r: number) => y0 + h - r * h;
       const pf = (f: number) => y0 + h - (f / maxFalse) * h;
@@ -259,7 +279,7 @@ export function curveSvg(curve: Curve, title: string): string {
       out.push(
         `<rect x="${px(range.from)}" y="${y0}" width="${px(range.to) - px(range.from)}" height="${h}" fill="#eef6ee"/>`,
         `<rect x="${x0}" y="${y0}" width="${w}" height="${h}" fill="none" stroke="#888"/>`,
-        `<line x1="${px(curve.chosen.perBucket[i]!)}" x2="${px(curve.chosen.perBucket[i]!)}" y1="${y0}" y2="${y0 + h}" stroke="black"/>`,
+        `<line x1="${px(defaultBar)}" x2="${px(defaultBar)}" y1="${y0}" y2="${y0 + h}" stroke="black"/>`,
         `<text x="${x0 + w / 2}" y="${y0 + h + 28}" ${FONT} font-size="10" text-anchor="middle">bar (minDetectionConfidence)</text>`,
         `<text x="${x0 + w + 4}" y="${y0 + 8}" ${FONT} font-size="9">${maxFalse.toFixed(2)}</text>`,
       );
@@ -282,8 +302,8 @@ export function curveSvg(curve: Curve, title: string): string {
     return out.join('');
   });
   const legend = [
-    `top: precision against recall, a point per bar; solid: the second look's score as the bar (what minDetectionConfidence is), dashed: the first look's alone; black dot: the default, ${curve.chosen.bar}`,
-    `bottom: recall (colour) and false faces per face-free tuning image (red, right-hand scale) against the bar; shaded: the bars the rule allows; line: the default`,
+    `top: precision against recall, a point per bar; solid: the second look's score as the bar (what minDetectionConfidence is), dashed: the first look's alone; black dot: the default, ${defaultBar}`,
+    `bottom: recall (colour) and false faces per face-free tuning image (red, right-hand scale) against the bar; shaded: the bars the rule allows (its centre this run: ${curve.chosen.bar}); line: the default`,
   ].map((t, k) => `<text x="20" y="${555 + k * 16}" ${FONT} font-size="10.5">${t}</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="600"><rect width="100%" height="100%" fill="white"/><text x="500" y="28" ${FONT} font-size="15" text-anchor="middle">${title}</text>${panels.join('')}${legend.join('')}</svg>`;
 }

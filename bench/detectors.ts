@@ -23,6 +23,8 @@ import { createWasmKernels } from '../src/engine/pipeline/kernels-wasm.js';
 import type { PixelKernels } from '../src/engine/pipeline/kernels.js';
 import { weightedNms } from '../src/engine/pipeline/nms.js';
 import type { Detection, RgbaImage } from '../src/engine/pipeline/types.js';
+import { DEFAULTS } from '../src/contract/options.js';
+import { detectorCost, newFaceDelay, printCost } from './cost.js';
 import { stageFor } from './curve.js';
 import { precisionSection, printPrecision } from './precision.js';
 import { matchFaces, SCALE_SET_SIZES, scaleFrames, type ScaleFrame, type SourceFace } from './scale-set.js';
@@ -232,13 +234,39 @@ async function main() {
   const precision = flags['no-precision']
     ? undefined
     : await precisionSection({
-        back: (minScore) => blazeFace(blazeFaceCardAt(backCard, 256, 192), backSession, kernels, minScore),
+        // BlazeFace back at 256×192 at a low bar, on the whole photo and on 2×2 tiles: every face, to paint over.
+        findFaces: async (image) => {
+          const lowBar = blazeFace(blazeFaceCardAt(backCard, 256, 192), backSession, kernels, 0.35);
+          return [...(await lowBar(image)), ...(await tiled(lowBar, 2, 2)(image))].map((d) => d.box);
+        },
         stage: async () =>
           (await stageFor(backCard, readFileSync(new URL('models/blazeface-back-256.onnx', root)), kernels)).stage,
+        newFaceWorstMs: async (confirmHits) => {
+          const { stage } = await stageFor(
+            backCard,
+            readFileSync(new URL('models/blazeface-back-256.onnx', root)),
+            kernels,
+            DEFAULTS.minDetectionConfidence,
+            DEFAULTS.maxFaces,
+          );
+          return (await newFaceDelay(stage, await photoFrame('group-3.jpg'), confirmHits)).worstMs;
+        },
         frames,
         streamSeconds: flags['no-streams'] ? 0 : Number(flags['stream-seconds']),
         log,
       });
+  log('detector work per frame, counted (bench/cost.ts)…');
+  const counted = await stageFor(
+    backCard,
+    readFileSync(new URL('models/blazeface-back-256.onnx', root)),
+    kernels,
+    DEFAULTS.minDetectionConfidence,
+    DEFAULTS.maxFaces,
+  );
+  const cost = await detectorCost(counted.stage, counted.work, {
+    one: await photoFrame('portrait-a-1.jpg'),
+    five: await photoFrame('group-3.jpg'),
+  });
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
   console.log(
     JSON.stringify({
@@ -249,6 +277,7 @@ async function main() {
       faces: faceCount,
       results,
       precision,
+      cost,
     }),
   );
   if (json) return;
@@ -265,6 +294,7 @@ async function main() {
       );
   }
   if (precision) printPrecision(precision);
+  printCost(cost);
   console.log(
     `\n${started.toISOString()}, ${machine.cpus} × ${machine.cpu}, Node ${machine.node}; 1-min load ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`,
   );

@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { Box, RgbaImage } from '../src/engine/pipeline/types.js';
+import { bilinear, random } from './scale-set.js';
 
 export type FaceFreeSource = 'photo' | 'blanked' | 'ferplus-nf' | 'rendered' | 'fake-camera';
 export type Split = 'tuning' | 'report';
@@ -164,12 +165,6 @@ async function ferplusNotFaces(): Promise<FaceFreeImage[]> {
   );
 }
 
-/** A small linear congruential generator: the same scenes on every machine. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
 const FONT = 'font-family="DejaVu Sans, DejaVu Serif, sans-serif"';
 const WORDS =
   'open daily sale coffee tea menu price today offer welcome exit please wait your turn here ticket number floor level information opening hours monday friday platform departure arrival gate'.split(
@@ -288,19 +283,7 @@ function texture(seed: number): RgbaImage {
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       let v = 0;
-      octaves.forEach(({ cell, gw, grid }, k) => {
-        const gx = x / cell,
-          gy = y / cell;
-        const x0 = Math.floor(gx),
-          y0 = Math.floor(gy);
-        const fx = gx - x0,
-          fy = gy - y0;
-        const at = (i: number, j: number) => grid[j * gw + i]!;
-        v +=
-          ((at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) +
-            (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy) /
-          (k + 1);
-      });
+      octaves.forEach(({ cell, gw, grid }, k) => (v += bilinear((i, j) => grid[j * gw + i]!, x, y, cell) / (k + 1)));
       const o = (y * W + x) * 4;
       for (let c = 0; c < 3; c++) data[o + c] = Math.max(0, Math.min(255, Math.round(base[c]! + v * amp * 2)));
       data[o + 3] = 255;

@@ -21,6 +21,7 @@ import { matchFaces, type ScaleFrame } from './scale-set.js';
 import { BUCKETS, curveSvg, precisionRecallCurve } from './curve.js';
 import type { DetectionStage } from '../src/engine/face-detection.js';
 import { writePng } from '../training/train/plots.js';
+import { DEFAULTS } from '../src/contract/options.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const OUT = `${root}test-output/face-free/`;
@@ -188,7 +189,7 @@ export async function analyzeFaceFree(sdk: Sdk, set: FaceFreeImage[], split: Spl
   };
 }
 
-/** Scale-set recall by face size through the SDK: one analyze() per frame, and a stream of each frame. */
+/** Scale-set recall by face size through the SDK: one analyze() per frame, and a stream of each frame (`streamFrames`, 60 ms apart). */
 export async function sdkRecall(sdk: Sdk, frames: ScaleFrame[], streamFrames: number) {
   const rows = new Map<number, { faces: number; analyze: number; stream: number; falsePositives: number }>();
   for (const frame of frames) {
@@ -197,12 +198,14 @@ export async function sdkRecall(sdk: Sdk, frames: ScaleFrame[], streamFrames: nu
       frame.truth,
       (await sdk.analyze({ ...frame.image, data: frame.image.data.slice() })).map((f) => f.box),
     );
-    // One frame at a time (none dropped), so the stream's passes go through their whole cycle.
+    // One frame at a time (none dropped), 60 ms apart like a 16 FPS camera, so that every frame has a
+    // big pass and the stream's passes go through their whole cycle (8 big passes) and confirm what they find.
     let last: Face[] = [];
     let results = 0;
     async function* frames() {
       for (let i = 0; i < streamFrames; i++) {
         while (results < i) await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, 60));
         yield { ...frame.image, data: frame.image.data.slice() };
       }
     }
@@ -249,18 +252,17 @@ export async function groupFaces(sdk: Sdk, photos: string) {
 
 const round = (v: number) => Math.round(v * 1000) / 1000;
 
-type Detect = (image: RgbaImage) => Promise<Array<{ box: Face['box']; score: number }>>;
-
 /**
  * The whole precision section of `npm run bench:detectors`: the face-free sets, analyze() on both
  * splits, the scale set and group photos through the SDK, and the face-free streams in Chromium.
- * `back(minScore)` is BlazeFace back at 256×192, used only to find the fixture photos' faces to
- * paint over (a low bar, on the whole photo and on 2×2 tiles).
  */
 export async function precisionSection(options: {
-  back: (minScore: number) => Detect;
+  /** Every face of a fixture photo, at a low bar, to paint over (face-free.ts). */
+  findFaces: (image: RgbaImage) => Promise<Face['box'][]>;
   /** The SDK's detection stage on the default detector, for the curve (bench/curve.ts). */
   stage: () => Promise<DetectionStage>;
+  /** The worst delay before a new face beside tracked ones is reported, at 30 FPS, for a confirmHits. */
+  newFaceWorstMs: (confirmHits: number) => Promise<number>;
   frames: ScaleFrame[];
   streamSeconds: number;
   sdkOptions?: Record<string, unknown>;
@@ -272,14 +274,9 @@ export async function precisionSection(options: {
   const { create } = await import(new URL('../dist/jadfer.js', import.meta.url).href);
   const sdk = await create({ device: 'wasm', ...options.sdkOptions });
   try {
-    const lowBar = options.back(0.35);
-    const findFaces = async (image: RgbaImage) => {
-      const tiles = await tiledBoxes(image, lowBar);
-      return [...(await lowBar(image)).map((d) => d.box), ...tiles];
-    };
     log('face-free sets: capturing the fake camera, painting over the fixture faces, rendering scenes…');
     const fakeCamera = await captureFakeCamera(20, 400);
-    const set = await faceFreeSet({ findFaces, fakeCamera, log });
+    const set = await faceFreeSet({ findFaces: options.findFaces, fakeCamera, log });
     log(`analyze() on the face-free sets (${set.length} images)…`);
     const faceFree = {
       tuning: await analyzeFaceFree(sdk, set, 'tuning'),
@@ -292,10 +289,13 @@ export async function precisionSection(options: {
       set.filter((s) => s.split === 'tuning'),
       log,
     );
-    await writePng(curveSvg(curve, 'BlazeFace back 256×192: precision–recall by face size'), CURVE_PNG);
+    await writePng(
+      curveSvg(curve, 'BlazeFace back 256×192: precision and recall by face size', DEFAULTS.minDetectionConfidence),
+      CURVE_PNG,
+    );
     log(`wrote ${CURVE_PNG}`);
     log('scale set and group photos through the SDK…');
-    const recall = await sdkRecall(sdk, options.frames, 12);
+    const recall = await sdkRecall(sdk, options.frames, 14);
     const groups = await groupFaces(sdk, photos);
     const streams: StreamFigures[] = [];
     if (options.streamSeconds > 0) {
@@ -306,39 +306,105 @@ export async function precisionSection(options: {
         await faceFreeStream({ seconds: options.streamSeconds, images: report, sdkOptions: options.sdkOptions }),
       );
     }
-    return { sources: countSources(set), faceFree, curve, recall, groups, streams };
+    const confirm =
+      options.streamSeconds > 0
+        ? await confirmSweep(
+            create,
+            set.filter((s) => s.split === 'tuning').map((s) => s.image),
+            photos,
+            Math.min(20, options.streamSeconds),
+            options.newFaceWorstMs,
+            log,
+          )
+        : undefined;
+    return { sources: countSources(set), faceFree, curve, recall, groups, streams, confirm };
   } finally {
     await sdk.dispose();
   }
+}
+
+/**
+ * `tracking.confirmHits` chosen on the tuning side: for k = 1–4, the face-free tuning images played as
+ * the fake camera (false visitors in `seconds`), each group photo (in 640×480) as a stream in Node,
+ * one frame at a time (the frames until all of its faces are reported), and the worst delay before a
+ * fifth face beside four tracked ones is reported at 30 FPS (`newFaceWorstMs`, bench/cost.ts). The
+ * rule: the largest k (the most looks a phantom must pass) with no false visitor, every group face
+ * reported within k frames, and that delay plus a frame within 250 ms.
+ */
+async function confirmSweep(
+  create: (options: Record<string, unknown>) => Promise<Sdk & { dispose(): Promise<void> }>,
+  tuning: RgbaImage[],
+  photos: string,
+  seconds: number,
+  newFaceWorstMs: (confirmHits: number) => Promise<number>,
+  log: (line: string) => void,
+) {
+  const rows = [];
+  for (const k of [1, 2, 3, 4]) {
+    log(`confirmHits ${k}: the tuning images as the fake camera for ${seconds} s, the group photos as streams…`);
+    const sdkOptions = { tracking: { confirmHits: k } };
+    const stream = await faceFreeStream({ seconds, images: tuning, sdkOptions });
+    const sdk = await create({ device: 'wasm', ...sdkOptions });
+    const groups: Array<{ file: string; expected: number; frames: number }> = [];
+    try {
+      for (const [file, expected] of Object.entries(GROUP_FACES)) {
+        const native = await sharp(photos + file)
+          .ensureAlpha()
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        const frame = await fit640({
+          data: new Uint8Array(native.data),
+          width: native.info.width,
+          height: native.info.height,
+        });
+        let results = 0;
+        let frames = NaN;
+        async function* source() {
+          for (let i = 0; i < 3 * k + 6; i++) {
+            while (results < i) await new Promise((resolve) => setTimeout(resolve, 5));
+            yield { ...frame, data: frame.data.slice() };
+          }
+        }
+        for await (const result of sdk.stream(source())) {
+          results++;
+          if (Number.isNaN(frames) && result.faces.length === expected) frames = results;
+        }
+        groups.push({ file, expected, frames });
+      }
+    } finally {
+      await sdk.dispose();
+    }
+    rows.push({
+      confirmHits: k,
+      newFaceWorstMs: await newFaceWorstMs(k),
+      falseVisitors: stream.falseVisitors,
+      falseTracks: stream.falseTracks,
+      streamSeconds: stream.seconds,
+      streamFrames: stream.frames,
+      groups,
+    });
+  }
+  const chosen = rows
+    .filter(
+      (r) =>
+        r.falseVisitors === 0 &&
+        r.groups.every((g) => g.frames <= r.confirmHits) &&
+        r.newFaceWorstMs + 1000 / 30 <= 250,
+    )
+    .at(-1)?.confirmHits;
+  return {
+    rows,
+    chosen,
+    rule:
+      'the largest confirmHits (1–4) with no false visitor on the tuning stream, every group face reported within ' +
+      'confirmHits frames, and a new face beside tracked ones reported within 250 ms at 30 FPS (worst case plus a frame)',
+  };
 }
 
 function countSources(set: FaceFreeImage[]) {
   const out: Record<string, { tuning: number; report: number }> = {};
   for (const s of set) (out[s.source] ??= { tuning: 0, report: 0 })[s.split]++;
   return out;
-}
-
-/** Boxes `detect` finds on 2×2 overlapping tiles of the image, in image coordinates. */
-async function tiledBoxes(image: RgbaImage, detect: Detect) {
-  const tw = Math.round((image.width / 2) * 1.25);
-  const th = Math.round((image.height / 2) * 1.25);
-  const boxes: Face['box'][] = [];
-  for (const [x0, y0] of [
-    [0, 0],
-    [image.width - tw, 0],
-    [0, image.height - th],
-    [image.width - tw, image.height - th],
-  ] as const) {
-    const tile = new Uint8Array(tw * th * 4);
-    for (let y = 0; y < th; y++)
-      tile.set(
-        image.data.subarray(((y0 + y) * image.width + x0) * 4, ((y0 + y) * image.width + x0 + tw) * 4),
-        y * tw * 4,
-      );
-    for (const d of await detect({ data: tile, width: tw, height: th }))
-      boxes.push({ ...d.box, x: d.box.x + x0, y: d.box.y + y0 });
-  }
-  return boxes;
 }
 
 export type PrecisionSection = Awaited<ReturnType<typeof precisionSection>>;
@@ -383,8 +449,32 @@ export function printPrecision(p: PrecisionSection): void {
       console.log(
         `| ${name} ≥ ${point.bar} | ${point.buckets.map((b) => `${pct(b.recall)}, ${b.falseFacesPerImage.toFixed(3)}, ${pct(b.precision)}`).join(' | ')} |`,
       );
-  console.log(`chosen: ${c.chosen.bar} (per size ${c.chosen.perBucket.join(', ')}); rule: ${c.chosen.rule}`);
-  console.log('\nscale set through the SDK: recall by face width (analyze() / a stream of 12 frames)');
+  const inRange = c.chosen.ranges.every(
+    (r) => DEFAULTS.minDetectionConfidence >= r.from && DEFAULTS.minDetectionConfidence <= r.to,
+  );
+  console.log(
+    `the rule's bar this run: ${c.chosen.bar} (per size ${c.chosen.perBucket.join(', ')}); the SDK's default ${DEFAULTS.minDetectionConfidence} ` +
+      `${inRange ? 'lies in' : 'is OUTSIDE'} every size's range (${c.chosen.ranges.map((r) => `${r.from}–${r.to}`).join(', ')}); rule: ${c.chosen.rule}`,
+  );
+  if (p.confirm) {
+    console.log(
+      '\ntracking.confirmHits on the tuning side: false visitors on the tuning stream; frames until every group face is reported',
+    );
+    console.log(
+      `| confirmHits | tuning stream: false visitors (tracks), seconds | a new face beside 4 tracked, worst at 30 FPS | ${Object.keys(GROUP_FACES).join(' | ')} |`,
+    );
+    console.log(
+      `| --- | --- | --- | ${Object.keys(GROUP_FACES)
+        .map(() => '---')
+        .join(' | ')} |`,
+    );
+    for (const r of p.confirm.rows)
+      console.log(
+        `| ${r.confirmHits} | ${r.falseVisitors} (${r.falseTracks}), ${r.streamSeconds.toFixed(0)} s | ${r.newFaceWorstMs.toFixed(0)} ms | ${r.groups.map((g) => g.frames).join(' | ')} |`,
+      );
+    console.log(`chosen: ${p.confirm.chosen}; rule: ${p.confirm.rule}`);
+  }
+  console.log('\nscale set through the SDK: recall by face width (analyze() / a stream of 14 frames 60 ms apart)');
   console.log(`| | ${p.recall.map((r) => `${r.size} px`).join(' | ')} | all |`);
   console.log(`| --- | ${p.recall.map(() => '---').join(' | ')} | --- |`);
   const all = (key: 'analyze' | 'stream') =>
@@ -394,4 +484,28 @@ export function printPrecision(p: PrecisionSection): void {
   console.log(
     `\ngroup photos, faces found (expected): ${p.groups.map((g) => `${g.file} ${g.native} at its size, ${g.frame640} in 640×480 (${g.expected})`).join('; ')}`,
   );
+}
+
+/**
+ * `node --import tsx bench/precision.ts --fake-camera-seconds 600`: Chromium's fake camera alone
+ * through stream() and the analytics for that long (the issue's 10-minute check).
+ */
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { scriptArgs } = await import('../common/args.js');
+  const { values } = scriptArgs({
+    usage: 'usage: node --import tsx bench/precision.ts --fake-camera-seconds S [--json]',
+    numbers: ['fake-camera-seconds'],
+    options: { 'fake-camera-seconds': { type: 'string', default: '600' }, json: { type: 'boolean', default: false } },
+  });
+  const started = new Date().toISOString();
+  const { loadavg } = await import('node:os');
+  const before = loadavg()[0]!;
+  const run = await faceFreeStream({ seconds: Number(values['fake-camera-seconds']) });
+  const result = { date: started, load1m: { before, after: loadavg()[0]! }, ...run };
+  if (values.json) console.log(JSON.stringify(result));
+  else
+    console.log(
+      `${run.feed}: ${run.seconds.toFixed(0)} s, ${run.frames} frames (${run.fps.toFixed(1)} FPS), ${run.framesWithFaces} with a face, ` +
+        `${run.falseTracks} false tracks, ${run.falseVisitors} false visitors; ${started}, 1-min load ${before.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`,
+    );
 }

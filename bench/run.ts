@@ -20,7 +20,8 @@
  * runs the default, as users get it), --record (write the SDK section's numbers into that model's
  * card: bench/record-card.ts), --device-loss-trials N (3; 0 leaves out the time a lost WebGPU
  * device takes to recover on WASM, which --no-webgpu also does), --engine-runs N (per-engine section, 40),
- * --no-engines, --engines-only (the per-engine section alone: Chromium, Firefox and WebKitGTK, bench/engines.ts).
+ * --no-engines, --engines-only (the per-engine section alone: Chromium, Firefox and WebKitGTK, bench/engines.ts),
+ * --no-precision (leaves out the detector precision section).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -34,12 +35,13 @@ import { printComparison, runComparison, targetsVsBaselines } from './compare.js
 import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 import { printPrecision, type PrecisionSection } from './precision.js';
+import { printCost, type CostFigures } from './cost.js';
 import { printSummary, summaryRows } from './summary.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
   [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]
   [--cold-start-only] [--model <name>] [--record] [--device-loss-trials N]
-  [--engine-runs N] [--no-engines] [--engines-only]
+  [--engine-runs N] [--no-engines] [--engines-only] [--no-precision]
 (the header of bench/run.ts says what each does)`;
 const args = process.argv.slice(2);
 const { values: flags } = scriptArgs({
@@ -73,6 +75,7 @@ const { values: flags } = scriptArgs({
     'engine-runs': { type: 'string', default: '40' },
     'no-engines': { type: 'boolean', default: false },
     'engines-only': { type: 'boolean', default: false },
+    'no-precision': { type: 'boolean', default: false },
   },
 });
 const jsonOnly = flags.json;
@@ -130,7 +133,8 @@ if (!compareOnly) {
 
 // Detector precision (face-free sets and streams, the curve, recall through the SDK): bench/detectors.ts.
 let precision: PrecisionSection | undefined;
-if (!compareOnly) {
+let detectorWork: CostFigures | undefined;
+if (!compareOnly && !flags['no-precision']) {
   log('detector precision: face-free sets and streams, the precision–recall curve (bench/detectors.ts)…');
   const line = execFileSync(
     process.execPath,
@@ -139,7 +143,7 @@ if (!compareOnly) {
   )
     .split('\n')
     .find((l) => l.startsWith('{'));
-  precision = line ? JSON.parse(line).precision : undefined;
+  ({ precision, cost: detectorWork } = line ? JSON.parse(line) : {});
 }
 
 // Eager memory measurement: measureUserAgentSpecificMemory() otherwise waits for a garbage collection.
@@ -248,6 +252,7 @@ const result = {
   kernels,
   compare: comparison,
   precision,
+  detectorWork,
   engines: perEngine,
   coldStart,
   targets: {
@@ -313,6 +318,7 @@ if (!jsonOnly) {
     for (const k of kernels.results) console.log(`| ${k.name} | ${k.tsMs} | ${k.wasmMs} | ${k.speedup}× |`);
   }
   if (precision) printPrecision(precision);
+  if (detectorWork) printCost(detectorWork);
   if (sdk || precision) {
     console.log('\ntargets:');
     for (const [name, ok] of Object.entries({ ...sdkTargets, ...precisionTargets }))

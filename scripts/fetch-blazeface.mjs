@@ -134,8 +134,8 @@ function card(variant, upstreamBytes, shippedBytes) {
     input: {
       name: input.name,
       shape: [1, variant.input.height, variant.input.width, 3],
-      // The graph also runs at other sizes (pipeline/blazeface.ts: BlazeFaceDetector.atSize).
-      ...(variant.freeSpatialDims ? { spatialMultiple: 32 } : {}),
+      // The graph also runs at other sizes (pipeline/blazeface.ts: BlazeFaceDetector.atSize), and on batches.
+      ...(variant.freeSpatialDims ? { spatialMultiple: 32, dynamicBatch: true } : {}),
       layout: 'NHWC',
       color: 'rgb',
       range: [-1, 1],
@@ -168,7 +168,9 @@ function card(variant, upstreamBytes, shippedBytes) {
       upstreamSha256: sha256(upstreamBytes),
       modifications:
         'scripts/optimize-blazeface.mjs: ConstantOfShape+Concat channel padding replaced by Pad, unused initializers removed; outputs bit-identical' +
-        (variant.freeSpatialDims ? ' at 256×256. Input height and width made symbolic (any multiple of 32)' : ''),
+        (variant.freeSpatialDims
+          ? ' at 256×256. Input batch, height and width made symbolic (any batch, any multiple of 32)'
+          : ''),
     },
   };
 }

@@ -31,7 +31,7 @@ export type CacheOption = 'persistent' | 'none';
  * 'blazeface': the front 128×128 model, cheaper, for faces near the camera only (≥ ~96 px at 640×480).
  * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
  * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
- * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
+ * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize, minDetectionConfidence })`.
  */
 export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: string; module: string };
 
@@ -68,7 +68,10 @@ export interface TrackingOptions {
    * (on slow frames a face is not dropped by passes that could not see it). Default: 1000.
    */
   lostTimeoutMs?: number;
-  /** Consecutive detections before a track is confirmed. Default: 3. */
+  /**
+   * Detections in a row before a track is confirmed; a stream reports (and classifies) a face only once
+   * its track is confirmed, so the analytics count confirmed tracks only. Default: 3.
+   */
   confirmHits?: number;
 }
 

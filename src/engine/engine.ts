@@ -31,8 +31,7 @@ import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
 import { createWasmKernels } from './pipeline/kernels-wasm.js';
-import { PassSchedule } from './pipeline/passes.js';
-import { FaceTracker } from './pipeline/tracker.js';
+import { StreamFaces, wholeFrame } from './stream-faces.js';
 import type { Detection } from './pipeline/types.js';
 
 export class Engine implements EngineApi {
@@ -45,7 +44,7 @@ export class Engine implements EngineApi {
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
-  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassSchedule }>();
+  private readonly streams = new Map<number, StreamFaces>();
   protected gpuDevice?: GpuDevice;
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
@@ -209,33 +208,18 @@ export class Engine implements EngineApi {
     }
     // Each live track is followed in its own region; big passes (the whole frame, zoomed tiles for
     // far faces) run at a lower rate to find new ones. Only confirmed tracks are reported.
-    const { tracker, passes } = this.streamState(meta.stream);
-    const input = this.detection?.inputSize;
-    const live = tracker.live().map((t) => ({ id: t.id, box: t.detection.box, score: t.detection.score }));
-    const pass =
-      input && passes.next(image.width, image.height, input.width, input.height, meta.timestamp, live.length > 0);
-    const found = this.detection
-      ? await this.detection.detectStream(image, live, pass, timings)
-      : { detections: [wholeFrame(image)], lookedFor: () => true };
-    const detections = found.detections;
-    let started = performance.now();
-    const update = tracker.update(detections.slice(0, maxFaces), meta.timestamp, found.lookedFor, passes.length);
-    const tracked = [
-      ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
-      ...update.carried.map((c) => ({ id: c.id, face: c.detection })),
-    ]
-      .filter((t) => tracker.get(t.id)?.state === 'confirmed')
-      .slice(0, maxFaces);
+    const stream = this.streamState(meta.stream);
+    const { tracked, needsClassification } = await stream.next(image, meta.timestamp, timings);
+    const tracker = stream.tracker;
     const faces = tracked.map((t) => t.face);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
-    const due = tracked.flatMap((t, i) => (update.needsClassification.includes(t.id) ? [i] : []));
-    timings.track += performance.now() - started;
+    const due = tracked.flatMap((t, i) => (needsClassification.includes(t.id) ? [i] : []));
     const probabilities = await this.classifyFaces(
       image,
       due.map((i) => faces[i]!),
       timings,
     );
-    started = performance.now();
+    const started = performance.now();
     due.forEach((faceIndex, k) => tracker.setScores(tracked[faceIndex]!.id, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
       const track = tracker.get(tracked[i]!.id)!;
@@ -293,12 +277,10 @@ export class Engine implements EngineApi {
     return result;
   }
 
-  private streamState(stream: number): { tracker: FaceTracker; passes: PassSchedule } {
+  private streamState(stream: number): StreamFaces {
     let state = this.streams.get(stream);
     if (!state) {
-      // Without a detector the frame is the face: nothing to confirm.
-      const tracking = { ...this.options!.tracking, ...(this.detection ? {} : { confirmHits: 1 }) };
-      state = { tracker: new FaceTracker(tracking), passes: new PassSchedule() };
+      state = new StreamFaces(this.detection, this.options!.tracking, this.options!.maxFaces);
       this.streams.set(stream, state);
     }
     return state;
@@ -398,9 +380,4 @@ function newTimings(receivedAt: number, pixels = 0): EngineTimings {
     track: 0,
     classified: 0,
   };
-}
-
-/** With no detector, the frame is one pre-cropped face. */
-function wholeFrame(image: RgbaImage): Detection {
-  return { box: { x: 0, y: 0, width: image.width, height: image.height }, score: 1, landmarks: [] };
 }

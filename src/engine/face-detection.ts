@@ -35,18 +35,23 @@ export interface DetectorContext {
   minDetectionConfidence: number;
 }
 
-/** A live track, as the stream's detection sees it: where it was, and how sure its last look was. */
+/** A live track, as the stream's detection sees it: where it was, how sure its last look was, whether it is confirmed. */
 export interface TrackedBox {
   id: number;
   box: Box;
   score: number;
+  confirmed: boolean;
 }
 
 /**
- * Candidates below this first-look score are not looked at again: the card's bar (0.5), the
- * second look decides. The cheap pass looks at half the input size, where faces score lower.
+ * The cheap pass's candidates from this first-look score get a second look (the full pass's from
+ * the card's 0.5): at half the input size faces score lower, and the second look decides anyway.
  */
 const CHEAP_PASS_BAR = 0.2;
+/** Regions larger than this (px) are copied at a coarser step before the detector sees them. */
+const MAX_CROP_PX = 512;
+/** A second look this close below the bar is taken again, framed by what it found. */
+const REFRAME_MARGIN = 0.2;
 /** The second look reports every detection from this score; the bar is applied by the stage. */
 const SECOND_LOOK_FLOOR = 0.05;
 /**
@@ -147,10 +152,10 @@ export class DetectionStage {
   async detect(image: RgbaImage, timings?: DetectionTimings, pass?: DetectionPass): Promise<Detection[]> {
     if (!pass || (pass.region.width === image.width && pass.region.height === image.height))
       return this.run(this.detector, image, timings);
-    const found = await this.runOn(this.detector, image, pass.region, timings);
+    const [found] = await this.runOn(this.detector, image, [pass.region], timings);
     // Larger faces are the whole-frame pass's; faces cut by the tile's edge are another tile's.
     const largest = pass.maxSize * REPORT_MARGIN;
-    return found.filter((d) => Math.min(d.box.width, d.box.height) < largest && inView(pass, d.box));
+    return found!.filter((d) => Math.min(d.box.width, d.box.height) < largest && inView(pass, d.box));
   }
 
   /**
@@ -180,8 +185,9 @@ export class DetectionStage {
 
   /**
    * One stream frame: `pass`, when a big pass is due, finds new faces (each looked at again before
-   * it counts); every live track that the pass did not find is looked for in its own region. Returns
-   * the frame's faces, and whether each track was looked for (a track beyond `maxFaces` is not).
+   * it counts) and the tracks it can see; on the other frames every live track is looked for in its
+   * own region. Returns the frame's faces, and whether each track was looked for (one that was not,
+   * a track the big pass cannot see or beyond `maxFaces`, is carried, not missed).
    */
   async detectStream(
     image: RgbaImage,
@@ -209,11 +215,19 @@ export class DetectionStage {
       const scale = Math.min(width / pass.region.width, height / pass.region.height);
       detections.push(...(await this.verify(image, fresh, scale, timings)));
     }
-    const followed = [...pending].sort((a, b) => b.score - a.score).slice(0, this.context.maxFaces);
-    for (const track of followed) {
-      const face = await this.secondLook(image, track.box, timings);
+    // A big pass's frame follows only the tracks it could have found and missed (a second chance) and
+    // those still to be confirmed; the others are carried to the next frame, so a frame costs little
+    // more than a big pass did before even when every frame has one (slow frames).
+    const followed = [...pending]
+      .filter((t) => !pass || !t.confirmed || covers(pass, t.box))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, this.context.maxFaces);
+    for (const face of await this.secondLooks(
+      image,
+      followed.map((t) => ({ box: t.box })),
+      timings,
+    ))
       if (face && this.confident(face)) detections.push(face);
-    }
     const looked = new Set(followed.map((t) => t.box));
     const seen = tracks.filter((t) => !pending.has(t) || looked.has(t.box)).map((t) => t.box);
     return {
@@ -235,15 +249,15 @@ export class DetectionStage {
     timings?: DetectionTimings,
     looked: Box[] = [],
   ): Promise<Detection[]> {
-    const faces: Detection[] = [];
     // Best first, and no more than twice the faces wanted: a cluttered frame cannot cost without end.
     const ordered = weightedNms(candidates, this.nmsIou).slice(0, 2 * this.context.maxFaces);
-    for (const candidate of ordered) {
-      looked.push(candidate.box);
-      const face = await this.secondLook(image, candidate.box, timings, { detection: candidate, scale });
-      if (face && this.confident(face)) faces.push(face);
-    }
-    return faces;
+    looked.push(...ordered.map((c) => c.box));
+    const looks = await this.secondLooks(
+      image,
+      ordered.map((candidate) => ({ box: candidate.box, first: { detection: candidate, scale } })),
+      timings,
+    );
+    return looks.filter((face): face is Detection => !!face && this.confident(face));
   }
 
   /**
@@ -257,12 +271,36 @@ export class DetectionStage {
     timings?: DetectionTimings,
     first?: { detection: Detection; scale: number },
   ): Promise<Detection | undefined> {
-    const region = regionAround(box);
-    let best: Detection | undefined;
-    for (const d of await this.runOn(this.look!, image, region, timings))
-      if (matches(box, d.box) && d.score > (best?.score ?? 0)) best = d;
-    if (!best || !first) return best;
-    return first.scale > this.look!.inputSpec.width / region.width ? { ...first.detection, score: best.score } : best;
+    return (await this.secondLooks(image, [{ box, first }], timings))[0];
+  }
+
+  /** `secondLook` for several boxes, in one detector run where the graph takes a batch. */
+  private async secondLooks(
+    image: RgbaImage,
+    items: Array<{ box: Box; first?: { detection: Detection; scale: number } }>,
+    timings?: DetectionTimings,
+  ): Promise<Array<Detection | undefined>> {
+    const regions = items.map(({ box }) => insideFrame(regionAround(box), image));
+    const found = await this.runOn(this.look!, image, regions, timings);
+    const bar = this.context.minDetectionConfidence;
+    const out: Array<Detection | undefined> = [];
+    for (const [i, { box, first }] of items.entries()) {
+      let region = regions[i]!;
+      let best = bestMatch(box, found[i]!);
+      // A candidate framed badly (a face cut by the frame's edge) is looked at once more, framed by
+      // what the look found, when that came close to the bar.
+      if (best && best.score < bar && best.score >= bar - REFRAME_MARGIN && iou(best.box, box) < 0.8) {
+        const reframed = insideFrame(regionAround(best.box), image);
+        const again = bestMatch(box, (await this.runOn(this.look!, image, [reframed], timings))[0]!);
+        if (again && again.score > best.score) [best, region] = [again, reframed];
+      }
+      out.push(
+        best && first && first.scale > this.look!.inputSpec.width / region.width
+          ? { ...first.detection, score: best.score }
+          : best,
+      );
+    }
+    return out;
   }
 
   private confident(face: Detection): boolean {
@@ -281,38 +319,65 @@ export class DetectionStage {
     return this.detector instanceof BlazeFaceDetector ? this.detector.card.decode.nmsIouThreshold : 0.3;
   }
 
-  /** `detector` on `region` of the image (black where it reaches past the frame), in frame px. */
+  /** `detector` on each region of the image (black where it reaches past the frame), in frame px. */
   private async runOn(
     detector: FaceDetector,
     image: RgbaImage,
-    region: Box,
+    regions: Box[],
     timings?: DetectionTimings,
-  ): Promise<Detection[]> {
-    const { x, y, width, height } = region;
-    const crop = new Uint8Array(width * height * 4);
-    const x0 = Math.max(0, x),
-      x1 = Math.min(image.width, x + width);
-    if (x1 > x0)
-      for (let row = Math.max(0, -y); row < height && y + row < image.height; row++) {
-        const start = ((y + row) * image.width + x0) * 4;
-        crop.set(image.data.subarray(start, start + (x1 - x0) * 4), (row * width + (x0 - x)) * 4);
-      }
-    return (await this.run(detector, { data: crop, width, height }, timings)).map((d) => ({
-      ...d,
-      box: { ...d.box, x: d.box.x + x, y: d.box.y + y },
-      landmarks: d.landmarks.map((p) => ({ x: p.x + x, y: p.y + y })),
-    }));
+  ): Promise<Detection[][]> {
+    // A region larger than MAX_CROP_PX (a face filling an 8K frame) is copied at a coarser step: the
+    // detector sees it at 64–256 px anyway, and the copy stays small.
+    const steps = regions.map((r) => Math.max(1, Math.ceil(Math.max(r.width, r.height) / MAX_CROP_PX)));
+    const found = await this.runAll(
+      detector,
+      regions.map((region, i) => cropOf(image, region, steps[i]!)),
+      timings,
+    );
+    return found.map((detections, i) => {
+      const { x, y } = regions[i]!;
+      const step = steps[i]!;
+      return detections.map((d) => ({
+        ...d,
+        box: { x: d.box.x * step + x, y: d.box.y * step + y, width: d.box.width * step, height: d.box.height * step },
+        landmarks: d.landmarks.map((p) => ({ x: p.x * step + x, y: p.y * step + y })),
+      }));
+    });
   }
 
   private async run(detector: FaceDetector, image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
+    return (await this.runAll(detector, [image], timings))[0]!;
+  }
+
+  /** `detector` on each image: one run of a batch where the graph takes one (its card's `dynamicBatch`). */
+  private async runAll(detector: FaceDetector, images: RgbaImage[], timings?: DetectionTimings) {
+    if (images.length === 0) return [];
+    const batched = detector instanceof BlazeFaceDetector && detector.card.input.dynamicBatch === true;
+    if (!batched && images.length > 1) {
+      const out: Detection[][] = [];
+      for (const image of images) out.push(await this.run(detector, image, timings));
+      return out;
+    }
     const t0 = performance.now();
-    const { data, frameInfo } = detector.preprocess(image);
     const spec = detector.inputSpec;
+    const size = spec.shape.slice(1).reduce((a, b) => a * b, 1);
+    const data = new Float32Array(size * images.length);
+    const frames = images.map(
+      (image, i) => detector.preprocess(image, data.subarray(i * size, (i + 1) * size)).frameInfo,
+    );
     const t1 = performance.now();
-    const outputs = await this.session!.run({ [spec.name]: { data, shape: spec.shape } });
+    const outputs = await this.session!.run({ [spec.name]: { data, shape: [images.length, ...spec.shape.slice(1)] } });
     const t2 = performance.now();
     try {
-      return detector.decode(outputs, frameInfo);
+      return frames.map((frameInfo, i) => {
+        const own = Object.fromEntries(
+          Object.entries(outputs).map(([name, all]) => {
+            const per = all.length / images.length;
+            return [name, all.subarray(i * per, (i + 1) * per)];
+          }),
+        );
+        return detector.decode(own, frameInfo);
+      });
     } finally {
       if (timings) {
         timings.detectPreprocess += t1 - t0;
@@ -328,6 +393,39 @@ export class DetectionStage {
   }
 }
 
+/** The region of the image, every `step`-th pixel, black where it reaches past the frame. */
+function cropOf(image: RgbaImage, { x, y, width, height }: Box, step = 1): RgbaImage {
+  const w = Math.ceil(width / step),
+    h = Math.ceil(height / step);
+  const crop = new Uint8Array(w * h * 4);
+  for (let row = 0; row < h; row++) {
+    const sy = y + row * step;
+    if (sy < 0 || sy >= image.height) continue;
+    if (step === 1) {
+      const x0 = Math.max(0, x),
+        x1 = Math.min(image.width, x + width);
+      if (x1 > x0)
+        crop.set(image.data.subarray((sy * image.width + x0) * 4, (sy * image.width + x1) * 4), (row * w + x0 - x) * 4);
+      continue;
+    }
+    for (let col = 0; col < w; col++) {
+      const sx = x + col * step;
+      if (sx < 0 || sx >= image.width) continue;
+      const from = (sy * image.width + sx) * 4;
+      const to = (row * w + col) * 4;
+      for (let c = 0; c < 4; c++) crop[to + c] = image.data[from + c]!;
+    }
+  }
+  return { data: crop, width: w, height: h };
+}
+
+/** The best-scoring detection that matches `box`. */
+function bestMatch(box: Box, found: Detection[]): Detection | undefined {
+  let best: Detection | undefined;
+  for (const d of found) if (matches(box, d.box) && d.score > (best?.score ?? 0)) best = d;
+  return best;
+}
+
 /** Two boxes of the same face: overlapping, or centres close for their size (passes frame faces differently). */
 function same(a: Box, b: Box): boolean {
   return iou(a, b) >= 0.3 || matches(a, b);
@@ -339,4 +437,10 @@ function matches(box: Box, found: Box): boolean {
   const dx = found.x + found.width / 2 - (box.x + box.width / 2);
   const dy = found.y + found.height / 2 - (box.y + box.height / 2);
   return ratio >= 0.5 && ratio <= 2 && Math.hypot(dx, dy) <= box.width / 2;
+}
+
+/** The region moved inside the frame where it fits: a face at the edge is seen with the frame beside it, not black. */
+function insideFrame(region: Box, image: RgbaImage): Box {
+  const clamp = (v: number, size: number, limit: number) => (size > limit ? v : Math.max(0, Math.min(v, limit - size)));
+  return { ...region, x: clamp(region.x, region.width, image.width), y: clamp(region.y, region.height, image.height) };
 }

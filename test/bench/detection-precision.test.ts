@@ -6,10 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
+import { newFaceDelay } from '../../bench/cost.js';
 import { stageFor } from '../../bench/curve.js';
 import { renderedScenes } from '../../bench/face-free.js';
 import { GROUP_FACES } from '../../bench/precision.js';
+import { DEFAULTS } from '../../src/contract/options.js';
 import type { DetectionStage } from '../../src/engine/face-detection.js';
+import { BIG_PASS_EVERY_MS } from '../../src/engine/pipeline/passes.js';
 import { parseBlazeFaceCard } from '../../src/engine/model-card.js';
 import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
 import type { RgbaImage } from '../../src/engine/pipeline/types.js';
@@ -29,11 +32,22 @@ async function rgba(file: string): Promise<RgbaImage> {
   return { data: new Uint8Array(data), width: info.width, height: info.height };
 }
 
+/** A photo letterboxed into 640×480, as a camera frame. */
+async function frame(file: string): Promise<RgbaImage> {
+  const { data } = await sharp(file)
+    .resize({ width: 640, height: 480, fit: 'contain', background: '#000' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data), width: 640, height: 480 };
+}
+
 let stage: DetectionStage;
+let work: { runs: number; pixels: number };
 before(async () => {
   ort.env.wasm.numThreads = 1;
   ort.env.logLevel = 'error';
-  stage = (await stageFor(card, model, refKernels, 0.6)).stage;
+  ({ stage, work } = await stageFor(card, model, refKernels, 0.6, DEFAULTS.maxFaces));
 });
 
 describe('detection precision', () => {
@@ -65,5 +79,34 @@ describe('detection precision', () => {
     const [face] = await stage.detectImage(portrait);
     const strict = (await stageFor(card, model, refKernels, Math.min(1, face!.score + 0.01))).stage;
     assert.deepEqual(await strict.detectImage(portrait), []);
+  });
+});
+
+describe('detection cost', { skip: missing }, () => {
+  it('a single image: a near face costs the cheap pass and a look; small faces get the full pass too', async () => {
+    const full = 256 * 192;
+    const cost = async (image: RgbaImage) => {
+      const before = work.pixels;
+      const faces = await stage.detectImage(image);
+      return { faces: faces.length, passes: (work.pixels - before) / full };
+    };
+    const portrait = await cost(await frame(`${photos}portrait-a-1.jpg`));
+    assert.equal(portrait.faces, 1);
+    assert.ok(portrait.passes < 0.5, `a kiosk visitor: ${portrait.passes} full passes`);
+    // group-1 at 640×480: 45–52 px faces, below the cheap pass's near size: the full pass runs.
+    const group = await cost(await frame(`${photos}group-1.jpg`));
+    assert.equal(group.faces, 4);
+    assert.ok(group.passes >= 1, `small faces: ${group.passes} full passes`);
+  });
+
+  it('a stream reports a new face beside tracked ones within its stated bound', async () => {
+    // At 30 FPS: the whole frame is searched every second big pass (2 × BIG_PASS_EVERY_MS), then
+    // confirmHits frames of looks, the first on the frame that found it.
+    const { frames } = await newFaceDelay(stage, await frame(`${photos}group-3.jpg`), 3);
+    const bound = Math.ceil((2 * BIG_PASS_EVERY_MS) / (1000 / 30)) + 1 + 3;
+    assert.ok(
+      frames.every((n) => n <= bound),
+      `frames until reported: ${frames} (bound ${bound})`,
+    );
   });
 });
