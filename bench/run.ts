@@ -35,8 +35,8 @@ import { printComparison, runComparison, targetsVsBaselines } from './compare.js
 import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
 import { printPrecision, type PrecisionSection } from './precision.js';
-import { printSummary, summaryRows } from './summary.js';
 import { printCost, type CostFigures } from './cost.js';
+import { printSummary, summaryRows } from './summary.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
   [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]

@@ -27,7 +27,16 @@ const TEST_ENGINE: EngineBuild = {
   }),
 };
 
-/** `create()` on the test engine: the same options and instance, plus the faults below. */
+/**
+ * `create()` on the test engine: the same options and instance, plus the faults below.
+ *
+ * @example
+ * ```ts
+ * import { create, simulateWorkerCrash } from 'jadfer/testing';
+ * const fer = await create({ device: 'wasm' });
+ * await simulateWorkerCrash(fer);
+ * ```
+ */
 export function create(options?: CreateOptions): Promise<Jadfer> {
   return createOnEngine(options ?? {}, TEST_ENGINE);
 }
