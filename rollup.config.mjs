@@ -41,7 +41,22 @@ export default [
     onwarn: quiet,
   },
   {
-    input: { 'jadfer.worker': 'workers/engine.worker.ts', 'jadfer.engine': 'src/engine/engine.ts' },
+    // `jadfer/analytics/nats`: the kiosk side of fleet analytics. The NATS client stays external
+    // (optional peer dependencies, imported when the sink connects), so no SDK bundle carries it.
+    input: 'src/analytics/nats.ts',
+    output: { file: 'dist/jadfer-analytics-nats.js', format: 'es' },
+    external: [/^@nats-io\//],
+    plugins: [resolve(), typescript()],
+    onwarn: quiet,
+  },
+  {
+    input: {
+      'jadfer.worker': 'workers/engine.worker.ts',
+      'jadfer.engine': 'src/engine/engine.ts',
+      // The engine with fault injection, which only `jadfer/testing` starts: the two above have none.
+      'jadfer.testing.worker': 'workers/engine.testing.worker.ts',
+      'jadfer.testing.engine': 'src/engine/testing-engine.ts',
+    },
     output: {
       dir: 'dist',
       format: 'es',
@@ -53,10 +68,11 @@ export default [
     onwarn: quiet,
   },
   {
-    // The Node CLI. sharp is a native module: kept external, loaded only by commands that decode images.
+    // The Node CLI. sharp is a native module: kept external, loaded only by commands that decode images;
+    // the NATS client too (optional peer dependencies), loaded only by `jadfer fleet`.
     input: 'cli/index.ts',
     output: { file: 'dist/cli.js', format: 'es' },
-    external: [/^node:/, 'sharp'],
+    external: [/^node:/, 'sharp', /^@nats-io\//],
     plugins: [nodeResolve({ preferBuiltins: true }), typescript()],
     onwarn: quiet,
   },

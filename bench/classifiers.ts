@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Jadfer } from '../src/index.js';
-import { scriptArgs } from '../cli/args.js';
+import { scriptArgs } from '../common/args.js';
 import { Rng } from '../training/model/rng.js';
 
 const USAGE = 'usage: npm run bench:classifiers -- <card.json>... [--faces 200] [--json]';

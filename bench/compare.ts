@@ -8,8 +8,9 @@
  *   cores: see bench/pages/adapters/tfjs-wasm.js). Each page reports the count its runtime really uses.
  *   Pages are crossOriginIsolated (serve.mjs's COOP/COEP).
  * - Bytes: every request the page made for the system (JS, wasm, models; not the bench pages or the
- *   photos), counted at the server: raw = bytes sent (no compression on the wire), gzip = the same
- *   files gzipped here with zlib (level 6, as `gzip` does), request by request.
+ *   photos), counted at the server: raw = the files as they are; gzip and br = the same files compressed
+ *   as `npm run build` pre-compresses jadfer's (scripts/precompress.mjs: gzip level 9, brotli quality 11),
+ *   every system's alike, request by request.
  * - Accuracy is read, not measured: jadfer from its model card (`npx jadfer eval`), the baselines from
  *   bench/baselines/RESULTS.md (bench/baselines/accuracy.ts).
  */
@@ -17,9 +18,9 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import type { Browser } from 'playwright-core';
-import { STRICT_CSP, startServer } from '../scripts/serve.mjs';
+import { compress } from '../scripts/precompress.mjs';
+import { BENCH_FOLDERS, STRICT_CSP, startServer } from '../scripts/serve.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 
@@ -107,35 +108,40 @@ export function tallyRequests(server: Server) {
   };
 }
 
-/** What one 200 answer for a path costs: the file as sent (serve.mjs sends files as they are), and gzipped. */
-const sizes = new Map<string, { raw: number; gzip: number }>();
-function sizeOf(path: string): { raw: number; gzip: number } {
+type Sizes = { raw: number; gzip: number; br: number };
+
+/** What one 200 answer for a path costs under each encoding (the compressed sizes are cached on disk). */
+const sizes = new Map<string, Promise<Sizes>>();
+function sizeOf(path: string): Promise<Sizes> {
   let size = sizes.get(path);
   if (!size) {
     const bytes = readFileSync(join(ROOT, decodeURIComponent(path)));
-    size = { raw: bytes.length, gzip: gzipSync(bytes).length };
+    size = compress(bytes).then((out) => ({ raw: bytes.length, gzip: out.gzip.length, br: out.br.length }));
     sizes.set(path, size);
   }
   return size;
 }
 
 /** The system's own transfers: not the bench pages, not the fixture photos. */
-export function bytesOf(transfers: Transfer[]) {
-  const files = new Map<string, { requests: number; raw: number; gzip: number }>();
+export async function bytesOf(transfers: Transfer[]) {
+  const files = new Map<string, Sizes & { requests: number }>();
   for (const t of transfers) {
     if (t.status !== 200 || t.path.startsWith('/bench/') || t.path.startsWith('/shared/')) continue;
-    const file = files.get(t.path) ?? { requests: 0, raw: 0, gzip: 0 };
-    const size = sizeOf(t.path);
+    const file = files.get(t.path) ?? { requests: 0, raw: 0, gzip: 0, br: 0 };
+    const size = await sizeOf(t.path);
     file.requests++;
     file.raw += size.raw;
     file.gzip += size.gzip;
+    file.br += size.br;
     files.set(t.path, file);
   }
   const all = [...files.values()];
+  const sum = (key: keyof Sizes) => all.reduce((a, f) => a + f[key], 0);
   return {
     requests: all.reduce((a, f) => a + f.requests, 0),
-    raw: all.reduce((a, f) => a + f.raw, 0),
-    gzip: all.reduce((a, f) => a + f.gzip, 0),
+    raw: sum('raw'),
+    gzip: sum('gzip'),
+    br: sum('br'),
     files: Object.fromEntries([...files].sort((a, b) => b[1].raw - a[1].raw)),
   };
 }
@@ -228,7 +234,7 @@ export type SystemResult = PageResult & {
   version: string;
   csp: string;
   accuracy: Accuracy;
-  bytes: ReturnType<typeof bytesOf>;
+  bytes: Awaited<ReturnType<typeof bytesOf>>;
   webgpu: (PageResult & { status: string }) | { status: 'n/a'; reason?: string };
 };
 export type Comparison = Awaited<ReturnType<typeof runComparison>>;
@@ -270,7 +276,7 @@ export async function runComparison(options: CompareOptions) {
   const servers = new Map<string, { server: Server; origin: string; tally: ReturnType<typeof tallyRequests> }>();
   const serverFor = async (csp: string) => {
     if (!servers.has(csp)) {
-      const server = (await startServer({ port: 0, csp, mounts })) as Server;
+      const server = (await startServer({ port: 0, csp, folders: BENCH_FOLDERS, mounts })) as Server;
       servers.set(csp, {
         server,
         origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -301,7 +307,7 @@ export async function runComparison(options: CompareOptions) {
         { system: spec.adapter, device: 'wasm', threads, detector: spec.detector, photos, warmup, runs, streamSeconds },
         180_000,
       );
-      const bytes = bytesOf(tally.stop());
+      const bytes = await bytesOf(tally.stop());
       let webgpu: SystemResult['webgpu'];
       if (!options.webgpu) webgpu = { status: 'n/a', reason: 'skipped (--no-webgpu)' };
       else if (spec.noWebGpu) webgpu = { status: 'n/a', reason: spec.noWebGpu };
@@ -406,7 +412,7 @@ export function printComparison(comparison: Comparison, machine: { chromium: str
     `(${comparison.frame}; ${warmup} warm-up + ${runs} timed runs per frame; stream: ${streamSeconds} s on the 1-face photo repainted every animation frame)`,
   );
   print(
-    `| system | faces found (1 / 5) | p50/p95 1 face ms | p50/p95 5 faces ms | cold start | bytes gzip (raw) | long tasks in ${streamSeconds} s | frames in ${streamSeconds} s | FERPlus valid acc (mean per class) | WebGPU p50 1 face |`,
+    `| system | faces found (1 / 5) | p50/p95 1 face ms | p50/p95 5 faces ms | cold start | bytes br / gzip (raw) | long tasks in ${streamSeconds} s | frames in ${streamSeconds} s | FERPlus valid acc (mean per class) | WebGPU p50 1 face |`,
   );
   print('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of comparison.systems) {
@@ -414,7 +420,7 @@ export function printComparison(comparison: Comparison, machine: { chromium: str
     const stream = s.stream!;
     print(
       `| ${s.label} | ${s.oneFace.faces} / ${five.faces} | ${ms(s.oneFace.p50)} / ${ms(s.oneFace.p95)} | ${ms(five.p50)} / ${ms(five.p95)} | ${(s.coldStart.ms / 1000).toFixed(2)} s | ` +
-        `${(s.bytes.gzip / 1e6).toFixed(2)} MB (${(s.bytes.raw / 1e6).toFixed(2)} MB) | ${stream.longTasks.count} (${stream.longTasks.totalMs.toFixed(0)} ms) | ` +
+        `${(s.bytes.br / 1e6).toFixed(2)} / ${(s.bytes.gzip / 1e6).toFixed(2)} MB (${(s.bytes.raw / 1e6).toFixed(2)} MB) | ${stream.longTasks.count} (${stream.longTasks.totalMs.toFixed(0)} ms) | ` +
         `${stream.frames} (${stream.fps.toFixed(1)} fps; ${stream.animationFramesPainted} repaints) | ${pct(s.accuracy.accuracy)} (${pct(s.accuracy.meanClassAccuracy)}) | ${webGpuCell(s)} |`,
     );
   }

@@ -12,15 +12,21 @@
  *   - front on a 2× grid of tiles, and front + back cascaded (both run, results merged).
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import sharp from 'sharp';
+import { scriptArgs } from '../common/args.js';
 import { parseBlazeFaceCard, type BlazeFaceCard } from '../src/engine/model-card.js';
-import { BlazeFaceDetector } from '../src/engine/pipeline/blazeface.js';
+import { blazeFaceCardAt, BlazeFaceDetector } from '../src/engine/pipeline/blazeface.js';
 import { createWasmKernels } from '../src/engine/pipeline/kernels-wasm.js';
 import type { PixelKernels } from '../src/engine/pipeline/kernels.js';
 import { weightedNms } from '../src/engine/pipeline/nms.js';
 import type { Detection, RgbaImage } from '../src/engine/pipeline/types.js';
+import { DEFAULTS } from '../src/contract/options.js';
+import { detectorCost, newFaceDelay, printCost } from './cost.js';
+import { stageFor } from './curve.js';
+import { precisionSection, printPrecision } from './precision.js';
 import { matchFaces, SCALE_SET_SIZES, scaleFrames, type ScaleFrame, type SourceFace } from './scale-set.js';
 
 const root = new URL('../', import.meta.url);
@@ -36,27 +42,6 @@ export interface DetectorOption {
 
 const readCard = (name: string): BlazeFaceCard =>
   parseBlazeFaceCard(JSON.parse(readFileSync(new URL(`models/${name}.json`, root), 'utf8')), name);
-
-/** The card for the same graph at another input size (anchors, scales and output shapes follow). */
-export function blazeFaceCardAt(card: BlazeFaceCard, width: number, height: number): BlazeFaceCard {
-  const [fine, coarse] = [card.anchors.strides[0]!, card.anchors.strides.at(-1)!];
-  const perCell = card.outputs.scores.map((s) => s.shape[1]!);
-  const [sh, sw] = card.input.shape.slice(1, 3) as [number, number];
-  const cells = [(sh / fine) * (sw / fine), (sh / coarse) * (sw / coarse)];
-  const rows = [(height / fine) * (width / fine), (height / coarse) * (width / coarse)].map(
-    (n, i) => (n * perCell[i]!) / cells[i]!,
-  );
-  const withRows = (specs: Array<{ name: string; shape: number[] }>) =>
-    specs.map((s, i) => ({ ...s, shape: [s.shape[0]!, rows[i]!, s.shape[2]!] }));
-  return {
-    ...card,
-    name: `${card.name}@${width}x${height}`,
-    input: { ...card.input, shape: [1, height, width, 3] },
-    anchors: { ...card.anchors, inputSizeWidth: width, inputSizeHeight: height },
-    outputs: { ...card.outputs, scores: withRows(card.outputs.scores), regressors: withRows(card.outputs.regressors) },
-    decode: { ...card.decode, xScale: width, wScale: width, yScale: height, hScale: height },
-  };
-}
 
 async function session(file: string): Promise<ort.InferenceSession> {
   const { optimizeBlazeFace } = await import('../scripts/optimize-blazeface.mjs');
@@ -185,13 +170,35 @@ export async function evaluate(option: DetectorOption, frames: ScaleFrame[], gro
   };
 }
 
+const USAGE = `usage: npm run bench:detectors -- [--json] [--rounds N] [--only <text>] [--stream-seconds S]
+  [--no-options] [--no-precision] [--no-streams]
+  --rounds: placements of each portrait per face size in the scale set (3)
+  --only: only the detector options whose name contains <text>
+  --stream-seconds: how long each face-free stream runs (60; the issue's 10-minute check is 600)
+  --no-options / --no-precision / --no-streams: leave out the options table / the precision section / its streams`;
+
 async function main() {
-  const args = process.argv.slice(2);
-  const json = args.includes('--json');
-  const rounds = args.includes('--rounds') ? Number(args[args.indexOf('--rounds') + 1]) : 3;
-  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const { values: flags } = scriptArgs({
+    usage: USAGE,
+    numbers: ['rounds', 'stream-seconds'],
+    options: {
+      json: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '3' },
+      only: { type: 'string' },
+      'stream-seconds': { type: 'string', default: '60' },
+      'no-options': { type: 'boolean', default: false },
+      'no-precision': { type: 'boolean', default: false },
+      'no-streams': { type: 'boolean', default: false },
+    },
+  });
+  const json = flags.json;
+  const rounds = Number(flags.rounds);
+  const only = flags.only;
+  const log = (line: string) => !json && console.error(line);
   ort.env.wasm.numThreads = 1;
   ort.env.logLevel = 'error';
+  const started = new Date();
+  const loadBefore = loadavg()[0]!;
   const kernels = await createWasmKernels(readFileSync(new URL('dist/wasm/jadfer-kernels.wasm', root)));
   const frontCard = readCard('blazeface-front-128');
   const backCard = readCard('blazeface-back-256');
@@ -199,40 +206,98 @@ async function main() {
   const backSession = await session('blazeface-back-256.onnx');
   const front = blazeFace(frontCard, frontSession, kernels);
   const back = (w: number, h: number) => blazeFace(blazeFaceCardAt(backCard, w, h), backSession, kernels);
-  const options: DetectorOption[] = [
-    { name: 'front 128×128', detect: front },
-    { name: 'back 256×256', detect: back(256, 256) },
-    { name: 'back 224×160', detect: back(224, 160) },
-    { name: 'back 256×192', detect: back(256, 192) },
-    { name: 'back 320×256', detect: back(320, 256) },
-    { name: 'back 384×288', detect: back(384, 288) },
-    { name: 'front 128 on 3×3 tiles', detect: tiled(front, 3, 3) },
-    { name: 'back 224×160 on 2×2 tiles', detect: tiled(back(224, 160), 2, 2) },
-    { name: 'back 256×192 on 2×2 tiles', detect: tiled(back(256, 192), 2, 2) },
-    { name: 'front 128 + back 256×192', detect: cascade(front, back(256, 192)) },
-  ].filter((o) => !only || o.name.includes(only));
   const faces = await portraitFaces(front);
   const frames = (await Promise.all(SCALE_SET_SIZES.map((size) => scaleFrames(faces, size, rounds)))).flat();
-  const group = await photoFrame('group-3.jpg');
-  const results = [];
-  for (const option of options) {
-    const result = await evaluate(option, frames, group);
-    results.push(result);
-    if (!json) console.error(`${option.name}: ${result.msPerFrame.toFixed(1)} ms`);
-  }
   const faceCount = frames.reduce((n, f) => n + f.truth.length, 0);
-  console.log(JSON.stringify({ date: new Date().toISOString(), frames: frames.length, faces: faceCount, results }));
-  if (json) return;
-  console.log(
-    `\nscale set: ${frames.length} frames of 640×480, ${faceCount} faces (${faces.length} portraits × ${rounds} per size)`,
+
+  const results = [];
+  if (!flags['no-options']) {
+    const options: DetectorOption[] = [
+      { name: 'front 128×128', detect: front },
+      { name: 'back 256×256', detect: back(256, 256) },
+      { name: 'back 224×160', detect: back(224, 160) },
+      { name: 'back 256×192', detect: back(256, 192) },
+      { name: 'back 320×256', detect: back(320, 256) },
+      { name: 'back 384×288', detect: back(384, 288) },
+      { name: 'front 128 on 3×3 tiles', detect: tiled(front, 3, 3) },
+      { name: 'back 224×160 on 2×2 tiles', detect: tiled(back(224, 160), 2, 2) },
+      { name: 'back 256×192 on 2×2 tiles', detect: tiled(back(256, 192), 2, 2) },
+      { name: 'front 128 + back 256×192', detect: cascade(front, back(256, 192)) },
+    ].filter((o) => !only || o.name.includes(only));
+    const group = await photoFrame('group-3.jpg');
+    for (const option of options) {
+      const result = await evaluate(option, frames, group);
+      results.push(result);
+      log(`${option.name}: ${result.msPerFrame.toFixed(1)} ms`);
+    }
+  }
+  const precision = flags['no-precision']
+    ? undefined
+    : await precisionSection({
+        // BlazeFace back at 256×192 at a low bar, on the whole photo and on 2×2 tiles: every face, to paint over.
+        findFaces: async (image) => {
+          const lowBar = blazeFace(blazeFaceCardAt(backCard, 256, 192), backSession, kernels, 0.35);
+          return [...(await lowBar(image)), ...(await tiled(lowBar, 2, 2)(image))].map((d) => d.box);
+        },
+        stage: async () =>
+          (await stageFor(backCard, readFileSync(new URL('models/blazeface-back-256.onnx', root)), kernels)).stage,
+        newFaceWorstMs: async (confirmHits) => {
+          const { stage } = await stageFor(
+            backCard,
+            readFileSync(new URL('models/blazeface-back-256.onnx', root)),
+            kernels,
+            DEFAULTS.minDetectionConfidence,
+            DEFAULTS.maxFaces,
+          );
+          return (await newFaceDelay(stage, await photoFrame('group-3.jpg'), confirmHits)).worstMs;
+        },
+        frames,
+        streamSeconds: flags['no-streams'] ? 0 : Number(flags['stream-seconds']),
+        log,
+      });
+  log('detector work per frame, counted (bench/cost.ts)…');
+  const counted = await stageFor(
+    backCard,
+    readFileSync(new URL('models/blazeface-back-256.onnx', root)),
+    kernels,
+    DEFAULTS.minDetectionConfidence,
+    DEFAULTS.maxFaces,
   );
-  console.log(`recall per face width (px); FP = false positives over all sizes; group-3: faces found of 5\n`);
-  console.log(`| option | ms/frame (median, min) | ${SCALE_SET_SIZES.join(' | ')} | FP | group-3 |`);
-  console.log(`| --- | --- | ${SCALE_SET_SIZES.map(() => '---').join(' | ')} | --- | --- |`);
-  for (const r of results)
+  const cost = await detectorCost(counted.stage, counted.work, {
+    one: await photoFrame('portrait-a-1.jpg'),
+    five: await photoFrame('group-3.jpg'),
+  });
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+  console.log(
+    JSON.stringify({
+      date: started.toISOString(),
+      command: `npm run bench:detectors${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      machine: { ...machine, loadAverage1m: { before: loadBefore, after: loadavg()[0]! } },
+      frames: frames.length,
+      faces: faceCount,
+      results,
+      precision,
+      cost,
+    }),
+  );
+  if (json) return;
+  if (results.length) {
     console.log(
-      `| ${r.name} | ${r.msPerFrame.toFixed(1)}, ${r.minMsPerFrame.toFixed(1)} | ${r.bySize.map((s) => `${Math.round(s.recall * 100)}%`).join(' | ')} | ${r.bySize.reduce((n, s) => n + s.falsePositives, 0)} | ${r.groupFaces} |`,
+      `\nscale set: ${frames.length} frames of 640×480, ${faceCount} faces (${faces.length} portraits × ${rounds} per size)`,
     );
+    console.log(`recall per face width (px); FP = false positives over all sizes; group-3: faces found of 5\n`);
+    console.log(`| option | ms/frame (median, min) | ${SCALE_SET_SIZES.join(' | ')} | FP | group-3 |`);
+    console.log(`| --- | --- | ${SCALE_SET_SIZES.map(() => '---').join(' | ')} | --- | --- |`);
+    for (const r of results)
+      console.log(
+        `| ${r.name} | ${r.msPerFrame.toFixed(1)}, ${r.minMsPerFrame.toFixed(1)} | ${r.bySize.map((s) => `${Math.round(s.recall * 100)}%`).join(' | ')} | ${r.bySize.reduce((n, s) => n + s.falsePositives, 0)} | ${r.groupFaces} |`,
+      );
+  }
+  if (precision) printPrecision(precision);
+  printCost(cost);
+  console.log(
+    `\n${started.toISOString()}, ${machine.cpus} × ${machine.cpu}, Node ${machine.node}; 1-min load ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

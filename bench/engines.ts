@@ -5,7 +5,7 @@
  * (bench/pages/engine-bench.js). Called by bench/run.ts; JADFER_ENGINES picks engines.
  */
 import type { AddressInfo } from 'node:net';
-import { startServer } from '../scripts/serve.mjs';
+import { BENCH_FOLDERS, startServer } from '../scripts/serve.mjs';
 import { enginesToTest, launchEngine, type Engine } from '../test/browser-launch.js';
 
 export interface EngineResult {
@@ -23,6 +23,11 @@ export interface EngineResult {
   model?: string;
   createMs?: number;
   coldStartMs?: number;
+  /** `fer.startup` of that cold start, and the first frame's stages. */
+  startup?: Record<string, number | boolean>;
+  firstResult?: { detectRun: number; classify: number; total: number };
+  /** WebAssembly.compile() of ONNX Runtime's wasm alone, in the page, after the runs. */
+  ortCompileMs?: number;
   oneFace?: { n: number; p50: number; p95: number; mean: number; faces: number; firstFaces: number };
 }
 
@@ -32,7 +37,7 @@ export async function runEngines(options: {
   modelUrl?: string;
   log: (...parts: unknown[]) => void;
 }): Promise<EngineResult[]> {
-  const server = await startServer({ port: 0, mounts: { '/shared/': options.shared } });
+  const server = await startServer({ port: 0, folders: BENCH_FOLDERS, mounts: { '/shared/': options.shared } });
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const results: EngineResult[] = [];
   try {
@@ -68,17 +73,22 @@ export async function runEngines(options: {
 export function printEngines(results: EngineResult[], runs: number): void {
   const ms = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
   console.log(`\nPer engine (device 'auto', default threads, ${runs} runs after 5 warm-up, 640×480, 1 face):`);
-  console.log('| engine | 1 face p50 / p95 ms | cold start s | threads used (cores shown) | backend: why |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log(
+    '| engine | 1 face p50 / p95 ms | cold start s | create(): ORT start / classifier / detector session s | first result s | ORT wasm compile alone s | threads used (cores shown) | backend: why |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  const s = (v: unknown) => (typeof v === 'number' ? (v / 1000).toFixed(2) : '—');
   for (const r of results) {
     if (r.error) {
-      console.log(`| ${r.version ?? r.engine} | not run: ${r.error} | | | |`);
+      console.log(`| ${r.version ?? r.engine} | not run: ${r.error} | | | | | | |`);
       continue;
     }
     const threads = `${r.threads} (${r.hardwareConcurrency}${r.sharedArrayBuffer ? '' : ', no SharedArrayBuffer'})`;
     const why = r.fallbackReason ? `${r.backend}: ${r.fallbackReason}` : `${r.backend}`;
     console.log(
-      `| ${r.version} | ${ms(r.oneFace?.p50)} / ${ms(r.oneFace?.p95)} | ${((r.coldStartMs ?? NaN) / 1000).toFixed(2)} | ${threads} | ${why} |`,
+      `| ${r.version} | ${ms(r.oneFace?.p50)} / ${ms(r.oneFace?.p95)} | ${s(r.coldStartMs)} | ${s(r.startup?.createMs)}: ` +
+        `${s(r.startup?.runtimeMs)} / ${s(r.startup?.classifierSessionMs)} / ${s(r.startup?.detectorSessionMs)} | ` +
+        `${s(r.firstResult?.total)} | ${s(r.ortCompileMs)} | ${threads} | ${why} |`,
     );
   }
 }

@@ -4,9 +4,13 @@
  *     per-frame latency p50/p95 for 1 and 5 faces, cold start, sustained stream FPS (5 faces);
  *   - the classifier alone per face (target < 20 ms);
  *   - our WASM SIMD kernels against the TypeScript reference (bench/kernels.ts);
+ *   - detector precision: face-free sets and streams, the precision–recall curve, recall through the SDK
+ *     (bench/detectors.ts --no-options, bench/precision.ts);
  *   - jadfer against @vladmandic/human and @vladmandic/face-api in the same Chromium (bench/compare.ts):
- *     latency, faces found, cold start, bytes, main-thread long tasks while streaming, accuracy, WebGPU.
- * Prints one JSON object, then tables (unless --json).
+ *     latency, faces found, cold start, bytes, main-thread long tasks while streaming, accuracy, WebGPU;
+ *   - cold and warm starts against the same baselines, bytes as files, gzip and brotli (bench/cold-start.ts).
+ * Prints one JSON object, then tables (unless --json), ending with the summary that the README's table holds
+ * (bench/summary.ts; `summary` in the JSON).
  *
  * Options: --runs N (SDK section, 40), --webgpu (SDK section on WebGPU), --compare-runs N (100),
  * --compare-warmup N (30), --stream-seconds S (10), --threads N (every system; default min(4, cores),
@@ -16,24 +20,28 @@
  * runs the default, as users get it), --record (write the SDK section's numbers into that model's
  * card: bench/record-card.ts), --device-loss-trials N (3; 0 leaves out the time a lost WebGPU
  * device takes to recover on WASM, which --no-webgpu also does), --engine-runs N (per-engine section, 40),
- * --no-engines, --engines-only (the per-engine section alone: Chromium, Firefox and WebKitGTK, bench/engines.ts).
+ * --no-engines, --engines-only (the per-engine section alone: Chromium, Firefox and WebKitGTK, bench/engines.ts),
+ * --no-precision (leaves out the detector precision section).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { scriptArgs } from '../cli/args.js';
-import { startServer } from '../scripts/serve.mjs';
+import { scriptArgs } from '../common/args.js';
+import { BENCH_FOLDERS, startServer } from '../scripts/serve.mjs';
 import { launchChromium } from '../test/browser-launch.js';
 import { printColdStart, runColdStart, type ColdStart } from './cold-start.js';
 import { printComparison, runComparison, targetsVsBaselines } from './compare.js';
 import { printEngines, runEngines, type EngineResult } from './engines.js';
 import { performanceSection, recordPerformance } from './record-card.js';
+import { printPrecision, type PrecisionSection } from './precision.js';
+import { printCost, type CostFigures } from './cost.js';
+import { printSummary, summaryRows } from './summary.js';
 
 const USAGE = `usage: npm run bench -- [--json] [--runs N] [--webgpu] [--compare-runs N] [--compare-warmup N]
   [--stream-seconds S] [--threads N] [--no-webgpu] [--compare-only] [--no-compare] [--cold-start-rounds N]
   [--cold-start-only] [--model <name>] [--record] [--device-loss-trials N]
-  [--engine-runs N] [--no-engines] [--engines-only]
+  [--engine-runs N] [--no-engines] [--engines-only] [--no-precision]
 (the header of bench/run.ts says what each does)`;
 const args = process.argv.slice(2);
 const { values: flags } = scriptArgs({
@@ -67,6 +75,7 @@ const { values: flags } = scriptArgs({
     'engine-runs': { type: 'string', default: '40' },
     'no-engines': { type: 'boolean', default: false },
     'engines-only': { type: 'boolean', default: false },
+    'no-precision': { type: 'boolean', default: false },
   },
 });
 const jsonOnly = flags.json;
@@ -122,6 +131,21 @@ if (!compareOnly) {
   kernels = kernelsLine ? JSON.parse(kernelsLine) : undefined;
 }
 
+// Detector precision (face-free sets and streams, the curve, recall through the SDK): bench/detectors.ts.
+let precision: PrecisionSection | undefined;
+let detectorWork: CostFigures | undefined;
+if (!compareOnly && !flags['no-precision']) {
+  log('detector precision: face-free sets and streams, the precision–recall curve (bench/detectors.ts)…');
+  const line = execFileSync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/detectors.ts', '--json', '--no-options', '--stream-seconds', '30'],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
+  )
+    .split('\n')
+    .find((l) => l.startsWith('{'));
+  ({ precision, cost: detectorWork } = line ? JSON.parse(line) : {});
+}
+
 // Eager memory measurement: measureUserAgentSpecificMemory() otherwise waits for a garbage collection.
 const browser = await launchChromium(['--enable-blink-features=ForceEagerMeasureMemory']);
 const chromium = browser.version();
@@ -131,7 +155,7 @@ let coldStart: ColdStart | undefined;
 try {
   if (!compareOnly) {
     log(`SDK in Chromium (${device}, ${runs} runs per scenario)…`);
-    const server = await startServer({ port: 0, mounts: { '/shared/': shared } });
+    const server = await startServer({ port: 0, folders: BENCH_FOLDERS, mounts: { '/shared/': shared } });
     try {
       const page = await browser.newPage();
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/bench/pages/sdk-bench.html`);
@@ -192,6 +216,20 @@ const sdkTargets: Record<string, boolean> = sdk
       'moonshot: 5-face stream ≥ 30 FPS': sdk.stream5.fps >= 30,
       'every track reclassified ≥ 5 times a second (5-face stream)':
         sdk.stream5.classificationsPerTrackPerSecond.min >= 5,
+      'new faces labelled within 250 ms (5 new faces; a fifth beside four tracked, every trial)':
+        sdk.firstLabel.ms <= 250 && sdk.newFace.samples.every((ms: number) => ms <= 250),
+    }
+  : {};
+const photos = precision?.faceFree.report.bySource.photo;
+const precisionTargets: Record<string, boolean> = precision
+  ? {
+      'face-free report photos: at most 1 in 20 with a face': !!photos && photos.withFaces / photos.images <= 1 / 20,
+      "face-free streams (Chromium's fake camera, the report images): 0 visitors": precision.streams.every(
+        (s) => s.falseVisitors === 0,
+      ),
+      'group photos: every face found (at their size and in 640×480)': precision.groups.every(
+        (g) => g.native === g.expected && g.frame640 === g.expected,
+      ),
     }
   : {};
 const result = {
@@ -213,13 +251,17 @@ const result = {
   sdk,
   kernels,
   compare: comparison,
+  precision,
+  detectorWork,
   engines: perEngine,
   coldStart,
   targets: {
     ...sdkTargets,
+    ...precisionTargets,
     ...(comparison ? Object.fromEntries(targetsVsBaselines(comparison).map((t) => [t.name, t.pass])) : {}),
     ...(coldStart ? Object.fromEntries(coldStart.targets.map((t) => [t.name, t.pass])) : {}),
   },
+  summary: summaryRows(comparison, coldStart, sdk),
   wallSeconds: (Date.now() - started) / 1000,
 };
 console.log(JSON.stringify(result));
@@ -248,7 +290,8 @@ if (!jsonOnly) {
     console.log(
       `\nstream, 5 faces (${sdk.stream5.detector}): ${sdk.stream5.fps.toFixed(1)} FPS sustained, ${sdk.stream5.dropped} frames dropped; ` +
         `each of its ${sdk.stream5.tracks} tracks reclassified ${sdk.stream5.classificationsPerTrackPerSecond.min.toFixed(1)}–${sdk.stream5.classificationsPerTrackPerSecond.max.toFixed(1)} times a second ` +
-        `(${sdk.stream5.classifiedPerFrame.toFixed(2)} faces classified per frame); time to first label for 5 new faces ${ms(sdk.firstLabel.ms)} ms`,
+        `(${sdk.stream5.classifiedPerFrame.toFixed(2)} faces classified per frame); time to first label for 5 new faces ${ms(sdk.firstLabel.ms)} ms; ` +
+        `a fifth face beside four tracked labelled after ${sdk.newFace.samples.map(ms).join(', ')} ms`,
     );
     // The stages as the page measured them (FrameResult.timings), the whole call last.
     const staged = [...sdk.scenarios.map((s: any) => [s.name, s.stages]), ['5-face stream', sdk.stream5.stages]];
@@ -274,13 +317,17 @@ if (!jsonOnly) {
     console.log('| --- | --- | --- | --- |');
     for (const k of kernels.results) console.log(`| ${k.name} | ${k.tsMs} | ${k.wasmMs} | ${k.speedup}× |`);
   }
-  if (sdk) {
+  if (precision) printPrecision(precision);
+  if (detectorWork) printCost(detectorWork);
+  if (sdk || precision) {
     console.log('\ntargets:');
-    for (const [name, ok] of Object.entries(sdkTargets)) console.log(`  ${ok ? 'met ' : 'MISS'}  ${name}`);
+    for (const [name, ok] of Object.entries({ ...sdkTargets, ...precisionTargets }))
+      console.log(`  ${ok ? 'met ' : 'MISS'}  ${name}`);
   }
   if (perEngine) printEngines(perEngine, engineRuns);
   if (comparison) printComparison(comparison, { chromium, cpus: result.machine.cpus, cpu: result.machine.cpu });
   if (coldStart) printColdStart(coldStart);
+  printSummary(result.summary);
   console.log(
     `\nbench wall time: ${result.wallSeconds.toFixed(0)} s; 1-min load average ${loadBefore.toFixed(2)} before, ${result.machine.loadAverage1m.after.toFixed(2)} after`,
   );

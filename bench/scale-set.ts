@@ -4,7 +4,7 @@
  * 4 m to ~300 px at a kiosk). Built at bench/test time from ../shared; never committed as data.
  *
  * Each portrait's face is found once on the full-resolution photo with BlazeFace front 128 (it
- * finds every portrait face; test/node/pipeline-photos.test.ts). Its box, scaled with the patch,
+ * finds every portrait face; test/sdk/engine/pipeline/photos.test.ts). Its box, scaled with the patch,
  * is the ground truth: "size" is that box's width in frame pixels. Patches carry the face's
  * surroundings (hair, neck) and are feathered into a smooth, textured background so that no hard
  * edge frames a face. Everything is deterministic (seeded).
@@ -34,9 +34,22 @@ export interface ScaleFrame {
 }
 
 /** A small linear congruential generator: same set on every machine. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let s = seed >>> 0;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+/** Value noise: the grid's values (`at(i, j)`, one per `cell` px) interpolated bilinearly at (x, y). */
+export function bilinear(at: (i: number, j: number) => number, x: number, y: number, cell: number): number {
+  const gx = x / cell,
+    gy = y / cell;
+  const x0 = Math.floor(gx),
+    y0 = Math.floor(gy);
+  const fx = gx - x0,
+    fy = gy - y0;
+  const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
+  const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+  return top * (1 - fy) + bottom * fy;
 }
 
 /** Smooth, low-contrast texture (value noise on a coarse grid, bilinear), so the background is not flat. */
@@ -49,18 +62,8 @@ function background(seed: number): Uint8Array {
   const out = new Uint8Array(FRAME_WIDTH * FRAME_HEIGHT * 4);
   for (let y = 0; y < FRAME_HEIGHT; y++) {
     for (let x = 0; x < FRAME_WIDTH; x++) {
-      const gx = x / cell,
-        gy = y / cell;
-      const x0 = Math.floor(gx),
-        y0 = Math.floor(gy);
-      const fx = gx - x0,
-        fy = gy - y0;
-      for (let c = 0; c < 3; c++) {
-        const at = (i: number, j: number) => grid[(j * gw + i) * 3 + c]!;
-        const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
-        const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
-        out[(y * FRAME_WIDTH + x) * 4 + c] = Math.round(top * (1 - fy) + bottom * fy);
-      }
+      for (let c = 0; c < 3; c++)
+        out[(y * FRAME_WIDTH + x) * 4 + c] = Math.round(bilinear((i, j) => grid[(j * gw + i) * 3 + c]!, x, y, cell));
       out[(y * FRAME_WIDTH + x) * 4 + 3] = 255;
     }
   }

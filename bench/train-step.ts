@@ -9,7 +9,7 @@
  * Prints one JSON line, then a table (unless --json).
  */
 import * as tf from '@tensorflow/tfjs';
-import { numberOption, scriptArgs, UsageError } from '../cli/args.js';
+import { numberOption, scriptArgs, UsageError } from '../common/args.js';
 import { CANDIDATES } from '../training/backbone/candidates.js';
 import { trunkTailWeights } from '../training/backbone/tail-weights.js';
 import { makeConfig, type FeatureShape, type JadferConfig } from '../training/model/config.js';

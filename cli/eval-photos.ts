@@ -6,12 +6,13 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { create } from '../src/index.js';
 import { JadferError } from '../src/contract/errors.js';
-import type { PriorsOption } from '../src/contract/options.js';
+import type { CreateOptions } from '../src/contract/options.js';
+import { decodeRgba } from '../common/sharp.js';
 import type { FaceResult } from '../src/contract/types.js';
-import type { EvalReport } from './eval.js';
+import type { Cli } from './command.js';
+import type { EvalReport } from './eval-report.js';
+import { loadModels } from './models.js';
 
 export const PHOTO_USAGE = `Photo folders (<dir>/<label>/<photo>, no label.csv): whole photos through the full pipeline (the
 default detector, alignment, classifier). The largest face is the photo's answer; a photo with no face counts
@@ -103,30 +104,18 @@ export interface PhotoOutcome {
   scores?: number[];
 }
 
-/** Decodes each photo to RGBA (EXIF orientation applied, as `jadfer analyze` does) and runs `analyze` on it. */
+/** Decodes each photo to RGBA (EXIF orientation applied and the pixel limit enforced, as `jadfer analyze` does) and runs `analyze` on it. */
 export async function classifyPhotos(
   dir: string,
   photos: readonly Photo[],
   labels: readonly string[],
   analyze: (frame: { data: Uint8Array; width: number; height: number }) => Promise<FaceResult[]>,
-  sharp: typeof import('sharp').default,
+  onProgress: (done: number) => void = () => undefined,
 ): Promise<PhotoOutcome[]> {
   const outcomes: PhotoOutcome[] = [];
   for (const photo of photos) {
-    const file = join(dir, photo.path);
-    const { data, info } = await sharp(file)
-      .rotate()
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true })
-      .catch((error: Error) => {
-        throw new JadferError('E_BAD_INPUT', `cannot decode ${file}: ${error.message}`, { cause: error });
-      });
-    const faces = await analyze({
-      data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      width: info.width,
-      height: info.height,
-    });
+    onProgress(outcomes.length + 1);
+    const faces = await analyze(await decodeRgba(join(dir, photo.path)));
     const face = largestFace(faces);
     if (!face) {
       outcomes.push({ photo, predicted: -1, faces: 0 });
@@ -138,10 +127,9 @@ export async function classifyPhotos(
   return outcomes;
 }
 
-/** What the scoring needs from the caller: the label order, the image decoder and the one metrics definition. */
+/** What the scoring needs from the caller: the label order and the one metrics definition. */
 export interface PhotoEvalDeps {
   labels: readonly string[];
-  sharp: typeof import('sharp').default;
   score: (confusion: number[][]) => {
     n: number;
     correct: number;
@@ -154,23 +142,25 @@ export interface PhotoEvalDeps {
 /** Scores a folder-per-class photo set through the full pipeline: `jadfer eval --data <photo folders>`. */
 export async function evaluatePhotos(
   dataDir: string,
-  modelPath: string | undefined,
+  options: Pick<CreateOptions, 'mirror' | 'priors' | 'modelUrl'>,
   only: ReadonlySet<string> | undefined,
-  { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption },
-  { labels: classes, sharp, score }: PhotoEvalDeps,
+  cli: Cli,
+  { labels: classes, score }: PhotoEvalDeps,
 ): Promise<EvalReport> {
   const started = performance.now();
   const photos = readPhotoFolders(dataDir, classes, only);
-  const fer = await create({
-    device: 'wasm',
-    mirror,
-    priors,
-    ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
-  });
+  const fer = await loadModels({ device: 'wasm', ...options }, cli);
   let outcomes: PhotoOutcome[];
   try {
-    outcomes = await classifyPhotos(dataDir, photos, classes, (frame) => fer.analyze(frame), sharp);
+    outcomes = await classifyPhotos(
+      dataDir,
+      photos,
+      classes,
+      (frame) => fer.analyze(frame),
+      (done) => cli.progress.update(`scoring ${done}/${photos.length}`),
+    );
   } finally {
+    cli.progress.clear();
     await fer.dispose();
   }
   const labels = [...classes, NO_FACE];

@@ -1,118 +1,129 @@
-import { writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
-import { create } from '../src/index.js';
-import type { PriorsOption } from '../src/contract/options.js';
-import { FER_EMOTIONS, loadFerPlusSplit } from '../training/data/ferplus.js';
-import { byLabel, ConfusionMatrix, scoreConfusion, type ClassScore } from '../training/data/metrics.js';
-import { loadSharp } from '../training/data/sharp.js';
-import { numberOption, parseCommandLine, requiredString } from './args.js';
-import type { Command } from './command.js';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { JadferError } from '../src/index.js';
+import type { CreateOptions } from '../src/contract/options.js';
+import { FER_EMOTIONS, loadFerPlusSplit } from '../common/ferplus.js';
+import { byLabel, ConfusionMatrix, scoreConfusion } from '../common/metrics.js';
+import { requiredString } from '../common/args.js';
+import { defineCommand, JSON_FLAG, type Cli } from './command.js';
 import { evaluatePhotos, isPhotoFolderSet, PHOTO_USAGE, readPhotoList } from './eval-photos.js';
+import type { EvalReport } from './eval-report.js';
+import { loadModels, modelUrl } from './models.js';
 
-const USAGE = `Usage: jadfer eval --data <FERPlus split dir | photo folders> [--model <card.json|model.onnx>] [--mirror] [--priors balanced|training] [--json] [--limit N] [--only <list>]
-
-Scores a classifier on a FERPlus split (FER2013Train/, FER2013Valid/ or FER2013Test/ with its
+export const evalCommand = defineCommand({
+  summary: 'accuracy of a model on a FERPlus split (majority vote, 8 classes) or on photo folders',
+  description: `Scores a classifier on a FERPlus split (FER2013Train/, FER2013Valid/ or FER2013Test/ with its
 label.csv), majority-vote protocol, 8 classes: label = the emotion with most votes; images whose
 top vote is unknown/NF, or whose majority is tied, are skipped and counted. Every image goes
 through the SDK's own preprocessing (the crop is the whole 48×48 image, as detector 'none').
 
 Prints overall accuracy, mean per-class accuracy (macro recall: each class weighs the same),
 macro F1 (per class, the harmonic mean of recall and precision: false calls of a class count too),
-per-class accuracy, the confusion matrix and the skipped counts. --mirror classifies each face
-with its mirror image too and averages them (create()'s mirror); --priors training takes the model's
-logit adjustment out (create()'s priors). --json prints one JSON object:
-{ accuracy, meanClassAccuracy, macroF1, n, perClass, confusion, labels, skipped, model, data }. --scores
-writes each image's probabilities and true label to a file (calibration and logit-adjustment studies).
+per-class accuracy, the confusion matrix and the skipped counts.
 
-${PHOTO_USAGE}`;
-
-export interface EvalReport {
-  model: string;
-  data: string;
-  n: number;
-  correct: number;
-  accuracy: number;
-  /** Mean per-class accuracy (macro recall), over the classes with samples. */
-  meanClassAccuracy: number;
-  /** Mean per-class F1 (precision and recall), over the classes with samples. */
-  macroF1: number;
-  labels: readonly string[];
-  perClass: Record<string, ClassScore>;
-  /** confusion[truth][predicted], in `labels` order. */
-  confusion: number[][];
-  skipped: Record<string, number>;
-  ms: number;
-  /** Per scored image, in split order: its probabilities (label order) and its true label (written by --scores). */
-  scores?: number[][];
-  truth?: number[];
-  /** Photo folders: the classes the means are over, and the photos without a face. */
-  scoredClasses?: string[];
-  noFace?: string[];
-}
-
-export const evalCommand: Command = {
-  summary: 'accuracy of a model on a FERPlus split (majority vote, 8 classes)',
-  usage: USAGE,
-  async run(args) {
-    const { values } = parseCommandLine(args, {
-      options: {
-        data: { type: 'string' },
-        model: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        mirror: { type: 'boolean', default: false },
-        priors: { type: 'string', default: 'balanced' },
-        limit: { type: 'string' },
-        scores: { type: 'string' },
-        only: { type: 'string' },
-      },
-    });
+${PHOTO_USAGE}`,
+  flags: {
+    data: {
+      type: 'string',
+      value: '<dir>',
+      help: 'the FERPlus split folder, or a folder of photo folders named after the labels (required)',
+    },
+    model: {
+      type: 'string',
+      value: '<card.json>',
+      help: 'a classifier model card, or the .onnx beside its card (default: the shipped model)',
+    },
+    json: {
+      ...JSON_FLAG,
+      help: `print one JSON object: { accuracy, meanClassAccuracy, macroF1, n, perClass, confusion, labels, skipped,
+model, data }`,
+    },
+    mirror: {
+      type: 'boolean',
+      sdk: 'mirror',
+      help: "classify each face with its mirror image too and average them (create()'s mirror)",
+    },
+    priors: {
+      type: 'string',
+      value: '<p>',
+      sdk: 'priors',
+      help: "balanced (default) or unadjusted: takes the model's logit adjustment out (create()'s priors)",
+    },
+    limit: { type: 'string', value: '<n>', number: { integer: true, min: 1 }, help: 'score the first n images only' },
+    only: {
+      type: 'string',
+      value: '<list>',
+      help: 'photo folders: score only the photos the list names (one <label>/<photo> a line: a split of the set)',
+    },
+    scores: {
+      type: 'string',
+      value: '<file>',
+      help: "write each image's probabilities and true label to <file> (calibration and logit-adjustment studies)",
+    },
+  },
+  async run({ values, sdkOptions }, cli) {
     const data = requiredString(values.data, 'data');
-    const modelPath = values.model;
-    const limit = numberOption(values.limit, 'limit', { integer: true, min: 1 }) ?? Infinity;
-    // create() checks the value (E_BAD_CONFIG names the choices), as for every option.
-    const priors = values.priors as PriorsOption;
-    const options = { mirror: values.mirror, priors };
-    const report = isPhotoFolderSet(data, FER_EMOTIONS)
-      ? await evaluatePhotos(data, modelPath, values.only ? readPhotoList(values.only) : undefined, options, {
+    // Checked before the split and the models load (a minute or more), and the --scores file before the scoring.
+    const folder = await stat(data).catch(() => undefined);
+    if (!folder?.isDirectory())
+      throw new JadferError('E_BAD_INPUT', `--data ${data}: ${folder ? 'not a folder' : 'no such folder'}`, {
+        details: { path: data },
+      });
+    const photos = isPhotoFolderSet(data, FER_EMOTIONS);
+    const split = await stat(join(data, 'label.csv')).catch(() => undefined);
+    if (!photos && !split?.isFile())
+      throw new JadferError(
+        'E_BAD_INPUT',
+        `--data ${data}: not a FERPlus split folder (no label.csv in it), nor photo folders named after the labels`,
+        { details: { path: data } },
+      );
+    const only = values.only === undefined ? undefined : readPhotoList(values.only);
+    const model = await modelUrl(values.model);
+    if (values.scores && !(await stat(dirname(values.scores)).catch(() => undefined))?.isDirectory())
+      throw new JadferError('E_BAD_INPUT', `--scores ${values.scores}: its folder does not exist`, {
+        details: { path: values.scores },
+      });
+    const options = { ...sdkOptions, ...model };
+    const report = photos
+      ? await evaluatePhotos(data, options, only, cli, {
           labels: FER_EMOTIONS,
-          sharp: await loadSharp(),
           score: scoreConfusion,
         })
-      : await evaluate(data, modelPath, limit, options);
+      : await evaluate(data, options, values.limit ?? Infinity, cli);
     if (values.scores) {
       const { scores, truth } = report;
-      writeFileSync(values.scores, JSON.stringify({ model: report.model, labels: report.labels, truth, scores }));
+      await writeFile(values.scores, JSON.stringify({ model: report.model, labels: report.labels, truth, scores }));
     }
     delete report.scores;
     delete report.truth;
-    if (values.json) console.log(JSON.stringify(report));
-    else printReport(report);
+    if (cli.json) cli.printJson(report, 0);
+    else printReport(report, cli);
     return 0;
   },
-};
+});
 
 export async function evaluate(
   dataDir: string,
-  modelPath: string | undefined,
+  options: Pick<CreateOptions, 'mirror' | 'priors' | 'modelUrl'>,
   limit = Infinity,
-  { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
+  cli: Cli,
 ): Promise<EvalReport> {
   const started = performance.now();
-  const split = await loadFerPlusSplit(dataDir, { pixels: true, limit });
-  const fer = await create({
-    detector: 'none',
-    device: 'wasm',
-    mirror,
-    priors,
-    ...(modelPath ? { modelUrl: pathToFileURL(modelPath).href } : {}),
+  cli.progress.update(`reading ${dataDir}…`, true);
+  const split = await loadFerPlusSplit(dataDir, {
+    pixels: true,
+    limit,
+    onProgress: (done, total) => cli.progress.update(`reading ${dataDir}: ${done}/${total} images`),
   });
+  const fer = await loadModels({ detector: 'none', device: 'wasm', ...options }, cli);
   const labels = FER_EMOTIONS;
   const counts = new ConfusionMatrix(labels.length);
   const scores: number[][] = [];
   const truth: number[] = [];
   const skipped: Record<string, number> = { ...(split.skipped as Record<string, number>) };
   try {
-    for (const item of split.items) {
+    for (const [i, item] of split.items.entries()) {
+      cli.progress.update(`scoring ${i + 1}/${split.items.length}`);
       const [face] = await fer.analyze({ data: item.pixels!, width: 48, height: 48 });
       const predicted = labels.indexOf(face!.expression.label as (typeof labels)[number]);
       if (predicted < 0) {
@@ -124,6 +135,7 @@ export async function evaluate(
       truth.push(item.label);
     }
   } finally {
+    cli.progress.clear();
     await fer.dispose();
   }
   const metrics = counts.metrics();
@@ -145,27 +157,25 @@ export async function evaluate(
   };
 }
 
-function printReport(report: EvalReport): void {
+function printReport(report: EvalReport, cli: Cli): void {
+  const out = (line: string) => cli.out(line);
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
-  console.log(`model ${report.model} on ${report.data}`);
-  console.log(`accuracy ${pct(report.accuracy)} (${report.correct}/${report.n}), ${(report.ms / 1000).toFixed(1)} s`);
-  console.log(`mean per-class accuracy ${pct(report.meanClassAccuracy)} (macro recall: each class weighs the same)`);
-  console.log(`macro F1 ${pct(report.macroF1)} (false calls of a class count too)`);
-  console.log('\nper class: recall (right of its faces), precision (right of its calls)');
+  out(`model ${report.model} on ${report.data}`);
+  out(`accuracy ${pct(report.accuracy)} (${report.correct}/${report.n}), ${(report.ms / 1000).toFixed(1)} s`);
+  out(`mean per-class accuracy ${pct(report.meanClassAccuracy)} (macro recall: each class weighs the same)`);
+  out(`macro F1 ${pct(report.macroF1)} (false calls of a class count too)`);
+  out('\nper class: recall (right of its faces), precision (right of its calls)');
   for (const [label, c] of Object.entries(report.perClass))
-    console.log(
+    out(
       `  ${label.padEnd(10)} ${pct(c.accuracy).padStart(7)}  (${c.correct}/${c.n})   ${pct(c.precision).padStart(7)}  (${c.correct}/${c.predicted})`,
     );
-  console.log('\nconfusion (rows: truth, columns: predicted):');
+  out('\nconfusion (rows: truth, columns: predicted):');
   const short = report.labels.map((l) => l.slice(0, 5));
-  console.log(`  ${''.padEnd(10)}${short.map((l) => l.padStart(7)).join('')}`);
+  out(`  ${''.padEnd(10)}${short.map((l) => l.padStart(7)).join('')}`);
   report.confusion.forEach((row, k) =>
-    console.log(`  ${report.labels[k]!.padEnd(10)}${row.map((v) => String(v).padStart(7)).join('')}`),
+    out(`  ${report.labels[k]!.padEnd(10)}${row.map((v) => String(v).padStart(7)).join('')}`),
   );
-  if (report.noFace)
-    console.log(`\nmeans over ${report.scoredClasses!.join(', ')}; no face in ${report.noFace.length}`);
+  if (report.noFace) out(`\nmeans over ${report.scoredClasses!.join(', ')}; no face in ${report.noFace.length}`);
   const skipped = Object.entries(report.skipped).filter(([, v]) => v > 0);
-  console.log(
-    `\nskipped: ${skipped.length ? skipped.map(([reason, count]) => `${reason} ${count}`).join(', ') : 'none'}`,
-  );
+  out(`\nskipped: ${skipped.length ? skipped.map(([reason, count]) => `${reason} ${count}`).join(', ') : 'none'}`);
 }

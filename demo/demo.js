@@ -7,7 +7,8 @@ const params = new URLSearchParams(location.search);
 let fer;
 let streaming;
 let analytics;
-const visits = [];
+// Running sums of the analytics windows shown in the panel.
+const totals = { visitors: 0, dwellMs: 0, attentionMs: 0, attentionObservedMs: 0, expressions: {} };
 
 function setStatus(text) {
   $('status').textContent = text;
@@ -19,7 +20,9 @@ function showBackend(backend, reason) {
   $('backend-reason').textContent = reason ? `Using ${backend}: ${reason}` : '';
 }
 
+/** The side panel: one card per face, headed by the caption drawn over the picture (`#3 happiness 82%`). */
 function listFaces(faces) {
+  $('hint').hidden = true;
   $('empty').hidden = faces.length > 0;
   $('empty').textContent = 'No face in this frame.';
   $('faces').replaceChildren(
@@ -27,7 +30,7 @@ function listFaces(faces) {
       const item = document.createElement('li');
       item.className = 'face';
       const title = document.createElement('h3');
-      title.textContent = `Face ${face.trackId ?? i + 1}: ${face.expression.label}`;
+      title.textContent = JADFER.faceCaption(face, i);
       item.append(title);
       const sorted = Object.entries(face.expression.scores).sort((a, b) => b[1] - a[1]);
       for (const [label, score] of sorted) {
@@ -50,7 +53,8 @@ async function analyzeImage(file) {
   canvas.height = bitmap.height;
   context.drawImage(bitmap, 0, 0);
   const started = performance.now();
-  const faces = await fer.analyze(bitmap);
+  // Left to right, so that #1 is the leftmost face in the picture and in the panel.
+  const faces = (await fer.analyze(bitmap)).sort((a, b) => a.box.x - b.box.x);
   setStatus(`analysed ${file.name} in ${(performance.now() - started).toFixed(0)} ms`);
   JADFER.drawFaces(context, faces);
   listFaces(faces);
@@ -84,19 +88,19 @@ async function runStream(source, label) {
   }
 }
 
-function showVisit(event) {
-  if (event.type !== 'track') return;
-  visits.push(event);
-  $('a-visitors').textContent = String(visits.length);
-  $('a-dwell').textContent = `${(visits.reduce((sum, v) => sum + v.dwellMs, 0) / visits.length / 1000).toFixed(1)} s`;
-  const attentive = visits.filter((v) => v.attentionRatio !== null);
-  if (attentive.length)
-    $('a-attention').textContent =
-      `${((100 * attentive.reduce((sum, v) => sum + v.attentionRatio, 0)) / attentive.length).toFixed(0)}%`;
-  const counts = {};
-  for (const v of visits) counts[v.dominantExpression] = (counts[v.dominantExpression] ?? 0) + 1;
+/** Adds each closed window's counts to the panel (windows of 5 s here; a minute by default). */
+function showWindow(event) {
+  if (event.type !== 'window') return;
+  for (const key of ['visitors', 'dwellMs', 'attentionMs', 'attentionObservedMs']) totals[key] += event[key];
+  for (const [label, n] of Object.entries(event.expressions))
+    totals.expressions[label] = (totals.expressions[label] ?? 0) + n;
+  if (!totals.visitors) return;
+  $('a-visitors').textContent = String(totals.visitors);
+  $('a-dwell').textContent = `${(totals.dwellMs / totals.visitors / 1000).toFixed(1)} s`;
+  if (totals.attentionObservedMs)
+    $('a-attention').textContent = `${((100 * totals.attentionMs) / totals.attentionObservedMs).toFixed(0)}%`;
   $('a-share').replaceChildren(
-    ...Object.entries(counts)
+    ...Object.entries(totals.expressions)
       .sort((a, b) => b[1] - a[1])
       .map(([label, n]) =>
         Object.assign(document.createElement('li'), { textContent: `${label}: ${n} visitor${n > 1 ? 's' : ''}` }),
@@ -138,10 +142,11 @@ async function main() {
   }
   const options = {
     device: params.get('device') ?? 'auto',
-    onProgress: ({ stage, loaded, total }) => {
-      $('progress').value = total ? loaded / total : 0;
+    onProgress: ({ stage, loaded, total, overall }) => {
+      $('progress').value = overall;
       $('progress-label').textContent =
         `${stage}: ${(loaded / 1e6).toFixed(1)} MB${total ? ` of ${(total / 1e6).toFixed(1)} MB` : ''}`;
+      $('hint').textContent = `Loading the models… ${Math.floor(overall * 100)} %`;
     },
   };
   if (params.get('model')) options.modelUrl = params.get('model');
@@ -150,15 +155,18 @@ async function main() {
     fer = await JADFER.create(options);
   } catch (error) {
     setStatus(`failed: ${error.code ?? error.name}: ${error.message}`);
+    $('hint').textContent = 'The models could not load: see the status above.';
     return;
   }
   window.jadferDemo = fer;
-  analytics = JADFER.createAnalytics({ onEvent: showVisit, trackTimeoutMs: 1500 });
+  analytics = JADFER.createAnalytics({ onEvent: showWindow, trackTimeoutMs: 1500, windowMs: 5000 });
   showBackend(fer.backend, fer.fallbackReason);
   fer.on('backend', (event) => showBackend(event.backend, event.reason));
   fer.on('error', (error) => setStatus(`${error.code ?? 'error'}: ${error.message}`));
   $('model').textContent = fer.model.name;
   setStatus('ready');
+  $('hint').textContent =
+    'Press “Start camera”, or open an image or a video: each face appears here with its expression, numbered as in the list beside.';
   $('progress-label').textContent =
     `ready (started in ${fer.startup.totalMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
   $('camera').disabled = false;

@@ -129,10 +129,13 @@ function card(variant, upstreamBytes, shippedBytes) {
     name: variant.id,
     file: `${variant.id}.onnx`,
     sha256: sha256(shippedBytes),
+    bytes: shippedBytes.byteLength,
     task: 'face-detection',
     input: {
       name: input.name,
       shape: [1, variant.input.height, variant.input.width, 3],
+      // The graph also runs at other sizes (pipeline/blazeface.ts: BlazeFaceDetector.atSize), and on batches.
+      ...(variant.freeSpatialDims ? { spatialMultiple: 32, dynamicBatch: true } : {}),
       layout: 'NHWC',
       color: 'rgb',
       range: [-1, 1],
@@ -165,7 +168,9 @@ function card(variant, upstreamBytes, shippedBytes) {
       upstreamSha256: sha256(upstreamBytes),
       modifications:
         'scripts/optimize-blazeface.mjs: ConstantOfShape+Concat channel padding replaced by Pad, unused initializers removed; outputs bit-identical' +
-        (variant.freeSpatialDims ? ' at 256×256. Input height and width made symbolic (any multiple of 32)' : ''),
+        (variant.freeSpatialDims
+          ? ' at 256×256. Input batch, height and width made symbolic (any batch, any multiple of 32)'
+          : ''),
     },
   };
 }

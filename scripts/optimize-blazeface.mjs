@@ -99,25 +99,30 @@ export function optimizeBlazeFace(modelBytes, { freeSpatialDims = false } = {}) 
 }
 
 /**
- * Lets the graph run at any input size that is a multiple of 32 (its total stride): the NHWC
- * input's height and width become symbolic, and the final Reshapes to [1, anchors, coords] take
- * -1 anchors. A 4:3 input then sees a 640×480 frame without letterbox padding, for 3/4 of the
- * square input's work. Every convolution's padding is the same at any multiple of its stride.
+ * Lets the graph run at any input size that is a multiple of 32 (its total stride), and on any batch:
+ * the NHWC input's batch, height and width become symbolic, and the final Reshapes to
+ * [batch, anchors, coords] keep the input's batch (0) and take -1 anchors. A 4:3 input then sees a
+ * 640×480 frame without letterbox padding, for 3/4 of the square input's work, and the SDK's second
+ * looks at several candidates run as one batch. Every convolution's padding is the same at any
+ * multiple of its stride.
  */
 function makeSpatialDimsFree(graph, initByName) {
   const [input] = graph.input;
   const dims = input.type.tensorType.shape.dim;
+  dims[0] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'batch' });
   dims[1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'height' });
   dims[2] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'width' });
   for (const node of graph.node) {
     if (node.opType !== 'Reshape') continue;
     const shape = initByName.get(node.input[1]);
-    const [batch, , coords] = readInt64(shape);
-    shape.rawData = new Uint8Array(BigInt64Array.from([batch, -1, coords].map(BigInt)).buffer);
+    const [, , coords] = readInt64(shape);
+    shape.rawData = new Uint8Array(BigInt64Array.from([0, -1, coords].map(BigInt)).buffer);
     shape.int64Data = [];
   }
-  for (const output of graph.output)
+  for (const output of graph.output) {
+    output.type.tensorType.shape.dim[0] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'batch' });
     output.type.tensorType.shape.dim[1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'anchors' });
+  }
   // Intermediate shapes recorded by the converter are only true at the original size.
   graph.valueInfo = [];
 }

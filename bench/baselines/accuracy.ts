@@ -27,7 +27,7 @@
  *       (faceExpressionNet/FaceExpressionNet.ts:15);
  *     - labels `['neutral', 'happy', 'sad', 'angry', 'fearful', 'disgusted', 'surprised']`
  *       (faceExpressionNet/FaceExpressions.ts:1).
- *   `test/node/baselines.test.ts` checks this re-implementation against face-api's own FaceExpressionNet.
+ *   `test/bench/baselines/accuracy.test.ts` checks this re-implementation against face-api's own FaceExpressionNet.
  *
  * FERPlus images are already aligned 48×48 gray face crops: each is replicated to 3 channels (R=G=B) and
  * resized bilinearly to the model input by the library's own resize call above. Neither library has a
@@ -40,11 +40,11 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
-import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit, type FerPlusItem } from '../../training/data/ferplus.js';
+import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit, type FerPlusItem } from '../../common/ferplus.js';
 import { readWeightShards } from '../../training/backbone/tfjs-graph.js';
 import { FERPLUS_DIR } from '../../training/data/paths.js';
-import { argmax, byLabel, ConfusionMatrix, type ClassScore } from '../../training/data/metrics.js';
-import { numberOption, scriptArgs, UsageError } from '../../cli/args.js';
+import { argmax, byLabel, ConfusionMatrix, type ClassScore } from '../../common/metrics.js';
+import { numberOption, scriptArgs, UsageError } from '../../common/args.js';
 
 const require = createRequire(import.meta.url);
 /** Package root of an installed dependency (human's `exports` hides ./package.json, so walk up from its entry). */

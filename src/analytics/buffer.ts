@@ -1,7 +1,7 @@
 /**
  * A bounded, ordered buffer of unsent events. In browsers it lives in IndexedDB, so a kiosk
- * that is offline (or reloads) keeps what it has not sent; elsewhere it lives in memory.
- * When full, the oldest events are dropped and counted.
+ * that is offline (or reloads) keeps what it has not sent; elsewhere it lives in memory (or in a
+ * file: file-buffer.ts, used by the Node NATS sink). When full, the oldest events are dropped and counted.
  */
 import type { AnalyticsEvent } from './schema.js';
 
@@ -40,6 +40,18 @@ export class MemoryBuffer implements EventBuffer {
     return this.events.length;
   }
   close(): void {}
+}
+
+/** IndexedDB database `name` where available ('auto'), else memory. */
+export async function openBuffer(name: string, capacity: number, storage: 'auto' | 'memory'): Promise<EventBuffer> {
+  if (storage === 'auto' && typeof indexedDB !== 'undefined') {
+    try {
+      return await IndexedDbBuffer.open(name, capacity);
+    } catch {
+      // Private mode or blocked storage: keep events in memory instead.
+    }
+  }
+  return new MemoryBuffer(capacity);
 }
 
 const STORE = 'events';

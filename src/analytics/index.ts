@@ -1,37 +1,54 @@
 /**
- * Signage analytics: per-visitor aggregates (dwell, dominant expression, mean scores,
- * time in each expression, attention) as `jadfer.analytics/v1` events. Only aggregates
- * leave the SDK, and only to sinks the integrator configures: a callback, and/or an
- * endpoint that receives batched POSTs (buffered offline, retried with backoff).
+ * Signage analytics. By default it produces `window` events (`jadfer.analytics/v2`): per-window
+ * counts and sums (visits, dwell and its histogram, dominant expressions, attention), with no
+ * per-visitor record and no identifier. Per-visit `track` events are an explicit opt-in
+ * (`trackEvents: true`): pseudonymous personal data. Events go only where the integrator says:
+ * a callback, an endpoint that receives batched POSTs, and/or a sink such as the NATS one
+ * (`jadfer/analytics/nats`); sinks buffer offline and retry with backoff.
  *
  *   const analytics = createAnalytics({ onEvent: console.log, endpoint: '/collect' });
  *   fer.on('result', analytics.observe);
  */
 import type { FrameResult } from '../contract/types.js';
+import { JadferError } from '../contract/errors.js';
 import { Aggregator } from './aggregator.js';
-import { IndexedDbBuffer, MemoryBuffer, type EventBuffer } from './buffer.js';
+import { openBuffer } from './buffer.js';
+import { Delivery, type AnalyticsSink } from './delivery.js';
 import type { AnalyticsEvent } from './schema.js';
 
 export * from './schema.js';
+export type { AnalyticsSink, SinkStats, Transport } from './delivery.js';
 export { isAttentive, yawProxy, ATTENTION_YAW_LIMIT } from './attention.js';
 
 export interface AnalyticsOptions {
-  /** Called with every event, synchronously, whether or not an endpoint is set. */
+  /** Called with every event, synchronously, whether or not anything is sent. */
   onEvent?: (event: AnalyticsEvent) => void;
-  /** Where batches are POSTed as `{ schema, events }`. Nothing is sent without it. */
+  /** Where batches are POSTed as `{ schema, events }`. Nothing is POSTed without it. */
   endpoint?: string;
+  /** Another destination (for example `createNatsSink()` from `jadfer/analytics/nats`). */
+  sink?: AnalyticsSink;
+  /**
+   * Window length in ms (default 60 000). It must divide an hour, so that windows fall on the
+   * same boundaries on every kiosk and roll up into hours exactly.
+   */
+  windowMs?: number;
+  /**
+   * Opt-in: also emit one `track` event per visit (dwell, timestamps, scores, attention, with a
+   * per-session id). Those are personal data under the GDPR; off by default.
+   */
+  trackEvents?: boolean;
   batchSize?: number;
   flushEveryMs?: number;
   /** Unsent events kept at most (oldest dropped first). */
   maxBuffered?: number;
   trackTimeoutMs?: number;
-  summaryEveryMs?: number;
   /** First retry delay after a failed send; doubles per failure, up to 5 minutes. */
   retryBaseMs?: number;
   /** 'auto': IndexedDB where available (survives reloads and outages), else memory. */
   storage?: 'auto' | 'memory';
   /** For tests and custom transports. */
   fetch?: typeof fetch;
+  /** Epoch ms (window boundaries are wall-clock minutes); injectable for tests. */
   now?: () => number;
 }
 
@@ -49,138 +66,136 @@ export interface AnalyticsStats {
 export interface Analytics {
   /** Feed every FrameResult of a stream (bound: pass it straight to fer.on('result', …)). */
   readonly observe: (result: FrameResult) => void;
-  /** Sends what is buffered now (no-op without an endpoint). */
+  /** Sends what is buffered now (no-op without an endpoint or sink). */
   flush(): Promise<void>;
   stats(): Promise<AnalyticsStats>;
-  /** Ends open tracks, emits a last summary, tries a last send. */
+  /** Ends open visits, emits the last (partial) window, tries a last send and closes the sinks. */
   dispose(): Promise<void>;
 }
 
-const MAX_RETRY_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
 
+/**
+ * Signage analytics from a stream's results: only aggregates (`jadfer.analytics/v1` events: visits,
+ * dwell, expression shares, attention), never pixels, boxes or landmarks. Nothing is sent unless
+ * `endpoint` is set.
+ *
+ * @example
+ * ```ts
+ * const analytics = createAnalytics({ onEvent: (e) => console.log(e.type), endpoint: '/collect' });
+ * fer.on('result', analytics.observe);
+ * ```
+ */
 export function createAnalytics(options: AnalyticsOptions = {}): Analytics {
   const now = options.now ?? (() => Date.now());
-  const send = options.fetch ?? globalThis.fetch?.bind(globalThis);
-  const batchSize = options.batchSize ?? 20;
-  const summaryEveryMs = options.summaryEveryMs ?? 60_000;
+  const windowMs = options.windowMs ?? 60_000;
+  if (!Number.isInteger(windowMs) || windowMs < 1000 || HOUR_MS % windowMs !== 0)
+    throw new JadferError('E_BAD_CONFIG', `windowMs must be a whole number of ms ≥ 1000 that divides an hour`, {
+      details: { windowMs },
+    });
   const newId = () =>
     globalThis.crypto?.randomUUID?.() ?? `${now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   const aggregator = new Aggregator({
     trackTimeoutMs: options.trackTimeoutMs ?? 1500,
     maxFrameGapMs: 1000,
+    trackEvents: options.trackEvents ?? false,
     sessionId: newId(),
     newId,
   });
-  const endpoint = options.endpoint;
-  const buffer: Promise<EventBuffer | undefined> = endpoint ? openBuffer(options) : Promise.resolve(undefined);
-  const counts = { events: 0, sent: 0, failedSends: 0, lostToStorage: 0 };
-  let windowStart = now();
-  let retryDelay = 0;
-  let retryTimer: ReturnType<typeof setTimeout> | undefined;
-  let flushing: Promise<void> | undefined;
+  const sinks: AnalyticsSink[] = [];
+  if (options.endpoint) sinks.push(httpSink(options.endpoint, options));
+  if (options.sink) sinks.push(options.sink);
+  let events = 0;
   let disposed = false;
-  let stored: Promise<void> = Promise.resolve();
 
-  const emit = (events: AnalyticsEvent[]) => {
-    if (events.length === 0) return;
-    counts.events += events.length;
-    for (const event of events) options.onEvent?.(event);
-    if (!endpoint) return;
-    // Pushes are chained so a flush always sees every event emitted before it.
-    stored = stored
-      .then(async () => {
-        const b = (await buffer)!;
-        await b.push(events);
-        if ((await b.size()) >= batchSize) void flush();
-      })
-      .catch(() => {
-        // Storage refused the write (quota, blocked): the events are lost and counted; analysis goes on.
-        counts.lostToStorage += events.length;
-      });
+  // The first window starts with the session (not at the boundary before it), so a reload
+  // inside a minute never produces a second window with the same start.
+  const started = Math.round(now());
+  let windowStart = started;
+  let windowEnd = (Math.floor(started / windowMs) + 1) * windowMs;
+
+  const emit = (batch: AnalyticsEvent[]) => {
+    if (batch.length === 0) return;
+    events += batch.length;
+    for (const event of batch) options.onEvent?.(event);
+    for (const sink of sinks) sink.accept(batch);
   };
 
-  const flush = (): Promise<void> => {
-    if (!endpoint || !send) return Promise.resolve();
-    flushing ??= (async () => {
-      await stored;
-      const b = (await buffer)!;
-      try {
-        for (;;) {
-          const batch = await b.peek(batchSize);
-          if (batch.length === 0) break;
-          const response = await send(endpoint, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ schema: batch[0]!.schema, events: batch }),
-            keepalive: true,
-          });
-          if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          await b.drop(batch.length);
-          counts.sent += batch.length;
-          retryDelay = 0;
-        }
-      } catch {
-        counts.failedSends++;
-        retryDelay = Math.min(MAX_RETRY_MS, retryDelay ? retryDelay * 2 : (options.retryBaseMs ?? 2000));
-        if (!disposed) {
-          clearTimeout(retryTimer);
-          retryTimer = setTimeout(() => void flush(), retryDelay);
-        }
-      } finally {
-        flushing = undefined;
-      }
-    })();
-    return flushing;
+  /** Closes the open window if its end has passed; a gap with no frames starts a fresh one at `t`. */
+  const closeDue = (t: number) => {
+    if (t < windowEnd) return;
+    // Visits that had ended by the boundary belong to the window that closes.
+    emit(aggregator.expire(windowEnd));
+    emit([aggregator.closeWindow(windowStart, windowEnd)]);
+    windowStart = Math.floor(t / windowMs) * windowMs;
+    windowEnd = windowStart + windowMs;
   };
-
-  const interval = endpoint ? setInterval(() => void flush(), options.flushEveryMs ?? 10_000) : undefined;
-  (interval as { unref?: () => void } | undefined)?.unref?.();
 
   const observe = (result: FrameResult) => {
     if (disposed) return;
     const t = now();
+    closeDue(t);
     emit(aggregator.observe(result, t));
-    if (t - windowStart >= summaryEveryMs) {
-      emit([aggregator.summarize(windowStart, t)]);
-      windowStart = t;
-    }
   };
+
+  // Windows close on time even when no frame arrives (a paused camera still reports empty windows).
+  const ticker = setInterval(() => !disposed && closeDue(now()), Math.min(windowMs, 10_000));
+  (ticker as { unref?: () => void }).unref?.();
 
   return {
     observe,
-    flush,
+    async flush() {
+      await Promise.all(sinks.map((sink) => sink.flush()));
+    },
     async stats() {
-      await stored;
-      const b = await buffer;
+      const all = await Promise.all(sinks.map((sink) => sink.stats()));
+      const sum = (key: 'sent' | 'buffered' | 'failedSends' | 'overflowed' | 'lostToStorage') =>
+        all.reduce((total, s) => total + s[key], 0);
       return {
-        ...counts,
-        buffered: (await b?.size()) ?? 0,
-        overflowed: b?.overflowed ?? 0,
+        events,
+        sent: sum('sent'),
+        buffered: sum('buffered'),
+        failedSends: sum('failedSends'),
+        overflowed: sum('overflowed'),
+        lostToStorage: sum('lostToStorage'),
         activeTracks: aggregator.activeTracks,
       };
     },
     async dispose() {
       if (disposed) return;
-      const t = now();
-      emit(aggregator.closeAll());
-      emit([aggregator.summarize(windowStart, t)]);
       disposed = true;
-      clearInterval(interval);
-      clearTimeout(retryTimer);
-      await buffer.then(() => flush());
-      (await buffer)?.close();
+      clearInterval(ticker);
+      const t = Math.round(now());
+      closeDue(t);
+      emit(aggregator.closeAll());
+      const last = aggregator.closeWindow(windowStart, Math.max(t, windowStart));
+      // A window that had no time and no visit (disposed on a boundary) is not a window.
+      if (last.windowEnd > last.windowStart || last.visitors > 0) emit([last]);
+      await Promise.all(sinks.map((sink) => sink.close()));
     },
   };
 }
 
-async function openBuffer(options: AnalyticsOptions): Promise<EventBuffer> {
-  const capacity = options.maxBuffered ?? 1000;
-  if ((options.storage ?? 'auto') === 'auto' && typeof indexedDB !== 'undefined') {
-    try {
-      return await IndexedDbBuffer.open('jadfer-analytics', capacity);
-    } catch {
-      // Private mode or blocked storage: keep events in memory instead.
-    }
-  }
-  return new MemoryBuffer(capacity);
+/** Batched JSON POSTs to `endpoint`, buffered in IndexedDB (or memory) while they fail. */
+function httpSink(endpoint: string, options: AnalyticsOptions): AnalyticsSink {
+  const send = options.fetch ?? globalThis.fetch?.bind(globalThis);
+  const batchSize = options.batchSize ?? 20;
+  return new Delivery({
+    buffer: openBuffer('jadfer-analytics', options.maxBuffered ?? 1000, options.storage ?? 'auto'),
+    batchSize,
+    sendAt: batchSize,
+    retryBaseMs: options.retryBaseMs ?? 2000,
+    flushEveryMs: options.flushEveryMs ?? 10_000,
+    async transport(batch) {
+      if (!send) throw new Error('no fetch');
+      const response = await send(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ schema: batch[0]!.schema, events: batch }),
+        keepalive: true,
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      return batch.length;
+    },
+  });
 }

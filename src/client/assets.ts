@@ -25,10 +25,22 @@ export const ASSET_PATHS = {
     wasm: { glue: 'ort/ort-wasm-simd-threaded.mjs', wasm: 'ort/ort-wasm-simd-threaded.wasm' },
     webgpu: { glue: 'ort/ort-wasm-simd-threaded.jspi.mjs', wasm: 'ort/ort-wasm-simd-threaded.jspi.wasm' },
   },
-  classifier: { card: 'models/jadfer-base.json', model: 'models/jadfer-base.onnx' },
+  classifier: {
+    card: 'models/jadfer-base.json',
+    model: 'models/jadfer-base.onnx',
+    prepared: 'models/jadfer-base.prepared.bin',
+  },
   detectors: {
-    blazeface: { card: 'models/blazeface-front-128.json', model: 'models/blazeface-front-128.onnx' },
-    'blazeface-back': { card: 'models/blazeface-back-256.json', model: 'models/blazeface-back-256.onnx' },
+    blazeface: {
+      card: 'models/blazeface-front-128.json',
+      model: 'models/blazeface-front-128.onnx',
+      prepared: 'models/blazeface-front-128.prepared.bin',
+    },
+    'blazeface-back': {
+      card: 'models/blazeface-back-256.json',
+      model: 'models/blazeface-back-256.onnx',
+      prepared: 'models/blazeface-back-256.prepared.bin',
+    },
   },
 } as const;
 
@@ -45,7 +57,7 @@ const href = (url: URL) => url.href;
 
 /**
  * The files next to this module, in the literal form bundlers rewrite. A test checks that these
- * are ASSET_PATHS (test/node/assets.test.ts): bundlers need the literals, so the names are written twice.
+ * are ASSET_PATHS (test/sdk/client/assets.test.ts): bundlers need the literals, so the names are written twice.
  */
 export function bundledAssets(): Assets {
   return {
@@ -65,15 +77,18 @@ export function bundledAssets(): Assets {
     classifier: {
       card: href(new URL('./models/jadfer-base.json', import.meta.url)),
       model: href(new URL('./models/jadfer-base.onnx', import.meta.url)),
+      prepared: href(new URL('./models/jadfer-base.prepared.bin', import.meta.url)),
     },
     detectors: {
       blazeface: {
         card: href(new URL('./models/blazeface-front-128.json', import.meta.url)),
         model: href(new URL('./models/blazeface-front-128.onnx', import.meta.url)),
+        prepared: href(new URL('./models/blazeface-front-128.prepared.bin', import.meta.url)),
       },
       'blazeface-back': {
         card: href(new URL('./models/blazeface-back-256.json', import.meta.url)),
         model: href(new URL('./models/blazeface-back-256.onnx', import.meta.url)),
+        prepared: href(new URL('./models/blazeface-back-256.prepared.bin', import.meta.url)),
       },
     },
   };
@@ -83,7 +98,11 @@ export function bundledAssets(): Assets {
 export function assetsUnder(base: string): Assets {
   const at = (path: string) => new URL(path, base).href;
   const atVersioned = (path: string) => versioned(new URL(path, base));
-  const model = (files: { card: string; model: string }) => ({ card: at(files.card), model: at(files.model) });
+  const model = (files: { card: string; model: string; prepared: string }) => ({
+    card: at(files.card),
+    model: at(files.model),
+    prepared: at(files.prepared),
+  });
   const { ort } = ASSET_PATHS;
   return {
     runtime: {

@@ -1,20 +1,35 @@
 /**
  * `<jadfer-camera>`: the camera, the SDK and an optional overlay in one tag, for integrators
- * who write no JavaScript. Attributes: `device` (auto|webgpu|wasm), `max-faces`,
- * `show-overlay` (boolean), `detector`, `model`. Events: `ready`, `result` (detail: FrameResult),
- * `backend`, `error` (detail: the JadferError or camera error).
+ * who write no JavaScript. Attributes: ATTRIBUTES below. Events: `progress` (detail: ProgressEvent, also shown in
+ * the element as a percentage while the models load), `ready`, `result` (detail: FrameResult), `backend`,
+ * `error` (detail: the JadferError or camera error).
  * Styles go through the CSSOM, so the element works under a strict CSP (no inline styles).
  */
 import { Jadfer } from './client.js';
 import { drawFaces } from './overlay.js';
 import type { CreateOptions, DetectorOption, DeviceOption, PriorsOption } from '../contract/options.js';
-import type { FrameResult } from '../contract/types.js';
+import type { FrameResult, ProgressEvent } from '../contract/types.js';
 
 const TAG = 'jadfer-camera';
 
+/**
+ * The element's attributes and what each sets: the one list, observed (a change restarts the SDK, except
+ * `show-overlay`, read at each frame). Boolean attributes count when present.
+ */
+const ATTRIBUTES = {
+  device: "create()'s `device`",
+  'max-faces': "create()'s `maxFaces` (a positive integer)",
+  'show-overlay': 'boolean: draws each face, its box and its expression over the video',
+  detector: "create()'s `detector` (a built-in detector's name)",
+  model: "create()'s `modelUrl` (a model card's URL)",
+  mirror: "boolean: create()'s `mirror: true`",
+  priors: "create()'s `priors`",
+  'min-detection-confidence': "create()'s `minDetectionConfidence` (0–1)",
+} as const;
+
 function createCameraElementClass(): CustomElementConstructor {
   return class JadferCameraElement extends HTMLElement {
-    static observedAttributes = ['device', 'max-faces', 'show-overlay', 'detector', 'model', 'mirror', 'priors'];
+    static observedAttributes = Object.keys(ATTRIBUTES);
     private fer?: Jadfer;
     private media?: MediaStream;
     private stream?: AsyncIterableIterator<FrameResult>;
@@ -79,6 +94,10 @@ function createCameraElementClass(): CustomElementConstructor {
         ...(this.getAttribute('model') ? { modelUrl: this.getAttribute('model')! } : {}),
         ...(this.hasAttribute('mirror') ? { mirror: true } : {}),
         ...(this.getAttribute('priors') ? { priors: this.getAttribute('priors') as PriorsOption } : {}),
+        // A wrong value reaches create(), which reports it (E_BAD_CONFIG) as an error event.
+        ...(this.hasAttribute('min-detection-confidence')
+          ? { minDetectionConfidence: Number(this.getAttribute('min-detection-confidence')) }
+          : {}),
       };
     }
 
@@ -100,8 +119,17 @@ function createCameraElementClass(): CustomElementConstructor {
       try {
         this.video.srcObject = this.media;
         await this.video.play();
-        const fer = await Jadfer.create(this.options());
+        this.say('Loading expression recognition…');
+        const fer = await Jadfer.create({
+          ...this.options(),
+          onProgress: (detail: ProgressEvent) => {
+            if (generation !== this.generation) return;
+            this.say(`Loading expression recognition… ${Math.floor(detail.overall * 100)} %`);
+            this.dispatchEvent(new CustomEvent('progress', { detail }));
+          },
+        });
         if (generation !== this.generation) return void fer.dispose();
+        this.message.hidden = true;
         this.fer = fer;
         fer.on('backend', (detail) => this.dispatchEvent(new CustomEvent('backend', { detail })));
         fer.on('error', (detail) => this.dispatchEvent(new CustomEvent('error', { detail })));
@@ -124,9 +152,13 @@ function createCameraElementClass(): CustomElementConstructor {
       this.fer = this.stream = this.media = undefined;
     }
 
-    private fail(error: unknown, text: string): void {
+    private say(text: string): void {
       this.message.textContent = text;
       this.message.hidden = false;
+    }
+
+    private fail(error: unknown, text: string): void {
+      this.say(text);
       this.dispatchEvent(new CustomEvent('error', { detail: error }));
     }
 
@@ -143,7 +175,15 @@ function createCameraElementClass(): CustomElementConstructor {
   };
 }
 
-/** Registers `<jadfer-camera>` (the IIFE build does this on load). Safe to call twice. */
+/**
+ * Registers `<jadfer-camera>` (the IIFE build does this on load). Safe to call twice.
+ *
+ * @example
+ * ```ts
+ * defineJadferCamera();
+ * document.body.insertAdjacentHTML('beforeend', '<jadfer-camera show-overlay></jadfer-camera>');
+ * ```
+ */
 export function defineJadferCamera(tag = TAG): void {
   if (typeof customElements === 'undefined' || customElements.get(tag)) return;
   customElements.define(tag, createCameraElementClass());

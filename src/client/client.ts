@@ -1,6 +1,12 @@
 /** The main-thread API. Framework-agnostic; onnxruntime lives only in the engine. */
 import { assetsUnder, bundledAssets, sdkFolder, type Assets } from './assets.js';
-import { epochNow, type DetectorFiles, type EngineInfo, type FrameMeta } from '../contract/engine-api.js';
+import {
+  epochNow,
+  type DetectorFiles,
+  type EngineInfo,
+  type FaultInjection,
+  type FrameMeta,
+} from '../contract/engine-api.js';
 import {
   engineOptions,
   resolveOptions,
@@ -9,15 +15,16 @@ import {
   type DetectorOption,
   type ResolvedOptions,
 } from '../contract/options.js';
-import { canUseWorker, type EngineLink } from './engine-link.js';
+import { canUseWorker, PRODUCTION_ENGINE, type EngineBuild } from './engine-link.js';
 import { EngineSupervisor } from './engine-supervisor.js';
 import { Emitter, type Listener } from './emitter.js';
 import { JadferError, isJadferError } from '../contract/errors.js';
-import { prepareFrame } from './frames.js';
+import { prepareFrame, releasePayload } from './frames.js';
+import { RunQueue } from './run-queue.js';
 import { isDeno } from '../contract/platform.js';
-import { checkAssets } from './preflight.js';
+import { diagnoseAssets } from './preflight.js';
+import { OverallProgress } from './progress.js';
 import { streamResults } from './stream.js';
-import { ENGINE_FOR_TESTS } from './test-hooks.js';
 import { withTimeout } from './timeout.js';
 import { webGpuProblem } from '../contract/webgpu-probe.js';
 import type {
@@ -43,26 +50,68 @@ async function probeWebGpuBeforeWorker(allowFallbackAdapter: boolean): Promise<s
   return isDeno() ? webGpuProblem(allowFallbackAdapter) : undefined;
 }
 
+/**
+ * src/testing.ts's way in (`jadfer/testing`): create() on another build of the engine. index.ts does not
+ * export it, and nothing on an instance or on the class leads to it.
+ */
+export let createOnEngine: (options: CreateOptions, build: EngineBuild) => Promise<Jadfer>;
+
+/** The instances on the test engine, and their engines: what `jadfer/testing`'s fault injection reaches. */
+const onTestEngine = new WeakMap<Jadfer, EngineSupervisor>();
+
+/** The fault injection of an instance that `jadfer/testing`'s create() made; E_BAD_CONFIG for any other. */
+export async function faultsOf(fer: Jadfer): Promise<FaultInjection> {
+  const engine = onTestEngine.get(fer);
+  if (!engine)
+    throw new JadferError(
+      'E_BAD_CONFIG',
+      "fault injection needs an instance made by jadfer/testing's create(): the production engine has none",
+    );
+  const faults = (await engine.link()).faults;
+  if (!faults) throw new JadferError('E_INTERNAL', 'the test engine has no fault injection');
+  return faults;
+}
+
 export class Jadfer {
+  // A class field, so that it may call #start; it hands createOnEngine to src/testing.ts (static blocks
+  // would need Chromium 94).
+  static readonly #testingEntry = (createOnEngine = (options, build) => Jadfer.#start(options, build));
+  /** Private for real (not only to TypeScript): a page script holding an instance cannot reach its engine. */
+  readonly #engine: EngineSupervisor;
   private readonly events = new Emitter<JadferEvents>();
   private disposed = false;
   private disposing?: Promise<void>;
   private currentBackend: Backend;
   private info: EngineInfo;
   private readonly openStreams = new Set<AsyncIterableIterator<FrameResult>>();
+  private readonly calls = new RunQueue();
   private latestTimings?: StageTimings;
 
   private constructor(
-    private readonly engine: EngineSupervisor,
+    engine: EngineSupervisor,
     info: EngineInfo,
     private readonly options: ResolvedOptions,
+    private readonly createMs: number,
   ) {
+    this.#engine = engine;
     this.info = info;
     this.currentBackend = info.backend;
   }
 
-  /** Loads the models and warms the engine up; resolves when the first analyze can run. */
-  static async create(options: CreateOptions = {}): Promise<Jadfer> {
+  /**
+   * Loads the models and starts the engine; resolves when the first analyze can run.
+   *
+   * @example
+   * ```ts
+   * const fer = await Jadfer.create({ device: 'wasm', maxFaces: 5 });
+   * ```
+   */
+  static create(options: CreateOptions = {}): Promise<Jadfer> {
+    return Jadfer.#start(options, PRODUCTION_ENGINE);
+  }
+
+  static async #start(options: CreateOptions, build: EngineBuild): Promise<Jadfer> {
+    const began = performance.now();
     const resolved = resolveOptions(options, sdkFolder());
     const useWorker = resolved.worker === 'auto' ? canUseWorker() : resolved.worker;
     if (useWorker && !canUseWorker())
@@ -73,19 +122,19 @@ export class Jadfer {
       detector: detectorFiles(resolved.detector, shipped, resolved.baseUrl ?? sdkFolder()),
       runtime: shipped.runtime,
     };
-    await checkAssets(
-      { baseUrl: resolved.baseUrl, assets, shipped, useWorker, device: resolved.device },
-      resolved.timeouts.createMs,
-    );
     const webGpuProblemFound =
       useWorker && resolved.device === 'auto'
         ? await probeWebGpuBeforeWorker(resolved.allowFallbackAdapter)
         : undefined;
     let instance: Jadfer | undefined;
+    const downloads = new OverallProgress(
+      assets.detector === 'none' ? ['wasm', 'model'] : ['wasm', 'model', 'detector'],
+    );
     const pendingBackendEvents: JadferEvents['backend'][] = [];
-    const { supervisor, info } = await EngineSupervisor.start({
+    const started = EngineSupervisor.start({
       baseUrl: resolved.baseUrl,
       useWorker,
+      build,
       createTimeoutMs: resolved.timeouts.createMs,
       init: {
         ...engineOptions(resolved),
@@ -93,7 +142,8 @@ export class Jadfer {
         ...(webGpuProblemFound ? { webGpuProblem: webGpuProblemFound } : {}),
       },
       callbacks: {
-        progress: (event) => {
+        progress: (file) => {
+          const event = downloads.add(file);
           resolved.onProgress?.(event);
           instance?.events.emit('progress', event);
         },
@@ -111,7 +161,21 @@ export class Jadfer {
       },
       onGaveUp: (error) => instance?.events.emit('error', error),
     });
-    instance = new Jadfer(supervisor, info, resolved);
+    // The files are checked only when the start fails, to name the one missing and its fix: a good
+    // start asks for nothing more than it loads.
+    const { supervisor, info } = await started.catch(async (error: unknown) => {
+      const files = {
+        baseUrl: resolved.baseUrl,
+        assets,
+        shipped,
+        useWorker,
+        workerScript: build.worker,
+        device: resolved.device,
+      };
+      throw (await diagnoseAssets(files, resolved.timeouts.createMs, error)) ?? error;
+    });
+    instance = new Jadfer(supervisor, info, resolved, performance.now() - began);
+    if (build.faults) onTestEngine.set(instance, supervisor);
     // The first backend event is replayed once listeners can exist (next microtask).
     queueMicrotask(() => pendingBackendEvents.forEach((event) => instance?.events.emit('backend', event)));
     return instance;
@@ -140,9 +204,9 @@ export class Jadfer {
     return this.info.cache;
   }
 
-  /** Where create() spent its time in the engine: downloads, then runtime and sessions (ms). */
+  /** Where create() spent its time: downloads, ONNX Runtime's start, the sessions (ms). */
   get startup(): StartupTimes {
-    return this.info.startup;
+    return { ...this.info.startup, createMs: this.createMs };
   }
 
   /** The detector in use ('none' when frames are taken as one face). */
@@ -164,25 +228,63 @@ export class Jadfer {
     return this.disposed;
   }
 
+  /**
+   * Listens to `result` (every stream frame), `backend` (a switch, e.g. after a lost GPU), `progress`
+   * (downloads) or `error` (a frame or engine failure a stream survived). Returns the unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const stop = fer.on('backend', (e) => console.log('now on', e.backend, e.reason));
+   * stop();
+   * ```
+   */
   on<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): () => void {
     return this.events.on(type, listener);
   }
 
+  /**
+   * Removes a listener added with `on`.
+   *
+   * @example
+   * ```ts
+   * const log = (result: FrameResult) => console.log(result.faces.length);
+   * fer.on('result', log);
+   * fer.off('result', log);
+   * ```
+   */
   off<K extends keyof JadferEvents>(type: K, listener: Listener<JadferEvents[K]>): void {
     this.events.off(type, listener);
   }
 
-  /** Faces in one image, with their expressions. The input stays usable unless `transfer` is set. */
+  /**
+   * Faces in one image, with their expressions. The input stays usable unless `transfer` is set.
+   *
+   * @example
+   * ```ts
+   * const faces = await fer.analyze(input.files![0]!); // a File from <input type=file>
+   * for (const face of faces) console.log(face.box, face.expression.label, face.expression.scores.happiness);
+   * ```
+   */
   async analyze(image: ImageInput, options: AnalyzeOptions = {}): Promise<FaceResult[]> {
+    checkCallOptions(options, 'analyze');
     return (await this.analyzeFrame(image, options.transfer === true, { timestamp: performance.now() })).faces;
   }
 
   /**
    * Analyses a live source. Latest frame wins: when inference is busy, stale frames are
    * dropped and counted (`dropped`), never queued. The stream owns the frames it reads.
+   *
+   * @example
+   * ```ts
+   * const camera = await navigator.mediaDevices.getUserMedia({ video: true });
+   * for await (const frame of fer.stream(camera, { fps: 15 })) {
+   *   for (const face of frame.faces) console.log(face.trackId, face.expression.label);
+   * }
+   * ```
    */
   stream(source: StreamSource, options: StreamOptions = {}): AsyncIterableIterator<FrameResult> {
     this.assertAlive();
+    checkCallOptions(options, 'stream');
     if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
       throw new JadferError(
         'E_BAD_CONFIG',
@@ -198,31 +300,35 @@ export class Jadfer {
       isFrameError: (error) =>
         isJadferError(error, 'E_BAD_INPUT') ||
         isJadferError(error, 'E_TIMEOUT') ||
+        isJadferError(error, 'E_BUSY') ||
         (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
     });
     this.openStreams.add(iterator);
     const close = iterator.return!.bind(iterator);
     iterator.return = async (value?: unknown) => {
       if (this.openStreams.delete(iterator) && !this.disposed)
-        await (await this.engine.link()).endStream(stream).catch(() => undefined);
+        await (await this.#engine.link()).endStream(stream).catch(() => undefined);
       return close(value);
     };
     return iterator;
   }
 
-  /** @internal The live engine, for the fault injection of src/testing.ts (`jadfer/testing`). */
-  [ENGINE_FOR_TESTS](): Promise<EngineLink> {
-    this.assertAlive();
-    return this.engine.link();
-  }
-
-  /** Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice. */
+  /**
+   * Stops streams, releases the sessions and GPU memory, ends the worker. Safe to call twice.
+   *
+   * @example
+   * ```ts
+   * await fer.dispose();
+   * // or let the scope end it: await using fer = await create();
+   * ```
+   */
   dispose(): Promise<void> {
     if (!this.disposing) {
       this.disposed = true;
+      this.calls.close(new JadferError('E_DISPOSED', 'this JADFER instance has been disposed'));
       this.disposing = (async () => {
         await Promise.all([...this.openStreams].map((stream) => stream.return?.()));
-        await this.engine.close();
+        await this.#engine.close();
         this.events.clear();
       })();
     }
@@ -239,16 +345,25 @@ export class Jadfer {
     frame: Omit<FrameMeta, 'sentAt'>,
   ): Promise<{ faces: FaceResult[]; backend: Backend; timings: StageTimings }> {
     this.assertAlive();
-    const sentAt = epochNow();
-    const { payload, transfer } = await prepareFrame(image, owned);
-    const link = await this.engine.link();
-    const reply = await withTimeout(
-      link.analyze(payload, { ...frame, sentAt }, transfer),
-      this.options.timeouts.analyzeMs,
-      'analyze',
-    ).catch((error: unknown) => {
-      // An engine that stopped answering is restarted like a crashed one.
-      if (isJadferError(error, 'E_TIMEOUT') && this.engine.inWorker) this.engine.reportHung(link, error);
+    const { payload, transfer } = await prepareFrame(image, owned, this.options.timeouts.analyzeMs);
+    let sentAt = 0;
+    // One call at a time per instance (run-queue.ts): the time limit starts when this call's turn comes.
+    const run = async () => {
+      sentAt = epochNow();
+      const link = await this.#engine.link();
+      return withTimeout(
+        link.analyze(payload, { ...frame, sentAt }, transfer),
+        this.options.timeouts.analyzeMs,
+        'analyze',
+      ).catch((error: unknown) => {
+        // An engine that stopped answering is restarted like a crashed one.
+        if (isJadferError(error, 'E_TIMEOUT') && this.#engine.inWorker) this.#engine.reportHung(link, error);
+        throw error;
+      });
+    };
+    const reply = await this.calls.run(run).catch((error: unknown) => {
+      // Refused before it was sent (E_BUSY, E_DISPOSED): the frame copy made for it is ours to close.
+      if (sentAt === 0) releasePayload(payload);
       throw error;
     });
     this.currentBackend = reply.backend;
@@ -265,6 +380,15 @@ export class Jadfer {
 }
 
 let streamCount = 0;
+
+/** analyze()'s and stream()'s options: an object (`null` is a caller's mistake, not "no options"). */
+function checkCallOptions(options: unknown, call: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new JadferError(
+      'E_BAD_CONFIG',
+      `${call} options: must be an object (got ${options === null ? 'null' : typeof options})`,
+    );
+}
 
 /** A built-in detector's shipped files, or a custom one's, relative to `userBase`. */
 function detectorFiles(option: DetectorOption, shipped: Assets, userBase: string): DetectorFiles | 'none' {

@@ -11,6 +11,7 @@ import type {
   EngineCallbacks,
   EngineInfo,
   EngineInit,
+  FaultInjection,
   FrameMeta,
   FramePayload,
 } from '../contract/engine-api.js';
@@ -21,8 +22,8 @@ export interface EngineLink {
   init(init: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo>;
   analyze(frame: FramePayload, meta: FrameMeta, transfer: Transferable[]): Promise<AnalyzeReply>;
   endStream(stream: number): Promise<void>;
-  simulateDeviceLoss(): Promise<boolean>;
-  simulateCrash(): Promise<void>;
+  /** The test build's fault injection; absent on the production engine. */
+  readonly faults?: FaultInjection;
   /** Resolves never; rejects with E_WORKER_CRASHED if the worker dies. */
   readonly crashed: Promise<never>;
   close(): Promise<void>;
@@ -34,21 +35,40 @@ export function canUseWorker(): boolean {
   return !isNode() && moduleWorkersSupported();
 }
 
+/** Which build of the engine an instance runs: the production one, or the test one of `jadfer/testing`. */
+export interface EngineBuild {
+  /** Its worker script and in-process module, relative to dist/. */
+  worker: string;
+  engine: string;
+  /** Starts its worker; each build writes its URL out in full, so bundlers find only the worker it uses. */
+  startWorker(baseUrl: string | undefined): Worker;
+  /** The test build's fault injection, given the engine (or its worker's proxy) and a crash guard. */
+  faults?(engine: FaultInjection, guard: <T>(promise: Promise<T>) => Promise<T>): FaultInjection;
+}
+
+export const PRODUCTION_ENGINE: EngineBuild = {
+  worker: ASSET_PATHS.worker,
+  engine: ASSET_PATHS.engine,
+  startWorker(baseUrl) {
+    if (baseUrl) return new Worker(new URL(ASSET_PATHS.worker, baseUrl), { type: 'module', name: 'jadfer-engine' });
+    // Written out in full, so that Vite and webpack bundle the worker and its chunks with the app.
+    return new Worker(new URL('./jadfer.worker.js', import.meta.url), { type: 'module', name: 'jadfer-engine' });
+  },
+};
+
 /** `baseUrl`: the folder of dist/ when the integrator gave one; else the files beside this module. */
-export async function openEngine(baseUrl: string | undefined, useWorker: boolean): Promise<EngineLink> {
-  return useWorker ? openWorkerEngine(baseUrl) : openLocalEngine(baseUrl);
+export async function openEngine(
+  baseUrl: string | undefined,
+  useWorker: boolean,
+  build: EngineBuild = PRODUCTION_ENGINE,
+): Promise<EngineLink> {
+  return useWorker ? openWorkerEngine(baseUrl, build) : openLocalEngine(baseUrl, build);
 }
 
-function startWorker(baseUrl: string | undefined): Worker {
-  if (baseUrl) return new Worker(new URL(ASSET_PATHS.worker, baseUrl), { type: 'module', name: 'jadfer-engine' });
-  // Written out in full, so that Vite and webpack bundle the worker and its chunks with the app.
-  return new Worker(new URL('./jadfer.worker.js', import.meta.url), { type: 'module', name: 'jadfer-engine' });
-}
-
-function openWorkerEngine(baseUrl: string | undefined): EngineLink {
+function openWorkerEngine(baseUrl: string | undefined, build: EngineBuild): EngineLink {
   installErrorTransfer();
-  const url = new URL(ASSET_PATHS.worker, baseUrl ?? sdkFolder());
-  const worker = startWorker(baseUrl);
+  const url = new URL(build.worker, baseUrl ?? sdkFolder());
+  const worker = build.startWorker(baseUrl);
   let crash!: (error: JadferError) => void;
   const crashed = new Promise<never>((_, reject) => (crash = reject));
   crashed.catch(() => undefined);
@@ -74,8 +94,7 @@ function openWorkerEngine(baseUrl: string | undefined): EngineLink {
     init: (init, callbacks) => guard(remote.init(init, Comlink.proxy(callbacks))),
     analyze: (frame, meta, transfer) => guard(remote.analyze(Comlink.transfer(frame, transfer), meta)),
     endStream: (stream) => guard(remote.endStream(stream)),
-    simulateDeviceLoss: () => guard(remote.simulateDeviceLoss()),
-    simulateCrash: () => guard(remote.simulateCrash()),
+    ...(build.faults ? { faults: build.faults(remote as unknown as FaultInjection, guard) } : {}),
     async close() {
       if (closed) return;
       closed = true;
@@ -91,10 +110,20 @@ function openWorkerEngine(baseUrl: string | undefined): EngineLink {
   };
 }
 
-async function openLocalEngine(baseUrl: string | undefined): Promise<EngineLink> {
-  const url = new URL(ASSET_PATHS.engine, baseUrl ?? sdkFolder()).href;
-  // A runtime URL, so bundlers leave it alone and the main bundle never contains onnxruntime.
-  const module = (await import(/* @vite-ignore */ /* webpackIgnore: true */ url)) as { Engine: new () => EngineApi };
+async function openLocalEngine(baseUrl: string | undefined, build: EngineBuild): Promise<EngineLink> {
+  const url = new URL(build.engine, baseUrl ?? sdkFolder()).href;
+  let module: { Engine: new () => EngineApi };
+  try {
+    // A runtime URL, so bundlers leave it alone and the main bundle never contains onnxruntime.
+    module = await import(/* @vite-ignore */ /* webpackIgnore: true */ url);
+  } catch (error) {
+    const fix = baseUrl ? "options.baseUrl must be the folder of the package's dist/" : 'reinstall jadfer';
+    throw new JadferError(
+      'E_BACKEND_UNAVAILABLE',
+      `jadfer's engine cannot be loaded from ${url}: ${error instanceof Error ? error.message : String(error)}. Fix: ${fix}.`,
+      { cause: error, details: { url } },
+    );
+  }
   const engine = new module.Engine();
   return {
     inWorker: false,
@@ -102,8 +131,7 @@ async function openLocalEngine(baseUrl: string | undefined): Promise<EngineLink>
     init: (init, callbacks) => engine.init(init, callbacks),
     analyze: (frame, meta) => engine.analyze(frame, meta),
     endStream: (stream) => engine.endStream(stream),
-    simulateDeviceLoss: () => engine.simulateDeviceLoss(),
-    simulateCrash: () => engine.simulateCrash(),
+    ...(build.faults ? { faults: build.faults(engine as unknown as FaultInjection, (promise) => promise) } : {}),
     close: () => engine.dispose(),
   };
 }

@@ -4,7 +4,7 @@
  * too many in a short time the supervisor gives up with E_WORKER_CRASHED.
  */
 import type { EngineCallbacks, EngineInfo, EngineInit } from '../contract/engine-api.js';
-import { openEngine, type EngineLink } from './engine-link.js';
+import { openEngine, type EngineBuild, type EngineLink } from './engine-link.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
 import { withTimeout } from './timeout.js';
 
@@ -12,6 +12,8 @@ export interface SupervisorOptions {
   /** dist/'s folder when the integrator gave one (options.baseUrl). */
   baseUrl: string | undefined;
   useWorker: boolean;
+  /** The production engine, or the test one (`jadfer/testing`). */
+  build: EngineBuild;
   init: EngineInit;
   callbacks: EngineCallbacks;
   createTimeoutMs: number;
@@ -79,7 +81,7 @@ export class EngineSupervisor {
   }
 
   private async launch(): Promise<{ link: EngineLink; info: EngineInfo }> {
-    const link = await openEngine(this.options.baseUrl, this.options.useWorker);
+    const link = await openEngine(this.options.baseUrl, this.options.useWorker, this.options.build);
     try {
       const starting =
         this.init.threads > 1 ? this.watchThreadedStart(link) : link.init(this.init, this.options.callbacks);

@@ -22,9 +22,9 @@ const isInstance = (value: unknown, name: string) =>
  * @param owned the SDK may consume the input (close a VideoFrame/ImageBitmap, detach a buffer);
  *   otherwise it is cloned and the caller's object stays usable.
  */
-export async function prepareFrame(input: ImageInput, owned = false): Promise<PreparedFrame> {
+export async function prepareFrame(input: ImageInput, owned = false, timeoutMs = 30_000): Promise<PreparedFrame> {
   try {
-    return await toPayload(input, owned);
+    return await toPayload(input, owned, timeoutMs);
   } catch (error) {
     // The platform's own refusals (createImageBitmap on a canvas with no context, a detached
     // frame, …) are bad input too, and must carry our code.
@@ -36,7 +36,10 @@ export async function prepareFrame(input: ImageInput, owned = false): Promise<Pr
   }
 }
 
-async function toPayload(input: ImageInput, owned: boolean): Promise<PreparedFrame> {
+async function toPayload(input: ImageInput, owned: boolean, timeoutMs: number): Promise<PreparedFrame> {
+  if (typeof input === 'string' || isInstance(input, 'URL'))
+    return fromBitmap(await decode(await fetchImage(input as string | URL, timeoutMs)), true);
+  if (isInstance(input, 'Blob')) return fromBitmap(await decode(input as Blob), true);
   if (input === null || typeof input !== 'object')
     throw badInput(`expected an image, got ${input === null ? 'null' : typeof input}`);
   if (isInstance(input, 'VideoFrame')) return fromVideoFrame(input as VideoFrame, owned);
@@ -66,6 +69,12 @@ export function releaseFrame(input: unknown): void {
   if (isInstance(input, 'VideoFrame') || isInstance(input, 'ImageBitmap')) (input as VideoFrame | ImageBitmap).close();
 }
 
+/** Closes the frame copy a payload holds (one that was never sent to the engine). */
+export function releasePayload(payload: FramePayload): void {
+  if (payload.kind === 'bitmap') payload.bitmap.close();
+  else if (payload.kind === 'videoframe') payload.frame.close();
+}
+
 function fromVideoFrame(frame: VideoFrame, owned: boolean): PreparedFrame {
   // A closed frame has a null format and 0 display size.
   if (frame.format === null && frame.displayWidth === 0) throw badInput('the VideoFrame is closed');
@@ -75,6 +84,10 @@ function fromVideoFrame(frame: VideoFrame, owned: boolean): PreparedFrame {
 }
 
 async function fromBitmap(bitmap: ImageBitmap, owned: boolean): Promise<PreparedFrame> {
+  if (!canDrawBitmaps())
+    throw badInput(
+      'this runtime cannot read the pixels of an ImageBitmap (no 2d OffscreenCanvas): pass { data, width, height }',
+    );
   if (bitmap.width === 0 || bitmap.height === 0) throw badInput('the ImageBitmap is closed or empty');
   checkSize(bitmap.width, bitmap.height);
   const copy = owned ? bitmap : await createImageBitmap(bitmap);
@@ -99,6 +112,58 @@ function fromPixels(image: RawImage, owned: boolean): PreparedFrame {
     data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
   const bytes = owned && wholeBuffer ? new Uint8Array(data.buffer) : new Uint8Array(data);
   return { payload: { kind: 'pixels', data: bytes, width, height, channels }, transfer: [bytes.buffer] };
+}
+
+let drawable: boolean | undefined;
+/** The engine draws bitmaps to read their pixels; Deno makes bitmaps but has no 2d canvas to draw them on. */
+function canDrawBitmaps(): boolean {
+  drawable ??= has('OffscreenCanvas') && new OffscreenCanvas(1, 1).getContext('2d') !== null;
+  return drawable;
+}
+
+const NO_DECODER =
+  'this runtime cannot decode an image file (no createImageBitmap): pass { data, width, height } (in Node, decode with sharp)';
+
+/** An image file's bytes (a File from `<input type=file>`, a fetched Blob) decoded by the platform. */
+async function decode(blob: Blob): Promise<ImageBitmap> {
+  if (!has('createImageBitmap')) throw badInput(NO_DECODER);
+  return createImageBitmap(blob);
+}
+
+/**
+ * An image URL, fetched by the page as `fetch` would (relative to the page; cookies only to its own
+ * origin). Nothing is sent but the request: the server learns the image was fetched, never the result.
+ * The page's CSP `connect-src` decides which origins may answer, and a cross-origin server must allow
+ * CORS. Only http(s), blob: and data: URLs: never a file the page could not fetch itself.
+ */
+async function fetchImage(input: string | URL, timeoutMs: number): Promise<Blob> {
+  let url: URL;
+  try {
+    url = new URL(input, (globalThis as { location?: { href: string } }).location?.href);
+  } catch {
+    throw badInput(
+      `not an image URL: ${JSON.stringify(String(input))} (a relative URL needs a page to resolve against)`,
+    );
+  }
+  if (!/^(https?|blob|data):$/.test(url.protocol))
+    throw badInput(`${url.protocol} URLs are not fetched: pass an http(s), blob: or data: URL, or the image itself`);
+  if (!has('createImageBitmap')) throw badInput(NO_DECODER); // before anything is fetched
+  let response: Response;
+  try {
+    response = await fetch(url, { credentials: 'same-origin', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new JadferError(
+      'E_BAD_INPUT',
+      `cannot fetch the image ${url.href}: ${error instanceof Error ? error.message : String(error)} ` +
+        "(the page's Content-Security-Policy connect-src must allow its origin, and a cross-origin server must send CORS headers)",
+      { cause: error, details: { url: url.href } },
+    );
+  }
+  if (!response.ok)
+    throw new JadferError('E_BAD_INPUT', `the image ${url.href} answered HTTP ${response.status}`, {
+      details: { url: url.href, status: response.status },
+    });
+  return response.blob();
 }
 
 function checkSize(width: number, height: number): void {

@@ -15,10 +15,21 @@ export interface OverlayOptions {
   landmarks?: boolean;
 }
 
-/** The caption of one face: track id when tracked, the label and its score. */
-export function faceCaption(face: FaceResult): string {
+/**
+ * The caption of one face: its number, the label and its score. The number is the track id in a
+ * stream; for a single image, the face's place in the list (`index` + 1), so that a list beside the
+ * picture can use the same numbers.
+ *
+ * @example
+ * ```ts
+ * faceCaption(frame.faces[0]!); // '#3 happiness 82%' (track 3)
+ * faces.map((face, i) => faceCaption(face, i)); // ['#1 happiness 98%', '#2 neutral 64%'] for a photo
+ * ```
+ */
+export function faceCaption(face: FaceResult, index?: number): string {
   const score = face.expression.scores[face.expression.label] ?? 0;
-  const id = face.trackId !== undefined ? `#${face.trackId} ` : '';
+  const number = face.trackId ?? (index === undefined ? undefined : index + 1);
+  const id = number !== undefined ? `#${number} ` : '';
   return `${id}${face.expression.label} ${(score * 100).toFixed(0)}%`;
 }
 
@@ -27,6 +38,12 @@ export function faceCaption(face: FaceResult): string {
  * else below it, the first of these that covers no caption placed before it (faces higher in the
  * frame are placed first); when all three do, the first free slot further down. Every caption stays
  * inside the canvas.
+ *
+ * @example
+ * ```ts
+ * const sizes = faces.map(() => ({ width: 120, height: 20 }));
+ * const slots = placeCaptions(faces.map((f) => f.box), sizes, context.canvas);
+ * ```
  */
 export function placeCaptions(
   boxes: readonly Box[],
@@ -58,7 +75,16 @@ export function placeCaptions(
   return placed;
 }
 
-/** Draws `faces` onto `context` (its canvas in the frame's pixel coordinates); the frame itself is not drawn. */
+/**
+ * Draws `faces` onto `context` (its canvas in the frame's pixel coordinates); the frame itself is not drawn.
+ *
+ * @example
+ * ```ts
+ * const context = canvas.getContext('2d')!;
+ * context.drawImage(video, 0, 0);
+ * drawFaces(context, frame.faces, { landmarks: false });
+ * ```
+ */
 export function drawFaces(
   context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D,
   faces: readonly FaceResult[],
@@ -72,7 +98,7 @@ export function drawFaces(
   context.lineWidth = Math.max(2, width / 320);
   context.font = `${fontSize}px system-ui, sans-serif`;
   context.textBaseline = 'top';
-  const captions = faces.map(faceCaption);
+  const captions = faces.map((face, i) => faceCaption(face, i));
   const slots = placeCaptions(
     faces.map((f) => f.box),
     captions.map((text) => ({ width: context.measureText(text).width + 2 * pad, height: fontSize + 2 * pad })),

@@ -1,13 +1,15 @@
 /**
- * Before the engine worker starts: every file it will load must answer, and not with an HTML page
- * (dev servers answer a missing path with their SPA's index.html, status 200). A worker that cannot
- * load its script reports only "script error"; here a missing file gets its URL and its fix.
+ * When create() fails: which file the engine could not load. Each must answer, and not with an HTML
+ * page (dev servers answer a missing path with their SPA's index.html, status 200). A worker that
+ * cannot load its script reports only "script error"; here a missing file gets its URL and its fix.
+ * Only after a failure: HEAD requests that a good start does not need would fill the console
+ * (Chromium logs each as net::ERR_ABORTED).
  */
 import type { EngineAssets, ModelFiles } from '../contract/engine-api.js';
 import { JadferError, type ErrorCode } from '../contract/errors.js';
 import type { DeviceOption } from '../contract/options.js';
 import type { Backend } from '../contract/types.js';
-import { ASSET_PATHS, distFolder, type Assets } from './assets.js';
+import { distFolder, type Assets } from './assets.js';
 
 interface AssetCheck {
   url: string;
@@ -32,19 +34,25 @@ export interface PreflightFiles {
   /** The package's own files (the others are the integrator's: their fix is their option). */
   shipped: Assets;
   useWorker: boolean;
+  /** The worker script of the engine build in use, relative to dist/. */
+  workerScript: string;
   device: DeviceOption;
 }
 
 /**
- * HEAD requests in parallel. Only a definite answer fails: a network error (offline, where the
- * persistent cache may hold the file), a timeout or a server without HEAD (405, 501) passes, and
- * the engine reports whatever it then cannot load.
+ * HEAD requests in parallel; the first file found missing or wrong, as an error whose cause is the
+ * engine's. Only a definite answer counts: a network error (offline, where the persistent cache may
+ * hold the file), a timeout or a server without HEAD (405, 501) finds nothing, and the engine's own
+ * error stands.
  */
-export async function checkAssets(files: PreflightFiles, createTimeoutMs: number): Promise<void> {
+export async function diagnoseAssets(
+  files: PreflightFiles,
+  createTimeoutMs: number,
+  engineError: unknown,
+): Promise<JadferError | undefined> {
   const timeoutMs = Math.min(PREFLIGHT_TIMEOUT_MS, createTimeoutMs);
-  const problems = await Promise.all(assetChecks(files).map((check) => problemWith(check, timeoutMs)));
-  const first = problems.find((problem) => problem !== undefined);
-  if (first) throw first;
+  const problems = await Promise.all(assetChecks(files).map((check) => problemWith(check, timeoutMs, engineError)));
+  return problems.find((problem) => problem !== undefined);
 }
 
 /** A HEAD request answers within this, or the file is left for the engine to report. */
@@ -75,7 +83,7 @@ function assetChecks(o: PreflightFiles): AssetCheck[] {
   const worker = o.baseUrl ?? distFolder();
   return [
     ...(o.useWorker && worker
-      ? shipped('E_WORKER_CRASHED', "jadfer's engine worker script", new URL(ASSET_PATHS.worker, worker).href, true)
+      ? shipped('E_WORKER_CRASHED', "jadfer's engine worker script", new URL(o.workerScript, worker).href, true)
       : []),
     ...shipped('E_BACKEND_UNAVAILABLE', "jadfer's SIMD kernels", o.assets.runtime.kernels),
     ...flavours.flatMap((flavour) => [
@@ -87,7 +95,7 @@ function assetChecks(o: PreflightFiles): AssetCheck[] {
   ];
 }
 
-async function problemWith(check: AssetCheck, timeoutMs: number): Promise<JadferError | undefined> {
+async function problemWith(check: AssetCheck, timeoutMs: number, cause: unknown): Promise<JadferError | undefined> {
   if (!/^https?:/.test(check.url)) return undefined;
   let response: Response;
   try {
@@ -105,6 +113,7 @@ async function problemWith(check: AssetCheck, timeoutMs: number): Promise<Jadfer
     why = `served as '${type || 'no content-type'}'; a module worker needs a JavaScript MIME type (text/javascript)`;
   if (!why) return undefined;
   return new JadferError(check.code, `${check.what} is not served at ${check.url} (${why}). Fix: ${check.fix}.`, {
+    cause,
     details: { url: check.url, status: response.status, contentType: type, fix: check.fix },
   });
 }

@@ -3,6 +3,7 @@
  * produces, but only the newest frame is kept. When inference is busy, older frames are
  * released and counted as dropped, so memory stays flat however fast the source is.
  */
+import { JadferError, toJadferError } from '../contract/errors.js';
 import { releaseFrame } from './frames.js';
 import type { FrameResult, ImageInput, StreamOptions, StreamSource } from '../contract/types.js';
 
@@ -71,8 +72,11 @@ export function streamResults(
   options: StreamOptions,
   hooks: StreamHooks,
 ): AsyncIterableIterator<FrameResult> {
+  const pump = pumpFor(source);
   const slot = new LatestFrameSlot();
-  const stopPump = startPump(source, slot);
+  // A source that fails ends the stream: the frames already taken are answered, then next() throws this.
+  let sourceError: JadferError | undefined;
+  const stopPump = startPump(pump, slot, (error) => (sourceError = error));
   const minIntervalMs = options.fps ? 1000 / options.fps : 0;
   let lastStart = -Infinity;
   let index = 0;
@@ -99,6 +103,9 @@ export function streamResults(
         const frame = await slot.take();
         if (!frame) {
           finish();
+          const error = sourceError;
+          sourceError = undefined;
+          if (error) throw error;
           return { done: true, value: undefined };
         }
         const dropped = slot.dropped;
@@ -138,30 +145,40 @@ export function streamResults(
   return iterator;
 }
 
+type Pump = (slot: LatestFrameSlot, stopped: () => boolean, cleanups: (() => void)[]) => Promise<void>;
+
+/** How frames move from this kind of source into the slot; a source of no supported kind is refused at once. */
+function pumpFor(source: StreamSource): Pump {
+  if (isInstance(source, 'HTMLVideoElement'))
+    return (slot, stopped, cleanups) => pumpVideo(source as HTMLVideoElement, slot, stopped, cleanups);
+  if (isInstance(source, 'MediaStream'))
+    return (slot, stopped, cleanups) => pumpMediaStream(source as MediaStream, slot, stopped, cleanups);
+  if (isInstance(source, 'ReadableStream'))
+    return (slot, stopped, cleanups) => pumpReadable(source as ReadableStream<VideoFrame>, slot, stopped, cleanups);
+  if (typeof source === 'object' && source !== null && (Symbol.asyncIterator in source || Symbol.iterator in source))
+    return (slot, stopped) => pumpIterable(source as AsyncIterable<ImageInput>, slot, stopped);
+  throw new JadferError(
+    'E_BAD_INPUT',
+    `stream source must be a video element, MediaStream, ReadableStream<VideoFrame> or an (async) iterable of images (got ${
+      source === null ? 'null' : typeof source
+    })`,
+  );
+}
+
 /** Starts moving frames from the source into the slot; returns a function that stops it. */
-function startPump(source: StreamSource, slot: LatestFrameSlot): () => void {
+function startPump(pump: Pump, slot: LatestFrameSlot, onSourceError: (error: JadferError) => void): () => void {
   let stopped = false;
   const cleanups: (() => void)[] = [];
   const stop = () => {
     stopped = true;
     for (const cleanup of cleanups.splice(0)) cleanup();
   };
-  const run = async () => {
-    if (isInstance(source, 'HTMLVideoElement'))
-      return pumpVideo(source as HTMLVideoElement, slot, () => stopped, cleanups);
-    if (isInstance(source, 'MediaStream')) return pumpMediaStream(source as MediaStream, slot, () => stopped, cleanups);
-    if (isInstance(source, 'ReadableStream'))
-      return pumpReadable(source as ReadableStream<VideoFrame>, slot, () => stopped, cleanups);
-    if (source && (Symbol.asyncIterator in source || Symbol.iterator in source))
-      return pumpIterable(source as AsyncIterable<ImageInput>, slot, () => stopped);
-    throw new TypeError(
-      'stream source must be a video element, MediaStream, ReadableStream<VideoFrame> or an (async) iterable of images',
-    );
-  };
-  run()
-    .catch((error) => {
-      // A source that breaks ends the stream; the frames already analysed stand.
-      console.error('[jadfer] stream source failed', error);
+  pump(slot, () => stopped, cleanups)
+    .catch((error: unknown) => {
+      // A source that breaks while the stream is open ends it, with its error; after return() it is moot.
+      if (stopped) return;
+      const why = error instanceof Error ? error.message : String(error);
+      onSourceError(toJadferError(error, 'E_BAD_INPUT', `the stream source failed: ${why}`));
     })
     .finally(() => slot.end());
   return stop;
@@ -231,6 +248,26 @@ async function pumpMediaStream(
   return pumpVideo(video, slot, stopped, cleanups);
 }
 
+/**
+ * A `<video>` that shows no frame this long gets one console warning saying why: a page that streams
+ * from an element nothing connected to a camera would otherwise wait in silence.
+ */
+export const SILENT_VIDEO_WARNING_MS = 5000;
+
+/** Why a `<video>` has produced no frame, in words an integrator can act on. */
+export function silentVideoReason(video: HTMLVideoElement): string {
+  const waited = `stream(): no frame from the <video> in ${SILENT_VIDEO_WARNING_MS / 1000} s`;
+  if (video.error) return `${waited}: it failed to load (MediaError code ${video.error.code}: ${video.error.message})`;
+  if (!video.srcObject && !video.currentSrc && !video.getAttribute('src'))
+    return (
+      `${waited}: it has no source (no srcObject, no src). Connect a camera: ` +
+      '`video.srcObject = await navigator.mediaDevices.getUserMedia({ video: true })`, ' +
+      'or pass that MediaStream to stream() itself'
+    );
+  if (video.paused) return `${waited}: it is paused. Call video.play(), or give it the autoplay and muted attributes`;
+  return `${waited}: it has a source but no picture yet (readyState ${video.readyState})`;
+}
+
 /** Frames are grabbed from the element only when they are analysed, so dropping costs nothing. */
 async function pumpVideo(
   video: HTMLVideoElement,
@@ -239,8 +276,12 @@ async function pumpVideo(
   cleanups: (() => void)[],
 ): Promise<void> {
   const grab = () => createImageBitmap(video);
-  const put = (timestamp: number) => slot.put({ acquire: grab, release: () => undefined, timestamp });
-  await new Promise<void>((resolve) => {
+  const silent = setTimeout(() => console.warn(`[jadfer] ${silentVideoReason(video)}`), SILENT_VIDEO_WARNING_MS);
+  const put = (timestamp: number) => {
+    clearTimeout(silent);
+    slot.put({ acquire: grab, release: () => undefined, timestamp });
+  };
+  const shown = new Promise<void>((resolve) => {
     const ended = () => resolve();
     video.addEventListener('ended', ended);
     cleanups.push(() => {
@@ -261,4 +302,5 @@ async function pumpVideo(
       cleanups.push(() => clearInterval(timer));
     }
   });
+  await shown.finally(() => clearTimeout(silent));
 }

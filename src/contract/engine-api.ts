@@ -8,7 +8,7 @@ import type {
   BackendEvent,
   FaceResult,
   ModelInfo,
-  ProgressEvent,
+  FileProgress,
   StageTimings,
   StartupTimes,
 } from './types.js';
@@ -22,6 +22,8 @@ export type FramePayload =
 export interface ModelFiles {
   card: string;
   model?: string;
+  /** The model prepared for WASM at build time (the card's `prepared`), where a bundler moved it. */
+  prepared?: string;
 }
 
 /** A detector's files; `module` is a custom detector's ES module (see DetectorOption). */
@@ -82,8 +84,8 @@ export interface EngineInfo {
   detector: string;
   /** 'wasm-simd' (our kernels) or 'js' (the TypeScript reference, where SIMD is missing). */
   kernels: 'wasm-simd' | 'js';
-  /** Where create()'s time went, in ms (downloads include the cache; sessions include ONNX Runtime's start). */
-  startup: StartupTimes;
+  /** Where create()'s time went in the engine, in ms: `fer.startup` without createMs, which the client adds. */
+  startup: Omit<StartupTimes, 'createMs'>;
   /** 'persistent' when the engine's files are kept (the option, where the platform has a Cache API). */
   cache: CacheOption;
 }
@@ -96,7 +98,7 @@ export interface AnalyzeReply {
 
 /** Callbacks the engine calls on the client (Comlink proxies when in a worker). */
 export interface EngineCallbacks {
-  progress(event: ProgressEvent): void;
+  progress(event: FileProgress): void;
   backend(event: BackendEvent): void;
 }
 
@@ -105,9 +107,16 @@ export interface EngineApi {
   analyze(frame: FramePayload, meta: FrameMeta): Promise<AnalyzeReply>;
   /** Forgets a stream's tracks. */
   endStream(stream: number): Promise<void>;
-  /** Test hook: destroys the WebGPU device as a driver reset would. */
-  simulateDeviceLoss(): Promise<boolean>;
-  /** Test hook: an uncaught error in the engine's event loop, as a crash would raise. */
-  simulateCrash(): Promise<void>;
   dispose(): Promise<void>;
+}
+
+/**
+ * Fault injection: only the test build of the engine has it (dist/jadfer.testing.worker.js and
+ * jadfer.testing.engine.js, which `jadfer/testing`'s create() starts); the production worker's API is EngineApi.
+ */
+export interface FaultInjection {
+  /** Destroys the WebGPU device as a driver reset would; false when the engine is not on WebGPU. */
+  simulateDeviceLoss(): Promise<boolean>;
+  /** An uncaught error in the engine's event loop, as a crash would raise. */
+  simulateCrash(): Promise<void>;
 }

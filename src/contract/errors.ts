@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'E_DEVICE_LOST',
   'E_WORKER_CRASHED',
   'E_TIMEOUT',
+  'E_BUSY',
   'E_DISPOSED',
   'E_MISSING_DEPENDENCY',
   'E_INTERNAL',
@@ -33,6 +34,20 @@ export class JadferError extends Error {
   }
 }
 
+/**
+ * Whether `value` is a `JadferError` (with this `code`, when given), also across realms and the worker
+ * boundary, where `instanceof` may not hold.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await fer.analyze(input);
+ * } catch (error) {
+ *   if (isJadferError(error, 'E_BAD_INPUT')) console.warn('not an image:', error.message);
+ *   else throw error;
+ * }
+ * ```
+ */
 export function isJadferError(value: unknown, code?: ErrorCode): value is JadferError {
   return (
     typeof value === 'object' &&

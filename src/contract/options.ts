@@ -31,7 +31,7 @@ export type CacheOption = 'persistent' | 'none';
  * 'blazeface': the front 128×128 model, cheaper, for faces near the camera only (≥ ~96 px at 640×480).
  * 'none': the whole frame is one pre-cropped face (e.g. FERPlus-style crops).
  * An object brings your own ONNX detector: `card` is its card (with `file` and `sha256`),
- * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize })`.
+ * `module` an ES module exporting `createDetector(card, { kernels, maxFaces, minFaceSize, minDetectionConfidence })`.
  */
 export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: string; module: string };
 
@@ -39,11 +39,12 @@ export type DetectorOption = 'none' | 'blazeface' | 'blazeface-back' | { card: s
  * 'balanced' (default): the model as shipped. The default models carry a logit adjustment (their cards'
  * `architecture.logitAdjustment`) that lifts the rare expressions (disgust, contempt, fear) against
  * the training data's frequencies, where neutral and happiness are 60 % of faces: every expression
- * counts alike. 'training': that adjustment is taken out, so scores follow the training frequencies:
+ * counts alike. 'unadjusted': that adjustment is taken out, so scores follow the training frequencies:
  * more overall accuracy on a FERPlus-like mix of faces, far fewer rare expressions called (the model
  * cards measure both). The same for a model without an adjustment.
+ * 'training' is the old name of 'unadjusted', deprecated: accepted with one console warning.
  */
-export type PriorsOption = 'balanced' | 'training';
+export type PriorsOption = 'balanced' | 'unadjusted' | 'training';
 
 /** Per-track temporal smoothing of the expression scores. */
 export type SmoothingOptions =
@@ -67,7 +68,10 @@ export interface TrackingOptions {
    * (on slow frames a face is not dropped by passes that could not see it). Default: 1000.
    */
   lostTimeoutMs?: number;
-  /** Consecutive detections before a track is confirmed. Default: 3. */
+  /**
+   * Detections in a row before a track is confirmed; a stream reports (and classifies) a face only once
+   * its track is confirmed, so the analytics count confirmed tracks only. Default: 3.
+   */
   confirmHits?: number;
 }
 
@@ -107,6 +111,13 @@ export interface CreateOptions {
   maxFaces?: number;
   /** Faces smaller than this (px, shorter box side) are ignored. Default: 0. */
   minFaceSize?: number;
+  /**
+   * A face counts only when the detector's confidence in it (its `score`, 0–1) reaches this: face-api's
+   * and human's `minConfidence`, MediaPipe's `minDetectionConfidence`. With the built-in BlazeFace
+   * the score is a second look's, at the face's own scale, which separates faces from look-alikes
+   * (docs/benchmarks.md, *Precision*, says how the default was chosen). Default: 0.6.
+   */
+  minDetectionConfidence?: number;
   tracking?: TrackingOptions;
   /** Let WebGPU run on a software (fallback) adapter in 'auto' mode; it is far slower than WASM. Default: false. */
   allowFallbackAdapter?: boolean;
@@ -142,6 +153,7 @@ export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
+  minDetectionConfidence: 0.6,
   tracking: {
     smoothing: { kind: 'ema', alpha: 0.4 },
     reclassifyEveryMs: 150,
@@ -192,7 +204,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   device: oneOf('auto', 'webgpu', 'wasm'),
   modelUrl: string,
   mirror: boolean,
-  priors: oneOf('balanced', 'training'),
+  priors: (v) => (v === 'training' ? undefined : oneOf('balanced', 'unadjusted')(v)), // 'training': deprecated alias
   detector: (v) =>
     typeof v === 'object' && v !== null
       ? typeof (v as { card?: unknown }).card === 'string' && typeof (v as { module?: unknown }).module === 'string'
@@ -206,6 +218,7 @@ const SCHEMA: Record<keyof CreateOptions, Check> = {
   threads: integer(1, 64),
   maxFaces: integer(1, 64),
   minFaceSize: number(0),
+  minDetectionConfidence: (v) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a number in [0, 1]'),
   allowFallbackAdapter: boolean,
   timeouts: object,
   strict: boolean,
@@ -224,7 +237,7 @@ const TRACKING_SCHEMA: Record<keyof TrackingOptions, Check> = {
   confirmHits: integer(1, 100),
   smoothing: (v) => {
     const kind = (v as { kind?: unknown } | null)?.kind;
-    if (typeof kind !== 'string' || !(kind in SMOOTHING_KINDS))
+    if (typeof kind !== 'string' || !hasOwn(SMOOTHING_KINDS, kind))
       return "must be { kind: 'none' | 'ema' | 'one-euro', … }";
     const missing = Object.keys(SMOOTHING_KINDS[kind as SmoothingOptions['kind']]).filter(
       (key) => (v as Record<string, unknown>)[key] === undefined,
@@ -240,6 +253,17 @@ export interface ConfigReport {
   unknown: string[];
 }
 
+/**
+ * Checks `create()` options without creating anything: what `create()` would refuse (`errors`) and the
+ * keys it does not know (`unknown`), each with its path.
+ *
+ * @example
+ * ```ts
+ * const { errors, unknown } = checkOptions({ device: 'gpu', maxFace: 3 });
+ * // errors: ['options.device: must be one of "auto", "webgpu", "wasm" (got "gpu")']
+ * // unknown: ['options.maxFace: unknown option']
+ * ```
+ */
 export function checkOptions(options: unknown): ConfigReport {
   const report: ConfigReport = { errors: [], unknown: [] };
   if (options === undefined) return report;
@@ -255,7 +279,8 @@ export function checkOptions(options: unknown): ConfigReport {
   if (typeof tracking === 'object' && tracking !== null) {
     checkObject(tracking as Record<string, unknown>, TRACKING_SCHEMA, 'options.tracking', report);
     const smoothing = tracking.smoothing as Record<string, unknown> | undefined;
-    const fields = SMOOTHING_KINDS[String(smoothing?.kind) as SmoothingOptions['kind']];
+    const kind = String(smoothing?.kind);
+    const fields = hasOwn(SMOOTHING_KINDS, kind) ? SMOOTHING_KINDS[kind as SmoothingOptions['kind']] : undefined;
     if (smoothing && fields)
       checkObject(smoothing, { kind: () => undefined, ...fields }, 'options.tracking.smoothing', report);
   }
@@ -269,7 +294,12 @@ function checkObject(
   report: ConfigReport,
 ): void {
   for (const [key, v] of Object.entries(value)) {
-    const check = schema[key];
+    // `__proto__`, `valueOf`, …: never options, and the schemas' own prototype must not answer for them.
+    if (key in Object.prototype) {
+      report.errors.push(`${path}.${key}: not an option (a name every object has)`);
+      continue;
+    }
+    const check = hasOwn(schema, key) ? schema[key] : undefined;
     if (!check) report.unknown.push(`${path}.${key}: unknown option`);
     else if (v !== undefined) {
       const problem = check(v);
@@ -277,6 +307,8 @@ function checkObject(
     }
   }
 }
+
+const hasOwn = (object: object, key: string) => Object.prototype.hasOwnProperty.call(object, key);
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
@@ -300,6 +332,7 @@ export function resolveOptions(options: CreateOptions = {}, scriptFolder: string
   }
   if (report.unknown.length > 0) console.warn(`[jadfer] ignoring ${report.unknown.join('; ')}`);
   const given = withDefaults(DEFAULTS, options);
+  if (given.priors === 'training') given.priors = renamedPriors();
   const baseUrl = options.baseUrl === undefined ? undefined : folderUrl(options.baseUrl, scriptFolder);
   const modelUrl = options.modelUrl === undefined ? undefined : new URL(options.modelUrl, baseUrl ?? scriptFolder);
   if (modelUrl?.pathname.endsWith('.onnx')) modelUrl.pathname = modelUrl.pathname.replace(/\.onnx$/, '.json');
@@ -312,6 +345,14 @@ export function resolveOptions(options: CreateOptions = {}, scriptFolder: string
     timeouts: withDefaults(DEFAULTS.timeouts, options.timeouts ?? {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
+}
+
+let warnedPriors = false;
+/** `priors: 'training'` said where the scores' priors come from, not that the adjustment is removed: renamed. */
+function renamedPriors(): 'unadjusted' {
+  if (!warnedPriors) console.warn("[jadfer] priors: 'training' is deprecated: use 'unadjusted' (the same scores)");
+  warnedPriors = true;
+  return 'unadjusted';
 }
 
 /** A folder URL: absolute (against the page, where there is one) and ending in '/'. */

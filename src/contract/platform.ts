@@ -1,4 +1,5 @@
 /** What the client and the engine need to know about where they run. */
+
 /** Node (not Deno, whose `process` shim also has versions.node). */
 export function isNode(): boolean {
   return (
@@ -34,16 +35,27 @@ export function wasmSimdSupported(): boolean {
  * WebKitGTK has none even then), and module workers. Outside browsers the default is one thread.
  */
 export function wasmThreadLimit(): { threads: number; reason?: string } {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  // The usual cause: browsers withhold SharedArrayBuffer from pages that are not isolated.
+  if (isolated === false) return { threads: 1, reason: NOT_ISOLATED };
   if (typeof SharedArrayBuffer !== 'function')
-    return { threads: 1, reason: 'no SharedArrayBuffer in this engine: ONNX Runtime runs on 1 thread' };
+    return {
+      threads: 1,
+      reason: `no SharedArrayBuffer in this engine${isolated ? ' even though the page is cross-origin isolated' : ''}: ONNX Runtime runs on 1 thread`,
+    };
   // ORT's thread pool is made of module workers.
   if (typeof Worker === 'function' && !moduleWorkersSupported())
     return { threads: 1, reason: 'no module workers in this engine: ONNX Runtime runs on 1 thread' };
-  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true)
-    return { threads: 1, reason: 'not cross-origin isolated (no COOP/COEP headers): ONNX Runtime runs on 1 thread' };
+  if (isolated !== true) return { threads: 1, reason: NOT_ISOLATED };
   const cores = (globalThis.navigator as Navigator | undefined)?.hardwareConcurrency ?? 1;
   return { threads: Math.max(1, Math.min(4, cores)) };
 }
+
+const NOT_ISOLATED =
+  'this page is not cross-origin isolated, so the browser gives it no SharedArrayBuffer and ONNX Runtime runs on ' +
+  '1 thread (slower). Serve the page with the headers Cross-Origin-Opener-Policy: same-origin and ' +
+  'Cross-Origin-Embedder-Policy: require-corp (or credentialless): see "Headers: cross-origin isolation" in ' +
+  "jadfer's README (node_modules/jadfer/README.md)";
 
 /**
  * Whether `new Worker(url, { type: 'module' })` is understood (Firefox before 114 and Safari before 15

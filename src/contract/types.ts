@@ -1,4 +1,5 @@
 /** Public types of the SDK (the create() options are in options.ts). Nothing here depends on onnxruntime. */
+import type { BLAZEFACE_KEYPOINTS, Label, PerLabel } from './labels.js';
 
 export type Backend = 'webgpu' | 'wasm';
 
@@ -14,17 +15,35 @@ export interface Point {
   y: number;
 }
 
-export type Label = string;
+export type { FerPlusLabel, Label, PerLabel } from './labels.js';
+
+/**
+ * A probability per label, in the model's label order: the eight FERPlus expressions for the shipped
+ * models (`scores.happiness`), a custom model's own labels otherwise (so each may be absent).
+ */
+export type ExpressionScores = PerLabel<number>;
 
 export interface ExpressionResult {
+  /** The most probable expression. */
   label: Label;
-  /** Probabilities in the model's label order, keyed by label. */
-  scores: Record<Label, number>;
+  scores: ExpressionScores;
 }
+
+/** BlazeFace's six keypoints, by name. */
+export type BlazeFaceKeypoint = (typeof BLAZEFACE_KEYPOINTS)[number];
+
+/**
+ * The detector's landmarks by name, in frame pixels (a custom detector names its own). "Right" and "left"
+ * are the person's own, as MediaPipe names them: the right eye is on the left of an unmirrored image.
+ */
+export type Keypoints = { [K in BlazeFaceKeypoint]?: Point } & { [name: string]: Point };
 
 export interface FaceResult {
   box: Box;
+  /** The detector's landmarks in its order (BlazeFace: the six of `keypoints`); absent without a detector. */
   landmarks?: Point[];
+  /** The same points by name: `keypoints.noseTip`. */
+  keypoints?: Keypoints;
   /** Detector confidence, 1 when the frame is taken as one face. */
   score: number;
   expression: ExpressionResult;
@@ -87,7 +106,15 @@ export interface RawImage {
   height: number;
 }
 
+/**
+ * What `analyze()` reads. A `Blob` or `File` (an `<input type=file>`'s) and an image URL (`string` or `URL`:
+ * http(s), blob: or data:, relative to the page) are decoded by the browser; Node and Deno have no decoder
+ * for them (pass pixels).
+ */
 export type ImageInput =
+  | Blob
+  | URL
+  | string
   | ImageBitmap
   | ImageData
   | VideoFrame
@@ -100,13 +127,25 @@ export type ImageInput =
 export type StreamSource =
   HTMLVideoElement | MediaStream | ReadableStream<VideoFrame> | AsyncIterable<ImageInput> | Iterable<ImageInput>;
 
-export interface ProgressEvent {
+/** One file's download, as the engine reports it. */
+export interface FileProgress {
   /** Which file: the classifier model, the detector model, or the ONNX Runtime wasm. */
   stage: 'model' | 'detector' | 'wasm';
   url: string;
   loaded: number;
-  /** 0 when the server sends no length. */
+  /**
+   * The file's bytes: the server's Content-Length, else the size the model card declares (`bytes`) or,
+   * for ONNX Runtime's wasm, the size of the build shipped; 0 when none is known.
+   */
   total: number;
+}
+
+export interface ProgressEvent extends FileProgress {
+  /**
+   * All of create()'s downloads together (ONNX Runtime's wasm, the classifier, the detector), from 0 to 1,
+   * never decreasing: what a loading bar shows. It is 0 until each file has started.
+   */
+  overall: number;
 }
 
 export interface BackendEvent {
@@ -142,11 +181,24 @@ export interface JadferEvents {
   error: Error;
 }
 
-/** Where create() spent its time in the engine (`fer.startup`). */
+/**
+ * Where create() spent its time (`fer.startup`), in ms. The engine's phases overlap: ONNX Runtime
+ * starts while the models download.
+ */
 export interface StartupTimes {
   /** Cards, models, kernels and the runtime, all at once (from the network or the persistent cache). */
   downloadsMs: number;
-  /** ONNX Runtime's start and the sessions (create() runs no warm-up: the first frames are slower instead). */
+  /** From the engine's start until ONNX Runtime is ready: its wasm in, checked, compiled, started with its threads. */
+  runtimeMs: number;
+  /** The classifier's session, then the detector's (0 without one). */
+  classifierSessionMs: number;
+  detectorSessionMs: number;
+  /** Whether the sessions opened models prepared at build time (WASM), which skip graph optimisation. */
+  preparedModels: boolean;
+  /** From the downloads' end until the sessions are open: what the runtime still needed, then the sessions. */
   sessionsMs: number;
+  /** The engine's whole start. */
   totalMs: number;
+  /** create() as the page saw it: the checks of the files, the worker's start and scripts, then the engine's start. */
+  createMs: number;
 }

@@ -3,7 +3,7 @@ import { JadferError } from '../contract/errors.js';
 import type { PriorsOption } from '../contract/options.js';
 import type { Backend } from '../contract/types.js';
 import type { ClassifierCard } from './model-card.js';
-import type { ModelSession, OnnxRuntime } from './onnx-runtime.js';
+import type { ModelSession, ModelSource, OnnxRuntime } from './onnx-runtime.js';
 
 export class Classifier {
   private constructor(
@@ -11,18 +11,22 @@ export class Classifier {
     readonly card: ClassifierCard,
     /** Classify each face with its mirror image and average the two (create()'s `mirror` option). */
     readonly mirror: boolean,
-    /** Added to the logits before the softmax: the card's logit adjustment taken out (`priors: 'training'`). */
+    /** Added to the logits before the softmax: the card's logit adjustment taken out (`priors: 'unadjusted'`). */
     private readonly logitShift: Float32Array | undefined,
   ) {}
 
   static async create(
     runtime: OnnxRuntime,
-    model: Uint8Array,
+    model: ModelSource,
     card: ClassifierCard,
     { mirror = false, priors = 'balanced' }: { mirror?: boolean; priors?: PriorsOption } = {},
   ): Promise<Classifier> {
-    const session = await runtime.open(model, card.name, { inputs: [card.input.name], outputs: [card.output.name] });
-    return new Classifier(session, card, mirror, priors === 'training' ? trainingPriorShift(card) : undefined);
+    const session = await runtime.open(model, card.name, {
+      inputs: [card.input.name],
+      outputs: [card.output.name],
+      shapes: { [card.input.name]: card.input.shape },
+    });
+    return new Classifier(session, card, mirror, priors === 'unadjusted' ? trainingPriorShift(card) : undefined);
   }
 
   get backend(): Backend {

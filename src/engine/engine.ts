@@ -17,41 +17,45 @@ import {
 } from '../contract/engine-api.js';
 import { JadferError, isJadferError, toJadferError } from '../contract/errors.js';
 import { wasmSimdSupported } from '../contract/platform.js';
-import type { Backend, FaceResult, ProgressEvent } from '../contract/types.js';
+import type { Backend, FaceResult, FileProgress } from '../contract/types.js';
 import { planBackends } from './backend-plan.js';
 import { Classifier } from './classifier.js';
-import { fetchBytes } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 import { AssetCache } from './asset-cache.js';
 import { DetectionStage } from './face-detection.js';
 import { payloadToRgba, type RgbaImage } from './frame-pixels.js';
 import { parseClassifierCard, type ClassifierCard } from './model-card.js';
-import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchVerifiedModel } from './model-files.js';
-import { OnnxRuntime, type GpuDevice } from './onnx-runtime.js';
+import { DOWNLOAD_TIMEOUT_MS, fetchJson, fetchModelSource } from './model-files.js';
+import { OnnxRuntime, type GpuDevice, type ModelSource } from './onnx-runtime.js';
 import { alignFace } from './pipeline/align.js';
 import type { PixelKernels } from './pipeline/kernels.js';
 import { refKernels } from './pipeline/kernels-ref.js';
 import { createWasmKernels } from './pipeline/kernels-wasm.js';
-import { covers, PassCycle } from './pipeline/passes.js';
-import { FaceTracker } from './pipeline/tracker.js';
+import { StreamFaces, wholeFrame } from './stream-faces.js';
 import type { Detection } from './pipeline/types.js';
 
 export class Engine implements EngineApi {
   private options?: EngineInit;
   private callbacks?: EngineCallbacks;
   private card?: ClassifierCard;
-  private modelBytes?: Uint8Array;
-  private classifier?: Classifier;
+  private model?: ModelSource;
+  /** Protected, like gpuDevice and recovering: the test build's fault injection (testing-engine.ts) reads them. */
+  protected classifier?: Classifier;
   private detection?: DetectionStage;
   private kernels: PixelKernels = refKernels;
   /** Per stream: its tracks, and whose turn it is among the detection passes. */
-  private readonly streams = new Map<number, { tracker: FaceTracker; passes: PassCycle }>();
-  private gpuDevice?: GpuDevice;
+  private readonly streams = new Map<number, StreamFaces>();
+  protected gpuDevice?: GpuDevice;
   /** The threads ONNX Runtime really runs on (fewer than asked where threads cannot work). */
   private threadsInUse = 1;
   /** Set while the engine moves from a lost WebGPU device to WASM. */
-  private recovering?: Promise<void>;
+  protected recovering?: Promise<void>;
   private disposed = false;
   private cache?: AssetCache;
+  /** Cancels every download of init() when the engine is disposed (create()'s timeout disposes it). */
+  private readonly downloads = new AbortController();
+  /** How long the last sessions took to open (`fer.startup`). */
+  private sessionTimes = { classifierSessionMs: 0, detectorSessionMs: 0 };
 
   async init(options: EngineInit, callbacks: EngineCallbacks): Promise<EngineInfo> {
     if (this.options) throw new JadferError('E_INTERNAL', 'engine is already initialised');
@@ -63,10 +67,16 @@ export class Engine implements EngineApi {
     const cache = options.cache === 'persistent' ? await AssetCache.open() : undefined;
     this.cache = cache;
     const plan = await planBackends(options.device, options.allowFallbackAdapter, options.webGpuProblem);
-    // Everything downloads at once: the first runtime in line, the kernels, the classifier, the detector.
-    this.runtime(plan.order[0]!).catch(() => undefined); // a failure is attachBackend's to report
+    // Everything downloads at once: the first runtime in line (which starts as soon as it is in), the
+    // kernels, the classifier, the detector.
+    const runtimeMs = this.runtime(plan.order[0]!).then(
+      () => performance.now() - started,
+      () => NaN, // a failure is attachBackend's to report
+    );
     const kernels = this.loadKernels(assets.runtime.kernels);
-    const classifier = this.loadClassifier(assets.classifier, progress);
+    // On WASM, the models prepared at build time, which open without graph optimisation.
+    const wasmFirst = plan.order[0] === 'wasm';
+    const classifier = this.loadClassifier(assets.classifier, progress, wasmFirst);
     const detector = assets.detector;
     const detection =
       detector === 'none'
@@ -74,9 +84,15 @@ export class Engine implements EngineApi {
         : kernels.then(() =>
             DetectionStage.load(
               detector,
-              { kernels: this.kernels, maxFaces: options.maxFaces, minFaceSize: options.minFaceSize },
+              {
+                kernels: this.kernels,
+                maxFaces: options.maxFaces,
+                minFaceSize: options.minFaceSize,
+                minDetectionConfidence: options.minDetectionConfidence,
+              },
               progress,
-              cache,
+              { ...(cache ? { cache } : {}), signal: this.downloads.signal },
+              wasmFirst,
             ),
           );
     const [kernelsKind, card] = await Promise.all([kernels, classifier, detection]);
@@ -105,6 +121,9 @@ export class Engine implements EngineApi {
     await cache?.dropReplaced();
     const startup = {
       downloadsMs: downloaded - started,
+      runtimeMs: await runtimeMs,
+      ...this.sessionTimes,
+      preparedModels: this.model!.prepared,
       sessionsMs: attached - downloaded,
       totalMs: performance.now() - started,
     };
@@ -163,30 +182,17 @@ export class Engine implements EngineApi {
     this.streams.delete(stream);
   }
 
-  async simulateDeviceLoss(): Promise<boolean> {
-    if (!this.gpuDevice || this.classifier?.backend !== 'webgpu') return false;
-    this.gpuDevice.destroy();
-    await this.gpuDevice.lost;
-    await this.recovering;
-    return true;
-  }
-
-  async simulateCrash(): Promise<void> {
-    setTimeout(() => {
-      throw new Error('simulated engine crash');
-    }, 0);
-  }
-
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    this.downloads.abort(new JadferError('E_DISPOSED', 'the engine was disposed while it downloaded its files'));
     const classifier = this.classifier;
     this.classifier = undefined;
     await classifier?.release().catch(() => undefined);
     await this.detection?.release();
     this.gpuDevice?.destroy();
     this.gpuDevice = undefined;
-    this.modelBytes = undefined;
+    this.model = undefined;
     this.streams.clear();
   }
 
@@ -194,39 +200,26 @@ export class Engine implements EngineApi {
     const backend = this.classifier!.backend;
     const maxFaces = this.options!.maxFaces;
     if (meta.stream === undefined) {
-      const detections = this.detection ? await this.detection.detect(image, timings) : [wholeFrame(image)];
+      const detections = this.detection ? await this.detection.detectImage(image, timings) : [wholeFrame(image)];
       const faces = detections.slice(0, maxFaces);
       const probabilities = await this.classifyFaces(image, faces, timings);
       const results = faces.map((face, i) => this.faceResult(face, probabilities[i]!));
       return { faces: results, backend, timings: { ...timings, repliedAt: epochNow() } };
     }
-    // A stream takes turns between the whole frame and zoomed tiles (small, far faces); the
-    // tracker carries the faces a pass cannot see.
-    const { tracker, passes } = this.streamState(meta.stream);
-    const input = this.detection?.inputSize;
-    const pass = input && passes.next(image.width, image.height, input.width, input.height);
-    const detections = this.detection ? await this.detection.detect(image, timings, pass) : [wholeFrame(image)];
-    let started = performance.now();
-    const update = tracker.update(
-      detections.slice(0, maxFaces),
-      meta.timestamp,
-      pass && ((box) => covers(pass, box)),
-      passes.length,
-    );
-    const tracked = [
-      ...update.trackIds.map((id, i) => ({ id, face: detections[i]! })),
-      ...update.carried.map((c) => ({ id: c.id, face: c.detection })),
-    ].slice(0, maxFaces);
+    // Each live track is followed in its own region; big passes (the whole frame, zoomed tiles for
+    // far faces) run at a lower rate to find new ones. Only confirmed tracks are reported.
+    const stream = this.streamState(meta.stream);
+    const { tracked, needsClassification } = await stream.next(image, meta.timestamp, timings);
+    const tracker = stream.tracker;
     const faces = tracked.map((t) => t.face);
     // Only tracks that are due are classified; stable ones reuse their smoothed scores.
-    const due = tracked.flatMap((t, i) => (update.needsClassification.includes(t.id) ? [i] : []));
-    timings.track += performance.now() - started;
+    const due = tracked.flatMap((t, i) => (needsClassification.includes(t.id) ? [i] : []));
     const probabilities = await this.classifyFaces(
       image,
       due.map((i) => faces[i]!),
       timings,
     );
-    started = performance.now();
+    const started = performance.now();
     due.forEach((faceIndex, k) => tracker.setScores(tracked[faceIndex]!.id, probabilities[k]!, meta.timestamp));
     const results = faces.map((face, i) => {
       const track = tracker.get(tracked[i]!.id)!;
@@ -276,14 +269,18 @@ export class Engine implements EngineApi {
         scores: Object.fromEntries(labels.map((label, k) => [label, probabilities[k] ?? 0])),
       },
     };
-    if (face.landmarks.length > 0) result.landmarks = face.landmarks;
+    if (face.landmarks.length > 0) {
+      result.landmarks = face.landmarks;
+      const names = this.detection?.detector.landmarkNames ?? [];
+      result.keypoints = Object.fromEntries(face.landmarks.flatMap((p, i) => (names[i] ? [[names[i], p]] : [])));
+    }
     return result;
   }
 
-  private streamState(stream: number): { tracker: FaceTracker; passes: PassCycle } {
+  private streamState(stream: number): StreamFaces {
     let state = this.streams.get(stream);
     if (!state) {
-      state = { tracker: new FaceTracker(this.options!.tracking), passes: new PassCycle() };
+      state = new StreamFaces(this.detection, this.options!.tracking, this.options!.maxFaces);
       this.streams.set(stream, state);
     }
     return state;
@@ -292,16 +289,26 @@ export class Engine implements EngineApi {
   /** Our SIMD kernels where the runtime has WebAssembly SIMD, else the TypeScript reference. */
   private async loadKernels(url: string): Promise<'wasm-simd' | 'js'> {
     if (!wasmSimdSupported()) return 'js';
-    const download = () => fetchBytes(url, { timeoutMs: DOWNLOAD_TIMEOUT_MS, errorCode: 'E_BACKEND_UNAVAILABLE' });
+    const download = () =>
+      fetchBytes(url, {
+        timeoutMs: DOWNLOAD_TIMEOUT_MS,
+        maxBytes: SIZE_LIMITS.kernels,
+        signal: this.downloads.signal,
+        errorCode: 'E_BACKEND_UNAVAILABLE',
+      });
     const bytes = this.cache ? await this.cache.bytes(url, undefined, download) : await download();
     this.kernels = await createWasmKernels(bytes);
     return 'wasm-simd';
   }
 
-  private async loadClassifier(files: ModelFiles, progress: (event: ProgressEvent) => void): Promise<ClassifierCard> {
-    const card = parseClassifierCard(await fetchJson(files.card, this.cache), files.card);
-    const url = files.model ?? new URL(card.file, files.card).href;
-    this.modelBytes = await fetchVerifiedModel(url, card.sha256, 'model', progress, this.cache);
+  private async loadClassifier(
+    files: ModelFiles,
+    progress: (event: FileProgress) => void,
+    wasmFirst: boolean,
+  ): Promise<ClassifierCard> {
+    const context = { ...(this.cache ? { cache: this.cache } : {}), signal: this.downloads.signal };
+    const card = parseClassifierCard(await fetchJson(files.card, context), files.card);
+    this.model = await fetchModelSource(card, files, wasmFirst, 'model', progress, context);
     this.card = card;
     return card;
   }
@@ -321,9 +328,15 @@ export class Engine implements EngineApi {
     const runtime = await this.runtime(backend);
     if (backend === 'webgpu') await this.attachGpuDevice(runtime);
     const { mirror, priors } = this.options!;
-    const classifier = await Classifier.create(runtime, this.modelBytes!, this.card!, { mirror, priors });
+    const started = performance.now();
+    const classifier = await Classifier.create(runtime, this.model!, this.card!, { mirror, priors });
     this.threadsInUse = runtime.threads;
+    const classified = performance.now();
     await this.detection?.attach(runtime);
+    this.sessionTimes = {
+      classifierSessionMs: classified - started,
+      detectorSessionMs: performance.now() - classified,
+    };
     const previous = this.classifier;
     this.classifier = classifier;
     await previous?.release().catch(() => undefined);
@@ -367,9 +380,4 @@ function newTimings(receivedAt: number, pixels = 0): EngineTimings {
     track: 0,
     classified: 0,
   };
-}
-
-/** With no detector, the frame is one pre-cropped face. */
-function wholeFrame(image: RgbaImage): Detection {
-  return { box: { x: 0, y: 0, width: image.width, height: image.height }, score: 1, landmarks: [] };
 }

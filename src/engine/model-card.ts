@@ -8,6 +8,10 @@ import { JadferError } from '../contract/errors.js';
 
 export const CLASSIFIER_CARD_SCHEMA = 'jadfer.model-card/v1';
 export const DETECTOR_CARD_SCHEMA = 'jadfer.detector-card/v1';
+/** The largest input side a card may declare (ours are 128–256). */
+export const MAX_INPUT_SIDE = 4096;
+/** The largest model a card may declare (ours are 0.4–4 MB): a card cannot make the engine download gigabytes. */
+export const MAX_MODEL_BYTES = 256 << 20;
 
 /** How pixels become a model's input tensor; classifier and detector cards share it. */
 export interface InputSpec {
@@ -36,13 +40,31 @@ export interface LandmarkTemplate {
   points: Array<{ index: number; x: number; y: number; weight?: number }>;
 }
 
+/**
+ * Written into dist/'s cards by `npm run build` (scripts/prepare-models.ts): the model optimised by
+ * ONNX Runtime for WASM, which opens faster (prepared-model.ts). The engine uses it on WASM.
+ */
+export interface PreparedEntry {
+  /** Relative to the card. */
+  file: string;
+  /** Hex sha256 of that file; checked before it is used. */
+  sha256: string;
+  /** That file's size: its download is refused past it. */
+  bytes: number;
+  /** The onnxruntime-web version it was prepared for. */
+  runtime: string;
+}
+
 /** What every card has: which model file, its hash, and how to feed it. */
 interface CardBase {
   name: string;
   /** The .onnx file, relative to the card. */
   file: string;
   /** Hex sha256 of the .onnx file; checked before the model is used. */
-  sha256?: string;
+  sha256: string;
+  /** The .onnx file's size: its download is refused past it (at most MAX_MODEL_BYTES). */
+  bytes: number;
+  prepared?: PreparedEntry;
   input: InputSpec;
   /** Anything else (training, metrics, provenance, …) is kept as it is. */
   [key: string]: unknown;
@@ -63,7 +85,7 @@ export interface ClassifierCard extends CardBase {
   architecture?: {
     /**
      * A logit adjustment folded into the last bias: the logits are the trained ones − τ·log π, π the
-     * training split's class frequencies (`trainCounts`, in label order). create()'s `priors: 'training'`
+     * training split's class frequencies (`trainCounts`, in label order). create()'s `priors: 'unadjusted'`
      * adds it back.
      */
     logitAdjustment?: { tau: number; trainCounts: number[] };
@@ -71,11 +93,13 @@ export interface ClassifierCard extends CardBase {
   };
 }
 
-/** A face detector's card. A custom detector's needs only `file` (and should have `sha256`). */
-export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'sha256' | 'input'>> {
+/** A face detector's card. A custom detector's needs only `file`, `sha256` and `bytes`. */
+export interface DetectorCard extends Partial<Pick<CardBase, 'name' | 'input' | 'prepared'>> {
   schema?: typeof DETECTOR_CARD_SCHEMA;
   task?: 'face-detection';
   file: string;
+  sha256: string;
+  bytes: number;
   [key: string]: unknown;
 }
 
@@ -99,7 +123,11 @@ export interface SsdAnchorOptions {
 export interface BlazeFaceCard extends DetectorCard {
   schema: typeof DETECTOR_CARD_SCHEMA;
   name: string;
-  input: InputSpec & { layout: 'NHWC' };
+  /**
+   * `spatialMultiple`: the graph also runs at any height and width that are multiples of it (its total
+   * stride), so one session serves a cheap small pass, the full pass and small region passes.
+   */
+  input: InputSpec & { layout: 'NHWC'; spatialMultiple?: number };
   outputs: {
     scores: Array<{ name: string; shape: number[] }>;
     regressors: Array<{ name: string; shape: number[] }>;
@@ -130,6 +158,10 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
       'labels',
       'must be a non-empty string array',
     );
+    // Scores are keyed by label: a repeated one would merge two outputs into one score.
+    const labels = Array.isArray(card.labels) ? (card.labels as unknown[]) : [];
+    const repeated = labels.filter((label, i) => labels.indexOf(label) !== i);
+    check.need(repeated.length === 0, 'labels', `must be distinct (repeated: ${[...new Set(repeated)].join(', ')})`);
     const output = card.output as Partial<ClassifierCard['output']> | undefined;
     check.need(
       typeof output === 'object' && output !== null && typeof output.name === 'string',
@@ -270,10 +302,25 @@ class CardCheck {
       'must be a string',
     );
     this.need(typeof card.file === 'string' && card.file.length > 0, 'file', 'must name the .onnx file');
+    // Both required: the model is checked against its hash, and its download stops at its size.
+    this.need(typeof card.sha256 === 'string' && /^[0-9a-f]{64}$/.test(card.sha256), 'sha256', 'must be 64 hex digits');
     this.need(
-      card.sha256 === undefined || (typeof card.sha256 === 'string' && /^[0-9a-f]{64}$/.test(card.sha256)),
-      'sha256',
-      'must be 64 hex digits',
+      Number.isInteger(card.bytes) && (card.bytes as number) > 0 && (card.bytes as number) <= MAX_MODEL_BYTES,
+      'bytes',
+      `must be the model file's size, at most ${MAX_MODEL_BYTES} bytes`,
+    );
+    const prepared = card.prepared as Partial<PreparedEntry> | undefined;
+    this.need(
+      prepared === undefined ||
+        (typeof prepared?.file === 'string' &&
+          typeof prepared.runtime === 'string' &&
+          typeof prepared.sha256 === 'string' &&
+          /^[0-9a-f]{64}$/.test(prepared.sha256) &&
+          Number.isInteger(prepared.bytes) &&
+          (prepared.bytes as number) > 0 &&
+          (prepared.bytes as number) <= MAX_MODEL_BYTES),
+      'prepared',
+      `must be { file, sha256 (64 hex digits), bytes (at most ${MAX_MODEL_BYTES}), runtime }`,
     );
   }
 
@@ -291,6 +338,12 @@ class CardCheck {
       Array.isArray(input.shape) && input.shape.length === 4 && input.shape.every((d) => Number.isInteger(d) && d > 0),
       `${path}.shape`,
       'must be 4 positive integers',
+    );
+    // Each face is warped into a buffer of this shape: a card must not be able to ask for gigabytes.
+    this.need(
+      !Array.isArray(input.shape) || input.shape.every((d) => !(d > MAX_INPUT_SIDE)),
+      `${path}.shape`,
+      `sides above ${MAX_INPUT_SIDE} are refused`,
     );
     this.need(input.color === 'rgb' || input.color === 'gray', `${path}.color`, "must be 'rgb' or 'gray'");
     this.need(

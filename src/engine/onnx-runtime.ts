@@ -9,7 +9,8 @@ import { wasmSimdSupported } from '../contract/platform.js';
 import type { Backend } from '../contract/types.js';
 import { hasJspi, NO_JSPI } from '../contract/webgpu-probe.js';
 import type { AssetCache } from './asset-cache.js';
-import { fetchBytes } from './fetch-bytes.js';
+import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
+import { PREPARED_WEIGHTS_PATH, unpackPreparedModel } from './prepared-model.js';
 
 type Ort = typeof OrtModule;
 
@@ -21,6 +22,23 @@ export interface RuntimeOptions {
   onProgress: (url: string, loaded: number, total: number) => void;
   /** The persistent cache, when on. */
   cache?: AssetCache;
+}
+
+/**
+ * How ONNX Runtime optimises a model's graph for us. scripts/prepare-models.ts applies the same at
+ * build time, so that prepared models (prepared-model.ts) open with no optimisation at all.
+ */
+export const WASM_GRAPH_OPTIONS = {
+  // Our graphs compute in float32; weights stored as int8 sit behind DequantizeLinear nodes that
+  // ORT would otherwise keep (to fuse them into int8 kernels, slower than float32 on WASM) and
+  // run every time. With QDQ handling off, constant folding dequantizes them once, here.
+  extra: { session: { disable_quant_qdq: '1' } },
+} as const;
+
+/** What a session opens: a model as shipped, or (`prepared`) one prepared at build time for WASM (prepared-model.ts). */
+export interface ModelSource {
+  bytes: Uint8Array;
+  prepared: boolean;
 }
 
 /** A model's input: its values and its full shape. */
@@ -41,6 +59,8 @@ export interface ModelSession {
 export interface SessionNames {
   inputs: readonly string[];
   outputs: readonly string[];
+  /** Input shapes the card declares (batch first, which may differ); the model's fixed sides must agree. */
+  shapes?: Record<string, readonly number[]>;
 }
 
 /** A WebGPU device that ORT runs on; the engine learns of its loss through `lost`. */
@@ -92,7 +112,7 @@ export class OnnxRuntime {
    * Creates a session for `model` and checks the names its card promises. Fails with
    * E_MODEL_LOAD where the model is at fault, E_BACKEND_UNAVAILABLE where the backend may be.
    */
-  async open(model: Uint8Array, name: string, names: SessionNames): Promise<ModelSession> {
+  async open(model: ModelSource, name: string, names: SessionNames): Promise<ModelSession> {
     const session = await this.createSession(model, name);
     await checkNames(session, name, names);
     const { ort, backend } = this;
@@ -140,15 +160,27 @@ export class OnnxRuntime {
     };
   }
 
-  private async createSession(model: Uint8Array, name: string): Promise<OrtModule.InferenceSession> {
+  private async createSession(model: ModelSource, name: string): Promise<OrtModule.InferenceSession> {
+    const executionProviders = [this.backend];
+    const prepared = model.prepared ? unpackPreparedModel(model.bytes, name) : undefined;
+    // A graph another version optimised may use what this one does not have; WebGPU has its own fusions.
+    if (prepared && (this.backend !== 'wasm' || prepared.runtime !== this.ort.env.versions.web))
+      throw new JadferError(
+        'E_MODEL_LOAD',
+        `model ${name} was prepared for ONNX Runtime ${prepared.runtime} on WASM; this is ${this.ort.env.versions.web} on ${this.backend}`,
+      );
     try {
-      return await this.ort.InferenceSession.create(model, {
-        executionProviders: [this.backend],
-        graphOptimizationLevel: 'all',
-        // Our graphs compute in float32; weights stored as int8 sit behind DequantizeLinear nodes that
-        // ORT would otherwise keep (to fuse them into int8 kernels, slower than float32 on WASM) and
-        // run every time. With QDQ handling off, constant folding dequantizes them once, here.
-        extra: { session: { disable_quant_qdq: '1' } },
+      if (!prepared)
+        return await this.ort.InferenceSession.create(model.bytes, {
+          executionProviders,
+          graphOptimizationLevel: 'all',
+          ...WASM_GRAPH_OPTIONS,
+        });
+      // Optimised at build time: opening it with optimisation on would only redo that work.
+      return await this.ort.InferenceSession.create(prepared.graph, {
+        executionProviders,
+        graphOptimizationLevel: 'disabled',
+        externalData: [{ path: PREPARED_WEIGHTS_PATH, data: prepared.weights }],
       });
     } catch (error) {
       // WASM runs any valid model, so a failure there is the model's; on WebGPU it may be the backend's.
@@ -170,6 +202,15 @@ async function checkNames(session: OrtModule.InferenceSession, name: string, nam
     ...names.outputs
       .filter((n) => !session.outputNames.includes(n))
       .map((n) => `output '${n}' not in [${session.outputNames}]`),
+    ...Object.entries(names.shapes ?? {}).flatMap(([input, declared]) => {
+      const model = session.inputMetadata?.find((m) => m.name === input);
+      const sides = model?.isTensor ? model.shape : undefined;
+      if (!sides) return [];
+      const fits =
+        sides.length === declared.length &&
+        sides.every((d, i) => i === 0 || typeof d !== 'number' || d < 0 || d === declared[i]);
+      return fits ? [] : [`input '${input}' is [${sides}] in the model, the card says [${declared}]`];
+    }),
   ];
   if (problems.length) {
     await session.release();
@@ -192,6 +233,12 @@ function runnableThreads(asked: number): number {
   return 1;
 }
 
+/**
+ * The sizes of ONNX Runtime's wasm builds we ship (onnxruntime-web 1.30.0, pinned): the progress total
+ * when the server sends no length. test/sdk/client/progress.test.ts checks them against the files.
+ */
+export const ORT_WASM_BYTES: Record<Backend, number> = { wasm: 14_239_897, webgpu: 16_758_545 };
+
 async function instantiate(backend: Backend, options: RuntimeOptions): Promise<Ort> {
   hideOpaqueOrigin();
   if (backend === 'webgpu' && !hasJspi()) throw new JadferError('E_BACKEND_UNAVAILABLE', NO_JSPI);
@@ -201,8 +248,10 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
   const download = () =>
     fetchBytes(wasmUrl, {
       timeoutMs: options.timeoutMs,
+      maxBytes: SIZE_LIMITS.ortWasm,
       errorCode: 'E_BACKEND_UNAVAILABLE',
       onProgress: (done, total) => options.onProgress(wasmUrl, done, total),
+      expectedBytes: ORT_WASM_BYTES[backend],
     });
   let wasmBinary: Uint8Array;
   if (options.cache) {
@@ -210,19 +259,38 @@ async function instantiate(backend: Backend, options: RuntimeOptions): Promise<O
     // One event from the cache too, as for models: the supervisor's stall watch starts on it.
     options.onProgress(wasmUrl, wasmBinary.byteLength, wasmBinary.byteLength);
   } else wasmBinary = await download();
-  // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT.
-  if (!WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>)) {
-    throw new JadferError(
-      'E_BACKEND_UNAVAILABLE',
-      `the ONNX Runtime wasm is not a valid WebAssembly module (truncated or corrupted?): ${wasmUrl}`,
-      { details: { url: wasmUrl, bytes: wasmBinary.byteLength } },
-    );
-  }
+  const corrupted = (what: string, cause?: unknown) =>
+    new JadferError('E_BACKEND_UNAVAILABLE', `${what} (truncated or corrupted?): ${wasmUrl}`, {
+      cause,
+      details: { url: wasmUrl, bytes: wasmBinary.byteLength },
+    });
+  // A truncated or corrupted runtime must fail here, with its URL, not deep inside ORT. On WASM, ORT's
+  // start below checks it: a whole-module WebAssembly.validate() first costs 0.3–0.5 s on this thread.
+  if (backend === 'webgpu' && !WebAssembly.validate(wasmBinary as Uint8Array<ArrayBuffer>))
+    throw corrupted('the ONNX Runtime wasm is not a valid WebAssembly module');
   ort.env.wasm.wasmPaths = { mjs: glueUrl, wasm: wasmUrl };
   ort.env.wasm.wasmBinary = wasmBinary;
   ort.env.wasm.numThreads = runnableThreads(options.threads);
   ort.env.logLevel = 'error';
+  if (backend === 'wasm') {
+    // ORT starts with its first session: compiling its wasm, starting its threads, registering its
+    // kernels. A one-node model does that now, while the models are still downloading; with no graph
+    // optimisation, which prepared models do not need (V8 would compile the optimisers' code for nothing).
+    try {
+      const options = { executionProviders: ['wasm'], graphOptimizationLevel: 'disabled' } as const;
+      await (await ort.InferenceSession.create(startModel(), options)).release();
+    } catch (error) {
+      throw corrupted(`ONNX Runtime did not start: ${error instanceof Error ? error.message : String(error)}`, error);
+    }
+  }
   return ort;
+}
+
+/** y = Identity(Relu(x)), x: float[1], opset 17: a model that costs ORT nothing but its start. */
+function startModel(): Uint8Array {
+  const base64 =
+    'CAgSBmphZGZlchoFMC4xLjAyADppChoKAXgSBHJlbHUaCXJlbHVfbm9kZSIEUmVsdQoiCgRyZWx1EgF5Gg1pZGVudGl0eV9ub2RlIghJZGVudGl0eRIFc3RhcnRaDwoBeBIKCggIARIECgIIAWIPCgF5EgoKCAgBEgQKAggBQgQKABAR';
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
 /**

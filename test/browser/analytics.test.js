@@ -18,18 +18,20 @@ const frame = (faces) => ({
 });
 
 describe('analytics offline buffer (IndexedDB)', () => {
-  it('keeps unsent events across instances (a reload) and sends them when the endpoint works', async () => {
+  it('keeps unsent windows across instances (a reload) and sends them when the endpoint works', async () => {
     await new Promise((resolve, reject) => {
       const request = indexedDB.deleteDatabase('jadfer-analytics');
       request.onsuccess = resolve;
       request.onerror = () => reject(request.error);
     });
     const down = async () => new Response(null, { status: 503 });
-    let clock = 0;
+    let clock = Date.UTC(2026, 11, 7, 14, 0, 0);
     const now = () => clock;
     const first = createAnalytics({ endpoint: '/collect', fetch: down, trackTimeoutMs: 0, retryBaseMs: 60_000, now });
     first.observe(frame([face(1)]));
     clock += 10; // the visitor leaves
+    first.observe(frame([]));
+    clock += 60_000; // the window closes
     first.observe(frame([]));
     await first.flush();
     const stats = await first.stats();
@@ -45,7 +47,9 @@ describe('analytics offline buffer (IndexedDB)', () => {
     const second = createAnalytics({ endpoint: '/collect', fetch: up, trackTimeoutMs: 0, now });
     await second.flush();
     expect((await second.stats()).buffered).to.equal(0);
-    expect(received.some((e) => e.type === 'track' && e.trackId === 1)).to.equal(true);
+    // The first instance's last window holds the one visit; no per-visitor record was made.
+    expect(received.some((e) => e.type === 'window' && e.visitors === 1)).to.equal(true);
+    expect(received.some((e) => e.type === 'track')).to.equal(false);
     await second.dispose();
   });
 });

@@ -22,7 +22,7 @@ describe('asset URLs', () => {
     }
   });
 
-  it('a baseUrl with nothing behind it fails create() before the worker starts, naming the URL and the fix', async () => {
+  it('a baseUrl with nothing behind it fails create(), naming the missing file and the fix', async () => {
     const error = await rejection(create({ device: 'wasm', baseUrl: '/no-such-folder/' }));
     expect(error.code).to.equal('E_WORKER_CRASHED');
     expect(error.details.url).to.equal(new URL('/no-such-folder/jadfer.worker.js', location.origin).href);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { create } from '/dist/jadfer.js';
-import { simulateDeviceLoss } from '/dist/jadfer.testing.js';
+import { create as createForTests, simulateDeviceLoss } from '/dist/jadfer.testing.js';
 import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, itOnWebGpu } from './helpers.js';
 
 // Chromium here has only SwiftShader: a real WebGPU adapter, but a software fallback one. Firefox ESR and
@@ -34,7 +34,12 @@ describe('backend selection (WebGPU → WASM)', () => {
   });
 
   itOnWebGpu('a lost GPU device moves the engine to WASM, says why, and keeps answering', async () => {
-    const fer = await create({ device: 'webgpu', modelUrl: CONTRACT_MODEL, baseUrl: BASE_URL, detector: 'none' });
+    const fer = await createForTests({
+      device: 'webgpu',
+      modelUrl: CONTRACT_MODEL,
+      baseUrl: BASE_URL,
+      detector: 'none',
+    });
     try {
       const events = [];
       fer.on('backend', (event) => events.push(event));

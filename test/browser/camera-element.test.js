@@ -29,13 +29,21 @@ function withMediaDevices(mediaDevices, test) {
   return test().finally(() => delete navigator.mediaDevices);
 }
 
-function mount() {
+function mount(attributes = {}) {
   const element = document.createElement('jadfer-camera');
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   element.setAttribute('device', 'wasm');
   element.setAttribute('detector', 'none');
   element.setAttribute('model', CONTRACT_MODEL);
-  const events = { ready: 0, labels: [], errors: [] };
-  element.addEventListener('ready', () => events.ready++);
+  const events = { ready: 0, labels: [], errors: [], progress: [], shown: [] };
+  element.addEventListener('ready', () => {
+    events.ready++;
+    events.hiddenWhenReady = element.shadowRoot.querySelector('p').hidden;
+  });
+  element.addEventListener('progress', (event) => {
+    events.progress.push(event.detail.overall);
+    events.shown.push(element.shadowRoot.querySelector('p').textContent);
+  });
   element.addEventListener('result', (event) => events.labels.push(event.detail.faces[0]?.expression.label));
   element.addEventListener('error', (event) => events.errors.push(event.detail));
   document.body.append(element);
@@ -63,6 +71,10 @@ describe('<jadfer-camera>', () => {
           expect(events.ready).to.equal(1);
           expect(asked).to.deep.equal([{ video: { width: 640, height: 480 }, audio: false }]);
           expect(new Set(events.labels)).to.deep.equal(new Set([expectedLabel(200)]));
+          // Load progress: shown in the element as a percentage, dispatched, and gone once ready.
+          expect(events.progress.at(-1)).to.equal(1);
+          expect(events.shown.at(-1)).to.equal('Loading expression recognition… 100 %');
+          expect(events.hiddenWhenReady).to.equal(true);
         } finally {
           element.remove();
           camera.stop();
@@ -70,6 +82,21 @@ describe('<jadfer-camera>', () => {
         await until(() => camera.media.getVideoTracks()[0].readyState === 'ended', 'the camera to stop');
       },
     );
+  });
+
+  it('min-detection-confidence reaches create(): a value outside 0–1 is its E_BAD_CONFIG', async () => {
+    const camera = paintedCamera(200);
+    await withMediaDevices({ getUserMedia: async () => camera.media }, async () => {
+      const { element, events } = mount({ 'min-detection-confidence': '2' });
+      try {
+        await until(() => events.errors.length, 'the error');
+        expect(events.errors[0].code).to.equal('E_BAD_CONFIG');
+        expect(events.errors[0].message).to.match(/minDetectionConfidence: must be a number in \[0, 1\]/);
+      } finally {
+        element.remove();
+        camera.stop();
+      }
+    });
   });
 
   it('a refused camera: a message in the element and an error event', async () => {

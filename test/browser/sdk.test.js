@@ -46,6 +46,41 @@ describe('JADFER in a Chromium page (module worker, onnxruntime-web)', () => {
     frame.close();
   });
 
+  it('reads image files and URLs: a Blob, a File (<input type=file>), a blob:, data: or http(s) URL', async () => {
+    const canvas = new OffscreenCanvas(64, 48);
+    canvas.getContext('2d').putImageData(grayImageData(200), 0, 0);
+    const png = await canvas.convertToBlob({ type: 'image/png' });
+    const file = new File([png], 'photo.png', { type: 'image/png' });
+    const blobUrl = URL.createObjectURL(png);
+    const dataUrl = await new Promise((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.readAsDataURL(png);
+    });
+    const inputs = { png, file, blobUrl, dataUrl, url: new URL(blobUrl) };
+    try {
+      for (const [name, input] of Object.entries(inputs)) {
+        const [face] = await fer.analyze(input);
+        expect(face.expression.label, name).to.equal(expectedLabel(200));
+      }
+    } finally {
+      URL.revokeObjectURL(blobUrl);
+    }
+    // A relative http URL resolves against the page (any image of the repository, for its size).
+    const served = '/models/jadfer-base.training/curves.png';
+    const [face] = await fer.analyze(served);
+    const { width, height } = await createImageBitmap(await (await fetch(served)).blob());
+    expect(face.box).to.deep.equal({ x: 0, y: 0, width, height });
+    // A missing one, a non-image and a file: URL are bad input.
+    const missing = await rejection(fer.analyze('/no-such-photo.png'));
+    expect(missing.code).to.equal('E_BAD_INPUT');
+    expect(missing.details).to.deep.equal({ url: new URL('/no-such-photo.png', location.href).href, status: 404 });
+    expect((await rejection(fer.analyze(new Blob(['not an image'])))).code).to.equal('E_BAD_INPUT');
+    const local = await rejection(fer.analyze('file:///etc/passwd'));
+    expect(local.code).to.equal('E_BAD_INPUT');
+    expect(local.message).to.match(/file: URLs are not fetched/);
+  });
+
   it('hands transferred inputs over without a copy and closes them', async () => {
     const bitmap = await createImageBitmap(grayImageData(255));
     const faces = await fer.analyze(bitmap, { transfer: true });

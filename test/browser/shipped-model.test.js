@@ -3,7 +3,8 @@ import { create } from '/dist/jadfer.js';
 import { BASE_URL, itOnWebGpu } from './helpers.js';
 
 // The shipped JADFER model (the default) on both execution providers: every op it uses must run
-// on WASM and on WebGPU (here SwiftShader), with the same answers.
+// on WASM and on WebGPU (here SwiftShader), with the same answers. WASM runs the model as prepared at
+// build time, WebGPU the shipped file: the same answers also say the preparation changed nothing.
 function pattern(seed, size = 96) {
   const data = new Uint8ClampedArray(size * size * 4);
   for (let y = 0; y < size; y++) {
@@ -20,6 +21,11 @@ async function scoresOn(device, images) {
   try {
     expect(fer.backend).to.equal(device);
     expect(fer.model.name).to.match(/^jadfer-/);
+    // WASM opens the model prepared at build time (scripts/prepare-models.ts); WebGPU the shipped one.
+    expect(fer.startup.preparedModels).to.equal(device === 'wasm');
+    for (const phase of ['runtimeMs', 'classifierSessionMs', 'createMs'])
+      expect(fer.startup[phase], phase).to.be.a('number').and.to.be.greaterThan(0);
+    expect(fer.startup.totalMs).to.be.at.most(fer.startup.createMs);
     const scores = [];
     for (const image of images) scores.push((await fer.analyze(image))[0].expression.scores);
     return scores;

@@ -179,4 +179,25 @@ describe('stream() and dispose()', () => {
       await smoothed.dispose();
     }
   });
+
+  it('a <video> that nothing connects to a camera gets a console warning saying so', async () => {
+    const warnings = [];
+    const warn = console.warn;
+    console.warn = (...args) => warnings.push(args.join(' '));
+    const video = document.createElement('video');
+    const stream = fer.stream(video);
+    const next = stream.next();
+    try {
+      const deadline = performance.now() + 30_000;
+      while (!warnings.some((w) => w.includes('<video>')) && performance.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      console.warn = warn;
+      await stream.return();
+      await next;
+    }
+    const warning = warnings.find((w) => w.includes('<video>'));
+    expect(warning).to.match(/no source \(no srcObject, no src\).*getUserMedia/);
+    expect(warnings.filter((w) => w.includes('<video>'))).to.have.length(1);
+  });
 });

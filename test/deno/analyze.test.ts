@@ -20,6 +20,11 @@ Deno.test('analyze in Deno, in a Worker', async () => {
     }
     const error = await fer.analyze({ data: new Uint8Array(3), width: 1, height: 2 }).catch((e: { code: string }) => e);
     assertEquals((error as { code: string }).code, 'E_BAD_INPUT', 'bad input code');
+    // Deno makes ImageBitmaps but has no canvas to read them: a clear E_BAD_INPUT, not a DataCloneError.
+    const bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(4 * 4 * 4), 4, 4));
+    const unreadable = await fer.analyze(bitmap).catch((e: { code: string; message: string }) => e);
+    assertEquals((unreadable as { code: string }).code, 'E_BAD_INPUT', 'ImageBitmap in Deno');
+    if (!/no 2d OffscreenCanvas/.test((unreadable as { message: string }).message)) throw new Error('says why');
   } finally {
     await fer.dispose();
   }

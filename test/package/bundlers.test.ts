@@ -9,11 +9,10 @@ import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { startServer } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
-import { appWithPackage, built, ROOT } from './packed.js';
+import { appWithPackage, ROOT } from './packed.js';
 
 const PHOTO = join(ROOT, '..', 'shared', 'fixtures', 'photos', 'portrait-a-1.jpg');
 const skip =
-  (!built && 'run npm run build first') ||
   (!existsSync(PHOTO) && `${PHOTO} is absent: SKIPPING the bundler tests, which need a face`) ||
   (!existsSync('/usr/bin/chromium') && 'needs /usr/bin/chromium');
 if (typeof skip === 'string' && skip.includes('SKIPPING')) console.warn(`*** ${skip} ***`);
@@ -165,7 +164,7 @@ test('webpack 5 production build: the example finds the face', { skip }, async (
   );
   assert.ok(!stats.hasErrors(), stats.toString('errors-only'));
   writeFileSync(join(out, 'index.html'), INDEX_HTML('<script src="/main.js"></script>'));
-  const server = await startServer({ root: out, port: 0, csp: '' });
+  const server = await startServer({ root: out, folders: ['.'], port: 0, csp: '' });
   try {
     await faceFrom(`http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html`);
   } finally {

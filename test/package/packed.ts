@@ -2,17 +2,31 @@
  * The package as a user gets it: `npm pack` of the built repository, installed offline into a fresh
  * app folder outside the repository (so nothing resolves from the repository's own node_modules).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
+import { photoToY4m } from '../fixtures/y4m.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const PACK_DIR = join(ROOT, 'test-output', 'package');
 const npm = (args: string[], cwd: string) =>
   execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
 
-export const built = existsSync(join(ROOT, 'dist', 'jadfer.js'));
+// Every package test packs the built repository.
+await ensureDist();
 
 /** The newest mtime under a folder (ms). */
 function newest(dir: string): number {
@@ -58,4 +72,43 @@ export function folderBytes(dir: string): number {
     (sum, entry) => (entry.isFile() ? sum + statSync(join(entry.parentPath, entry.name)).size : sum),
     0,
   );
+}
+
+/**
+ * An app with the packed package and `npm install sharp`: the repository's sharp, linked in (the tests
+ * run offline; its platform binary resolves from the repository's node_modules); `photo`, when given,
+ * copied in as photo.jpg.
+ */
+export function appWithSharp(name: string, files: Record<string, string>, photo?: string): string {
+  const app = appWithPackage(name, files);
+  symlinkSync(join(ROOT, 'node_modules', 'sharp'), join(app, 'node_modules', 'sharp'), 'dir');
+  if (photo) copyFileSync(photo, join(app, 'photo.jpg'));
+  return app;
+}
+
+/** A command line, run in the app as a user's shell would (npx finds the local bin). */
+export function sh(command: string, cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync('sh', ['-c', command], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 180_000,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+  });
+}
+
+export const output = (run: SpawnSyncReturns<string>) => `exit ${run.status}\n${run.stdout}\n${run.stderr}`;
+
+/** The Deno binary from npm, run with a private runtime dir (Deno warns without one when it probes WebGPU). */
+export const DENO = join(ROOT, 'node_modules', '.bin', 'deno');
+export const denoEnv = (): NodeJS.ProcessEnv => ({ XDG_RUNTIME_DIR: mkdtempSync(join(tmpdir(), 'jadfer-deno-')) });
+
+/** Chromium whose camera films `photo` (a still, as Chromium's fake camera plays a Y4M file), granted without a prompt. */
+export async function chromiumWithCamera(photo: string): Promise<Browser> {
+  const video = join(mkdtempSync(join(tmpdir(), 'jadfer-camera-')), 'camera.y4m');
+  await photoToY4m(photo, video);
+  return launchChromium([
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${video}`,
+  ]);
 }

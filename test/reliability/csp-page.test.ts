@@ -1,29 +1,31 @@
 // A page built only from dist/, under a strict CSP and cross-origin isolation, runs the SDK
 // and makes no request outside its origin: in Chromium, Firefox and WebKit.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { startServer } from '../../scripts/serve.mjs';
+import { STRICT_CSP, startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { enginesToTest, launchEngine, type EngineBrowser } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
 
-const built = existsSync('dist/jadfer.iife.js');
+await ensureDist(); // test/dist.ts: builds dist/ when it is missing or stale, or fails saying why
 let server: Awaited<ReturnType<typeof startServer>>;
 let origin = '';
+/** The Host of every request the server got: the worker's foreign attempts go to `localhost`. */
+const hosts: string[] = [];
 
 before(async () => {
-  if (!built) return;
   writeContractModel('test-output/models');
-  server = await startServer({ port: 0 });
+  server = await startServer({ port: 0, folders: TEST_FOLDERS });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on('request', (request: IncomingMessage) => hosts.push(request.headers.host ?? ''));
 });
 after(() => server?.close());
 
 for (const { engine, missing } of enginesToTest()) {
-  const skip = !built ? 'needs dist/ (npm run build)' : missing;
-  describe(`strict CSP page in ${engine}`, { skip }, () => {
+  describe(`strict CSP page in ${engine}`, { skip: missing }, () => {
     let browser: EngineBrowser;
     before(async () => {
       browser = await launchEngine(engine);
@@ -58,6 +60,45 @@ for (const { engine, missing } of enginesToTest()) {
         `the wasm came from our own origin (saw ${requests.length} requests)`,
       );
       if (consoleErrors) assert.deepEqual(consoleErrors, []);
+    });
+
+    test('the worker runs under the same policy: ORT runs there; eval, new Function and other origins are refused', async () => {
+      // The engine's own worker script is served with the policy (a worker takes it from its script's answer).
+      for (const script of ['/dist/jadfer.worker.js', '/dist/jadfer.engine.js'])
+        assert.equal((await fetch(`${origin}${script}`)).headers.get('content-security-policy'), STRICT_CSP, script);
+      const page = await browser.newPage();
+      await page.goto(`${origin}/test/pages/csp-analyze.html`);
+      await page.waitFor(() => (window as { __result?: unknown }).__result, 60_000);
+      // Another origin on the same server: reachable, so only the policy can stop a request to it.
+      const foreign = origin.replace('127.0.0.1', 'localhost');
+      const before = hosts.length;
+      const probe = await page.evaluate(
+        (foreign) =>
+          new Promise<Record<string, unknown>>((resolve) => {
+            const worker = new Worker('/test/pages/csp-worker-probe.js', { type: 'module' });
+            worker.onmessage = ({ data }) => {
+              worker.terminate();
+              resolve(data);
+            };
+            worker.onerror = (event) => resolve({ error: `worker error: ${event.message}` });
+            worker.postMessage({ foreign });
+          }),
+        foreign,
+      );
+      await page.close();
+      const { violations, ...outcome } = probe;
+      record({ hostile: 4 });
+      assert.deepEqual(outcome, {
+        label: 'contempt',
+        eval: 'refused (EvalError)',
+        newFunction: 'refused (EvalError)',
+        foreignFetch: 'refused (TypeError)',
+        foreignImport: outcome.foreignImport,
+      });
+      assert.match(String(outcome.foreignImport), /^refused/);
+      const leaked = hosts.slice(before).filter((host) => host.startsWith('localhost'));
+      assert.deepEqual(leaked, [], 'no request from the worker reached the other origin');
+      console.log(`${engine}: worker CSP violations reported: ${JSON.stringify(violations)}`);
     });
 
     test("device 'webgpu' under the strict CSP: runs where there is an adapter (ORT's embind invoker never needs eval), else E_BACKEND_UNAVAILABLE", async () => {

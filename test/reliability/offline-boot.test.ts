@@ -7,14 +7,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { launchChromium } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
 
 const PHOTOS = '../shared/fixtures/photos';
 const skip =
-  (!existsSync('dist/jadfer.js') && 'run npm run build first') ||
   (!existsSync('/usr/bin/chromium') && 'needs /usr/bin/chromium') ||
   (!existsSync(PHOTOS) && `${PHOTOS} is absent: SKIPPING the offline boot test, which needs a face`);
 if (typeof skip === 'string' && skip.includes('SKIPPING')) console.warn(`*** ${skip} ***`);
@@ -26,7 +26,7 @@ let server: Server | undefined;
 let port = 0;
 
 const serve = async () => {
-  const started = await startServer({ port, mounts: { '/shared/': '../shared' } });
+  const started = await startServer({ port, folders: TEST_FOLDERS, mounts: { '/shared/': '../shared' } });
   port = (started.address() as AddressInfo).port;
   server = started;
 };
@@ -38,6 +38,7 @@ const stop = async () => {
 
 before(async () => {
   if (skip) return;
+  await ensureDist();
   browser = await launchChromium();
   context = await browser.newContext();
   await serve();
@@ -77,9 +78,10 @@ test(
     const second = await boot(page); // now controlled: the page's own scripts are kept too
     assert.ok(second.controlled, 'the kiosk service worker controls the page');
     const sources = second.entries.map((e) => e.source);
+    // On WASM the engine loads the models prepared at build time (scripts/prepare-models.ts).
     for (const file of [
-      'jadfer-base.onnx',
-      'blazeface-back-256.onnx',
+      'jadfer-base.prepared.bin',
+      'blazeface-back-256.prepared.bin',
       'ort-wasm-simd-threaded.wasm',
       'jadfer-kernels.wasm',
     ])

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { startServer } from '../../scripts/serve.mjs';
+import { startServer, TEST_FOLDERS } from '../../scripts/serve.mjs';
 import { enginesToTest, launchEngine, type EngineBrowser } from '../browser-launch.js';
+import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { record } from './record.js';
 
@@ -19,14 +20,17 @@ const CYCLES = Number(process.env.SOAK_CYCLES ?? 50);
 const UNMEASURED_FRAMES = Math.min(FRAMES, 1000);
 const UNMEASURED_CYCLES = Math.min(CYCLES, 10);
 const shared = new URL('../../../shared/', import.meta.url).pathname;
-const built = existsSync('dist/jadfer.iife.js');
+await ensureDist(); // test/dist.ts: builds dist/ when it is missing or stale, or fails saying why
 let server: Awaited<ReturnType<typeof startServer>>;
 let origin = '';
 
 before(async () => {
-  if (!built) return;
   writeContractModel('test-output/models');
-  server = await startServer({ port: 0, mounts: existsSync(shared) ? { '/shared/': shared } : {} });
+  server = await startServer({
+    port: 0,
+    folders: TEST_FOLDERS,
+    mounts: existsSync(shared) ? { '/shared/': shared } : {},
+  });
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 after(() => server?.close());
@@ -38,7 +42,7 @@ for (const { engine, missing } of enginesToTest()) {
   const frames = memory ? FRAMES : UNMEASURED_FRAMES;
   const cycles = memory ? CYCLES : UNMEASURED_CYCLES;
   const unmeasured = `memory not measurable in ${engine} (no performance.measureUserAgentSpecificMemory)`;
-  describe(`soak in ${engine}`, { skip: !built ? 'needs dist/ (npm run build)' : missing }, () => {
+  describe(`soak in ${engine}`, { skip: missing }, () => {
     let browser: EngineBrowser;
     before(async () => {
       // Measure memory as soon as asked, not at the next natural GC.

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { scoreConfusion } from '../../training/data/metrics.js';
+import { scoreConfusion } from '../../common/metrics.js';
 import { ParamStore } from '../../training/model/params.js';
 import { writeSyntheticFeatures } from '../../training/train/synthetic.js';
 import { DEFAULT_TRAIN, train, type TrainOptions } from '../../training/train/trainer.js';

@@ -9,7 +9,7 @@ import { CANDIDATES, candidatePath } from './candidates.js';
 import { backboneToOnnx } from './convert/emit.js';
 import { DEFAULT_BACKBONE, loadBackbone } from './convert/tfjs-import.js';
 import { overrideInputSize } from './tfjs-env.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 const USAGE = 'usage: bench.ts [--backbone faceres-112] [--size 112] [--secs 3] [--threads 1] [--tfjs]';
 

@@ -29,9 +29,10 @@ import { grayBatch } from './preprocess.js';
 import { backboneToOnnx } from './convert/emit.js';
 import { DEFAULT_BACKBONE, loadBackbone } from './convert/tfjs-import.js';
 import { jitterFace } from '../data/augment.js';
-import { loadDataset, readOrSkip, SPLIT_DIRS, type DatasetItem } from '../data/datasets.js';
+import type { DatasetItem } from '../data/dataset.js';
+import { loadDataset, readOrSkip, SPLIT_DIRS } from '../data/datasets.js';
 import type { BackendName } from '../train/backend.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 const USAGE = `usage: cache-features.ts [--backbone faceres-112] [--splits valid,train] [--engine ort|tfjs]
   [--backend wasm|webgpu|cpu] [--batch 32] [--threads 1] [--limit N] [--out .cache/features] [--views orig,flip,jitter1]

@@ -9,9 +9,9 @@
 import { initTf, loadGraphModelFromDisk, tf } from './tfjs-env.js';
 import { CANDIDATES, candidatePath } from './candidates.js';
 import { grayBatch, type PreprocessSpec } from './preprocess.js';
-import { loadFerPlusSplit } from '../data/ferplus.js';
+import { loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 const variants: Record<string, [number, number]> = {
   'raw 0..255': [0, 1],

@@ -14,9 +14,9 @@ import { CANDIDATES, candidatePath } from './candidates.js';
 import { backboneToOnnx } from './convert/emit.js';
 import { DEFAULT_BACKBONE, loadBackbone, type TfBackbone } from './convert/tfjs-import.js';
 import { grayBatch } from './preprocess.js';
-import { loadFerPlusSplit } from '../data/ferplus.js';
+import { loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR, ferplusAvailable } from '../data/paths.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 export interface ParityStats {
   maxAbsDiff: number;

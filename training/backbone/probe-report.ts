@@ -3,7 +3,7 @@
  * PROBE.md.   node --import tsx training/backbone/probe-report.ts
  */
 import { readFileSync } from 'node:fs';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 interface Row {
   backbone: string;

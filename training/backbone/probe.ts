@@ -24,9 +24,9 @@ import { loadBackbone } from './convert/tfjs-import.js';
 import { CANDIDATES, candidatePath, type BackboneCandidate } from './candidates.js';
 import { grayBatch } from './preprocess.js';
 import { linearProbe } from './linear-probe.js';
-import { loadFerPlusSplit, readFerImage, type FerPlusItem } from '../data/ferplus.js';
+import { loadFerPlusSplit, readFerImage, type FerPlusItem } from '../../common/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 const USAGE = `usage: probe.ts [--backbones mobileface,mobilefacenet,faceres] [--train 3000] [--valid all|N]
   [--norm mobilefacenet=0,255;…] [--tag suffix] [--engine ort|tfjs] [--threads 1]`;

@@ -23,7 +23,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import { backboneToOnnx } from './convert/emit.js';
 import { DEFAULT_BACKBONE, loadBackbone } from './convert/tfjs-import.js';
 

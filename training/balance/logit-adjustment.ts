@@ -4,7 +4,7 @@
  * them as a prior; subtracting part of it trades a little overall accuracy for the rare classes. It
  * is folded into the classifier's last bias (`head.cls.bias`), so it costs nothing at inference.
  */
-import { ConfusionMatrix, type ClassificationMetrics } from '../data/metrics.js';
+import { ConfusionMatrix, type ClassificationMetrics } from '../../common/metrics.js';
 import { ParamStore } from '../model/params.js';
 import { Rng } from '../model/rng.js';
 

@@ -20,16 +20,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import { resizeBilinearGray } from '../backbone/preprocess.js';
 import { kioskAugment } from '../data/augment.js';
-import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit, type FerPlusItem } from '../data/ferplus.js';
+import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit, type FerPlusItem } from '../../common/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
 import { Rng } from '../model/rng.js';
 import { onnxConstants } from '../export/onnx-params.js';
-import type { ClassificationMetrics } from '../data/metrics.js';
+import type { ClassificationMetrics } from '../../common/metrics.js';
 import { adjustmentBias, chooseTau, logPrior, scoreLogits, type LogitAdjustment } from './logit-adjustment.js';
 
 const { onnx } = onnxProto;

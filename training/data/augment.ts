@@ -7,7 +7,7 @@ import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
 import { grayToRgba } from '../backbone/preprocess.js';
 import type { Affine } from '../../src/engine/pipeline/types.js';
 import { Rng } from '../model/rng.js';
-import { FER_SIZE } from './ferplus.js';
+import { FER_SIZE } from '../../common/ferplus.js';
 
 export const JITTER = { maxDegrees: 10, minScale: 0.9, maxScale: 1.1, maxShiftPx: 3 };
 

@@ -9,23 +9,18 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import type { Dataset, DatasetItem } from './dataset.js';
 import { readFacePack } from './face-pack.js';
-import { FER_EMOTIONS, FER_SIZE, FER_VOTE_COLUMNS, FerImageError, loadFerPlusSplit, readFerImage } from './ferplus.js';
+import {
+  FER_EMOTIONS,
+  FER_SIZE,
+  FER_VOTE_COLUMNS,
+  FerImageError,
+  loadFerPlusSplit,
+  readFerImage,
+} from '../../common/ferplus.js';
 import { FERPLUS_DIR } from './paths.js';
-import { loadSharp } from './sharp.js';
-
-export interface DatasetItem {
-  file: string;
-  label: number;
-  votes: number[];
-  /** The 48×48 gray face. */
-  read(): Promise<Uint8Array>;
-}
-
-export interface Dataset {
-  items: DatasetItem[];
-  skipped: Record<string, number>;
-}
+import { loadSharp } from '../../common/sharp.js';
 
 /** FER2013's own label order (emotion column) onto FERPlus's. */
 const FER2013_TO_FERPLUS = ['anger', 'disgust', 'fear', 'happiness', 'sadness', 'surprise', 'neutral'].map((l) =>

@@ -9,7 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
-import type { Dataset } from './datasets.js';
+import type { Dataset } from './dataset.js';
 
 export const FACE_PACK_FORMAT = 'jadfer.facepack/v1';
 const SIDE = 48;

@@ -9,11 +9,11 @@
  */
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import { Rng } from '../model/rng.js';
 import { kioskAugment } from './augment.js';
-import { FER_SIZE, readFerImage } from './ferplus.js';
-import { loadSharp } from './sharp.js';
+import { FER_SIZE, readFerImage } from '../../common/ferplus.js';
+import { loadSharp } from '../../common/sharp.js';
 
 export async function writeKioskSplit(data: string, out: string, seed = 2026): Promise<number> {
   mkdirSync(out, { recursive: true });

@@ -7,7 +7,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadDataset, readOrSkip } from './datasets.js';
 import { writeFacePack } from './face-pack.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 const USAGE =
   'usage: pack-faces.ts --out <dir> [--splits train,valid] [--dataset ferplus|fer2013-csv=<file>|folder=<root>]';

@@ -1,7 +1,7 @@
 /** The model card the runtime reads (its type and checks: src/engine/model-card.ts). */
 import { createHash } from 'node:crypto';
 import { JITTER, KIOSK_AUGMENT } from '../data/augment.js';
-import { scoreConfusion } from '../data/metrics.js';
+import { scoreConfusion } from '../../common/metrics.js';
 import type { EpochMetrics } from '../train/checkpoint.js';
 import { thisMachine } from '../train/machine.js';
 import type { RunConfig } from '../train/trainer.js';
@@ -131,6 +131,7 @@ export function modelCard(o: CardOptions): ClassifierCard {
     name: `jadfer-${o.variant}`,
     file: o.file,
     sha256: sha256(o.bytes),
+    bytes: o.bytes.byteLength,
     task: 'expression-classification',
     ...(o.headsOnly ? { headsOnly: true, note: 'heads only: input is the backbone feature map, not an image' } : {}),
     input: o.input,

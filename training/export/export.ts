@@ -19,7 +19,7 @@ import { storeWeights, WEIGHT_FORMATS, type WeightFormat } from './quantize.js';
 import { planMixedStorage } from './mixed-storage.js';
 import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { exportJadferOnnx, HEADS_INPUT, IMAGE_INPUT, type BackboneEmitter } from './onnx-model.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 export interface BackboneForExport {
   emitter: BackboneEmitter;
@@ -52,7 +52,7 @@ async function calibrationInput(
   if (!backbone || backbone.input.color !== 'gray') throw new Error('mixed storage needs a gray image model');
   const { loadDataset, readOrSkip } = await import('../data/datasets.js');
   const { resizeBilinearGray } = await import('../backbone/preprocess.js');
-  const { FER_SIZE } = await import('../data/ferplus.js');
+  const { FER_SIZE } = await import('../../common/ferplus.js');
   const split = await loadDataset(run.features.online ? run.features.dir : 'ferplus', 'train', CALIBRATION_FACES);
   const size = backbone.emitter.inputShape[1];
   const [mean, std] = [backbone.input.mean?.[0] ?? 0, backbone.input.std?.[0] ?? 1];

@@ -3,7 +3,7 @@
  * emitted as plain ONNX convolutions (the stem, and the blocks that were frozen in training) is
  * lifted into the definition's own stem and trunk-tail blocks, and the trained part is read by
  * name (onnx-params.ts). The TF.js definition then computes the shipped file from the image, with
- * nothing but the checkout: the round-trip test (test/node/shipped-roundtrip.test.ts) compares it
+ * nothing but the checkout: the round-trip test (test/models/classifiers-roundtrip.test.ts) compares it
  * with onnxruntime on faces.
  */
 import onnxProto from 'onnx-proto';

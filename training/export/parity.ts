@@ -24,7 +24,7 @@ import { IMAGE_INPUT, LOGITS_OUTPUT } from './onnx-model.js';
 import { liftShippedModel } from './lift-trunk.js';
 import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { compareLogits, loadOrtModel, ORT_RUNTIMES, type Agreement } from './ort-run.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 export interface ParityReport {
   model: string;
@@ -184,7 +184,7 @@ function featureBatch(run: RunConfig, nRandom: number, nReal: number): Batch {
 async function imageBatch(run: RunConfig, nRandom: number, nReal: number, grayInput: boolean): Promise<Batch> {
   const { loadBackbone } = await import('../backbone/convert/tfjs-import.js');
   const { grayBatch } = await import('../backbone/preprocess.js');
-  const { loadFerPlusSplit } = await import('../data/ferplus.js');
+  const { loadFerPlusSplit } = await import('../../common/ferplus.js');
   const { FERPLUS_DIR, ferplusAvailable } = await import('../data/paths.js');
   const spec = loadBackbone(run.features.backbone).spec;
   const rng = new Rng(2024);

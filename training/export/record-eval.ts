@@ -2,7 +2,7 @@
  * Scores an exported model with `jadfer eval` (the SDK's own preprocessing, not the training
  * pipeline's) and records the result, per-class accuracy and the exact command in its card; then
  * the same with each create() option that changes the scores (`metrics.options`), so the integrator
- * sees what `mirror` and `priors: 'training'` buy on this model.
+ * sees what `mirror` and `priors: 'unadjusted'` buy on this model.
  *
  *   node --import tsx training/export/record-eval.ts models/jadfer-base.json [--data <split dir>]
  */
@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { relative } from 'node:path';
 import { FERPLUS_DIR } from '../data/paths.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 const { values, positionals } = scriptArgs({
   usage: 'usage: record-eval.ts <model card.json> [--data <FERPlus split dir>]',
@@ -40,7 +40,7 @@ execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 const report = evaluate();
 const card = JSON.parse(readFileSync(cardPath, 'utf8'));
 const variants: [string, string[]][] = [['mirror: true', ['--mirror']]];
-if (card.architecture?.logitAdjustment?.tau) variants.unshift(["priors: 'training'", ['--priors', 'training']]);
+if (card.architecture?.logitAdjustment?.tau) variants.unshift(["priors: 'unadjusted'", ['--priors', 'unadjusted']]);
 const options = variants.map(([option, extra]) => {
   const scored = evaluate(extra);
   console.log(

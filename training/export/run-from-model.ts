@@ -19,7 +19,7 @@ import { fitPositions } from '../model/positions.js';
 import type { RunConfig } from '../train/trainer.js';
 import { CANDIDATES } from '../backbone/candidates.js';
 import { shippedParams } from './onnx-params.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 export function runFromModel(cardPath: string, out: string, backbone?: string): void {
   const runFiles = cardPath.replace(/\.json$/, '.training');

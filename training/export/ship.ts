@@ -17,7 +17,7 @@ import { exportRun, loadBackboneForExport } from './export.js';
 import { parityHolds, runParity, STORED_TOLERANCE } from './parity.js';
 import { WEIGHT_FORMATS, type WeightFormat } from './quantize.js';
 import { chooseTau, type LogitAdjustment } from '../balance/logit-adjustment.js';
-import { classCounts, loadFerPlusSplit } from '../data/ferplus.js';
+import { classCounts, loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
 
 /** What a stored format may change (int8: measured on jadfer-base, 0.14 points of accuracy). */
@@ -27,7 +27,7 @@ const PARITY: Record<WeightFormat, { maxAbsDiff: number; top1Agreement: number }
   int8: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
   mixed: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
 };
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 /**
  * What the feature cache the run trained on was made of, from its own metadata; when a clone

@@ -11,14 +11,14 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scoreConfusion } from '../data/metrics.js';
+import { scoreConfusion } from '../../common/metrics.js';
 import { ParamStore } from '../model/params.js';
 import { TfParams } from '../model/tf-ops.js';
 import { BACKENDS, selectBackend, type BackendName } from './backend.js';
 import type { EpochMetrics } from './checkpoint.js';
 import { confusionSvg, writePng } from './plots.js';
 import { evaluate, openValidation, runStart, type RunConfig, type WeightAverage } from './trainer.js';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 
 interface FinishedRun {
   dir: string;

@@ -14,7 +14,7 @@ import { writeGrayFace } from '../backbone/preprocess.js';
 import { loadGraphModelFromDisk } from '../backbone/tfjs-env.js';
 import { jitterFace, KIOSK_AUGMENT, kioskAugment } from '../data/augment.js';
 import { loadDataset, readOrSkip } from '../data/datasets.js';
-import { FER_SIZE } from '../data/ferplus.js';
+import { FER_SIZE } from '../../common/ferplus.js';
 import type { Rng } from '../model/rng.js';
 import type { SplitMeta, TrainingSplit } from './features.js';
 

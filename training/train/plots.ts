@@ -1,6 +1,6 @@
 /** Run-folder figures: SVG drawn here, rasterised to PNG by sharp. */
 import { writeFileSync } from 'node:fs';
-import { loadSharp } from '../data/sharp.js';
+import { loadSharp } from '../../common/sharp.js';
 import type { EpochMetrics } from './checkpoint.js';
 
 const FONT = 'font-family="DejaVu Sans, Arial, sans-serif"';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { resizeBilinearGray } from '../backbone/preprocess.js';
-import { FER_SIZE } from '../data/ferplus.js';
+import { FER_SIZE } from '../../common/ferplus.js';
 import { trainingPriorShift } from '../../src/engine/classifier.js';
 import type { ClassifierCard } from '../../src/engine/model-card.js';
 

@@ -24,7 +24,7 @@
  * For WebGPU on a machine without a GPU (SwiftShader), start node with LD_LIBRARY_PATH=/usr/lib/chromium.
  */
 import { existsSync } from 'node:fs';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import type { JadferConfig } from '../model/config.js';
 import { BACKENDS, selectBackend, type BackendName } from './backend.js';
 import { writeSyntheticFeatures } from './synthetic.js';

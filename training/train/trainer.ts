@@ -16,8 +16,8 @@ import { fitPositions } from '../model/positions.js';
 import { isTailParam, tailInputShape, tailOutputShape } from '../model/trunk-tail.js';
 import { trunkTailWeights } from '../backbone/tail-weights.js';
 import { varietyLoss } from '../model/variety.js';
-import { FER_EMOTIONS } from '../data/ferplus.js';
-import { argmax, ConfusionMatrix } from '../data/metrics.js';
+import { FER_EMOTIONS } from '../../common/ferplus.js';
+import { argmax, ConfusionMatrix } from '../../common/metrics.js';
 import {
   loadCheckpoint,
   restoreCommittedCheckpoint,
@@ -172,6 +172,69 @@ export interface WeightAverage {
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const log = options.log;
+  const data = await openData(options);
+  const { trainSplit, validSplit, config } = data;
+  // Opened first: its file's hash is part of the run's settings (a resume with another teacher is refused).
+  const teacher = options.teacher
+    ? await Teacher.open(options.teacher.card, { mirror: options.teacher.mirror })
+    : undefined;
+  const checkpoint = checkResume(options, describeRun(options, data, teacher));
+  const { params, optimizer, state } = startingPoint(options, data, checkpoint);
+  const rng = new Rng(state.rng);
+  if (teacher && !(trainSplit instanceof ImageSplit))
+    throw new Error('distillation needs the faces (--images): the teacher runs on the pixels the student sees');
+  const run: Run = { options, log, ...data, teacher, params, optimizer, state, rng, ...schedule(options, data.meta) };
+  let epochsThisRun = 0;
+
+  for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
+    if (options.stopAfterEpochs !== undefined && epochsThisRun >= options.stopAfterEpochs) break;
+    const pass = await trainEpoch(run, epoch);
+    if (pass.stopped) break;
+    await endEpoch(run, epoch, pass);
+    epochsThisRun++;
+  }
+  trainSplit.close();
+  validSplit.close();
+  await teacher?.release();
+  return { state, config, params };
+}
+
+/** The data a run trains and selects on, and the model config that follows from it. */
+interface RunData {
+  trainSplit: TrainingSplit;
+  validSplit: TrainingSplit;
+  /** The feature cache or image dataset, as recorded in config.json. */
+  source: string;
+  meta: SplitMeta;
+  labels: string[];
+  config: JadferConfig;
+  /** The trunk blocks trained after the frozen part, if any. */
+  trunk: ReturnType<typeof tailFromTrunk>;
+}
+
+/** What the steps of one run share: its settings, data, params, optimiser, state and random stream. */
+interface Run extends RunData, ReturnType<typeof schedule> {
+  options: TrainOptions;
+  log: (line: string) => void;
+  teacher: Teacher | undefined;
+  params: TfParams;
+  optimizer: AdamW;
+  state: TrainState;
+  rng: Rng;
+}
+
+/** One pass over the training split, or the part of it done before a `stopAfterSteps` stop. */
+interface EpochPass {
+  sums: NonNullable<TrainState['partial']>['sums'];
+  lr: number;
+  /** performance.now() at the epoch's start, moved back by the time a resumed epoch had already taken. */
+  started: number;
+  stopped: boolean;
+}
+
+/** Splits: opens the training and validation splits and sizes the model to them. */
+async function openData(options: TrainOptions): Promise<RunData> {
+  const log = options.log;
   const { train: trainSplit, valid: validSplit, source } = await openSplits(options);
   const meta = trainSplit.meta;
   const labels = [...((meta as { labelNames?: string[] }).labelNames ?? FER_EMOTIONS)];
@@ -189,11 +252,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(
       `training from images: ${meta.n} train / ${validSplit.meta.n} valid faces, trunk frozen up to ${meta.featureNode} [${meta.h}×${meta.w}×${meta.c}], ${config.tailBlocks} blocks trained after it`,
     );
+  return { trainSplit, validSplit, source, meta, labels, config, trunk };
+}
 
-  // Opened first: its file's hash is part of the run's settings (a resume with another teacher is refused).
-  const teacher = options.teacher
-    ? await Teacher.open(options.teacher.card, { mirror: options.teacher.mirror })
-    : undefined;
+/** The run's settings as config.json records them: what shapes the weights, where the data came from, the machine. */
+function describeRun(options: TrainOptions, data: RunData, teacher: Teacher | undefined): RunConfig {
+  const { config, labels, source, meta, trainSplit, validSplit } = data;
   const {
     log: _log,
     stopAfterEpochs: _stop,
@@ -218,6 +282,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     },
     machine: device ? `${thisMachine()}, ${device}` : thisMachine(),
   };
+  return runConfig;
+}
+
+/**
+ * Resume checks: the checkpoint to go on from (rebuilt from the committed copy when the run folder lost it),
+ * refused when the folder was started with other settings; then writes config.json.
+ */
+function checkResume(options: TrainOptions, runConfig: RunConfig): ReturnType<typeof loadCheckpoint> {
+  const log = options.log;
   const configPath = join(options.out, 'config.json');
   let checkpoint = options.resume ? loadCheckpoint(options.out) : undefined;
   if (options.resume && !checkpoint && options.committedCheckpoint) {
@@ -229,7 +302,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   if (checkpoint && existsSync(configPath))
     assertSameRun(JSON.parse(readFileSync(configPath, 'utf8')) as RunConfig, runConfig);
   writeFileSync(configPath, JSON.stringify(runConfig, null, 2));
+  return checkpoint;
+}
 
+/** Warm start: params from the seed, the trunk tail and `initFrom`, or the checkpoint's, with the optimiser and state. */
+function startingPoint(
+  options: TrainOptions,
+  { config, trunk }: RunData,
+  checkpoint: ReturnType<typeof loadCheckpoint>,
+): { params: TfParams; optimizer: AdamW; state: TrainState } {
+  const log = options.log;
   // Params: init from the seed (one inference build creates them), or restore.
   const params = checkpoint
     ? TfParams.fromStore(checkpoint.params)
@@ -251,133 +333,145 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } else if (options.resume) {
     log(`no checkpoint in ${options.out}: starting fresh`);
   }
+  return { params, optimizer, state };
+}
 
-  const saveAll = async () => {
-    const latest = { params: await params.toStore(), optimizer: await optimizer.toStore(), state };
-    saveCheckpoint(options.out, latest);
-    if (options.committedCheckpoint) saveCommittedCheckpoint(options.committedCheckpoint, options.out, latest);
-  };
-  const rng = new Rng(state.rng);
-  if (teacher && !(trainSplit instanceof ImageSplit))
-    throw new Error('distillation needs the faces (--images): the teacher runs on the pixels the student sees');
+/** Steps per epoch, and the learning-rate schedule's length and warm-up, in steps. */
+function schedule(options: TrainOptions, meta: SplitMeta) {
   const stepsPerEpoch = Math.ceil(meta.n / options.batchSize);
   const totalSteps = stepsPerEpoch * options.epochs;
   const warmupSteps = Math.round(stepsPerEpoch * options.warmupEpochs);
-  let epochsThisRun = 0;
-  let stopped = false;
+  return { stepsPerEpoch, totalSteps, warmupSteps };
+}
 
-  for (let epoch = state.epoch; epoch < options.epochs; epoch++) {
-    if (options.stopAfterEpochs !== undefined && epochsThisRun >= options.stopAfterEpochs) break;
-    const resumed = state.partial;
-    state.partial = undefined;
-    if (resumed) log(`resuming epoch ${epoch + 1} at step ${resumed.steps}/${stepsPerEpoch}`);
-    const started = performance.now() - (resumed?.seconds ?? 0) * 1000;
-    const order = resumed?.order ?? rng.shuffle(Array.from({ length: meta.n }, (_, i) => i));
-    const sums = resumed?.sums ?? { seen: 0, ce: 0, variety: 0, distill: 0, correct: 0, stepMs: 0 };
-    let lr = 0;
-    for (let s = resumed?.steps ?? 0; s < stepsPerEpoch; s++) {
-      const indices = order.slice(s * options.batchSize, (s + 1) * options.batchSize);
-      let x: Float32Array | tf.Tensor4D;
-      let soft: { probs: Float32Array; weight: number; temperature: number } | undefined;
-      if (teacher && trainSplit instanceof ImageSplit) {
-        const views = trainSplit.views(indices, rng);
-        x = await trainSplit.trunk(views);
-        const { weight, temperature } = options.teacher!;
-        soft = { probs: await teacher.probabilities(views.faces, views.flips, temperature), weight, temperature };
-      } else {
-        x = await trainSplit.batch(indices, rng);
-      }
-      const y = targets(meta, indices, config.numClasses, options.softLabels, options.labelSmoothing);
-      const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
-      lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
-      const t0 = performance.now();
-      const [ce, variety, hits, distill] = await trainStep(
-        params,
-        optimizer,
-        config,
-        x,
-        y,
-        hard,
-        rng,
-        lr,
-        options.varietyWeight,
-        soft,
-      )
-        .catch((error: unknown) => {
-          throw explainStepFailure(error, options.batchSize);
-        })
-        .finally(() => tf.dispose(x instanceof tf.Tensor ? x : []));
-      sums.stepMs += performance.now() - t0;
-      state.step++;
-      sums.seen += indices.length;
-      sums.ce += ce * indices.length;
-      sums.variety += variety * indices.length;
-      sums.distill += distill * indices.length;
-      sums.correct += hits;
-      if ((s + 1) % options.logEvery === 0 || s + 1 === stepsPerEpoch) {
-        log(
-          `epoch ${epoch + 1}/${options.epochs} step ${s + 1}/${stepsPerEpoch} loss ${(dataLoss(sums, options.teacher?.weight) + (options.varietyWeight * sums.variety) / sums.seen).toFixed(4)} ` +
-            `ce ${(sums.ce / sums.seen).toFixed(4)}${teacher ? ` kd ${(sums.distill / sums.seen).toFixed(4)}` : ''} var ${(sums.variety / sums.seen).toFixed(3)} acc ${(sums.correct / sums.seen).toFixed(4)} lr ${lr.toExponential(2)} ` +
-            `${((sums.seen / sums.stepMs) * 1000).toFixed(1)} samples/s`,
-        );
-      }
-      const every = options.checkpointEverySteps;
-      if (every && (s + 1) % every === 0 && s + 1 < stepsPerEpoch) {
-        state.rng = rng.state;
-        state.partial = { steps: s + 1, order, sums, seconds: (performance.now() - started) / 1000 };
-        await saveAll();
-        state.partial = undefined;
-        if (options.stopAfterSteps !== undefined && state.step >= options.stopAfterSteps) {
-          stopped = true;
-          break;
-        }
-      }
+/** The latest checkpoint, in the run folder and in its committed copy. */
+async function saveAll({ options, params, optimizer, state }: Run): Promise<void> {
+  const latest = { params: await params.toStore(), optimizer: await optimizer.toStore(), state };
+  saveCheckpoint(options.out, latest);
+  if (options.committedCheckpoint) saveCommittedCheckpoint(options.committedCheckpoint, options.out, latest);
+}
+
+/** The optimiser steps of one epoch, from where a checkpoint taken inside it left off; checkpoints every N steps. */
+async function trainEpoch(run: Run, epoch: number): Promise<EpochPass> {
+  const { options, log, trainSplit, meta, config, teacher, params, optimizer, state, rng } = run;
+  const { stepsPerEpoch, totalSteps, warmupSteps } = run;
+  let stopped = false;
+  const resumed = state.partial;
+  state.partial = undefined;
+  if (resumed) log(`resuming epoch ${epoch + 1} at step ${resumed.steps}/${stepsPerEpoch}`);
+  const started = performance.now() - (resumed?.seconds ?? 0) * 1000;
+  const order = resumed?.order ?? rng.shuffle(Array.from({ length: meta.n }, (_, i) => i));
+  const sums = resumed?.sums ?? { seen: 0, ce: 0, variety: 0, distill: 0, correct: 0, stepMs: 0 };
+  let lr = 0;
+  for (let s = resumed?.steps ?? 0; s < stepsPerEpoch; s++) {
+    const indices = order.slice(s * options.batchSize, (s + 1) * options.batchSize);
+    let x: Float32Array | tf.Tensor4D;
+    let soft: { probs: Float32Array; weight: number; temperature: number } | undefined;
+    if (teacher && trainSplit instanceof ImageSplit) {
+      const views = trainSplit.views(indices, rng);
+      x = await trainSplit.trunk(views);
+      const { weight, temperature } = options.teacher!;
+      soft = { probs: await teacher.probabilities(views.faces, views.flips, temperature), weight, temperature };
+    } else {
+      x = await trainSplit.batch(indices, rng);
     }
-    if (stopped) break;
-    const seen = sums.seen;
-    const [ceSum, varietySum, correct, stepTime] = [sums.ce, sums.variety, sums.correct, sums.stepMs];
-    const valid = await evaluate(params, config, validSplit, options.evalBatch);
-    const metrics: EpochMetrics = {
-      epoch: epoch + 1,
-      trainLoss: dataLoss(sums, options.teacher?.weight) + (options.varietyWeight * varietySum) / seen,
-      ...(teacher ? { trainDistill: sums.distill / seen } : {}),
-      trainCe: ceSum / seen,
-      trainVariety: varietySum / seen,
-      trainAccuracy: correct / seen,
-      validLoss: valid.loss,
-      validAccuracy: valid.accuracy,
-      validMeanClassAccuracy: valid.meanClassAccuracy,
-      perClassAccuracy: valid.perClass,
-      confusion: valid.confusion,
+    const y = targets(meta, indices, config.numClasses, options.softLabels, options.labelSmoothing);
+    const hard = Int32Array.from(indices, (i) => meta.labels[i]!);
+    lr = learningRate(state.step, totalSteps, warmupSteps, options.lr);
+    const t0 = performance.now();
+    const [ce, variety, hits, distill] = await trainStep(
+      params,
+      optimizer,
+      config,
+      x,
+      y,
+      hard,
+      rng,
       lr,
-      samplesPerSecond: (seen / stepTime) * 1000,
-      seconds: (performance.now() - started) / 1000,
-    };
-    state.history.push(metrics);
-    state.epoch = epoch + 1;
-    state.rng = rng.state;
-    const best = state.history.find((m) => m.epoch === state.bestEpoch);
-    const improved = !best || selectionScore(metrics, options.selection) > selectionScore(best, options.selection);
-    if (improved) {
-      state.bestValidAccuracy = metrics.validAccuracy;
-      state.bestEpoch = epoch + 1;
-      mkdirSync(join(options.out, 'best'), { recursive: true });
-      (await params.toStore()).save(join(options.out, 'best', 'params'));
-      writeFileSync(join(options.out, 'best', 'metrics.json'), JSON.stringify(metrics, null, 2));
+      options.varietyWeight,
+      soft,
+    )
+      .catch((error: unknown) => {
+        throw explainStepFailure(error, options.batchSize);
+      })
+      .finally(() => tf.dispose(x instanceof tf.Tensor ? x : []));
+    sums.stepMs += performance.now() - t0;
+    state.step++;
+    sums.seen += indices.length;
+    sums.ce += ce * indices.length;
+    sums.variety += variety * indices.length;
+    sums.distill += distill * indices.length;
+    sums.correct += hits;
+    if ((s + 1) % options.logEvery === 0 || s + 1 === stepsPerEpoch) {
+      log(
+        `epoch ${epoch + 1}/${options.epochs} step ${s + 1}/${stepsPerEpoch} loss ${(dataLoss(sums, options.teacher?.weight) + (options.varietyWeight * sums.variety) / sums.seen).toFixed(4)} ` +
+          `ce ${(sums.ce / sums.seen).toFixed(4)}${teacher ? ` kd ${(sums.distill / sums.seen).toFixed(4)}` : ''} var ${(sums.variety / sums.seen).toFixed(3)} acc ${(sums.correct / sums.seen).toFixed(4)} lr ${lr.toExponential(2)} ` +
+          `${((sums.seen / sums.stepMs) * 1000).toFixed(1)} samples/s`,
+      );
     }
-    await saveAll();
-    writeFileSync(join(options.out, 'metrics.json'), JSON.stringify(state.history, null, 2));
-    if (options.plots) await writeFigures(options.out, state, labels);
-    log(
-      `epoch ${epoch + 1} done in ${metrics.seconds.toFixed(1)} s: valid acc ${metrics.validAccuracy.toFixed(4)} mean-class acc ${valid.meanClassAccuracy.toFixed(4)} loss ${metrics.validLoss.toFixed(4)}` +
-        `${improved ? ' (best)' : ''} | best ${state.bestValidAccuracy.toFixed(4)} @ epoch ${state.bestEpoch}`,
-    );
-    epochsThisRun++;
+    const every = options.checkpointEverySteps;
+    if (every && (s + 1) % every === 0 && s + 1 < stepsPerEpoch) {
+      state.rng = rng.state;
+      state.partial = { steps: s + 1, order, sums, seconds: (performance.now() - started) / 1000 };
+      await saveAll(run);
+      state.partial = undefined;
+      if (options.stopAfterSteps !== undefined && state.step >= options.stopAfterSteps) {
+        stopped = true;
+        break;
+      }
+    }
   }
-  trainSplit.close();
-  validSplit.close();
-  await teacher?.release();
-  return { state, config, params };
+  return { sums, lr, started, stopped };
+}
+
+/** Evaluation: the epoch's training figures and its scores on the validation split. */
+async function epochMetrics(run: Run, epoch: number, { sums, lr, started }: EpochPass): Promise<EpochMetrics> {
+  const { options, validSplit, config, teacher, params } = run;
+  const seen = sums.seen;
+  const [ceSum, varietySum, correct, stepTime] = [sums.ce, sums.variety, sums.correct, sums.stepMs];
+  const valid = await evaluate(params, config, validSplit, options.evalBatch);
+  const metrics: EpochMetrics = {
+    epoch: epoch + 1,
+    trainLoss: dataLoss(sums, options.teacher?.weight) + (options.varietyWeight * varietySum) / seen,
+    ...(teacher ? { trainDistill: sums.distill / seen } : {}),
+    trainCe: ceSum / seen,
+    trainVariety: varietySum / seen,
+    trainAccuracy: correct / seen,
+    validLoss: valid.loss,
+    validAccuracy: valid.accuracy,
+    validMeanClassAccuracy: valid.meanClassAccuracy,
+    perClassAccuracy: valid.perClass,
+    confusion: valid.confusion,
+    lr,
+    samplesPerSecond: (seen / stepTime) * 1000,
+    seconds: (performance.now() - started) / 1000,
+  };
+  return metrics;
+}
+
+/** Records a finished epoch: its metrics, the best params so far, the checkpoint, metrics.json and the figures. */
+async function endEpoch(run: Run, epoch: number, pass: EpochPass): Promise<void> {
+  const { options, log, labels, params, state, rng } = run;
+  const metrics = await epochMetrics(run, epoch, pass);
+  state.history.push(metrics);
+  state.epoch = epoch + 1;
+  state.rng = rng.state;
+  const best = state.history.find((m) => m.epoch === state.bestEpoch);
+  const improved = !best || selectionScore(metrics, options.selection) > selectionScore(best, options.selection);
+  if (improved) {
+    state.bestValidAccuracy = metrics.validAccuracy;
+    state.bestEpoch = epoch + 1;
+    mkdirSync(join(options.out, 'best'), { recursive: true });
+    (await params.toStore()).save(join(options.out, 'best', 'params'));
+    writeFileSync(join(options.out, 'best', 'metrics.json'), JSON.stringify(metrics, null, 2));
+  }
+  await saveAll(run);
+  writeFileSync(join(options.out, 'metrics.json'), JSON.stringify(state.history, null, 2));
+  if (options.plots) await writeFigures(options.out, state, labels);
+  log(
+    `epoch ${epoch + 1} done in ${metrics.seconds.toFixed(1)} s: valid acc ${metrics.validAccuracy.toFixed(4)} mean-class acc ${metrics.validMeanClassAccuracy!.toFixed(4)} loss ${metrics.validLoss.toFixed(4)}` +
+      `${improved ? ' (best)' : ''} | best ${state.bestValidAccuracy.toFixed(4)} @ epoch ${state.bestEpoch}`,
+  );
 }
 
 /** The label/teacher part of the mean training loss, as trainStep weighs it. */

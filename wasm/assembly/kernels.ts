@@ -1,6 +1,6 @@
 // jadfer pixel kernels, AssemblyScript → WebAssembly SIMD.
-// Built by scripts/build-wasm.mjs; loaded by workers/pipeline/kernels-wasm.ts.
-// Semantics follow workers/pipeline/kernels-ref.ts exactly (read that file first):
+// Built by scripts/build-wasm.mjs; loaded by src/engine/pipeline/kernels-wasm.ts.
+// Semantics follow src/engine/pipeline/kernels-ref.ts exactly (read that file first):
 // coordinates in float64 (so floor() picks the same taps), colours in f32x4 lanes (R, G, B, A).
 // No allocator: the host owns linear memory above heapBase() and passes pointers.
 

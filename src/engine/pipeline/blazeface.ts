@@ -36,20 +36,12 @@ export interface BlazeFaceOptions {
   supersample?: number | 'auto';
 }
 
-export const BLAZEFACE_KEYPOINTS = [
-  'rightEye',
-  'leftEye',
-  'noseTip',
-  'mouthCenter',
-  'rightEarTragion',
-  'leftEarTragion',
-] as const;
-
 export class BlazeFaceDetector implements FaceDetector {
   readonly inputSpec: DetectorInputSpec;
   readonly outputNames: readonly string[];
   readonly landmarkNames: readonly string[];
   readonly anchors: readonly Anchor[];
+  private readonly given: BlazeFaceOptions;
   private readonly options: Required<Omit<BlazeFaceOptions, 'maxFaces' | 'minFaceSize'>> & {
     maxFaces: number;
     minFaceSize: number;
@@ -59,6 +51,7 @@ export class BlazeFaceDetector implements FaceDetector {
     readonly card: BlazeFaceCard,
     options: BlazeFaceOptions,
   ) {
+    this.given = options;
     const [, height, width] = card.input.shape as [number, number, number, number];
     this.inputSpec = {
       name: card.input.name,
@@ -82,6 +75,21 @@ export class BlazeFaceDetector implements FaceDetector {
       minFaceSize: options.minFaceSize ?? 0,
       supersample: options.supersample ?? 2,
     };
+  }
+
+  /**
+   * The same graph at another input size (a multiple of the card's `spatialMultiple`), on the same
+   * session; `minScore` replaces this detector's. Undefined when the card's graph has a fixed size.
+   */
+  atSize(width: number, height: number, options: Partial<BlazeFaceOptions> = {}): BlazeFaceDetector | undefined {
+    const multiple = this.card.input.spatialMultiple;
+    if (!multiple || width % multiple || height % multiple) return undefined;
+    return new BlazeFaceDetector(blazeFaceCardAt(this.card, width, height), { ...this.given, ...options });
+  }
+
+  /** The card's minimum score, or the one this detector was given. */
+  get minScore(): number {
+    return this.options.minScore;
   }
 
   preprocess(frame: RgbaImage, out?: Float32Array): { data: Float32Array; frameInfo: FrameInfo } {
@@ -158,4 +166,25 @@ export class BlazeFaceDetector implements FaceDetector {
       landmarks: d.landmarks.map(map),
     };
   }
+}
+
+/** The card for the same graph at another input size (anchors, scales and output shapes follow). */
+export function blazeFaceCardAt(card: BlazeFaceCard, width: number, height: number): BlazeFaceCard {
+  const [fine, coarse] = [card.anchors.strides[0]!, card.anchors.strides.at(-1)!];
+  const perCell = card.outputs.scores.map((s) => s.shape[1]!);
+  const [sh, sw] = card.input.shape.slice(1, 3) as [number, number];
+  const cells = [(sh / fine) * (sw / fine), (sh / coarse) * (sw / coarse)];
+  const rows = [(height / fine) * (width / fine), (height / coarse) * (width / coarse)].map(
+    (n, i) => (n * perCell[i]!) / cells[i]!,
+  );
+  const withRows = (specs: Array<{ name: string; shape: number[] }>) =>
+    specs.map((s, i) => ({ ...s, shape: [s.shape[0]!, rows[i]!, s.shape[2]!] }));
+  return {
+    ...card,
+    name: `${card.name}@${width}x${height}`,
+    input: { ...card.input, shape: [1, height, width, 3] },
+    anchors: { ...card.anchors, inputSizeWidth: width, inputSizeHeight: height },
+    outputs: { ...card.outputs, scores: withRows(card.outputs.scores), regressors: withRows(card.outputs.regressors) },
+    decode: { ...card.decode, xScale: width, wScale: width, yScale: height, hScale: height },
+  };
 }

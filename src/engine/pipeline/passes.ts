@@ -1,11 +1,17 @@
 /**
- * Detection passes for streams: the whole frame on one frame, one zoomed tile on the next.
+ * Detection passes: what part of a frame the detector looks at, at which input size.
  *
+ * Big passes, for streams: the whole frame, then one zoomed tile, in turn.
  * The default detector sees the whole 640×480 frame at 256×192 and finds faces from about 40 px
  * (16 px of its input, on the scale set; bench/detectors.ts). Signage also sees faces of 20–32 px
  * (4 m away): the same detector on a quarter of the frame (2×2 tiles, overlapping) finds them.
- * A stream alternates the two, so each frame costs one detector run: large faces are detected
- * every other frame, each tile every eighth, and the tracker carries each face in between.
+ * A stream runs one big pass every BIG_PASS_EVERY_MS (every frame while it tracks no face):
+ * the whole frame at least every 2 × BIG_PASS_EVERY_MS, each tile every 8 ×. Between big passes,
+ * each live track is followed by a region pass: the same detector on a square twice the face's
+ * size around it, at REGION_INPUT px (`regionAround`), which costs a fifteenth of the whole
+ * frame. The region pass is also the second look that every candidate gets before it becomes a
+ * face (face-detection.ts): it sees the candidate at the scale the detector knows best, and
+ * separates faces from look-alikes far better than the first look's score (bench/detectors.ts).
  * A pass only answers for the faces it can see: the tracker does not count a face that a pass
  * could not have found as missed (see `covers`).
  */
@@ -19,6 +25,11 @@ const TILE_OVERLAP = 0.25;
 /** Faces smaller than this (frame px) are left to tiles only when the whole-frame pass cannot find them. */
 const SMALL_ENOUGH = 24;
 export const REPORT_MARGIN = 1.5;
+/** A stream runs a big pass (the whole frame or a tile) at most this often while it tracks faces. */
+export const BIG_PASS_EVERY_MS = 50;
+/** Region passes: a square this many times the face box's longer side, seen at REGION_INPUT × REGION_INPUT. */
+export const REGION_SCALE = 2;
+export const REGION_INPUT = 64;
 
 export interface DetectionPass {
   /** The part of the frame the detector sees (frame px). */
@@ -85,6 +96,17 @@ export function covers(pass: DetectionPass, box: Box): boolean {
   return size >= pass.minSize && size < pass.maxSize && inView(pass, box);
 }
 
+/** The square region pass around a face box (frame px; it may reach past the frame's edges). */
+export function regionAround(box: Box): Box {
+  const side = Math.max(1, Math.round(Math.max(box.width, box.height) * REGION_SCALE));
+  return {
+    x: Math.round(box.x + box.width / 2 - side / 2),
+    y: Math.round(box.y + box.height / 2 - side / 2),
+    width: side,
+    height: side,
+  };
+}
+
 /** A stream's passes in turn: whole, tile 1, whole, tile 2, …; only the whole frame when there are no tiles. */
 export class PassCycle {
   private turn = 0;
@@ -105,5 +127,34 @@ export class PassCycle {
   /** Frames until every pass has had its turn again. */
   get length(): number {
     return this.passes.length;
+  }
+}
+
+/**
+ * When a stream runs its big passes (PassCycle's, in turn): on every frame while it tracks no face,
+ * else once BIG_PASS_EVERY_MS have passed since the last one; the frames in between have region
+ * passes only. So a face that appears is searched for within BIG_PASS_EVERY_MS × (the cycle's
+ * turns until the pass that finds it) plus one frame.
+ */
+export class PassSchedule {
+  private readonly cycle = new PassCycle();
+  private lastBigMs = -Infinity;
+
+  next(
+    width: number,
+    height: number,
+    inputWidth: number,
+    inputHeight: number,
+    timestampMs: number,
+    tracking: boolean,
+  ): DetectionPass | undefined {
+    if (tracking && timestampMs - this.lastBigMs < BIG_PASS_EVERY_MS) return undefined;
+    this.lastBigMs = timestampMs;
+    return this.cycle.next(width, height, inputWidth, inputHeight);
+  }
+
+  /** Big passes until every one has had its turn again. */
+  get length(): number {
+    return this.cycle.length;
   }
 }

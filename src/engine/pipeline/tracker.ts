@@ -159,7 +159,8 @@ export class FaceTracker {
       }
     });
 
-    const live = [...trackIds, ...carried.map((c) => c.id)];
+    // Only confirmed tracks are faces to report, so only they are classified.
+    const live = [...trackIds, ...carried.map((c) => c.id)].filter((id) => this.tracks.get(id)?.state === 'confirmed');
     return {
       tracks: [...this.tracks.values()],
       trackIds,
@@ -191,6 +192,11 @@ export class FaceTracker {
     track.scores = smoother.next(scores, timestampMs);
     track.lastClassifiedMs = timestampMs;
     return track.scores;
+  }
+
+  /** Every track still alive (tentative, confirmed and lost), oldest first. */
+  live(): Track[] {
+    return [...this.tracks.values()];
   }
 
   get(trackId: number): Track | undefined {

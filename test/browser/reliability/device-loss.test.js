@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { create } from '/dist/jadfer.js';
-import { simulateDeviceLoss } from '/dist/jadfer.testing.js';
+// The test build of the engine: the only one with fault injection.
+import { create, simulateDeviceLoss } from '/dist/jadfer.testing.js';
 import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, itOnWebGpu, record } from '../helpers.js';
 
 describe('GPU device lost mid-stream', () => {

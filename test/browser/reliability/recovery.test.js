@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { create } from '/dist/jadfer.js';
-import { simulateWorkerCrash } from '/dist/jadfer.testing.js';
+// The test build of the engine: the only one with fault injection.
+import { create, simulateWorkerCrash } from '/dist/jadfer.testing.js';
 import { BASE_URL, CONTRACT_MODEL, expectedLabel, grayImageData, rejection, record } from '../helpers.js';
 
 describe('worker crash recovery', () => {

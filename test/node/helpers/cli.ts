@@ -1,7 +1,0 @@
-import { spawnSync } from 'node:child_process';
-
-/** `npx jadfer <args>` as a user runs it: the built CLI in a child process, killed after `timeoutMs`. */
-export const jadferWithin = (timeoutMs: number, ...args: string[]) =>
-  spawnSync(process.execPath, ['bin/jadfer.mjs', ...args], { encoding: 'utf8', timeout: timeoutMs });
-
-export const jadfer = (...args: string[]) => jadferWithin(120_000, ...args);

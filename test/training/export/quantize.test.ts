@@ -1,0 +1,149 @@
+// Weight storage (quantize.ts), reading params back (onnx-params.ts) and the logit adjustment
+// folded into the last bias (logit-adjustment.ts), on a small JADFER graph.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import {
+  adjustmentBias,
+  chooseTau,
+  scoreLogits,
+  withLogitAdjustment,
+} from '../../../training/balance/logit-adjustment.js';
+import { exportJadferOnnx, HEADS_INPUT, LOGITS_OUTPUT } from '../../../training/export/onnx-model.js';
+import { paramsFromOnnx } from '../../../training/export/onnx-params.js';
+import { loadOrtModel } from '../../../training/export/ort-run.js';
+import { quantizePerChannel, storeWeights } from '../../../training/export/quantize.js';
+import { makeConfig } from '../../../training/model/config.js';
+import { buildJadfer } from '../../../training/model/jadfer.js';
+import type { ParamStore } from '../../../training/model/params.js';
+import { Rng } from '../../../training/model/rng.js';
+import { TfOps, TfParams } from '../../../training/model/tf-ops.js';
+import { initParams } from '../../../training/train/trainer.js';
+
+const config = makeConfig({ h: 4, w: 4, c: 64 }, 8, { dim: 64, heads: 2, pathHidden: 8 });
+let store: ParamStore;
+let float: Uint8Array;
+const rng = new Rng(4);
+const n = 6;
+const maps = Float32Array.from({ length: n * 4 * 4 * 64 }, () => Math.abs(rng.normal()));
+
+before(async () => {
+  await tf.setBackend('cpu');
+  store = await initParams(config, 3).toStore();
+  float = exportJadferOnnx(store, config);
+});
+
+const tfLogits = (params: ParamStore) => {
+  const p = TfParams.fromStore(params);
+  const out = tf.tidy(
+    () =>
+      buildJadfer(
+        new TfOps(p, { training: false }),
+        config,
+        tf.tensor4d(maps, [n, 4, 4, 64]),
+      ).logits.dataSync() as Float32Array,
+  );
+  p.dispose();
+  return out;
+};
+const ortLogits = async (bytes: Uint8Array) => {
+  const model = await loadOrtModel('node', bytes, 1);
+  try {
+    return await model.run(HEADS_INPUT, maps, [n, 4, 4, 64], LOGITS_OUTPUT);
+  } finally {
+    await model.release();
+  }
+};
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i]!)));
+
+test('float32 storage reads back bit for bit', () => {
+  const back = paramsFromOnnx(float, config);
+  for (const [name, entry] of store.entries) assert.deepEqual(back.get(name)!.data, entry.data, name);
+});
+
+for (const storage of ['int8', 'float16'] as const) {
+  test(`${storage}: smaller file, weights within half a step, and the file computes the definition with them`, async () => {
+    const stored = storeWeights(float, storage);
+    assert.ok(stored.tensors > 0);
+    assert.ok(
+      stored.bytes.length < float.length * (storage === 'int8' ? 0.4 : 0.6),
+      `${stored.bytes.length} vs ${float.length}`,
+    );
+    const back = paramsFromOnnx(stored.bytes, config);
+    let changed = 0;
+    for (const [name, entry] of store.entries) {
+      const read = back.get(name)!.data;
+      const d = maxDiff(read, entry.data);
+      if (d > 0) changed++;
+      const step =
+        storage === 'int8' ? Math.max(...entry.data.map(Math.abs)) / 127 : Math.max(...entry.data.map(Math.abs)) / 1024;
+      assert.ok(d <= step / 2 + 1e-7, `${name}: off by ${d}, half a step is ${step / 2}`);
+    }
+    assert.ok(changed > 0, 'some weights were rounded');
+    // The file equals the definition run on the weights it stores (float math, as the SDK runs it)…
+    assert.ok(maxDiff(await ortLogits(stored.bytes), tfLogits(back)) < 1e-4);
+    // …and is close to, but not the same as, the float model.
+    const drift = maxDiff(await ortLogits(stored.bytes), await ortLogits(float));
+    assert.ok(drift > 0 && drift < 0.1, `logits moved by ${drift}`);
+  });
+}
+
+test('per-channel int8: each output channel gets its own scale', () => {
+  const values = Float32Array.from([1, -2, 0.5, 100, -50, 25]);
+  const { q, scales } = quantizePerChannel(values, [2, 3], 0);
+  assert.deepEqual(
+    Array.from(scales),
+    [2 / 127, 100 / 127].map((v) => Math.fround(v)),
+  );
+  assert.deepEqual(Array.from(q), [64, -127, 32, 127, -64, 32]);
+});
+
+test('logit adjustment: folded into the bias, it shifts every logit by −τ·log π', async () => {
+  const trainCounts = [300, 200, 100, 100, 80, 10, 20, 5];
+  const adjusted = withLogitAdjustment(store, { tau: 0.5, trainCounts, rule: 'test' });
+  assert.notEqual(adjusted.get('head.cls.bias')!.data, store.get('head.cls.bias')!.data);
+  const [plain, shifted] = [await ortLogits(float), await ortLogits(exportJadferOnnx(adjusted, config))];
+  const bias = adjustmentBias({ tau: 0.5, trainCounts });
+  assert.ok(
+    maxDiff(
+      shifted,
+      plain.map((v, i) => v + bias[i % 8]!),
+    ) < 1e-5,
+  );
+  assert.ok(bias[7]! > bias[0]!, 'the rarest class gains the most');
+  assert.equal(withLogitAdjustment(store, { tau: 0, trainCounts, rule: 'test' }), store);
+});
+
+test('τ is chosen by the rule: the largest τ within one standard error of the best macro F1', () => {
+  // Two classes, 9:1 prior, 50 groups of 10 faces: the rare class's 2 faces sit below the frequent one
+  // by margins up to 0.5, one frequent face close to them (0.3–1.0), 7 far from them.
+  const labels = Array.from({ length: 50 }, () => [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]).flat();
+  const logits = Float32Array.from(
+    labels.flatMap((y, i) => {
+      const [g, j] = [Math.floor(i / 10), i % 10];
+      if (y === 1) return [1, 1 - (0.5 * (g + (j - 8) / 2)) / 50];
+      return j < 7 ? [2, 0] : [1, 1 - 0.3 - (0.7 * g) / 50];
+    }),
+  );
+  const chosen = chooseTau(logits, labels, [900, 100]);
+  const none = scoreLogits(logits, labels);
+  const { tau: bestTau, standardError } = chosen.bestMacroF1!;
+  const best = chosen.sweep!.find((s) => s.tau === bestTau)!;
+  const taken = chosen.sweep!.find((s) => s.tau === chosen.tau)!;
+  assert.ok(bestTau > 0 && best.macroF1 > none.macroF1);
+  for (const s of chosen.sweep!) assert.ok(s.macroF1 <= best.macroF1 + 1e-12);
+  assert.ok(standardError > 0 && standardError < 0.05, `standard error ${standardError}`);
+  assert.ok(chosen.tau >= bestTau && taken.macroF1 >= best.macroF1 - standardError);
+  const next = chosen.sweep!.find((s) => s.tau > chosen.tau + 1e-9)!;
+  assert.ok(next.macroF1 < best.macroF1 - standardError, 'the next τ is beyond the noise');
+  // τ 1 calls every face rare: the rule does not go there.
+  assert.ok(chosen.tau < 0.5 && chosen.sweep!.at(-1)!.macroF1 < best.macroF1 - standardError);
+  assert.deepEqual(chooseTau(logits, labels, [900, 100]), chosen, 'deterministic');
+
+  // Where macro F1 is flat over a range of τ, the rule takes the most balanced end of it.
+  const flat = Float32Array.from(labels.flatMap((y) => (y === 1 ? [1, 0.8] : [2, 0])));
+  const plateau = chooseTau(flat, labels, [900, 100]);
+  assert.equal(plateau.bestMacroF1!.tau, 0.1);
+  assert.equal(plateau.tau, 0.9);
+});
