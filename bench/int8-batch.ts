@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as ort from 'onnxruntime-web';
-import { scriptArgs } from '../cli/args.js';
+import { scriptArgs } from '../common/args.js';
 import { foldStoredWeights, int8Compute } from '../training/export/int8-compute.js';
 import { FLOAT_COMPUTE } from '../training/export/ort-run.js';
 

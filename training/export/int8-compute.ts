@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { requiredString, scriptArgs } from '../../cli/args.js';
+import { requiredString, scriptArgs } from '../../common/args.js';
 import { consumersOf, ElementType, readTensor, tensor, type OnnxTensor } from './onnx-tensors.js';
 import { quantizePerChannel } from './quantize.js';
 

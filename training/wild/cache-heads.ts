@@ -19,12 +19,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import type { ClassifierCard } from '../../src/engine/model-card.js';
 import { resizeBilinearGray } from '../backbone/preprocess.js';
 import { jitterFace } from '../data/augment.js';
 import { hardVotes } from '../data/datasets.js';
-import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit } from '../data/ferplus.js';
+import { FER_EMOTIONS, FER_SIZE, loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR, WILD_DIR } from '../data/paths.js';
 import { WILD_SPLIT_DIR } from '../data/wild-split.js';
 import { FLOAT_COMPUTE } from '../export/ort-run.js';

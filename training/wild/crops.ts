@@ -10,7 +10,7 @@ import { refKernels } from '../../src/engine/pipeline/kernels-ref.js';
 import type { Affine, Detection, RgbaImage } from '../../src/engine/pipeline/types.js';
 import type { LandmarkTemplate } from '../../src/engine/model-card.js';
 import { resizeBilinearGray } from '../backbone/preprocess.js';
-import { FER_SIZE } from '../data/ferplus.js';
+import { FER_SIZE } from '../../common/ferplus.js';
 import type { WildFace } from './faces.js';
 
 const GRAY = channelAffine({ color: 'gray', range: [0, 255] });

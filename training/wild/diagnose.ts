@@ -9,9 +9,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import type { ClassifierCard } from '../../src/engine/model-card.js';
-import { FER_EMOTIONS } from '../data/ferplus.js';
+import { FER_EMOTIONS } from '../../common/ferplus.js';
 import { WILD_DIR } from '../data/paths.js';
 import { FLOAT_COMPUTE } from '../export/ort-run.js';
 import { cropMatrix, grayCrop, outsideShare, via48 } from './crops.js';

@@ -9,11 +9,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { largestFace } from '../../cli/eval-photos.js';
-import { scriptArgs } from '../../cli/args.js';
+import { largestFace } from '../../common/photo-scoring.js';
+import { scriptArgs } from '../../common/args.js';
 import type { Point } from '../../src/contract/types.js';
 import { WILD_DIR } from '../data/paths.js';
-import { loadSharp } from '../data/sharp.js';
+import { loadSharp } from '../../common/sharp.js';
 import { photoPaths } from '../data/wild-split.js';
 
 export interface WildFace {

@@ -7,9 +7,9 @@
  *   node --import tsx training/wild/ferplus-geometry.ts [--limit 600]
  */
 import { pathToFileURL } from 'node:url';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import { resizeBilinearGray } from '../backbone/preprocess.js';
-import { FER_SIZE, loadFerPlusSplit } from '../data/ferplus.js';
+import { FER_SIZE, loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
 
 const { values } = scriptArgs({

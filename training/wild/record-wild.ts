@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { scriptArgs } from '../../cli/args.js';
-import type { EvalReport } from '../../cli/eval.js';
+import { scriptArgs } from '../../common/args.js';
+import type { EvalReport } from '../../common/eval-report.js';
 import { WILD_DIR } from '../data/paths.js';
 import { WILD_SPLIT_DIR } from '../data/wild-split.js';
 

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { scriptArgs } from '../../cli/args.js';
-import { FER_EMOTIONS } from '../data/ferplus.js';
+import { scriptArgs } from '../../common/args.js';
+import { FER_EMOTIONS } from '../../common/ferplus.js';
 import { WILD_SPLIT_DIR } from '../data/wild-split.js';
 import { writePng } from '../train/plots.js';
 import type { Conditions } from './diagnose.js';

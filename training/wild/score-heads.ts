@@ -12,10 +12,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { scriptArgs } from '../../cli/args.js';
+import { scriptArgs } from '../../common/args.js';
 import type { ClassifierCard } from '../../src/engine/model-card.js';
-import { FER_EMOTIONS } from '../data/ferplus.js';
-import { scoreConfusion } from '../data/metrics.js';
+import { FER_EMOTIONS } from '../../common/ferplus.js';
+import { scoreConfusion } from '../../common/metrics.js';
 import { WILD_DIR } from '../data/paths.js';
 import { WILD_SPLIT_DIR } from '../data/wild-split.js';
 import { FLOAT_COMPUTE } from '../export/ort-run.js';
@@ -28,7 +28,7 @@ import { evaluate, type RunConfig } from '../train/trainer.js';
 import { withHeadsOutput } from './cache-heads.js';
 import { cropMatrix, grayCrop } from './crops.js';
 import { decodePhoto, WILD_FACES, type WildFace } from './faces.js';
-import { overScoredClasses } from '../../cli/eval-photos.js';
+import { overScoredClasses } from '../../common/photo-scoring.js';
 
 async function cacheWild(cardPath: string, dir: string): Promise<void> {
   const card = JSON.parse(readFileSync(cardPath, 'utf8')) as ClassifierCard & { file: string };
