@@ -11,7 +11,8 @@ import type { CreateOptions } from '../src/contract/options.js';
 import { decodeRgba } from '../common/sharp.js';
 import type { FaceResult } from '../src/contract/types.js';
 import type { Cli } from './command.js';
-import type { EvalReport } from './eval-report.js';
+import type { EvalReport } from '../common/eval-report.js';
+import { largestFace, MIN_CLASS_PHOTOS, NO_FACE, overScoredClasses } from '../common/photo-scoring.js';
 import { loadModels } from './models.js';
 
 export const PHOTO_USAGE = `Photo folders (<dir>/<label>/<photo>, no label.csv): whole photos through the full pipeline (the
@@ -19,11 +20,6 @@ default detector, alignment, classifier). The largest face is the photo's answer
 as wrong (the confusion's 'no face' column; the photos are listed in noFace). Mean per-class accuracy and
 macro F1 are over the classes with at least 20 photos (scoredClasses); overall accuracy is over every photo.
 --only keeps the photos a list names (one <label>/<photo> a line: a split of the set).`;
-
-/** The prediction column of photos without a face. */
-export const NO_FACE = 'no face';
-/** A class enters the mean per-class accuracy only with at least this many photos (a noisy class is reported, not averaged). */
-export const MIN_CLASS_PHOTOS = 20;
 
 export interface Photo {
   /** `<label>/<file>`, relative to the set's folder (the form `--only` lists). */
@@ -71,28 +67,6 @@ export function readPhotoList(file: string): Set<string> {
       .map((line) => line.trim())
       .filter((line) => line && !line.startsWith('#')),
   );
-}
-
-/** The face a photo is judged by: the largest box (the person the photo is of). */
-export function largestFace(faces: readonly FaceResult[]): FaceResult | undefined {
-  let best: FaceResult | undefined;
-  for (const face of faces) if (!best || area(face) > area(best)) best = face;
-  return best;
-}
-
-function area(face: FaceResult): number {
-  return face.box.width * face.box.height;
-}
-
-/** Mean per-class accuracy and macro F1 over the classes with at least `min` photos, and which they are. */
-export function overScoredClasses(
-  perClass: readonly { n: number; accuracy: number; f1: number }[],
-  labels: readonly string[],
-  min = MIN_CLASS_PHOTOS,
-): { meanClassAccuracy: number; macroF1: number; classes: string[] } {
-  const scored = perClass.map((c, k) => ({ ...c, label: labels[k]! })).filter((c) => c.n >= min);
-  const mean = (key: 'accuracy' | 'f1') => (scored.length ? scored.reduce((a, c) => a + c[key], 0) / scored.length : 0);
-  return { meanClassAccuracy: mean('accuracy'), macroF1: mean('f1'), classes: scored.map((c) => c.label) };
 }
 
 export interface PhotoOutcome {

@@ -7,7 +7,7 @@ import { byLabel, ConfusionMatrix, scoreConfusion } from '../common/metrics.js';
 import { requiredString } from '../common/args.js';
 import { choices, defineCommand, JSON_FLAG, type Cli } from './command.js';
 import { evaluatePhotos, isPhotoFolderSet, PHOTO_USAGE, readPhotoList } from './eval-photos.js';
-import type { EvalReport } from './eval-report.js';
+import type { EvalReport } from '../common/eval-report.js';
 import { loadModels, modelUrl } from './models.js';
 
 export const evalCommand = defineCommand({

@@ -1,5 +1,5 @@
 /** What `jadfer eval` reports, on a FERPlus split or on photo folders (eval.ts, eval-photos.ts). */
-import type { ClassScore } from '../common/metrics.js';
+import type { ClassScore } from './metrics.js';
 
 export interface EvalReport {
   model: string;
