@@ -287,11 +287,27 @@ export class Jadfer {
         (isJadferError(error, 'E_WORKER_CRASHED') && !this.disposed),
     });
     this.openStreams.add(iterator);
-    const close = iterator.return!.bind(iterator);
-    iterator.return = async (value?: unknown) => {
+    /** Forgets the stream here and in the engine (its tracks), once, however it ends. */
+    const forget = async () => {
       if (this.openStreams.delete(iterator) && !this.disposed)
         await (await this.#engine.link()).endStream(stream).catch(() => undefined);
+    };
+    const close = iterator.return!.bind(iterator);
+    iterator.return = async (value?: unknown) => {
+      await forget();
       return close(value);
+    };
+    // A stream that ends on its own or by an error gets no return() from a for await loop.
+    const next = iterator.next.bind(iterator);
+    iterator.next = async () => {
+      try {
+        const step = await next();
+        if (step.done) await forget();
+        return step;
+      } catch (error) {
+        await forget();
+        throw error;
+      }
     };
     return iterator;
   }

@@ -138,3 +138,40 @@ test('reclassifyEveryMs: a confirmed track reuses its scores until it is due', a
     await fer.dispose();
   }
 });
+
+test('a stream that ends by its own end or by an error is forgotten by the engine (its tracks freed)', async () => {
+  writeContractModel(models.pathname);
+  const { create } = await import(dist.href);
+  // In Node the engine runs in-process from this module: its endStream calls are observable.
+  const { EngineEndpoint } = await import(new URL('../../dist/jadfer.engine.js', import.meta.url).href);
+  const ended: number[] = [];
+  const endStream = EngineEndpoint.prototype.endStream;
+  EngineEndpoint.prototype.endStream = function (this: unknown, stream: number) {
+    ended.push(stream);
+    return endStream.call(this, stream);
+  };
+  const fer = await create({ detector: 'none', modelUrl: new URL('contract-test.json', models).href });
+  try {
+    const frame = { data: new Uint8Array(CONTRACT_SIZE * CONTRACT_SIZE), width: CONTRACT_SIZE, height: CONTRACT_SIZE };
+    async function* failing() {
+      yield frame;
+      throw new Error('camera unplugged');
+    }
+    let results = 0;
+    await assert.rejects(async () => {
+      for await (const _ of fer.stream(failing())) results++;
+    }, /camera unplugged/);
+    assert.equal(results, 1);
+    assert.equal(ended.length, 1, 'the failed stream was ended in the engine');
+    async function* finite() {
+      yield frame;
+    }
+    for await (const _ of fer.stream(finite())) results++;
+    assert.equal(results, 2);
+    assert.equal(ended.length, 2, 'the finished stream was ended in the engine');
+    assert.notEqual(ended[0], ended[1]);
+  } finally {
+    EngineEndpoint.prototype.endStream = endStream;
+    await fer.dispose();
+  }
+});
