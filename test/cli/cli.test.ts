@@ -3,13 +3,15 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import sharp from 'sharp';
 import { FER_EMOTIONS } from '../../common/ferplus.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { jadfer } from './run-cli.js';
+import { ensureDist } from '../dist.js';
 
-const built = existsSync('dist/cli.js');
+before(ensureDist);
+
 const photos = '../shared/fixtures/photos';
 
 // Counted by eye (faces turned to the camera; people seen from behind are not faces to the detector).
@@ -21,7 +23,7 @@ const GROUP_FACES: Record<string, number> = {
   'group-5.jpg': 5,
 };
 
-test('--help lists the commands; an unknown command exits 2', { skip: !built && 'run npm run build first' }, () => {
+test('--help lists the commands; an unknown command exits 2', () => {
   const help = jadfer('--help');
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Usage: jadfer <command>/);
@@ -30,40 +32,36 @@ test('--help lists the commands; an unknown command exits 2', { skip: !built && 
   assert.equal(jadfer('no-such-command').status, 2);
 });
 
-test(
-  'a bad flag exits 2 with the problem and the usage, before any image is read',
-  { skip: !built && 'run npm run build first' },
-  () => {
-    const cases: [string[], RegExp][] = [
-      [['analyze', 'x.jpg', '--bogus'], /Unknown option '--bogus'/],
-      // A typo of --annotate must not make `out/` an image to analyse.
-      [['analyze', 'x.jpg', '--anotate', 'out/'], /Unknown option '--anotate'/],
-      [['analyze', 'x.jpg', '--annotate'], /--annotate <value>' argument missing/],
-      [['analyze', 'x.jpg', '--max-faces', 'many'], /--max-faces must be a number, got 'many'/],
-      [['analyze', 'x.jpg', '--min-detection-confidence', 'high'], /--min-detection-confidence must be a number/],
-      [['analyze'], /missing argument/],
-      [['eval', '--data'], /--data <value>' argument missing/],
-      [['eval', '--model', 'm.json'], /--data is required/],
-      [['eval', '--data', 'd', '--limit', '0'], /--limit must be an integer ≥ 1/],
-      [['eval', '--data', 'd', 'stray'], /unexpected argument 'stray'/],
-      [['info', 'a.json', 'b.json'], /too many arguments/],
-      [['copy-assets'], /missing argument/],
-      [['copy-assets', 'public/jadfer', '--modle', 'm.json'], /Unknown option '--modle'/],
-    ];
-    for (const [args, problem] of cases) {
-      const run = jadfer(...args);
-      assert.equal(run.status, 2, `jadfer ${args.join(' ')}: ${run.stderr}`);
-      assert.match(run.stderr, problem, args.join(' '));
-      assert.match(run.stderr, new RegExp(`jadfer ${args[0]}: `), 'names the command');
-      assert.match(run.stderr, /Usage: jadfer /, 'prints the usage');
-      assert.equal(run.stdout, '', 'nothing ran');
-    }
-  },
-);
+test('a bad flag exits 2 with the problem and the usage, before any image is read', () => {
+  const cases: [string[], RegExp][] = [
+    [['analyze', 'x.jpg', '--bogus'], /Unknown option '--bogus'/],
+    // A typo of --annotate must not make `out/` an image to analyse.
+    [['analyze', 'x.jpg', '--anotate', 'out/'], /Unknown option '--anotate'/],
+    [['analyze', 'x.jpg', '--annotate'], /--annotate <value>' argument missing/],
+    [['analyze', 'x.jpg', '--max-faces', 'many'], /--max-faces must be a number, got 'many'/],
+    [['analyze', 'x.jpg', '--min-detection-confidence', 'high'], /--min-detection-confidence must be a number/],
+    [['analyze'], /missing argument/],
+    [['eval', '--data'], /--data <value>' argument missing/],
+    [['eval', '--model', 'm.json'], /--data is required/],
+    [['eval', '--data', 'd', '--limit', '0'], /--limit must be an integer ≥ 1/],
+    [['eval', '--data', 'd', 'stray'], /unexpected argument 'stray'/],
+    [['info', 'a.json', 'b.json'], /too many arguments/],
+    [['copy-assets'], /missing argument/],
+    [['copy-assets', 'public/jadfer', '--modle', 'm.json'], /Unknown option '--modle'/],
+  ];
+  for (const [args, problem] of cases) {
+    const run = jadfer(...args);
+    assert.equal(run.status, 2, `jadfer ${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, problem, args.join(' '));
+    assert.match(run.stderr, new RegExp(`jadfer ${args[0]}: `), 'names the command');
+    assert.match(run.stderr, /Usage: jadfer /, 'prints the usage');
+    assert.equal(run.stdout, '', 'nothing ran');
+  }
+});
 
 test(
   'analyze: one face per portrait, the right count per group photo, a clear error for a corrupt file',
-  { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') },
+  { skip: !existsSync(photos) && '../shared/fixtures/photos is absent' },
   async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jadfer-cli-'));
     writeContractModel(join(dir, 'models'));
@@ -104,7 +102,7 @@ test(
 
 test(
   'analyze --min-detection-confidence: the bar a face must reach, checked by the SDK',
-  { skip: (!built && 'run npm run build first') || (!existsSync(photos) && '../shared/fixtures/photos is absent') },
+  { skip: !existsSync(photos) && '../shared/fixtures/photos is absent' },
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'jadfer-cli-'));
     writeContractModel(join(dir, 'models'));
@@ -130,9 +128,7 @@ test(
 test(
   'eval --json scores a model on a FERPlus split with the majority-vote protocol',
   {
-    skip:
-      (!built && 'run npm run build first') ||
-      (!existsSync('../shared/data/ferplus/FER2013Valid') && '../shared/data/ferplus is absent'),
+    skip: !existsSync('../shared/data/ferplus/FER2013Valid') && '../shared/data/ferplus is absent',
   },
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'jadfer-eval-'));

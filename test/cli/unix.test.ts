@@ -5,20 +5,21 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { writeContractModel } from '../fixtures/contract-model.js';
 import { haveScript, jadfer, jadferInTerminal } from './run-cli.js';
+import { ensureDist } from '../dist.js';
 
-const built = existsSync('dist/cli.js');
-const needsBuild = !built && 'run npm run build first';
+before(ensureDist);
+
 const photo = '../shared/fixtures/photos/portrait-a-1.jpg';
-const needsPhotos = needsBuild || (!existsSync(photo) && '../shared/fixtures/photos is absent');
+const needsPhotos = !existsSync(photo) && '../shared/fixtures/photos is absent';
 const STACK = /\n\s+at .+[:(]/;
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'jadfer-unix-'));
 const json = (run: { stdout: string }) => JSON.parse(run.stdout) as Record<string, unknown>;
 
-test('usage errors exit 2 on stderr with "did you mean", for commands and flags', { skip: needsBuild }, () => {
+test('usage errors exit 2 on stderr with "did you mean", for commands and flags', () => {
   const cases: [string[], RegExp][] = [
     [['analyse', 'x.jpg'], /unknown command 'analyse'; did you mean 'analyze'\?/],
     [['help', 'analyse'], /did you mean 'analyze'\?/],
@@ -34,7 +35,7 @@ test('usage errors exit 2 on stderr with "did you mean", for commands and flags'
   }
 });
 
-test("--detector foo and --max-faces 100 are usage errors, in the SDK's own words", { skip: needsBuild }, () => {
+test("--detector foo and --max-faces 100 are usage errors, in the SDK's own words", () => {
   const detector = jadfer('analyze', 'x.jpg', '--detector', 'foo');
   assert.equal(detector.status, 2);
   assert.match(detector.stderr, /--detector: must be one of "none", "blazeface", "blazeface-back" \(got "foo"\)/);
@@ -46,7 +47,7 @@ test("--detector foo and --max-faces 100 are usage errors, in the SDK's own word
   assert.match(priors.stderr, /--priors: must be one of "balanced", "unadjusted" \(got "trained"\)/);
 });
 
-test('--max-faces photo.jpg says that the flag took the file name', { skip: needsBuild }, () => {
+test('--max-faces photo.jpg says that the flag took the file name', () => {
   const run = jadfer('analyze', '--max-faces', 'photo.jpg');
   assert.equal(run.status, 2);
   assert.match(run.stderr, /--max-faces .*got 'photo\.jpg' \(the flag took the file name 'photo\.jpg' as its value/);
@@ -55,7 +56,7 @@ test('--max-faces photo.jpg says that the flag took the file name', { skip: need
   assert.match(annotate.stderr, /missing argument .*--annotate took 'photo\.jpg' as its value/);
 });
 
-test('--json prints one JSON document with an error object, for usage and fatal errors', { skip: needsBuild }, () => {
+test('--json prints one JSON document with an error object, for usage and fatal errors', () => {
   const dir = scratch();
   writeFileSync(join(dir, 'card.json'), '{ not json');
   const cases: [string[], string, number][] = [
@@ -118,42 +119,36 @@ test(
   },
 );
 
-test(
-  'every input is checked before the models load: a missing file, a folder of no images, a non-image',
-  {
-    skip: needsBuild,
-  },
-  () => {
-    const dir = scratch();
-    writeFileSync(join(dir, 'notes.txt'), 'not an image');
-    mkdirSync(join(dir, 'empty'));
-    // A model card that fails as soon as it loads: no E_MODEL_LOAD shows that nothing loaded.
-    writeContractModel(join(dir, 'models'));
-    const run = jadfer(
-      'analyze',
-      join(dir, 'missing.jpg'),
-      join(dir, 'notes.txt'),
-      join(dir, 'empty'),
-      '--model',
-      join(dir, 'models', 'garbage.json'),
-      '--json',
-    );
-    assert.equal(run.status, 1);
-    assert.match(run.stderr, /missing\.jpg: no such file/);
-    assert.match(run.stderr, /notes\.txt: not an image/);
-    assert.match(run.stderr, /empty: no images in this folder/);
-    assert.doesNotMatch(run.stderr, /E_MODEL_LOAD|garbage/, 'the models never loaded');
-    const files = (json(run) as { files: { file: string; error: { code: string; details: { reason: string } } }[] })
-      .files;
-    assert.deepEqual(
-      files.map((f) => [f.error.code, f.error.details.reason]),
-      [
-        ['E_BAD_INPUT', 'not-found'],
-        ['E_BAD_INPUT', 'not-an-image'],
-      ],
-    );
-  },
-);
+test('every input is checked before the models load: a missing file, a folder of no images, a non-image', () => {
+  const dir = scratch();
+  writeFileSync(join(dir, 'notes.txt'), 'not an image');
+  mkdirSync(join(dir, 'empty'));
+  // A model card that fails as soon as it loads: no E_MODEL_LOAD shows that nothing loaded.
+  writeContractModel(join(dir, 'models'));
+  const run = jadfer(
+    'analyze',
+    join(dir, 'missing.jpg'),
+    join(dir, 'notes.txt'),
+    join(dir, 'empty'),
+    '--model',
+    join(dir, 'models', 'garbage.json'),
+    '--json',
+  );
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /missing\.jpg: no such file/);
+  assert.match(run.stderr, /notes\.txt: not an image/);
+  assert.match(run.stderr, /empty: no images in this folder/);
+  assert.doesNotMatch(run.stderr, /E_MODEL_LOAD|garbage/, 'the models never loaded');
+  const files = (json(run) as { files: { file: string; error: { code: string; details: { reason: string } } }[] })
+    .files;
+  assert.deepEqual(
+    files.map((f) => [f.error.code, f.error.details.reason]),
+    [
+      ['E_BAD_INPUT', 'not-found'],
+      ['E_BAD_INPUT', 'not-an-image'],
+    ],
+  );
+});
 
 test(
   'folders are walked (--recursive for subfolders); --annotate says what it wrote and overwrites nothing',
@@ -206,7 +201,7 @@ test('a progress line on stderr when it is a terminal, none when it is not', { s
   assert.match(tty.stdout, /portrait-a-1\.jpg \(\d+×\d+\): 1 face/);
 });
 
-test('info prints a short summary, and the card with --json', { skip: needsBuild }, () => {
+test('info prints a short summary, and the card with --json', () => {
   const run = jadfer('info');
   assert.equal(run.status, 0);
   const lines = run.stdout.trim().split('\n');
@@ -218,62 +213,44 @@ test('info prints a short summary, and the card with --json', { skip: needsBuild
   assert.deepEqual(JSON.parse(card.stdout), JSON.parse(readFileSync('dist/models/jadfer-base.json', 'utf8')));
 });
 
-test(
-  "copy-assets checks every model's sha256 before copying, and copies nothing when one differs",
-  {
-    skip: needsBuild,
-  },
-  () => {
-    const dir = scratch();
-    writeContractModel(join(dir, 'models'));
-    const bad = jadfer('copy-assets', join(dir, 'bad'), '--model', join(dir, 'models', 'tampered.json'));
-    assert.equal(bad.status, 1);
-    assert.match(bad.stderr, /E_MODEL_INTEGRITY: .*tampered\.onnx: sha256 [0-9a-f]{64}, but .* declares/);
-    assert.ok(!existsSync(join(dir, 'bad')), 'nothing copied');
+test("copy-assets checks every model's sha256 before copying, and copies nothing when one differs", () => {
+  const dir = scratch();
+  writeContractModel(join(dir, 'models'));
+  const bad = jadfer('copy-assets', join(dir, 'bad'), '--model', join(dir, 'models', 'tampered.json'));
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /E_MODEL_INTEGRITY: .*tampered\.onnx: sha256 [0-9a-f]{64}, but .* declares/);
+  assert.ok(!existsSync(join(dir, 'bad')), 'nothing copied');
 
-    const good = jadfer(
-      'copy-assets',
-      '--json',
-      join(dir, 'good'),
-      '--model',
-      join(dir, 'models', 'contract-test.json'),
-    );
-    assert.equal(good.status, 0, good.stderr);
-    const report = json(good) as { files: number; models: { card: string; sha256: string }[] };
-    assert.deepEqual(report.models.map((m) => m.card).sort(), [
-      'models/blazeface-back-256.json',
-      'models/blazeface-front-128.json',
-      'models/contract-test.json',
-      'models/jadfer-accurate.json',
-      'models/jadfer-base.json',
-    ]);
-    assert.ok(
-      existsSync(join(dir, 'good', 'jadfer.iife.js')) && existsSync(join(dir, 'good', 'models', 'contract-test.onnx')),
-    );
-  },
-);
+  const good = jadfer('copy-assets', '--json', join(dir, 'good'), '--model', join(dir, 'models', 'contract-test.json'));
+  assert.equal(good.status, 0, good.stderr);
+  const report = json(good) as { files: number; models: { card: string; sha256: string }[] };
+  assert.deepEqual(report.models.map((m) => m.card).sort(), [
+    'models/blazeface-back-256.json',
+    'models/blazeface-front-128.json',
+    'models/contract-test.json',
+    'models/jadfer-accurate.json',
+    'models/jadfer-base.json',
+  ]);
+  assert.ok(
+    existsSync(join(dir, 'good', 'jadfer.iife.js')) && existsSync(join(dir, 'good', 'models', 'contract-test.onnx')),
+  );
+});
 
-test(
-  "the installed package's help does not offer train, which needs a checkout; running it says why",
-  {
-    skip: needsBuild,
-  },
-  () => {
-    // The package's files (package.json "files": dist, bin), without the repository's training/.
-    const root = scratch();
-    cpSync('bin', join(root, 'bin'), { recursive: true });
-    mkdirSync(join(root, 'dist'));
-    cpSync('dist/cli.js', join(root, 'dist', 'cli.js'));
-    const installed = (...args: string[]) =>
-      spawnSync(process.execPath, [join(root, 'bin', 'jadfer.mjs'), ...args], { encoding: 'utf8' });
-    const help = installed('--help');
-    assert.equal(help.status, 0);
-    assert.match(help.stdout, /analyze/);
-    assert.doesNotMatch(help.stdout, /\btrain\b/);
-    const train = installed('train', '--features', 'x');
-    assert.equal(train.status, 2);
-    assert.match(train.stderr, /'train' is not available here: training runs from a checkout of the repository/);
-    // In the checkout it is offered.
-    assert.match(jadfer('--help').stdout, /\n  train /);
-  },
-);
+test("the installed package's help does not offer train, which needs a checkout; running it says why", () => {
+  // The package's files (package.json "files": dist, bin), without the repository's training/.
+  const root = scratch();
+  cpSync('bin', join(root, 'bin'), { recursive: true });
+  mkdirSync(join(root, 'dist'));
+  cpSync('dist/cli.js', join(root, 'dist', 'cli.js'));
+  const installed = (...args: string[]) =>
+    spawnSync(process.execPath, [join(root, 'bin', 'jadfer.mjs'), ...args], { encoding: 'utf8' });
+  const help = installed('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /analyze/);
+  assert.doesNotMatch(help.stdout, /\btrain\b/);
+  const train = installed('train', '--features', 'x');
+  assert.equal(train.status, 2);
+  assert.match(train.stderr, /'train' is not available here: training runs from a checkout of the repository/);
+  // In the checkout it is offered.
+  assert.match(jadfer('--help').stdout, /\n  train /);
+});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { floatToHalf, prepareModel, smallestExactEncoding } from '../../scripts/prepare-models.js';
 import { isJadferError } from '../../src/contract/errors.js';
@@ -16,6 +16,9 @@ import {
   readPreparedHeader,
   unpackPreparedModel,
 } from '../../src/engine/prepared-model.js';
+import { ensureDist } from '../dist.js';
+
+before(ensureDist);
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -74,24 +77,20 @@ for (const file of cards) {
   });
 }
 
-test(
-  'dist/models: every card names its prepared file with the right sha256',
-  { skip: !existsSync('dist/models') && 'run npm run build first' },
-  () => {
-    const dist = readdirSync('dist/models').filter((f) => f.endsWith('.json'));
-    assert.ok(dist.length > 0);
-    for (const file of dist) {
-      const card = JSON.parse(readFileSync(join('dist/models', file), 'utf8'));
-      assert.ok(card.prepared, `${file} has no prepared entry`);
-      const bytes = readFileSync(join('dist/models', card.prepared.file));
-      assert.equal(createHash('sha256').update(bytes).digest('hex'), card.prepared.sha256, file);
-      assert.equal(card.prepared.runtime, ort.env.versions.web);
-      // The shipped model itself is unchanged beside it.
-      const shipped = JSON.parse(readFileSync(join(MODELS, file), 'utf8'));
-      assert.equal(card.sha256, shipped.sha256);
-    }
-  },
-);
+test('dist/models: every card names its prepared file with the right sha256', () => {
+  const dist = readdirSync('dist/models').filter((f) => f.endsWith('.json'));
+  assert.ok(dist.length > 0);
+  for (const file of dist) {
+    const card = JSON.parse(readFileSync(join('dist/models', file), 'utf8'));
+    assert.ok(card.prepared, `${file} has no prepared entry`);
+    const bytes = readFileSync(join('dist/models', card.prepared.file));
+    assert.equal(createHash('sha256').update(bytes).digest('hex'), card.prepared.sha256, file);
+    assert.equal(card.prepared.runtime, ort.env.versions.web);
+    // The shipped model itself is unchanged beside it.
+    const shipped = JSON.parse(readFileSync(join(MODELS, file), 'utf8'));
+    assert.equal(card.sha256, shipped.sha256);
+  }
+});
 
 test('weights are packed in the smallest form that gives them back exactly', () => {
   const scales = Float32Array.from([0.5, 0.25]);

@@ -4,9 +4,11 @@ import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { jadfer } from '../run-cli.js';
 import { natsServerMissing, startNatsServer, type NatsServer } from './nats-server.js';
+import { ensureDist } from '../../dist.js';
 
-const built = existsSync('dist/cli.js');
-const skip = (!built && 'run npm run build first') || natsServerMissing;
+before(ensureDist);
+
+const skip = natsServerMissing;
 if (skip) console.warn(`*** SKIPPING fleet CLI tests: ${skip} ***`);
 
 let server: NatsServer;
@@ -15,26 +17,22 @@ before(async () => {
 });
 after(() => server?.stop());
 
-test(
-  'fleet: usage errors exit 2 with the usage; an unreachable server exits 1 in one line',
-  { skip: !built && 'run npm run build first' },
-  () => {
-    for (const args of [
-      ['fleet'],
-      ['fleet', 'bogus'],
-      ['fleet', 'status', '--batch', '3'],
-      ['fleet', 'setup', '--max-age', 'soon'],
-    ]) {
-      const run = jadfer(...args);
-      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
-      assert.match(run.stderr, /Usage: jadfer fleet/);
-    }
-    const down = jadfer('fleet', 'status', '--server', 'nats://127.0.0.1:1');
-    assert.equal(down.status, 1);
-    assert.match(down.stderr, /^jadfer fleet: E_BACKEND_UNAVAILABLE: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
-    assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
-  },
-);
+test('fleet: usage errors exit 2 with the usage; an unreachable server exits 1 in one line', () => {
+  for (const args of [
+    ['fleet'],
+    ['fleet', 'bogus'],
+    ['fleet', 'status', '--batch', '3'],
+    ['fleet', 'setup', '--max-age', 'soon'],
+  ]) {
+    const run = jadfer(...args);
+    assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, /Usage: jadfer fleet/);
+  }
+  const down = jadfer('fleet', 'status', '--server', 'nats://127.0.0.1:1');
+  assert.equal(down.status, 1);
+  assert.match(down.stderr, /^jadfer fleet: E_BACKEND_UNAVAILABLE: cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
+  assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
+});
 
 test('fleet setup states its limits; status reads the bucket (--json)', { skip }, () => {
   const setup = jadfer(
