@@ -93,3 +93,11 @@ function warnOnce(message: string): void {
   warned = true;
   console.warn(`[jadfer] ${message}`);
 }
+
+/** onnxruntime-web's WebGPU build suspends WebAssembly for GPU readbacks (JSPI). */
+export const NO_JSPI =
+  'WebGPU needs WebAssembly JSPI (Chromium 137+), which this runtime lacks (WebAssembly.Suspending)';
+
+export function hasJspi(): boolean {
+  return typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function';
+}

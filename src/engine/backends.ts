@@ -7,18 +7,11 @@
  */
 import { JadferError, isJadferError } from '../contract/errors.js';
 import type { DeviceOption } from '../contract/options.js';
-import { isDeno } from '../contract/platform.js';
+import { hasJspi, isDeno, NO_JSPI } from '../contract/platform.js';
 import { BACKENDS, type Backend, type BackendEvent } from '../contract/types.js';
 import type { GpuDevice, OnnxRuntime } from './onnx-runtime.js';
 
 /** The WebGPU runtime we ship is ORT's JSPI build: without JSPI it cannot start. */
-export const NO_JSPI =
-  'WebGPU needs WebAssembly JSPI (Chromium 137+), which this runtime lacks (WebAssembly.Suspending)';
-
-export function hasJspi(): boolean {
-  return typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function';
-}
-
 /** Undefined when a usable adapter exists, else the reason in words. */
 export async function webGpuProblem(allowFallbackAdapter: boolean): Promise<string | undefined> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;

@@ -5,9 +5,8 @@
  */
 import type * as OrtModule from 'onnxruntime-web';
 import { JadferError } from '../contract/errors.js';
-import { wasmSimdSupported } from '../contract/platform.js';
+import { hasJspi, NO_JSPI, wasmSimdSupported } from '../contract/platform.js';
 import type { Backend } from '../contract/types.js';
-import { hasJspi, NO_JSPI } from './backends.js';
 import type { AssetCache } from './asset-cache.js';
 import { fetchBytes, SIZE_LIMITS } from './fetch-bytes.js';
 import { PREPARED_WEIGHTS_PATH, unpackPreparedModel } from './prepared-model.js';
