@@ -108,12 +108,17 @@ function showWindow(event) {
   );
 }
 
+/** The camera while it runs; the button then stops it (and lets the camera's light go off). */
+let camera;
+
 async function startCamera() {
   try {
     const media = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+    camera = media;
     video.srcObject = media;
     await video.play();
     $('camera-note').hidden = true;
+    $('camera').textContent = 'Stop camera';
     await runStream(video, 'the camera');
   } catch (error) {
     $('camera-note').hidden = false;
@@ -122,7 +127,20 @@ async function startCamera() {
   }
 }
 
+async function stopCamera() {
+  if (!camera) return;
+  const media = camera;
+  camera = undefined;
+  // The stream first, so that it never reads from a camera that is gone.
+  await streaming?.return?.();
+  for (const track of media.getTracks()) track.stop();
+  video.srcObject = null;
+  $('camera').textContent = 'Start camera';
+  setStatus('ready');
+}
+
 async function openFile(file) {
+  await stopCamera();
   if (file.type.startsWith('video/')) {
     video.srcObject = null;
     video.src = URL.createObjectURL(file);
@@ -171,7 +189,7 @@ async function main() {
     `ready (started in ${fer.startup.totalMs.toFixed(0)} ms, ${fer.threads} thread${fer.threads > 1 ? 's' : ''})`;
   $('camera').disabled = false;
   $('file').disabled = false;
-  $('camera').addEventListener('click', startCamera);
+  $('camera').addEventListener('click', () => (camera ? stopCamera() : startCamera()));
   $('file').addEventListener('change', (event) => event.target.files[0] && openFile(event.target.files[0]));
   if (params.get('autostart') === 'camera') startCamera();
 }

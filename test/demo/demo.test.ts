@@ -60,6 +60,12 @@ test('the demo shows the camera with a face box, the backend, FPS and expression
   assert.equal(await page.locator('#faces .face').count(), 1, 'the portrait has one face');
   assert.equal((await page.locator('#faces .face .bar').count()) > 0, true);
   assert.equal(await page.textContent('#a-active'), '1');
+  // The running camera's button stops it: the stream ends and the camera is released.
+  assert.equal(await page.textContent('#camera'), 'Stop camera');
+  await page.click('#camera');
+  await page.waitForFunction(() => document.getElementById('camera')!.textContent === 'Start camera');
+  assert.equal(await page.evaluate(() => document.querySelector('video')!.srcObject), null);
+  assert.equal(await page.textContent('#status'), 'ready');
   assert.deepEqual(errors, []);
   await page.close();
 });
