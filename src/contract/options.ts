@@ -148,7 +148,7 @@ export interface CreateOptions {
    * A face counts only when the detector's confidence in it (its `score`, 0–1) reaches this: face-api's
    * and human's `minConfidence`, MediaPipe's `minDetectionConfidence`. With the built-in BlazeFace
    * the score is a second look's, at the face's own scale, which separates faces from look-alikes
-   * (docs/benchmarks.md, *Precision*, says how the default was chosen). Default: 0.6.
+   * (docs/benchmarks.md, *Precision*, says how the default was chosen). Default: 0.55.
    */
   minDetectionConfidence?: number;
   tracking?: TrackingOptions;
@@ -188,7 +188,7 @@ export const DEFAULTS: Omit<ResolvedOptions, FromEnvironment> = {
   worker: 'auto',
   maxFaces: 10,
   minFaceSize: 0,
-  minDetectionConfidence: 0.6,
+  minDetectionConfidence: 0.55,
   tracking: {
     smoothing: { kind: 'ema', alpha: 0.4 },
     reclassifyEveryMs: 150,

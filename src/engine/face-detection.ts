@@ -439,8 +439,20 @@ function matches(box: Box, found: Box): boolean {
   return ratio >= 0.5 && ratio <= 2 && Math.hypot(dx, dy) <= box.width / 2;
 }
 
-/** The region moved inside the frame where it fits: a face at the edge is seen with the frame beside it, not black. */
+/**
+ * The region moved inside the frame where it fits: a face at the edge is seen with the frame beside it, not black.
+ * A region larger than the frame's longer side shrinks to it: a face filling a photo (a news portrait) would
+ * otherwise be looked at as a small face in a black square, too small for the look to see it.
+ */
 function insideFrame(region: Box, image: RgbaImage): Box {
-  const clamp = (v: number, size: number, limit: number) => (size > limit ? v : Math.max(0, Math.min(v, limit - size)));
-  return { ...region, x: clamp(region.x, region.width, image.width), y: clamp(region.y, region.height, image.height) };
+  const side = Math.min(region.width, Math.max(image.width, image.height));
+  const centre = { x: region.x + region.width / 2, y: region.y + region.height / 2 };
+  const clamp = (v: number, limit: number) =>
+    side > limit ? (limit - side) / 2 : Math.max(0, Math.min(v, limit - side));
+  return {
+    x: Math.round(clamp(centre.x - side / 2, image.width)),
+    y: Math.round(clamp(centre.y - side / 2, image.height)),
+    width: side,
+    height: side,
+  };
 }

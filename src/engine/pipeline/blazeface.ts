@@ -126,6 +126,9 @@ export class BlazeFaceDetector implements FaceDetector {
         const cy = (boxes[r + 1]! / decode.yScale) * a.h + a.y;
         const w = (boxes[r + 2]! / decode.wScale) * a.w;
         const h = (boxes[r + 3]! / decode.hScale) * a.h;
+        // A low-scoring anchor can regress to an empty or inverted box (a second look reports from a
+        // low score): it is no face, and NMS cannot weigh it.
+        if (!(w > 0 && h > 0) || !Number.isFinite(cx + cy)) continue;
         const landmarks: Point[] = [];
         for (let k = 0; k < decode.numKeypoints; k++) {
           landmarks.push({

@@ -21,9 +21,10 @@ export function weightedNms(detections: Detection[], iouThreshold: number, maxDe
   const kept: Detection[] = [];
   while (remaining.length > 0 && kept.length < maxDetections) {
     const top = remaining[0]!;
-    const cluster: Detection[] = [];
+    // The best joins its own cluster even where its IoU with itself is 0 (an empty box).
+    const cluster: Detection[] = [top];
     const rest: Detection[] = [];
-    for (const d of remaining) (iou(top.box, d.box) > iouThreshold ? cluster : rest).push(d);
+    for (const d of remaining.slice(1)) (iou(top.box, d.box) > iouThreshold ? cluster : rest).push(d);
     kept.push(blend(cluster, top.score));
     remaining = rest;
   }

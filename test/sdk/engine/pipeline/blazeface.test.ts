@@ -110,6 +110,25 @@ describe('BlazeFace decode', () => {
     assert.equal(new BlazeFaceDetector(front, { kernels: refKernels, minScore: 0.3 }).decode(out, frameInfo).length, 4);
   });
 
+  it('an anchor that regresses to an inverted or empty box is no face (a photo of the wild set failed on one)', () => {
+    const out = emptyOutputs(front);
+    const r = out['Identity_2:0']!;
+    // A real face at anchor 0, and at anchor 100 a negative width (its second look on a news photo), at 200 zero height.
+    [
+      [0, 20, 20],
+      [100, -3, 20],
+      [200, 20, 0],
+    ].forEach(([anchor, w, h]) => {
+      out['Identity:0']![anchor!] = 2;
+      r.set([0, 0, w!, h!], anchor! * 16);
+    });
+    const faces = new BlazeFaceDetector(front, { kernels: refKernels, minScore: 0.05 }).decode(out, frameInfo);
+    assert.deepEqual(
+      faces.map((d) => Math.round(d.box.width)),
+      [20],
+    );
+  });
+
   it('maps detections back through the letterbox to frame pixels', () => {
     const lb = computeLetterbox(640, 480, 128, 128);
     assert.equal(lb.scale, 0.2);
@@ -162,5 +181,14 @@ describe('weighted NMS', () => {
 
   it('respects the maximum count', () => {
     assert.equal(weightedNms([det(0, 0.9), det(30, 0.8), det(60, 0.7)], 0.3, 2).length, 2);
+  });
+
+  it('an empty box is kept as it is instead of failing the frame (IoU with itself is 0)', () => {
+    const empty: Detection = { box: { x: 5, y: 5, width: 0, height: 0 }, score: 0.95, landmarks: [{ x: 5, y: 5 }] };
+    const kept = weightedNms([empty, det(30, 0.8)], 0.3);
+    assert.deepEqual(
+      kept.map((d) => d.box.x),
+      [5, 30],
+    );
   });
 });
