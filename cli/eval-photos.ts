@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { JadferError } from '../src/contract/errors.js';
 import type { CreateOptions } from '../src/contract/options.js';
+import { byLabel } from '../common/metrics.js';
 import { decodeRgba } from '../common/sharp.js';
 import type { FaceResult } from '../src/contract/types.js';
 import type { Cli } from './command.js';
@@ -152,7 +153,7 @@ export async function evaluatePhotos(
     meanClassAccuracy,
     macroF1,
     labels,
-    perClass: Object.fromEntries(labels.map((label, k) => [label, metrics.perClass[k]!])),
+    perClass: byLabel(labels, metrics.perClass),
     confusion: metrics.confusion,
     skipped: {},
     ms: performance.now() - started,

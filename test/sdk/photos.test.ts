@@ -1,9 +1,10 @@
 // The whole SDK pipeline on real photos in Node: BlazeFace → alignment (WASM kernels) → classifier → tracker.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
 import { matchFaces, scaleFrames, type SourceFace } from '../../bench/scale-set.js';
+import { readPhotoList } from '../../cli/eval-photos.js';
 import { BLAZEFACE_KEYPOINTS } from '../../src/contract/labels.js';
 import { ensureDist } from '../dist.js';
 import { writeContractModel } from '../fixtures/contract-model.js';
@@ -14,8 +15,10 @@ const models = new URL('../../test-output/models/', import.meta.url);
 const missing = !existsSync(photos) && '../shared/fixtures/photos is absent';
 if (missing) console.warn(`*** SKIPPING SDK photo tests: ${missing} ***`);
 
-async function rgba(name: string) {
-  const { data, info } = await sharp(new URL(name, photos).pathname)
+/** A photo as RGBA pixels (a gray JPEG too), from the fixtures or another folder. */
+async function rgba(name: string, folder = photos) {
+  const { data, info } = await sharp(new URL(name, folder).pathname)
+    .toColourspace('srgb')
     .ensureAlpha()
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -188,11 +191,7 @@ test(
   'a news photo whose second look decodes an inverted box still gives its face (every wild photo failed on one)',
   { skip: missing || wildMissing },
   async () => {
-    const { data, info } = await sharp(new URL('anger/Angelina_Jolie_0005.jpg', wild).pathname)
-      .ensureAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    const faces = await fer.analyze({ data: new Uint8Array(data), width: info.width, height: info.height });
+    const faces = await fer.analyze(await rgba('anger/Angelina_Jolie_0005.jpg', wild));
     assert.equal(faces.length, 1);
   },
 );
@@ -202,19 +201,9 @@ test(
   { skip: missing || wildMissing },
   async () => {
     // 15 of its 781 photos had no face before the second looks, 722 with the first version of them.
-    const list = readFileSync(new URL('../../training/data/wild/valid.txt', import.meta.url), 'utf8')
-      .split('\n')
-      .filter((line) => line && !line.startsWith('#'));
+    const list = [...readPhotoList(new URL('../../training/data/wild/valid.txt', import.meta.url).pathname)];
     const missed: string[] = [];
-    for (const path of list) {
-      const { data, info } = await sharp(new URL(path, wild).pathname)
-        .toColourspace('srgb')
-        .ensureAlpha()
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      const faces = await fer.analyze({ data: new Uint8Array(data), width: info.width, height: info.height });
-      if (faces.length === 0) missed.push(path);
-    }
+    for (const path of list) if ((await fer.analyze(await rgba(path, wild))).length === 0) missed.push(path);
     assert.ok(
       missed.length <= 0.04 * list.length,
       `${missed.length} of ${list.length} without a face: ${missed.join(', ')}`,
