@@ -50,14 +50,25 @@ async function calibrationInput(
   backbone: BackboneForExport | undefined,
 ): Promise<{ data: Float32Array; dims: number[] }> {
   if (!backbone || backbone.input.color !== 'gray') throw new Error('mixed storage needs a gray image model');
+  const [mean, std] = [backbone.input.mean?.[0] ?? 0, backbone.input.std?.[0] ?? 1];
+  const dataset = run.features.online ? run.features.dir : 'ferplus';
+  return trainingFaces(dataset, CALIBRATION_FACES, backbone.emitter.inputShape[1], mean, std);
+}
+
+/** The first `count` training faces of a dataset, resized to size × size, (v − mean) / std: [n, 1, size, size]. */
+export async function trainingFaces(
+  dataset: string,
+  count: number,
+  size: number,
+  mean = 0,
+  std = 1,
+): Promise<{ data: Float32Array; dims: number[] }> {
   const { loadDataset, readOrSkip } = await import('../data/datasets.js');
   const { resizeBilinearGray } = await import('../backbone/preprocess.js');
   const { FER_SIZE } = await import('../../common/ferplus.js');
-  const split = await loadDataset(run.features.online ? run.features.dir : 'ferplus', 'train', CALIBRATION_FACES);
-  const size = backbone.emitter.inputShape[1];
-  const [mean, std] = [backbone.input.mean?.[0] ?? 0, backbone.input.std?.[0] ?? 1];
+  const split = await loadDataset(dataset, 'train', count);
   const faces: Uint8Array[] = [];
-  for (const item of split.items.slice(0, CALIBRATION_FACES)) {
+  for (const item of split.items.slice(0, count)) {
     const face = await readOrSkip(item, split.skipped);
     if (face) faces.push(face);
   }

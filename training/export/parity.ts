@@ -24,6 +24,7 @@ import { IMAGE_INPUT, LOGITS_OUTPUT } from './onnx-model.js';
 import { liftShippedModel } from './lift-trunk.js';
 import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { compareLogits, loadOrtModel, ORT_RUNTIMES, type Agreement } from './ort-run.js';
+import type { WeightFormat } from './quantize.js';
 import { scriptArgs } from '../../common/args.js';
 
 export interface ParityReport {
@@ -151,6 +152,37 @@ export function parityHolds(report: ParityReport, tolerance: number, minAgreemen
 
 /** Float32 through two runtimes and TF.js: the definition and the file agree this well (measured 3e-6). */
 export const STORED_TOLERANCE = 1e-4;
+
+/** What a stored format may change (int8: measured on jadfer-base, 0.14 points of accuracy). */
+export const STORAGE_PARITY: Record<WeightFormat, { maxAbsDiff: number; top1Agreement: number }> = {
+  float32: { maxAbsDiff: 1e-4, top1Agreement: 1 },
+  float16: { maxAbsDiff: 0.05, top1Agreement: 0.995 },
+  int8: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
+  mixed: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
+};
+
+/** A card's `parity` section: the report, the tolerance it was held to, and the command that measures it again. */
+export function parityCardEntry(
+  parity: ParityReport,
+  tolerance: { maxAbsDiff: number; top1Agreement: number },
+  runDir: string,
+  onnxPath: string,
+) {
+  return {
+    maxAbsDiff: parity.maxAbsDiff,
+    top1Agreement: parity.top1Agreement,
+    faceTop1Agreement: parity.faceTop1Agreement,
+    tolerance,
+    samples: parity.samples,
+    runtimes: parity.runtimes,
+    reference: `TF.js (${parity.tfBackend}): the backbone graph model + the JADFER heads from the same definition, with the run's float32 weights`,
+    stored: {
+      ...parity.stored,
+      reference: `the file read back whole into the definition (training/export/lift-trunk.ts), TF.js; tolerance ${STORED_TOLERANCE}, top-1 1`,
+    },
+    command: `npm run parity -- --run ${runDir} --model ${onnxPath} --faces 512 --tolerance ${tolerance.maxAbsDiff} --min-agreement ${tolerance.top1Agreement}`,
+  };
+}
 
 function featureBatch(run: RunConfig, nRandom: number, nReal: number): Batch {
   const { h, w, c } = run.model.featureShape;

@@ -34,6 +34,54 @@ export interface StoredWeights {
   elements: number;
 }
 
+/**
+ * A float16 value (its bits) rounded to `bits` mantissa bits, to nearest with ties to even, the
+ * dropped bits zero. Still a float16, so every reader of the file sees an ordinary half; a value
+ * that would round up to infinity is rounded down instead.
+ */
+export function roundHalf(half: number, bits: number): number {
+  if (!Number.isInteger(bits) || bits < 0 || bits > 10) throw new RangeError(`float16 mantissa bits: ${bits}`);
+  const sign = half & 0x8000;
+  const magnitude = half & 0x7fff;
+  if (bits === 10 || magnitude >= 0x7c00) return half; // exact, or Inf/NaN
+  const drop = 10 - bits;
+  const down = magnitude >> drop;
+  const rest = magnitude & ((1 << drop) - 1);
+  const halfway = 1 << (drop - 1);
+  const up = rest > halfway || (rest === halfway && (down & 1) === 1);
+  let rounded = (down + (up ? 1 : 0)) << drop; // a carry into the exponent is still the nearest value
+  if (rounded >= 0x7c00) rounded = down << drop;
+  return sign | rounded;
+}
+
+/** `model` with each float16 initializer's halves rounded to `bitsOf(name)` mantissa bits (10: as they are). */
+export function roundFloat16Weights(model: Uint8Array, bitsOf: (name: string) => number): Uint8Array {
+  const decoded = onnx.ModelProto.decode(model);
+  const initializers = decoded.graph!.initializer!;
+  initializers.forEach((t, i) => {
+    const bits = t.dataType === ElementType.FLOAT16 ? bitsOf(t.name!) : 10;
+    if (bits === 10) return;
+    // ONNX keeps halves in raw_data, or one per int32_data entry.
+    const halves = t.rawData?.length
+      ? new Uint16Array(Uint8Array.from(t.rawData).buffer)
+      : Uint16Array.from(t.int32Data ?? []);
+    initializers[i] = tensor(
+      t.name!,
+      t.dims!.map(Number),
+      ElementType.FLOAT16,
+      halves.map((h) => roundHalf(h, bits)),
+    );
+  });
+  return onnx.ModelProto.encode(decoded).finish();
+}
+
+/** The float16 initializers of a model, with their element counts. */
+export function float16Tensors(model: Uint8Array): { name: string; elements: number }[] {
+  return onnx.ModelProto.decode(model)
+    .graph!.initializer!.filter((t) => t.dataType === ElementType.FLOAT16)
+    .map((t) => ({ name: t.name!, elements: t.dims!.map(Number).reduce((a, b) => a * b, 1) }));
+}
+
 export function storeWeights(
   model: Uint8Array,
   storage: WeightStorage | ((name: string, elements: number) => WeightStorage),

@@ -14,19 +14,12 @@ import { basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RunConfig } from '../train/trainer.js';
 import { exportRun, loadBackboneForExport } from './export.js';
-import { parityHolds, runParity, STORED_TOLERANCE } from './parity.js';
+import { parityCardEntry, parityHolds, runParity, STORAGE_PARITY } from './parity.js';
 import { WEIGHT_FORMATS, type WeightFormat } from './quantize.js';
 import { chooseTau, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { classCounts, loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
 
-/** What a stored format may change (int8: measured on jadfer-base, 0.14 points of accuracy). */
-const PARITY: Record<WeightFormat, { maxAbsDiff: number; top1Agreement: number }> = {
-  float32: { maxAbsDiff: 1e-4, top1Agreement: 1 },
-  float16: { maxAbsDiff: 0.05, top1Agreement: 0.995 },
-  int8: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
-  mixed: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
-};
 import { scriptArgs } from '../../common/args.js';
 
 /**
@@ -91,9 +84,9 @@ const exported = await exportRun({
 console.log(`exported ${exported.onnxPath} (${(exported.bytes.length / 1e6).toFixed(2)} MB, ${weights} weights)`);
 
 // Rounded weights move logits a little, and now and then a near tie: over the 512 faces, the
-// files agree with the training run on at least 99.5 % of top-1 labels, and within PARITY[weights].
+// files agree with the training run on at least 99.5 % of top-1 labels, and within STORAGE_PARITY[weights].
 const parity = await runParity(runDir, exported.onnxPath, 8, 512, logitAdjustment);
-const tolerance = PARITY[weights];
+const tolerance = STORAGE_PARITY[weights];
 console.log(
   `parity: against the run ${parity.maxAbsDiff.toExponential(2)} (≤ ${tolerance.maxAbsDiff}), top-1 on faces ${parity.faceTop1Agreement} (≥ ${tolerance.top1Agreement}; with noise inputs ${parity.top1Agreement}); ` +
     `file read back into the definition ${parity.stored?.maxAbsDiff.toExponential(2)}, top-1 ${parity.stored?.top1Agreement}`,
@@ -113,20 +106,7 @@ for (const section of KEPT_TRAINING_SECTIONS)
 card.training!.featureCaching = run.features.online
   ? `none: trained from the faces (${run.features.dir}, ${run.features.trainN.toLocaleString('en')} train images), each augmented afresh every step and run through the frozen trunk up to ${run.features.featureNode} (training/train/images.ts)`
   : featureCaching(run.features.dir, previous?.training?.featureCaching);
-card.parity = {
-  maxAbsDiff: parity.maxAbsDiff,
-  top1Agreement: parity.top1Agreement,
-  faceTop1Agreement: parity.faceTop1Agreement,
-  tolerance,
-  samples: parity.samples,
-  runtimes: parity.runtimes,
-  reference: `TF.js (${parity.tfBackend}): the backbone graph model + the JADFER heads from the same definition, with the run's float32 weights`,
-  stored: {
-    ...parity.stored,
-    reference: `the file read back whole into the definition (training/export/lift-trunk.ts), TF.js; tolerance ${STORED_TOLERANCE}, top-1 1`,
-  },
-  command: `npm run parity -- --run ${runDir} --model ${onnxPath} --faces 512 --tolerance ${tolerance.maxAbsDiff} --min-agreement ${tolerance.top1Agreement}`,
-};
+card.parity = parityCardEntry(parity, tolerance, runDir, onnxPath);
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 
 // The SDK's own evaluation (same preprocessing as users get) goes into card.metrics.

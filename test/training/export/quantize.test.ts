@@ -1,6 +1,7 @@
 // Weight storage (quantize.ts), reading params back (onnx-params.ts) and the logit adjustment
 // folded into the last bias (logit-adjustment.ts), on a small JADFER graph.
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -12,7 +13,15 @@ import {
 import { exportJadferOnnx, HEADS_INPUT, LOGITS_OUTPUT } from '../../../training/export/onnx-model.js';
 import { paramsFromOnnx } from '../../../training/export/onnx-params.js';
 import { loadOrtModel } from '../../../training/export/ort-run.js';
-import { quantizePerChannel, storeWeights } from '../../../training/export/quantize.js';
+import {
+  float16Tensors,
+  quantizePerChannel,
+  roundFloat16Weights,
+  roundHalf,
+  storeWeights,
+} from '../../../training/export/quantize.js';
+import { logitChange, modelLogits, planFloat16Rounding } from '../../../training/export/mixed-storage.js';
+import { floatToHalf, halfToFloat } from '../../../training/onnx/float16.js';
 import { makeConfig } from '../../../training/model/config.js';
 import { buildJadfer } from '../../../training/model/jadfer.js';
 import type { ParamStore } from '../../../training/model/params.js';
@@ -88,6 +97,63 @@ for (const storage of ['int8', 'float16'] as const) {
     assert.ok(drift > 0 && drift < 0.1, `logits moved by ${drift}`);
   });
 }
+
+test('float16 rounded to fewer mantissa bits: the nearest such half, ties to even, never infinity', () => {
+  // 1 + 1/1024 … 1 + 31/1024 at 5 bits (steps of 32/1024): below the middle down, above up, the middle to even.
+  const one = floatToHalf(1);
+  assert.equal(roundHalf(one + 15, 5), one);
+  assert.equal(roundHalf(one + 17, 5), one + 32);
+  assert.equal(roundHalf(one + 16, 5), one, 'a tie goes to the even neighbour (1.0)');
+  assert.equal(roundHalf(one + 48, 5), one + 64, 'a tie goes to the even neighbour (1 + 64/1024)');
+  assert.equal(roundHalf(floatToHalf(-1) + 17, 5), floatToHalf(-1) + 32, 'the sign is kept');
+  assert.equal(roundHalf(0x3bff, 5), floatToHalf(1), 'a carry into the exponent gives the next power of two');
+  assert.equal(roundHalf(0x7bff, 5), 0x7be0, 'the largest half rounds down, not to infinity');
+  assert.equal(roundHalf(0x7c00, 5), 0x7c00);
+  assert.equal(roundHalf(0x1234, 10), 0x1234);
+  assert.throws(() => roundHalf(one, 11), RangeError);
+  // Every half below the top binade (whose rounding up would overflow), at several widths: the result keeps
+  // only `bits` mantissa bits and is the nearest such half.
+  for (const bits of [3, 5, 7])
+    for (let h = 0; h < 0x7800; h += 7) {
+      const r = roundHalf(h, bits);
+      assert.equal(r & ((1 << (10 - bits)) - 1), 0, `${h.toString(16)} at ${bits} bits`);
+      const ulp = halfToFloat((h & 0x7c00) | 1) - halfToFloat(h & 0x7c00);
+      const step = (1 << (10 - bits)) * ulp;
+      assert.ok(Math.abs(halfToFloat(r) - halfToFloat(h)) <= step / 2, `${h.toString(16)} at ${bits} bits`);
+    }
+});
+
+test('float16 weights rounded to 5 mantissa bits: the same graph, rounder weights, a file that compresses better', () => {
+  const exact = storeWeights(float, 'float16');
+  const rounded = { bytes: roundFloat16Weights(exact.bytes, () => 5) };
+  assert.equal(rounded.bytes.length, exact.bytes.length);
+  assert.ok(
+    gzipSync(rounded.bytes).length < gzipSync(exact.bytes).length * 0.9,
+    `${gzipSync(rounded.bytes).length} vs ${gzipSync(exact.bytes).length}`,
+  );
+  const back = paramsFromOnnx(rounded.bytes, config);
+  for (const [name, entry] of store.entries) {
+    const step = Math.max(...entry.data.map(Math.abs)) / 32;
+    assert.ok(maxDiff(back.get(name)!.data, entry.data) <= step / 2 + 1e-7, name);
+  }
+});
+
+test('float16 rounding plan: every tensor with no flip budget to mind, none that changes a label without one', async () => {
+  const exact = storeWeights(float, 'float16').bytes;
+  const input = { data: maps, dims: [n, 4, 4, 64] };
+  const tensors = float16Tensors(exact).length;
+  const free = await planFloat16Rounding(exact, input, 2, 1, 'test maps');
+  assert.equal(free.rounded.length, tensors);
+  assert.deepEqual(
+    free.bytes,
+    roundFloat16Weights(exact, () => 2),
+  );
+  const strict = await planFloat16Rounding(exact, input, 2, 0, 'test maps');
+  assert.equal(strict.rounded.length + strict.kept.length, tensors);
+  assert.ok(strict.rounded.length > 0, 'some tensor can lose bits without changing a label');
+  const reference = await modelLogits(exact, input);
+  assert.equal(logitChange(reference, await modelLogits(strict.bytes, input), n).flips, 0);
+});
 
 test('per-channel int8: each output channel gets its own scale', () => {
   const values = Float32Array.from([1, -2, 0.5, 100, -50, 25]);
