@@ -118,10 +118,13 @@ export function softmax(logits: Float32Array): Float32Array {
   return out;
 }
 
-/** +τ·log π: undoes the card's logit adjustment (model-card.ts); none when the card has none. */
+/** +τ·log π − shift: undoes the card's logit adjustment (model-card.ts); none when the card has none. */
 export function trainingPriorShift(card: Pick<ClassifierCard, 'architecture'>): Float32Array | undefined {
   const adjustment = card.architecture?.logitAdjustment;
-  if (!adjustment?.tau) return undefined;
+  if (!adjustment?.tau && !adjustment?.shift) return undefined;
   const total = adjustment.trainCounts.reduce((a, b) => a + b, 0);
-  return Float32Array.from(adjustment.trainCounts, (n) => adjustment.tau * Math.log(n / total));
+  return Float32Array.from(
+    adjustment.trainCounts,
+    (n, k) => adjustment.tau * Math.log(n / total) - (adjustment.shift?.[k] ?? 0),
+  );
 }

@@ -88,7 +88,7 @@ export interface ClassifierCard extends CardBase {
      * training split's class frequencies (`trainCounts`, in label order). create()'s `priors: 'unadjusted'`
      * adds it back.
      */
-    logitAdjustment?: { tau: number; trainCounts: number[] };
+    logitAdjustment?: { tau: number; trainCounts: number[]; shift?: number[] };
     [key: string]: unknown;
   };
 }
@@ -182,6 +182,14 @@ export function parseClassifierCard(json: unknown, cardUrl: string): ClassifierC
           adjustment.trainCounts.every((n) => Number.isFinite(n) && n > 0),
         'architecture.logitAdjustment',
         'needs a finite tau and trainCounts: one positive count per label',
+      );
+      check.need(
+        adjustment?.shift === undefined ||
+          (Array.isArray(adjustment.shift) &&
+            adjustment.shift.length === adjustment.trainCounts?.length &&
+            adjustment.shift.every((v) => Number.isFinite(v))),
+        'architecture.logitAdjustment.shift',
+        'must be one finite number per label',
       );
     }
     const template = (card.crop as ClassifierCard['crop'])?.template;

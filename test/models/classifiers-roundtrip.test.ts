@@ -28,7 +28,7 @@ interface Card {
   input: { name: string; shape: number[]; mean: number[]; std: number[] };
   output: { name: string };
   labels: string[];
-  architecture: { config: JadferConfig; logitAdjustment?: { tau: number; trainCounts: number[] } };
+  architecture: { config: JadferConfig; logitAdjustment?: { tau: number; trainCounts: number[]; shift?: number[] } };
 }
 const cards = readdirSync(MODELS)
   .filter((f) => f.endsWith('.json'))
@@ -127,17 +127,19 @@ test('a shipped model read back for training has its logit adjustment taken out 
   const adjusted = cards.filter(({ card }) => card.architecture.logitAdjustment?.tau);
   if (!adjusted.length) return console.warn('SKIP: no shipped model carries a logit adjustment');
   for (const { file, card } of adjusted) {
-    const { tau, trainCounts } = card.architecture.logitAdjustment!;
+    const { tau, trainCounts, shift = trainCounts.map(() => 0) } = card.architecture.logitAdjustment!;
     const inFile = paramsFromOnnx(readFileSync(join(MODELS, card.file)), card.architecture.config);
     const asTrained = shippedParams(join(MODELS, file));
     const [fileBias, trainedBias] = [inFile.get('head.cls.bias')!.data, asTrained.get('head.cls.bias')!.data];
-    // The adjustment (−τ·log π) raised the rare classes against the frequent ones; the trained bias has it back.
+    // The adjustment (−τ·log π + shift) raised the rare classes against the frequent ones; the trained bias has it back.
     const [common, rare] = [
       trainCounts.indexOf(Math.max(...trainCounts)),
       trainCounts.indexOf(Math.min(...trainCounts)),
     ];
     const total = trainCounts.reduce((a, b) => a + b, 0);
-    const expected = tau * (Math.log(trainCounts[common]! / total) - Math.log(trainCounts[rare]! / total));
+    const expected =
+      tau * (Math.log(trainCounts[common]! / total) - Math.log(trainCounts[rare]! / total)) -
+      (shift[common]! - shift[rare]!);
     const moved = trainedBias[common]! - trainedBias[rare]! - (fileBias[common]! - fileBias[rare]!);
     assert.ok(
       Math.abs(moved - expected) < 1e-3,

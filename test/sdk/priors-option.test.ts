@@ -1,5 +1,5 @@
 // create({ priors: 'unadjusted' }) takes the card's logit adjustment out of the scores: softmax(logits
-// + τ·log π), π the training frequencies. The shipped default carries one (τ in its card).
+// + τ·log π − shift), π the training frequencies. The shipped default carries one (τ and its shift in its card).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
@@ -13,10 +13,14 @@ const size = 48;
 
 before(ensureDist);
 
-test("priors: 'unadjusted' rescales each face's scores by the training frequencies to the power τ", async () => {
+test("priors: 'unadjusted' rescales each face's scores by the training frequencies to the power τ, and the shift out", async () => {
   const { create } = await import(dist.href);
   const card = JSON.parse(readFileSync(model, 'utf8'));
-  const { tau, trainCounts } = card.architecture.logitAdjustment as { tau: number; trainCounts: number[] };
+  const { tau, trainCounts, shift } = card.architecture.logitAdjustment as {
+    tau: number;
+    trainCounts: number[];
+    shift?: number[];
+  };
   assert.ok(tau > 0, 'the default model carries a logit adjustment');
   const rng = new Rng(5);
   const face = Uint8Array.from({ length: size * size }, () => 60 + rng.int(120));
@@ -27,7 +31,7 @@ test("priors: 'unadjusted' rescales each face's scores by the training frequenci
       (await fer.analyze({ data: face, width: size, height: size }))[0].expression.scores as Record<string, number>;
     const [a, b] = [await scores(balanced), await scores(unadjusted)];
     const labels = card.labels as string[];
-    const weighted = labels.map((label, k) => a[label]! * trainCounts[k]! ** tau);
+    const weighted = labels.map((label, k) => a[label]! * trainCounts[k]! ** tau * Math.exp(-(shift?.[k] ?? 0)));
     const total = weighted.reduce((s, x) => s + x, 0);
     for (const [k, label] of labels.entries())
       assert.ok(Math.abs(b[label]! - weighted[k]! / total) < 1e-4, `${label}: ${b[label]} vs ${weighted[k]! / total}`);

@@ -17,7 +17,7 @@ import { buildJadfer } from '../model/jadfer.js';
 import { OnnxOps } from '../model/onnx-ops.js';
 import { tailInputShape } from '../model/trunk-tail.js';
 import { readTensor, type OnnxTensor } from './onnx-tensors.js';
-import { withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
+import { reversedAdjustment, withLogitAdjustment, type LogitAdjustment } from '../balance/logit-adjustment.js';
 
 const { onnx } = onnxProto;
 
@@ -86,7 +86,7 @@ export function shippedParams(cardPath: string): ParamStore {
   };
   const params = paramsFromOnnx(readFileSync(join(dirname(cardPath), card.file)), card.architecture.config);
   const adjustment = card.architecture.logitAdjustment;
-  return adjustment ? withLogitAdjustment(params, { ...adjustment, tau: -adjustment.tau }) : params;
+  return adjustment ? withLogitAdjustment(params, reversedAdjustment(adjustment)) : params;
 }
 
 function dequantize(

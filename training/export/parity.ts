@@ -161,6 +161,29 @@ export const STORAGE_PARITY: Record<WeightFormat, { maxAbsDiff: number; top1Agre
   mixed: { maxAbsDiff: 0.5, top1Agreement: 0.995 },
 };
 
+/** A card's `parity` section: the report, the tolerance it was held to, and the command that measures it again. */
+export function parityCardEntry(
+  parity: ParityReport,
+  tolerance: { maxAbsDiff: number; top1Agreement: number },
+  runDir: string,
+  onnxPath: string,
+) {
+  return {
+    maxAbsDiff: parity.maxAbsDiff,
+    top1Agreement: parity.top1Agreement,
+    faceTop1Agreement: parity.faceTop1Agreement,
+    tolerance,
+    samples: parity.samples,
+    runtimes: parity.runtimes,
+    reference: `TF.js (${parity.tfBackend}): the backbone graph model + the JADFER heads from the same definition, with the run's float32 weights`,
+    stored: {
+      ...parity.stored,
+      reference: `the file read back whole into the definition (training/export/lift-trunk.ts), TF.js; tolerance ${STORED_TOLERANCE}, top-1 1`,
+    },
+    command: `npm run parity -- --run ${runDir} --model ${onnxPath} --faces 512 --tolerance ${tolerance.maxAbsDiff} --min-agreement ${tolerance.top1Agreement}`,
+  };
+}
+
 function featureBatch(run: RunConfig, nRandom: number, nReal: number): Batch {
   const { h, w, c } = run.model.featureShape;
   const size = h * w * c;

@@ -40,7 +40,8 @@ execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 const report = evaluate();
 const card = JSON.parse(readFileSync(cardPath, 'utf8'));
 const variants: [string, string[]][] = [['mirror: true', ['--mirror']]];
-if (card.architecture?.logitAdjustment?.tau) variants.unshift(["priors: 'unadjusted'", ['--priors', 'unadjusted']]);
+if (card.architecture?.logitAdjustment?.tau || card.architecture?.logitAdjustment?.shift)
+  variants.unshift(["priors: 'unadjusted'", ['--priors', 'unadjusted']]);
 const options = variants.map(([option, extra]) => {
   const scored = evaluate(extra);
   console.log(

@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import type { RunConfig } from '../train/trainer.js';
 import { exportRun, loadBackboneForExport } from './export.js';
-import { parityHolds, runParity, STORAGE_PARITY, STORED_TOLERANCE } from './parity.js';
+import { parityCardEntry, parityHolds, runParity, STORAGE_PARITY } from './parity.js';
 import { WEIGHT_FORMATS, type WeightFormat } from './quantize.js';
 import { chooseTau, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { classCounts, loadFerPlusSplit } from '../../common/ferplus.js';
@@ -106,20 +106,7 @@ for (const section of KEPT_TRAINING_SECTIONS)
 card.training!.featureCaching = run.features.online
   ? `none: trained from the faces (${run.features.dir}, ${run.features.trainN.toLocaleString('en')} train images), each augmented afresh every step and run through the frozen trunk up to ${run.features.featureNode} (training/train/images.ts)`
   : featureCaching(run.features.dir, previous?.training?.featureCaching);
-card.parity = {
-  maxAbsDiff: parity.maxAbsDiff,
-  top1Agreement: parity.top1Agreement,
-  faceTop1Agreement: parity.faceTop1Agreement,
-  tolerance,
-  samples: parity.samples,
-  runtimes: parity.runtimes,
-  reference: `TF.js (${parity.tfBackend}): the backbone graph model + the JADFER heads from the same definition, with the run's float32 weights`,
-  stored: {
-    ...parity.stored,
-    reference: `the file read back whole into the definition (training/export/lift-trunk.ts), TF.js; tolerance ${STORED_TOLERANCE}, top-1 1`,
-  },
-  command: `npm run parity -- --run ${runDir} --model ${onnxPath} --faces 512 --tolerance ${tolerance.maxAbsDiff} --min-agreement ${tolerance.top1Agreement}`,
-};
+card.parity = parityCardEntry(parity, tolerance, runDir, onnxPath);
 writeFileSync(cardPath, `${JSON.stringify(card, null, 2)}\n`);
 
 // The SDK's own evaluation (same preprocessing as users get) goes into card.metrics.

@@ -43,6 +43,25 @@ test('a broken card lists all of its problems', () => {
   }
 });
 
+test("a logit adjustment's shift must be one finite number per label", () => {
+  const card = contractCard();
+  const adjusted = (shift: unknown) => ({
+    ...card,
+    architecture: {
+      ...card.architecture,
+      logitAdjustment: { tau: 0.3, trainCounts: card.labels.map(() => 10), shift },
+    },
+  });
+  assert.equal(parseClassifierCard(adjusted(card.labels.map(() => 0.1)), 'x').labels.length, 8);
+  for (const bad of [[0.1, 0.2], card.labels.map(() => Number.NaN), 'up'])
+    assert.throws(
+      () => parseClassifierCard(adjusted(bad), 'x'),
+      (e: unknown) =>
+        e instanceof JadferError &&
+        (e.details!.problems as string[]).some((p) => p.startsWith('architecture.logitAdjustment.shift')),
+    );
+});
+
 test('a crop template in the card must be usable points', () => {
   const card = contractCard();
   const ok = parseClassifierCard(
