@@ -23,7 +23,7 @@ import { WILD_SPLIT_DIR } from '../data/wild-split.js';
 import { sha256 } from '../export/card.js';
 import { ElementType, readTensor, tensor, type OnnxTensor } from '../export/onnx-tensors.js';
 import { parityCardEntry, parityHolds, runParity, STORAGE_PARITY } from '../export/parity.js';
-import { chooseShift, SHIFT_RULE, type LogitAdjustment, type ScoredSet } from './logit-adjustment.js';
+import { chooseShift, logScores, SHIFT_RULE, type LogitAdjustment, type ScoredSet } from './logit-adjustment.js';
 
 const USAGE = 'usage: fit-shift.ts --model <card.json> --run <run dir>';
 const { values } = scriptArgs({ usage: USAGE, options: { model: { type: 'string' }, run: { type: 'string' } } });
@@ -47,7 +47,7 @@ if (!adjustment) throw new Error(`${cardPath}: no logit adjustment to add a shif
 if (adjustment.shift) throw new Error(`${cardPath}: already shifted (${adjustment.shift.join(', ')})`);
 
 const scratch = mkdtempSync(join(tmpdir(), 'jadfer-shift-'));
-/** `jadfer eval --scores` of the model as shipped: log-probabilities (exact on its logits up to a per-face constant). */
+/** `jadfer eval --scores` of the model as shipped, as log-probabilities. */
 function scored(args: string[]): { set: ScoredSet; report: EvalReport } {
   const file = join(scratch, 'scores.json');
   const report = JSON.parse(
@@ -62,7 +62,7 @@ function scored(args: string[]): { set: ScoredSet; report: EvalReport } {
   ) as EvalReport;
   const { scores, truth } = JSON.parse(readFileSync(file, 'utf8')) as { scores: number[][]; truth: number[] };
   return {
-    set: { logits: Float32Array.from(scores.flat(), (p) => Math.log(Math.max(p, 1e-30))), labels: truth },
+    set: { logits: logScores(scores), labels: truth },
     report,
   };
 }

@@ -159,17 +159,18 @@ export interface ScoredSet {
 
 /** Overall and mean per-class accuracy of logits + bias, per class over `classes` (all labels present when omitted). */
 export function biasedAccuracy(set: ScoredSet, bias: ArrayLike<number>, classes?: number[]) {
-  const n = set.labels.length;
-  const predicted = adjustedArgmax(set.logits, n, bias);
-  const scored = classes ?? [...new Set(set.labels)];
-  const hits = (c: number) => {
-    const members = set.labels.flatMap((l, i) => (l === c ? [i] : []));
-    return members.filter((i) => predicted[i] === c).length / members.length;
-  };
+  const m = scoreLogits(set.logits, set.labels, bias);
   return {
-    accuracy: set.labels.filter((l, i) => predicted[i] === l).length / n,
-    meanClassAccuracy: scored.reduce((a, c) => a + hits(c), 0) / scored.length,
+    accuracy: m.accuracy,
+    meanClassAccuracy: classes
+      ? classes.reduce((a, c) => a + m.perClass[c]!.accuracy, 0) / classes.length
+      : m.meanClassAccuracy,
   };
+}
+
+/** `jadfer eval --scores` probabilities as log-probabilities: the logits up to a per-face constant, so every argmax with a bias is the same. */
+export function logScores(scores: number[][]): Float32Array {
+  return Float32Array.from(scores.flat(), (p) => Math.log(Math.max(p, 1e-30)));
 }
 
 /** The shift by SHIFT_RULE: `wild` the wild training part (scored over `wildClasses`), `ferplus` FER2013Valid. */

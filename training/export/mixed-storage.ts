@@ -13,6 +13,7 @@ import onnxProto from 'onnx-proto';
 import { FLOAT_COMPUTE } from './ort-run.js';
 import { float16Tensors, roundFloat16Weights, storeWeights, weightTensors } from './quantize.js';
 import { correctBiases } from './bias-correction.js';
+import { argmax } from '../../common/metrics.js';
 
 export interface MixedStoragePlan {
   bytes: Uint8Array;
@@ -85,11 +86,7 @@ export async function modelLogits(
 /** How far `moved` is from `reference` over n inputs: the mean of each input's largest |Δlogit|, and the top-1 labels that changed. */
 export function logitChange(reference: Float32Array, moved: Float32Array, n: number): { drift: number; flips: number } {
   const classes = reference.length / n;
-  const top = (l: Float32Array, i: number) => {
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (l[i * classes + k]! > l[i * classes + best]!) best = k;
-    return best;
-  };
+  const top = (l: Float32Array, i: number) => argmax(l.subarray(i * classes, (i + 1) * classes));
   let drift = 0;
   let flips = 0;
   for (let i = 0; i < n; i++) {

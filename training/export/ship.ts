@@ -16,7 +16,7 @@ import type { RunConfig } from '../train/trainer.js';
 import { exportRun, loadBackboneForExport } from './export.js';
 import { parityCardEntry, parityHolds, runParity, STORAGE_PARITY } from './parity.js';
 import { WEIGHT_FORMATS, type WeightFormat } from './quantize.js';
-import { chooseTau, type LogitAdjustment } from '../balance/logit-adjustment.js';
+import { chooseTau, logScores, type LogitAdjustment } from '../balance/logit-adjustment.js';
 import { classCounts, loadFerPlusSplit } from '../../common/ferplus.js';
 import { FERPLUS_DIR } from '../data/paths.js';
 
@@ -146,12 +146,7 @@ async function chooseLogitAdjustment(option: string): Promise<LogitAdjustment | 
     { stdio: 'inherit' },
   );
   const { scores, truth } = JSON.parse(readFileSync(scoresPath, 'utf8')) as { scores: number[][]; truth: number[] };
-  // log p differs from the logits by a per-face constant: the adjusted argmax is the same.
-  const chosen = chooseTau(
-    Float32Array.from(scores.flat(), (p) => Math.log(Math.max(p, 1e-30))),
-    truth,
-    trainCounts,
-  );
+  const chosen = chooseTau(logScores(scores), truth, trainCounts);
   console.log(`logit adjustment: τ = ${chosen.tau} (${chosen.rule})`);
   return chosen;
 }
