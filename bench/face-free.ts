@@ -57,8 +57,16 @@ export const W = 640;
 export const H = 480;
 const split = (i: number): Split => (i % 2 === 0 ? 'tuning' : 'report');
 
-async function rgbaOf(input: string | Buffer, options?: Parameters<typeof sharp>[1]): Promise<RgbaImage> {
-  const { data, info } = await sharp(input, options).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+async function rgbaOf(
+  input: string | Buffer,
+  options?: Parameters<typeof sharp>[1],
+  resize?: { width: number; height: number },
+): Promise<RgbaImage> {
+  const { data, info } = await sharp(input, options)
+    .resize(resize && { ...resize, fit: 'fill' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height };
 }
 
@@ -333,4 +341,27 @@ export async function faceFreeSet(options: FaceFreeOptions): Promise<FaceFreeIma
     ...(await renderedScenes()),
     ...fake,
   ];
+}
+
+/**
+ * The set as thumbnails, each image resized (area average) so its longer side is `longSide` px:
+ * a single image this small is what the zoomed-out look runs on (a face filling a small photo).
+ */
+export async function thumbnails(set: FaceFreeImage[], longSide: number): Promise<FaceFreeImage[]> {
+  return Promise.all(
+    set.map(async (item) => {
+      const { width, height } = item.image;
+      const scale = longSide / Math.max(width, height);
+      const pixels = Buffer.from(item.image.data.buffer, item.image.data.byteOffset, item.image.data.byteLength);
+      const image = await rgbaOf(
+        pixels,
+        { raw: { width, height, channels: 4 } },
+        {
+          width: Math.max(1, Math.round(width * scale)),
+          height: Math.max(1, Math.round(height * scale)),
+        },
+      );
+      return { ...item, id: `${item.id}@${longSide}`, image };
+    }),
+  );
 }

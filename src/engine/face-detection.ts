@@ -9,7 +9,7 @@
  * a coffee cup, a cat) score high enough on the first look but low on the second
  * (docs/benchmarks.md, *Precision*). Single images run a cascade (`detectImage`): a cheap pass at
  * half the input size first, the full pass only when the cheap one leaves room for faces it cannot
- * see. Streams (`detectStream`) follow each live track with a region pass and run the big passes
+ * see, and the image zoomed out when neither found a face (a face filling the frame). Streams (`detectStream`) follow each live track with a region pass and run the big passes
  * (whole frame, tiles) at a lower rate, only to find new faces.
  */
 import { JadferError } from '../contract/errors.js';
@@ -61,6 +61,19 @@ const SECOND_LOOK_FLOOR = 0.05;
  * 92 % at 40 px, all from 48 px; the full pass 79 %, 100 %, 100 %).
  */
 const NEAR_FACE_INPUT_PX = 20;
+/**
+ * A single image with no face found may be one face filling the frame (an avatar, a face crop, a
+ * film still): BlazeFace's anchors stop short of faces that large. Such an image is looked at once
+ * more, as the middle of a mid-gray canvas ZOOM_OUT times its size (on black the detector finds
+ * none of them); the factor was chosen on the wild photos' training part (docs/wild-photos.md).
+ */
+const ZOOM_OUT = 2.5;
+const ZOOM_OUT_GRAY = 128;
+/**
+ * A face found only zoomed out counts when it is at least this share of the frame's shorter side:
+ * a smaller one, the cascade saw at a finer scale than the zoomed-out look and did not take.
+ */
+const ZOOM_OUT_MIN_SHARE = 0.5;
 
 /** What a custom detector module exports: `export function createDetector(card, context): FaceDetector`. */
 export type CreateDetector = (card: DetectorCard, context: DetectorContext) => FaceDetector | Promise<FaceDetector>;
@@ -160,11 +173,33 @@ export class DetectionStage {
 
   /**
    * The faces of a single image. BlazeFace: the cheap pass, then the full pass unless every face
-   * the cheap pass found is a near one; each candidate is looked at again. A custom detector: its
-   * faces at or above `minDetectionConfidence`.
+   * the cheap pass found is a near one; each candidate is looked at again; when that finds none,
+   * the same zoomed out (a face filling the frame). A custom detector: its faces at or above
+   * `minDetectionConfidence`.
    */
   async detectImage(image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
     if (!this.look) return this.capped((await this.detect(image, timings)).filter((d) => this.confident(d)));
+    const faces = await this.cascade(image, timings);
+    return this.capped(faces.length ? faces : await this.zoomedOut(image, timings));
+  }
+
+  /** The face filling the frame that the cascade cannot see: the cascade on the image shrunk into a gray canvas. */
+  private async zoomedOut(image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
+    const step = Math.max(1, Math.ceil((ZOOM_OUT * Math.max(image.width, image.height)) / MAX_CROP_PX));
+    const width = Math.ceil(image.width / step);
+    const height = Math.ceil(image.height / step);
+    const [canvasWidth, canvasHeight] = [Math.round(ZOOM_OUT * width), Math.round(ZOOM_OUT * height)];
+    const x = -Math.floor((canvasWidth - width) / 2) * step;
+    const y = -Math.floor((canvasHeight - height) / 2) * step;
+    const canvas = cropOf(image, { x, y, width: canvasWidth * step, height: canvasHeight * step }, step, ZOOM_OUT_GRAY);
+    const least = ZOOM_OUT_MIN_SHARE * Math.min(image.width, image.height);
+    return (await this.cascade(canvas, timings))
+      .map((d) => inFrame(d, step, x, y))
+      .filter((d) => Math.min(d.box.width, d.box.height) >= least);
+  }
+
+  /** `detectImage`'s cascade with BlazeFace: every face it finds, before minFaceSize and maxFaces. */
+  private async cascade(image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
     const scale = (d: FaceDetector) => Math.min(d.inputSpec.width / image.width, d.inputSpec.height / image.height);
     const near = NEAR_FACE_INPUT_PX / scale(this.detector);
     const looked: Box[] = [];
@@ -180,7 +215,7 @@ export class DetectionStage {
       );
       faces = [...faces, ...(await this.verify(image, more, scale(this.detector), timings))];
     }
-    return this.capped(weightedNms(faces, this.nmsIou));
+    return weightedNms(faces, this.nmsIou);
   }
 
   /**
@@ -334,15 +369,7 @@ export class DetectionStage {
       regions.map((region, i) => cropOf(image, region, steps[i]!)),
       timings,
     );
-    return found.map((detections, i) => {
-      const { x, y } = regions[i]!;
-      const step = steps[i]!;
-      return detections.map((d) => ({
-        ...d,
-        box: { x: d.box.x * step + x, y: d.box.y * step + y, width: d.box.width * step, height: d.box.height * step },
-        landmarks: d.landmarks.map((p) => ({ x: p.x * step + x, y: p.y * step + y })),
-      }));
-    });
+    return found.map((detections, i) => detections.map((d) => inFrame(d, steps[i]!, regions[i]!.x, regions[i]!.y)));
   }
 
   private async run(detector: FaceDetector, image: RgbaImage, timings?: DetectionTimings): Promise<Detection[]> {
@@ -393,11 +420,21 @@ export class DetectionStage {
   }
 }
 
-/** The region of the image, every `step`-th pixel, black where it reaches past the frame. */
-function cropOf(image: RgbaImage, { x, y, width, height }: Box, step = 1): RgbaImage {
+/** A detection in a crop made by `cropOf(image, region at x, y, step)`, in the image's px. */
+function inFrame(d: Detection, step: number, x: number, y: number): Detection {
+  return {
+    ...d,
+    box: { x: d.box.x * step + x, y: d.box.y * step + y, width: d.box.width * step, height: d.box.height * step },
+    landmarks: d.landmarks.map((p) => ({ x: p.x * step + x, y: p.y * step + y })),
+  };
+}
+
+/** The region of the image, every `step`-th pixel, `fill` (gray level) where it reaches past the frame. */
+function cropOf(image: RgbaImage, { x, y, width, height }: Box, step = 1, fill = 0): RgbaImage {
   const w = Math.ceil(width / step),
     h = Math.ceil(height / step);
   const crop = new Uint8Array(w * h * 4);
+  if (fill) crop.fill(fill);
   for (let row = 0; row < h; row++) {
     const sy = y + row * step;
     if (sy < 0 || sy >= image.height) continue;
