@@ -27,6 +27,8 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const OUT = `${root}test-output/face-free/`;
 const FAKE_CAMERA = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 const CURVE_PNG = `${root}docs/detection-pr.png`;
+/** Thumbnail sizes (longer side, px) the face-free sets are also measured at: film stills and avatars. */
+const THUMBNAIL_SIDES = [48, 96, 192];
 
 /** Group photos and the faces each has, counted by eye (test/sdk/engine/pipeline/photos.test.ts). */
 export const GROUP_FACES: Record<string, number> = {
@@ -270,7 +272,7 @@ export async function precisionSection(options: {
 }) {
   const { log } = options;
   const photos = fileURLToPath(new URL('../../shared/fixtures/photos/', import.meta.url));
-  const { faceFreeSet } = await import('./face-free.js');
+  const { faceFreeSet, thumbnails } = await import('./face-free.js');
   const { create } = await import(new URL('../dist/jadfer.js', import.meta.url).href);
   const sdk = await create({ device: 'wasm', ...options.sdkOptions });
   try {
@@ -282,6 +284,17 @@ export async function precisionSection(options: {
       tuning: await analyzeFaceFree(sdk, set, 'tuning'),
       report: await analyzeFaceFree(sdk, set, 'report'),
     };
+    // Small photos get the zoomed-out look too (a face filling them): the same sets as thumbnails.
+    const thumbnailFigures = [];
+    for (const longSide of THUMBNAIL_SIDES) {
+      log(`analyze() on the face-free sets as ${longSide} px thumbnails…`);
+      const small = await thumbnails(set, longSide);
+      thumbnailFigures.push({
+        longSide,
+        tuning: await analyzeFaceFree(sdk, small, 'tuning'),
+        report: await analyzeFaceFree(sdk, small, 'report'),
+      });
+    }
     log('the precision–recall curve by face size (second looks on every candidate)…');
     const curve = await precisionRecallCurve(
       await options.stage(),
@@ -317,7 +330,16 @@ export async function precisionSection(options: {
             log,
           )
         : undefined;
-    return { sources: countSources(set), faceFree, curve, recall, groups, streams, confirm };
+    return {
+      sources: countSources(set),
+      faceFree,
+      thumbnails: thumbnailFigures,
+      curve,
+      recall,
+      groups,
+      streams,
+      confirm,
+    };
   } finally {
     await sdk.dispose();
   }
@@ -424,6 +446,17 @@ export function printPrecision(p: PrecisionSection): void {
   for (const f of [p.faceFree.tuning, p.faceFree.report])
     if (f.found.length)
       console.log(`  ${f.split}: ${f.found.map((x) => `${x.id} (${x.score}, ${x.size} px)`).join('; ')}`);
+  if (p.thumbnails.length) {
+    console.log('\nthe same as thumbnails (longer side), where single photos also get the zoomed-out look');
+    console.log('| longer side | tuning: images with a face | report: images with a face | faces found |');
+    console.log('| --- | --- | --- | --- |');
+    for (const t of p.thumbnails) {
+      const found = [...t.tuning.found, ...t.report.found].map((x) => `${x.id} (${x.score}, ${x.size} px)`);
+      console.log(
+        `| ${t.longSide} px | ${t.tuning.withFaces} of ${t.tuning.images} | ${t.report.withFaces} of ${t.report.images} | ${found.join('; ') || 'none'} |`,
+      );
+    }
+  }
   if (p.streams.length) {
     console.log('\nface-free streams in Chromium (stream() + analytics, WASM)');
     console.log(

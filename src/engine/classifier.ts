@@ -118,13 +118,24 @@ export function softmax(logits: Float32Array): Float32Array {
   return out;
 }
 
+/** log π: the log of each class's share of the training split's counts. */
+export function logPrior(counts: readonly number[]): Float32Array {
+  const total = counts.reduce((a, b) => a + b, 0);
+  return Float32Array.from(counts, (c) => Math.log(c / total));
+}
+
+/**
+ * The bias a logit adjustment adds to the logits, folded into a shipped classifier's last bias:
+ * −τ·log π, plus the per-label shift when there is one. The one definition, for the runtime and
+ * for training (training/balance/logit-adjustment.ts).
+ */
+export function adjustmentBias(a: { tau: number; trainCounts: readonly number[]; shift?: readonly number[] }) {
+  return logPrior(a.trainCounts).map((l, k) => -a.tau * l + (a.shift?.[k] ?? 0));
+}
+
 /** +τ·log π − shift: undoes the card's logit adjustment (model-card.ts); none when the card has none. */
 export function trainingPriorShift(card: Pick<ClassifierCard, 'architecture'>): Float32Array | undefined {
   const adjustment = card.architecture?.logitAdjustment;
   if (!adjustment?.tau && !adjustment?.shift) return undefined;
-  const total = adjustment.trainCounts.reduce((a, b) => a + b, 0);
-  return Float32Array.from(
-    adjustment.trainCounts,
-    (n, k) => adjustment.tau * Math.log(n / total) - (adjustment.shift?.[k] ?? 0),
-  );
+  return adjustmentBias(adjustment).map((b) => -b);
 }

@@ -5,6 +5,7 @@
  * is folded into the classifier's last bias (`head.cls.bias`), so it costs nothing at inference.
  */
 import { ConfusionMatrix, type ClassificationMetrics } from '../../common/metrics.js';
+import { adjustmentBias, logPrior } from '../../src/engine/classifier.js';
 import { ParamStore } from '../model/params.js';
 import { Rng } from '../model/rng.js';
 
@@ -36,15 +37,8 @@ export const TAU_RULE =
 
 const RESAMPLES = 200;
 
-export function logPrior(counts: readonly number[]): Float32Array {
-  const total = counts.reduce((a, b) => a + b, 0);
-  return Float32Array.from(counts, (c) => Math.log(c / total));
-}
-
-/** The bias added to the logits: −τ·log π, plus the shift when there is one. */
-export function adjustmentBias(a: Pick<LogitAdjustment, 'tau' | 'trainCounts' | 'shift'>): Float32Array {
-  return logPrior(a.trainCounts).map((l, k) => -a.tau * l + (a.shift?.[k] ?? 0));
-}
+// The runtime's definitions, so that what training fits is what the SDK folds and takes out.
+export { adjustmentBias, logPrior };
 
 /** The adjustment that takes `a` out again (reading a shipped model back for training). */
 export function reversedAdjustment(a: LogitAdjustment): LogitAdjustment {
