@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { scoreConfusion } from '../../common/metrics.js';
 import { ParamStore } from '../../training/model/params.js';
 import { writeSyntheticFeatures } from '../../training/train/synthetic.js';
+import { bestParamsOf } from '../../training/train/checkpoint.js';
 import { DEFAULT_TRAIN, train, type TrainOptions } from '../../training/train/trainer.js';
 
 const root = mkdtempSync(join(tmpdir(), 'jadfer-resume-'));
@@ -117,6 +118,12 @@ test('a run whose folder is lost goes on from the committed checkpoint (float16,
   const [a, b] = [uninterrupted.state.history[1]!, resumed.state.history[1]!];
   assert.ok(Math.abs(a.validAccuracy - b.validAccuracy) <= 0.05, `${a.validAccuracy} vs ${b.validAccuracy}`);
   assert.ok(existsSync(join(root, 'lost', 'best', 'params.json')));
+  // Parity and the tools on it take either folder: the run's best weights, or the checkpoint's float16 copy of them.
+  assert.equal(bestParamsOf(join(root, 'lost')), join(root, 'lost', 'best', 'params'));
+  assert.equal(bestParamsOf(committed), join(committed, 'best-params'));
+  const best = ParamStore.load(bestParamsOf(join(root, 'lost')));
+  const copy = ParamStore.load(bestParamsOf(committed));
+  assert.deepEqual(copy.names, best.names);
 });
 
 test('the run folder has config, metrics, figures and the best checkpoint', () => {

@@ -8,8 +8,7 @@
  *
  *   node --import tsx training/balance/fit-shift.ts --model models/jadfer-base.json --run runs/<run>
  *
- * --run: the training run, a folder with config.json and best/params.{json,bin} (for a committed
- * checkpoint: its config.json, and its best-params.* as best/params.*).
+ * --run: the training run's folder, or its committed checkpoint's (training/checkpoints/<run>) as it is.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -4,6 +4,8 @@
  *
  *   npm run parity -- --run runs/<name> --model models/jadfer-<variant>.onnx [--random 8] [--faces 64] [--mirror-average]
  *
+ * --run: a training run's folder, or a committed checkpoint's (training/checkpoints/<name>) as it is.
+ *
  * Full model (input `input`): TF.js = backbone graph model (training/backbone) → JADFER heads;
  *   inputs are random 48×48 "faces" and real FERPlus valid faces, preprocessed as in training.
  * Heads-only model (input `features`): random feature maps + cached valid features of real faces.
@@ -19,6 +21,7 @@ import { Rng } from '../model/rng.js';
 import { TfOps, TfParams } from '../model/tf-ops.js';
 import { selectBackend } from '../train/backend.js';
 import { FeatureSplit } from '../train/features.js';
+import { bestParamsOf } from '../train/checkpoint.js';
 import type { RunConfig } from '../train/trainer.js';
 import { IMAGE_INPUT, LOGITS_OUTPUT } from './onnx-model.js';
 import { liftShippedModel } from './lift-trunk.js';
@@ -65,9 +68,7 @@ export async function runParity(
   logitAdjustment?: LogitAdjustment,
 ): Promise<ParityReport> {
   const run = JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as RunConfig;
-  const params = TfParams.fromStore(
-    withLogitAdjustment(ParamStore.load(join(runDir, 'best', 'params')), logitAdjustment),
-  );
+  const params = TfParams.fromStore(withLogitAdjustment(ParamStore.load(bestParamsOf(runDir)), logitAdjustment));
   const bytes = readFileSync(modelPath);
   const graphInput = onnxProto.onnx.ModelProto.decode(bytes).graph!.input![0]!;
   const inputName = graphInput.name!;

@@ -4,13 +4,13 @@
  * still meets a shipped file's parity with its training run. Every float16 tensor (`--all`), or only
  * those that change at most `--max-flips` of the top-1 labels on 1,024 training faces
  * (mixed-storage.ts planFloat16Rounding). Writes the candidate and its card to --out-dir (models/
- * is not touched), then prints sizes and parity as JSON. --run: the training run, a folder with its
- * config.json and best/params.{json,bin} (a committed checkpoint's config.json and best-params.*).
+ * is not touched), then prints sizes and parity as JSON. --run: the training run's folder, or its
+ * committed checkpoint's (training/checkpoints/<run>) as it is.
  * Results and the scores of the candidates (`npx jadfer eval --model <out-dir>/<card>`): docs/training.md,
  * "Weights that compress".
  *
  *   node --import tsx training/export/round-float16.ts --model models/jadfer-base.json --bits 5
- *     --run runs/at128-kd-e2-mirror --out-dir .cache/float16-rounding [--all | --max-flips 0.002]
+ *     --run training/checkpoints/at128-kd-e2-mirror --out-dir .cache/float16-rounding [--all | --max-flips 0.002]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -106,6 +106,14 @@ export function saveCommittedCheckpoint(dir: string, runDir: string, checkpoint:
   renameSync(tmp, dir);
 }
 
+/**
+ * The weights a run chose (`<run>/best/params`), or those of a committed checkpoint (`<dir>/best-params`,
+ * its float16 copy), so that parity and the tools built on it take either folder as it is.
+ */
+export function bestParamsOf(dir: string): string {
+  return existsSync(join(dir, 'best', 'params.json')) ? join(dir, 'best', 'params') : join(dir, 'best-params');
+}
+
 /** Rebuilds `runDir` (config, checkpoint, best) from a committed checkpoint; false when there is none. */
 export function restoreCommittedCheckpoint(dir: string, runDir: string): boolean {
   if (!existsSync(join(dir, 'state.json'))) return false;
