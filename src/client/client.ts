@@ -246,6 +246,8 @@ export class Jadfer {
 
   /**
    * Faces in one image, with their expressions. The input stays usable unless `transfer` is set.
+   * With the built-in detector, an image in which no face is found is looked at once more zoomed
+   * out, so a face filling a small photo (a tight crop, an avatar) is found too.
    *
    * @example
    * ```ts
