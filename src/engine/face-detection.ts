@@ -9,8 +9,9 @@
  * a coffee cup, a cat) score high enough on the first look but low on the second
  * (docs/benchmarks.md, *Precision*). Single images run a cascade (`detectImage`): a cheap pass at
  * half the input size first, the full pass only when the cheap one leaves room for faces it cannot
- * see, and the image zoomed out when neither found a face (a face filling the frame). Streams (`detectStream`) follow each live track with a region pass and run the big passes
- * (whole frame, tiles) at a lower rate, only to find new faces.
+ * see, and the image zoomed out when neither found a face (a face filling the frame). Streams
+ * (`detectStream`) follow each live track with a region pass and run the big passes (whole frame,
+ * tiles) at a lower rate, only to find new faces.
  */
 import { JadferError } from '../contract/errors.js';
 import type { DetectorFiles } from '../contract/engine-api.js';

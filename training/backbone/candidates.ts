@@ -84,6 +84,8 @@ export const CANDIDATES: Record<string, BackboneCandidate> = {
   },
   // The same FaceRes trunk at smaller inputs: FERPlus faces are 48×48, so 224 mostly adds
   // interpolated pixels; 112 costs ~4× less.
+  'faceres-64': faceresAt(64),
+  'faceres-96': faceresAt(96),
   'faceres-112': faceresAt(112),
   'faceres-128': faceresAt(128),
   'faceres-160': faceresAt(160),
